@@ -1,0 +1,114 @@
+"""What happened on the floor: units, operation records, measurements, consumption (the genealogy) and holds."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lrip.auth.models import User
+from lrip.catalog.models import Characteristic, Operation, Tool
+from lrip.db import Base, UTCDateTime, utcnow
+from lrip.program.models import Lot
+from lrip.supply.models import MaterialLot
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(60), unique=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="planned")  # planned | in_work | on_hold | complete | scrapped
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lot: Mapped[Lot] = relationship()
+
+
+operation_tool = Table(
+    "operation_tool",
+    Base.metadata,
+    Column("operation_record_id", ForeignKey("operation_record.id"), primary_key=True),
+    Column("tool_id", ForeignKey("tool.id"), primary_key=True, index=True),
+)
+
+
+class OperationRecord(Base):
+    """One attempt at one operation on one unit; rework makes a new attempt."""
+
+    __tablename__ = "operation_record"
+    __table_args__ = (UniqueConstraint("unit_id", "operation_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="in_work")  # in_work | complete | reworked | stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    document_revision_id: Mapped[int | None] = mapped_column(ForeignKey("document_revision.id"), nullable=True)
+    cycle_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unit: Mapped[Unit] = relationship()
+    operation: Mapped[Operation] = relationship()
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    tools: Mapped[list[Tool]] = relationship(secondary=operation_tool, order_by=Tool.code)
+
+
+class Measurement(Base):
+    __tablename__ = "measurement"
+    __table_args__ = (Index("ix_measurement_characteristic_time", "characteristic_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    characteristic_id: Mapped[int] = mapped_column(ForeignKey("characteristic.id"))
+    operation_record_id: Mapped[int] = mapped_column(ForeignKey("operation_record.id"), index=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    in_spec: Mapped[bool] = mapped_column(Boolean)
+    gauge: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import
+    characteristic: Mapped[Characteristic] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+
+class Consumption(Base):
+    """A material lot or a child serial built into a unit at an operation: one genealogy link."""
+
+    __tablename__ = "consumption"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    operation_record_id: Mapped[int] = mapped_column(ForeignKey("operation_record.id"), index=True)
+    material_lot_id: Mapped[int | None] = mapped_column(ForeignKey("material_lot.id"), nullable=True, index=True)
+    child_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True, index=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    consumed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consumed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    material_lot: Mapped[MaterialLot | None] = relationship()
+    child_unit: Mapped[Unit | None] = relationship(foreign_keys=[child_unit_id])
+    operation_record: Mapped[OperationRecord] = relationship()
+
+
+class Hold(Base):
+    """A unit stopped for a reason; released only by a disposition.
+
+    `ncr_id` is the hook for the quality issue: the NCR raised with the hold."""
+
+    __tablename__ = "hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    operation_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"), nullable=True)
+    measurement_id: Mapped[int | None] = mapped_column(ForeignKey("measurement.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    ncr_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)  # use_as_is | rework | scrap
+    disposition_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    unit: Mapped[Unit] = relationship()

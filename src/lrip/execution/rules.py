@@ -1,0 +1,247 @@
+"""The shop-floor rules: may this operation start, complete, take this material,
+and is this value in spec. Pure: views in, a Verdict with every reason out."""
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from lrip.errors import Verdict, verdict
+from lrip.program.rules import Policy
+
+BLOCKED_STATUSES = {"on_hold": "is on hold", "scrapped": "is scrapped", "complete": "is complete"}
+
+
+@dataclass(frozen=True)
+class ToolView:
+    code: str
+    kind: str
+    category: str  # production | temporary
+    calibration_due: date | None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class OperatorView:
+    username: str
+    active: bool
+    skills: dict[str, date] = field(default_factory=dict)  # skill -> expires on
+
+
+@dataclass(frozen=True)
+class MaterialView:
+    """A material lot (or purchased serial) or a child unit, as consumption sees it."""
+
+    identifier: str
+    part_number: str
+    status: str  # lot: quarantine | accepted | rejected; child unit: its unit status
+    on_hand: float
+    supplier: str | None = None
+    supplier_status: str | None = None
+    approved_source: bool = False
+    child_unit: bool = False
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One routing operation as the rules need it."""
+
+    sequence: int
+    name: str
+    instruction: str | None  # "WI-104 rev C"
+    instruction_status: str | None
+    required_tool_kinds: tuple[str, ...] = ()
+    required_skill: str | None = None
+
+
+@dataclass(frozen=True)
+class CharacteristicView:
+    code: str
+    name: str
+    kind: str  # variable | attribute
+    lsl: float | None = None
+    usl: float | None = None
+    units: str | None = None
+    key: bool = False
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def check_start(*, serial: str, unit_status: str, policy: Policy, step: StepView, next_sequence: int | None,
+                open_sequence: int | None, operator: OperatorView | None, tools: list[ToolView] | None,
+                bad_material: list[str], today: date) -> Verdict:
+    """May `step` start on this unit now? operator/tools None means 'not given yet' (the traveler asks)."""
+    reasons = []
+    op = f"Operation {step.sequence} ({step.name})"
+    if unit_status in BLOCKED_STATUSES:
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
+    if open_sequence is not None:
+        if open_sequence == step.sequence:
+            reasons.append(f"{op} is already started on {serial}")
+        else:
+            reasons.append(f"Operation {open_sequence} is in work on {serial}; complete it first")
+    elif next_sequence is None and unit_status not in BLOCKED_STATUSES:
+        reasons.append(f"every operation on {serial} is done")
+    elif next_sequence is not None and step.sequence != next_sequence:
+        reasons.append(f"{serial} is at operation {next_sequence}; operations run in routing sequence")
+    if step.instruction is None:
+        reasons.append(f"{op} has no work instruction")
+    elif policy.released_instruction and step.instruction_status != "released":
+        reasons.append(f"{op} needs work instruction {step.instruction} released; it is {step.instruction_status}")
+    if operator is not None:
+        if not operator.active:
+            reasons.append(f"operator {operator.username} is disabled")
+        if policy.qualified_operator and step.required_skill:
+            expires = operator.skills.get(step.required_skill)
+            if expires is None:
+                reasons.append(f"operator {operator.username} is not qualified for '{step.required_skill}'")
+            elif expires < today:
+                reasons.append(f"operator {operator.username}'s qualification for '{step.required_skill}' "
+                               f"expired on {expires.isoformat()}")
+    if tools is not None:
+        reasons += _tool_reasons(op, step, tools, policy, today)
+    reasons += [f"{serial} contains {m}" for m in bad_material]
+    return verdict(reasons)
+
+
+def _tool_reasons(op: str, step: StepView, tools: list[ToolView], policy: Policy, today: date) -> list[str]:
+    reasons = []
+    kinds = {t.kind for t in tools}
+    for kind in step.required_tool_kinds:
+        if kind not in kinds:
+            reasons.append(f"{op} needs a {kind}; none was scanned")
+    for t in tools:
+        if not t.active:
+            reasons.append(f"tool {t.code} is retired")
+        if policy.production_tools and t.category != "production":
+            reasons.append(f"tool {t.code} is a {t.category} tool; this phase needs production tools")
+        if policy.current_calibration and t.calibration_due is not None and t.calibration_due < today:
+            reasons.append(f"tool {t.code} calibration expired on {t.calibration_due.isoformat()}")
+    return reasons
+
+
+def material_problem(m: MaterialView, policy: Policy) -> str | None:
+    """Why this material may not be in a unit under this policy, or None."""
+    if m.child_unit:
+        if m.status == "scrapped":
+            return f"{m.identifier}, a scrapped unit"
+        return None
+    if not policy.approved_material:
+        return None
+    if m.status != "accepted":
+        return f"lot {m.identifier} ({m.part_number}), which is {m.status}, not accepted"
+    if not m.approved_source:
+        return f"lot {m.identifier} ({m.part_number}) from {m.supplier or 'an unknown supplier'}, not an approved source"
+    if m.supplier_status == "disqualified":
+        return f"lot {m.identifier} ({m.part_number}) from {m.supplier}, which is disqualified"
+    return None
+
+
+def check_consume(*, serial: str, unit_status: str, step: StepView, record_open: bool, material: MaterialView,
+                  quantity: float, bom: dict[str, float], already: float, policy: Policy,
+                  child_already_used_in: str | None = None) -> Verdict:
+    """May this lot or child serial go into the unit at this operation, in this quantity?
+    `bom` maps part number -> quantity per unit consumed at this operation; `already` is
+    what of that part this unit has consumed so far."""
+    reasons = []
+    op = f"operation {step.sequence} ({step.name})"
+    if unit_status in ("scrapped", "complete"):
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
+    if not record_open:
+        reasons.append(f"{op} is not in work on {serial}; start it first")
+    if not (quantity > 0 and math.isfinite(quantity)):
+        reasons.append(f"the quantity must be a positive number, not {quantity}")
+    if material.part_number not in bom:
+        listed = ", ".join(sorted(bom)) or "nothing"
+        reasons.append(f"{material.part_number} is not on the BOM at {op}; it takes {listed}")
+    elif quantity > 0 and already + quantity > bom[material.part_number] + 1e-9:
+        reasons.append(f"{serial} needs {_fmt(bom[material.part_number])} of {material.part_number} at {op}; "
+                       f"{_fmt(already)} already consumed, {_fmt(quantity)} more is too many")
+    if material.child_unit:
+        if material.status != "complete":
+            reasons.append(f"{material.identifier} is {material.status.replace('_', ' ')}, not complete")
+        if child_already_used_in:
+            reasons.append(f"{material.identifier} is already built into {child_already_used_in}")
+    elif quantity > material.on_hand + 1e-9:
+        reasons.append(f"lot {material.identifier} has {_fmt(material.on_hand)} on hand, not {_fmt(quantity)}")
+    problem = material_problem(material, policy)
+    if problem:
+        reasons.append(f"cannot use {problem}")
+    return verdict(reasons)
+
+
+def required_characteristics(policy: Policy, characteristics: list[CharacteristicView],
+                             sampled: frozenset[str] = frozenset()) -> list[CharacteristicView]:
+    """Which characteristics the phase's inspection requires on this unit. In FRP key
+    characteristics stay at 100% and the others only when the sampling plan picks the unit."""
+    if policy.inspection == "all":
+        return list(characteristics)
+    return [c for c in characteristics if c.key or c.code in sampled]
+
+
+def check_complete(*, serial: str, unit_status: str, step: StepView, record_open: bool,
+                   missing_characteristics: list[CharacteristicView], missing_material: dict[str, float]) -> Verdict:
+    reasons = []
+    op = f"Operation {step.sequence} ({step.name})"
+    if unit_status in BLOCKED_STATUSES:
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
+    if not record_open:
+        reasons.append(f"{op} is not in work on {serial}")
+    for c in missing_characteristics:
+        reasons.append(f"{op} needs a result for {c.code} {c.name}")
+    for part, qty in sorted(missing_material.items()):
+        reasons.append(f"{op} needs {_fmt(qty)} more of {part} consumed")
+    return verdict(reasons)
+
+
+def parse_result(c: CharacteristicView, raw: str) -> tuple[float | None, bool | None]:
+    """Read a typed or imported result: a number for a variable, pass/fail for an attribute."""
+    text = raw.strip().lower()
+    if c.kind == "attribute":
+        if text in ("pass", "p", "ok", "true", "1"):
+            return None, True
+        if text in ("fail", "f", "nok", "false", "0"):
+            return None, False
+        raise ValueError(f"{c.code} {c.name} is pass/fail, not '{raw}'")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{c.code} {c.name} needs a number, not '{raw}'") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{c.code} {c.name} needs a finite number, not '{raw}'")
+    return value, None
+
+
+def evaluate(c: CharacteristicView, value: float | None, passed: bool | None) -> str | None:
+    """None when in spec; otherwise the reason, in words an operator reads on the hold."""
+    if c.kind == "attribute":
+        return None if passed else f"{c.code} {c.name} failed"
+    unit = f" {c.units}" if c.units else ""
+    if c.lsl is not None and value < c.lsl:
+        return f"{c.code} {c.name} measured {_fmt(value)}{unit}, below the lower limit {_fmt(c.lsl)}{unit}"
+    if c.usl is not None and value > c.usl:
+        return f"{c.code} {c.name} measured {_fmt(value)}{unit}, above the upper limit {_fmt(c.usl)}{unit}"
+    return None
+
+
+def check_measure(*, serial: str, unit_status: str, step: StepView, record_open: bool) -> Verdict:
+    reasons = []
+    if unit_status in ("scrapped", "complete"):
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
+    if not record_open:
+        reasons.append(f"operation {step.sequence} ({step.name}) is not in work on {serial}; start it first")
+    return verdict(reasons)
+
+
+def check_disposition(*, serial: str, unit_status: str, action: str, rework_sequence: int | None,
+                      sequences: list[int], reason: str) -> Verdict:
+    reasons = []
+    if unit_status != "on_hold":
+        reasons.append(f"{serial} is not on hold")
+    if action not in ("use_as_is", "rework", "scrap"):
+        reasons.append(f"the disposition is use_as_is, rework or scrap, not '{action}'")
+    if action == "rework" and rework_sequence not in sequences:
+        reasons.append(f"rework names the operation to return to, one of {', '.join(map(str, sequences))}")
+    if not reason.strip():
+        reasons.append("a disposition needs a reason")
+    return verdict(reasons)
