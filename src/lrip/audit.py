@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy import JSON, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrip.db import Base, UTCDateTime, utcnow
@@ -128,11 +128,19 @@ def verify(session: Session) -> ChainReport:
     return ChainReport(True, count, prev)
 
 
-def history(session: Session, record_type: str | None = None, record_id: str | None = None,
-            limit: int = 200, offset: int = 0) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+def _filtered(query, record_type: str | None, record_id: str | None):
     if record_type:
         query = query.where(AuditEvent.record_type == record_type)
     if record_id:
         query = query.where(AuditEvent.record_id == str(record_id))
+    return query
+
+
+def history(session: Session, record_type: str | None = None, record_id: str | None = None,
+            limit: int = 200, offset: int = 0) -> list[AuditEvent]:
+    query = _filtered(select(AuditEvent).order_by(AuditEvent.seq.desc()), record_type, record_id)
     return list(session.execute(query.limit(limit).offset(offset)).scalars())
+
+
+def count(session: Session, record_type: str | None = None, record_id: str | None = None) -> int:
+    return session.execute(_filtered(select(func.count(AuditEvent.id)), record_type, record_id)).scalar_one()

@@ -128,5 +128,6 @@ def get_one(session: Session, model, label: str, *, lock: bool = False, **by):
 
 def load_models() -> None:
     """Import every area's tables so Base.metadata is whole (Alembic, tests)."""
+    import lrip.api.models  # noqa: F401
     import lrip.audit  # noqa: F401
     import lrip.execution.models  # noqa: F401

@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.auth.models import User
-from lrip.catalog.models import Characteristic, Operation, Tool
+from lrip.catalog.models import Characteristic, DocumentRevision, Operation, Tool
 from lrip.db import Base, UTCDateTime, utcnow
 from lrip.program.models import Lot
 from lrip.supply.models import MaterialLot
@@ -52,6 +52,7 @@ class OperationRecord(Base):
     operation: Mapped[Operation] = relationship()
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    document_revision: Mapped[DocumentRevision | None] = relationship()
     tools: Mapped[list[Tool]] = relationship(secondary=operation_tool, order_by=Tool.code)
 
 

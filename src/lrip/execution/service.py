@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lrip import audit
 from lrip.auth.models import User
 from lrip.auth.service import get_user
-from lrip.catalog.models import BomLine, Characteristic, DocumentRevision, Operation, Qualification, Routing, Tool
+from lrip.catalog.models import BomLine, Characteristic, Operation, Qualification, Routing, Tool
 from lrip.db import get_one, transactional, utcnow
 from lrip.errors import Invalid, NotFound, Verdict, verdict
 from lrip.execution import rules
@@ -433,7 +433,7 @@ def traveler(session: Session, serial: str) -> dict:
                 "started_at": _iso(r.started_at), "started_by": r.started_by.username,
                 "completed_at": _iso(r.completed_at), "completed_by": r.completed_by.username if r.completed_by else None,
                 "cycle_minutes": r.cycle_minutes, "tools": [t.code for t in r.tools],
-                "instruction": _doc_label(session, r.document_revision_id),
+                "instruction": r.document_revision.label if r.document_revision else None,
                 "measurements": [_measurement_row(m) for m in measurements if m.operation_record_id == r.id],
                 "consumed": [_consumption_row(c) for c in links if c.operation_record_id == r.id],
             })
@@ -463,11 +463,6 @@ def traveler(session: Session, serial: str) -> dict:
         "operations": operations,
         "next": _next_step(session, unit, progress),
     }
-
-
-def _doc_label(session: Session, document_revision_id: int | None) -> str | None:
-    doc = session.get(DocumentRevision, document_revision_id) if document_revision_id else None
-    return doc.label if doc else None
 
 
 def _measurement_row(m: Measurement) -> dict:
@@ -651,3 +646,55 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
                         "units": len({v["unit_id"] for v in good} | {b[0]["unit_id"] for b in bad_spec})})
     return ImportResult(rows=len(lines), units=len({v["unit_id"] for v in good} | {b[0]["unit_id"] for b in bad_spec}),
                         out_of_spec=len(bad_spec), holds=holds, sha256=digest)
+
+
+def search_units(session: Session, *, lot: str | None = None, status: str | None = None,
+                 operation: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """Units filtered by lot, status, operation in work and creation time; a page and the total."""
+    query = select(Unit).join(Lot)
+    if lot:
+        query = query.where(Lot.number == lot)
+    if status:
+        query = query.where(Unit.status == status)
+    if operation is not None:
+        query = query.where(Unit.id.in_(select(OperationRecord.unit_id).join(Operation).where(
+            OperationRecord.status == "in_work", Operation.sequence == operation)))
+    if since:
+        query = query.where(Unit.created_at >= since)
+    if until:
+        query = query.where(Unit.created_at < until)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    units = session.execute(query.order_by(Unit.id).limit(limit).offset(offset)).scalars().all()
+    at = _current_operations(session, [u.id for u in units])
+    return [{"serial": u.serial, "lot": u.lot.number, "status": u.status, "operation": at.get(u.id),
+             "created_at": _iso(u.created_at), "completed_at": _iso(u.completed_at)} for u in units], total
+
+
+def search_operation_records(session: Session, *, lot: str | None = None, operation: int | None = None,
+                             serial: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                             limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """Operation records (who did what, when, how long) filtered by lot, operation, unit and start time."""
+    query = select(OperationRecord).join(Unit).join(Lot).join(Operation, OperationRecord.operation_id == Operation.id)
+    if lot:
+        query = query.where(Lot.number == lot)
+    if operation is not None:
+        query = query.where(Operation.sequence == operation)
+    if serial:
+        query = query.where(Unit.serial == serial)
+    if since:
+        query = query.where(OperationRecord.started_at >= since)
+    if until:
+        query = query.where(OperationRecord.started_at < until)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    records = session.execute(query.order_by(OperationRecord.id).limit(limit).offset(offset)).scalars().all()
+    return [record_row(r) for r in records], total
+
+
+def record_row(r: OperationRecord) -> dict:
+    return {"serial": r.unit.serial, "operation": r.operation.sequence, "name": r.operation.name,
+            "attempt": r.attempt, "status": r.status, "started_at": _iso(r.started_at),
+            "started_by": r.started_by.username, "completed_at": _iso(r.completed_at),
+            "completed_by": r.completed_by.username if r.completed_by else None, "cycle_minutes": r.cycle_minutes,
+            "tools": [t.code for t in r.tools],
+            "instruction": r.document_revision.label if r.document_revision else None}

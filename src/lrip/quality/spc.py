@@ -18,7 +18,7 @@ Pure NumPy/SciPy. Sources:
   Statistics 39(3), 331-340: the normal-approximation interval for Cpk, also
   given in the NIST/SEMATECH e-Handbook of Statistical Methods, 6.1.6.
 - D'Agostino, R. B. and Stephens, M. A. (1986), *Goodness-of-Fit
-  Techniques*, Dekker, Sect. 4.8 and Table 4.9: the Anderson-Darling test for
+  Techniques*, Dekker, Ch. 4 and Table 4.9: the Anderson-Darling test for
   normality with estimated mean and variance, and its p-value.
 
 Phase I limits come from the first `baseline` points (all points by default);
@@ -67,7 +67,7 @@ def constants(n: int) -> Constants:
     Ch. 6: A2 = 3/(d2 sqrt n), A3 = 3/(c4 sqrt n), D3, D4 = 1 -+ 3 d3/d2,
     B3, B4 = 1 -+ 3 sqrt(1 - c4^2)/c4 (negative factors become 0), E2 = 3/d2.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+    if not (_is_int(n) and n >= 2):
         raise ValueError(f"subgroup size must be a whole number of at least 2, got {n!r}")
     n = int(n)
     x = np.linspace(-10.0, 10.0, 2001)  # trapezoid rule; the integrand vanishes at both ends
@@ -211,18 +211,19 @@ def nelson(points, center, sigma) -> list[dict]:
     center and sigma may be arrays (limits per point).
     """
     x, z = _standardize(points, center, sigma)
+    distance = np.abs(z)
     step = np.diff(x)
     up, down = step > 0, step < 0
     return _violations(
         {
-            1: np.abs(z) > 3,
+            1: distance > 3,
             2: _run(z > 0, 9) | _run(z < 0, 9),
             3: _shift(_run(up, 5) | _run(down, 5), 1, x.size),
             4: _shift(_run((up[:-1] & down[1:]) | (down[:-1] & up[1:]), 12), 2, x.size),
             5: _k_of_m(z > 2, 2, 3) | _k_of_m(z < -2, 2, 3),
             6: _k_of_m(z > 1, 4, 5) | _k_of_m(z < -1, 4, 5),
-            7: _run(np.abs(z) < 1, 15),
-            8: _run(np.abs(z) > 1, 8),
+            7: _run(distance < 1, 15),
+            8: _run(distance > 1, 8),
         }
     )
 
@@ -350,17 +351,20 @@ def anderson_darling(values, alpha: float = 0.05) -> dict:
     z = (x - x.mean()) / sd
     weights = 2.0 * np.arange(1, n + 1) - 1.0
     a2 = float(-n - np.mean(weights * (special.log_ndtr(z) + special.log_ndtr(-z[::-1]))))
-    a = a2 * (1 + 0.75 / n + 2.25 / n**2)
-    if a < 0.2:
-        p = 1 - math.exp(-13.436 + 101.14 * a - 223.73 * a**2)
-    elif a < 0.34:
-        p = 1 - math.exp(-8.318 + 42.796 * a - 59.938 * a**2)
-    elif a < 0.6:
-        p = math.exp(0.9177 - 4.279 * a - 1.38 * a**2)
-    else:
-        a = min(a, 10.0)  # the fit's range; p is then below 4e-24
-        p = math.exp(1.2937 - 5.709 * a + 0.0186 * a**2)
+    p = _ad_p_value(a2 * (1 + 0.75 / n + 2.25 / n**2))
     return {"test": "anderson-darling", "statistic": a2, "p_value": p, "normal": p >= alpha}
+
+
+def _ad_p_value(a: float) -> float:
+    """P-value of the modified statistic A*^2 (D'Agostino & Stephens 1986, Table 4.9)."""
+    if a < 0.2:
+        return 1 - math.exp(-13.436 + 101.14 * a - 223.73 * a**2)
+    if a < 0.34:
+        return 1 - math.exp(-8.318 + 42.796 * a - 59.938 * a**2)
+    if a < 0.6:
+        return math.exp(0.9177 - 4.279 * a - 1.38 * a**2)
+    a = min(a, 10.0)  # the fit's range; beyond it p < 4e-24
+    return math.exp(1.2937 - 5.709 * a + 0.0186 * a**2)
 
 
 # --- one entry point ---
@@ -455,7 +459,12 @@ def _check_arguments(chart: str, subgroups, subgroup_size, sample_sizes) -> None
 
 
 def _chart_dict(c: Chart) -> dict:
-    return {"center": float(c.center), "ucl": _plain(c.ucl), "lcl": _plain(c.lcl), "points": c.points.tolist()}
+    return {
+        "center": float(c.center),
+        "ucl": _plain(c.ucl),
+        "lcl": _plain(c.lcl),
+        "points": c.points.tolist(),
+    }
 
 
 def _plain(v):
@@ -467,6 +476,10 @@ def _float(v):
 
 
 # --- input checks ---
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
 def _finite(values, name: str) -> np.ndarray:
@@ -486,7 +499,7 @@ def _baseline(n_points: int, baseline: int | None) -> int:
         raise ValueError(f"control limits need at least 2 points, got {n_points}")
     if baseline is None:
         return n_points
-    if isinstance(baseline, bool) or not isinstance(baseline, (int, np.integer)) or not 2 <= baseline <= n_points:
+    if not (_is_int(baseline) and 2 <= baseline <= n_points):
         raise ValueError(f"baseline must be a whole number of points from 2 to {n_points}, got {baseline!r}")
     return int(baseline)
 
@@ -506,7 +519,7 @@ def _form_subgroups(values, labels, size) -> np.ndarray:
     if (labels is None) == (size is None):
         raise ValueError("give either subgroups (a label per value) or subgroup_size for an xbar chart")
     if size is not None:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 2:
+        if not (_is_int(size) and size >= 2):
             raise ValueError(f"subgroup size must be a whole number of at least 2, got {size!r}")
         if x.size % size:
             raise ValueError(f"{x.size} values do not divide into subgroups of {size}")
@@ -538,7 +551,9 @@ def _sizes(sizes, n_samples: int, *, whole: bool) -> np.ndarray:
     if s.ndim == 0:
         s = np.full(n_samples, float(s))
     if s.shape != (n_samples,):
-        raise ValueError(f"sample_sizes needs one size or one per sample: {s.size} sizes for {n_samples} samples")
+        raise ValueError(
+            f"sample_sizes needs one size or one per sample: {s.size} sizes for {n_samples} samples"
+        )
     if not np.isfinite(s).all() or np.any(s <= 0):
         raise ValueError("sample sizes must be positive numbers")
     if whole and np.any(s != np.floor(s)):

@@ -1,0 +1,43 @@
+# lrip: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench setup postgres clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/lrip init
+	$(BIN)/lrip demo --if-empty
+	$(BIN)/lrip serve --host $(HOST) --port $(PORT)
+
+# Starts the local PostgreSQL if it is installed but stopped; the suite then runs on it too.
+postgres:
+	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null \
+	  || { command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1 \
+	       && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start 2>/dev/null; true; }
+
+test: setup postgres
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \
+	  LRIP_FAST_HASH=1 LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \
+	else \
+	  echo "PostgreSQL does not answer at $(PG_URL): the suite runs on SQLite only"; \
+	  LRIP_FAST_HASH=1 $(BIN)/python -m pytest; \
+	fi
+
+bench: setup postgres
+	LRIP_BENCH_PG_URL=$(PG_URL) $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

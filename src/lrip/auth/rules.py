@@ -1,0 +1,117 @@
+"""Pure rules of accounts and signatures: the log-in lockout, when a token works,
+what a signature is bound to and when a signature is refused."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from lrip.auth.permissions import allowed
+from lrip.errors import Verdict, verdict
+
+# ---------------------------------------------------------------- log-in
+
+MAX_FAILED_LOGINS = 5
+LOCK_FOR = timedelta(minutes=15)
+WRONG_LOGIN = "the user name or password is not right"
+DISABLED = "this account is disabled; ask an admin"
+
+
+def locked_reason(until: datetime) -> str:
+    return (f"this account is locked after {MAX_FAILED_LOGINS} failed log-ins until {until:%Y-%m-%d %H:%M} UTC; "
+            "try again then, or ask an admin to unlock it")
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and now < locked_until
+
+
+def after_failed_login(failed_logins: int, now: datetime) -> tuple[int, datetime | None]:
+    """Count one more failure: the MAX_FAILED_LOGINS-th locks the account for LOCK_FOR
+    and starts the count again. Returns (failed_logins, locked_until)."""
+    failed = failed_logins + 1
+    if failed >= MAX_FAILED_LOGINS:
+        return 0, now + LOCK_FOR
+    return failed, None
+
+
+# ---------------------------------------------------------------- tokens
+
+def token_problems(*, expires_at: datetime, revoked_at: datetime | None, revoked_by: str | None,
+                   owner: str, owner_active: bool, now: datetime) -> list[str]:
+    reasons = []
+    if revoked_at is not None:
+        reasons.append(f"this API token was revoked on {revoked_at:%Y-%m-%d %H:%M} UTC by {revoked_by}")
+    if now >= expires_at:
+        reasons.append(f"this API token expired on {expires_at:%Y-%m-%d %H:%M} UTC")
+    if not owner_active:
+        reasons.append(f"the account {owner} that owns this API token is disabled")
+    return reasons
+
+
+# ---------------------------------------------------------------- signatures
+
+MEANINGS = ("authored", "reviewed", "approved", "verified")
+# meanings that check someone's work: with independent=True the author may not give them
+INDEPENDENT = {"reviewed": "review", "approved": "approval", "verified": "verification"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot sign a {type(value).__name__}: give signed content as JSON values")
+
+
+def canonical_json(content: dict) -> str:
+    """Sorted keys, no spaces, UTF-8: the same content always gives the same text."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PriorSignature:
+    username: str
+    role: str
+    meaning: str
+    content_hash: str
+
+
+def signing_role(roles: list[str], role: str | None) -> str | None:
+    """The role a signature is given in: the one asked for, or the signer's only role."""
+    if role is not None:
+        return role
+    return roles[0] if len(roles) == 1 else None
+
+
+def signing_verdict(*, username: str, roles: list[str], role: str | None, meaning: str, content_hash: str,
+                    prior: list[PriorSignature], author: str | None = None, independent: bool = False) -> Verdict:
+    """Every reason this person may not sign this record now (the password is checked apart)."""
+    reasons = []
+    if meaning not in MEANINGS:
+        reasons.append(f"'{meaning}' is not a signature meaning; the meanings are {', '.join(MEANINGS)}")
+    if role is None:
+        reasons.append(f"{username} holds several roles ({', '.join(roles)}); say in which role this signature is given"
+                       if roles else f"{username} holds no role and may not sign")
+    elif role not in roles:
+        reasons.append(f"{username} does not hold the role {role}")
+    elif not allowed([role], "signature.sign"):
+        reasons.append(f"the role {role} may not sign records")
+    mine = [p for p in prior if p.username == username]
+    for other_role in sorted({p.role for p in mine if role is not None and p.role != role}):
+        reasons.append(f"{username} already signed this record as {other_role}; "
+                       "one person signs a record in one role only")
+    if any(p.role == role and p.meaning == meaning and p.content_hash == content_hash for p in mine):
+        reasons.append(f"{username} already signed this record as {meaning}")
+    is_author = author == username or any(p.meaning == "authored" for p in mine)
+    if independent and is_author and meaning in INDEPENDENT:
+        reasons.append(f"{username} is the author of this record and may not sign it as {meaning}: "
+                       f"it needs independent {INDEPENDENT[meaning]}")
+    return verdict(reasons)

@@ -1,0 +1,71 @@
+"""Electronic signatures (21 CFR Part 11 style): the one service that MRB dispositions,
+change approvals, LRIP quantity approvals and the readiness decision call.
+
+A signature asks for the signer's password again (11.200: each signing is an
+authentication, and wrong passwords count towards the lockout), records the
+printed name, UTC time, meaning and role (11.50), and is bound to the SHA-256
+of the signed record's canonical JSON (11.70), so a later change to the record
+shows the signature no longer matches. There is no function to edit or delete
+one; on PostgreSQL a trigger refuses UPDATE and DELETE on the table.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lrip import audit, db
+from lrip.auth.models import Signature
+from lrip.auth.rules import MEANINGS, PriorSignature, content_hash, signing_role, signing_verdict
+from lrip.auth.service import authenticate
+from lrip.db import transactional
+from lrip.errors import Refused
+
+__all__ = ["MEANINGS", "sign", "signatures_for", "content_hash"]
+
+
+def _on_record(session: Session, record_type: str, record_id: str) -> list[Signature]:
+    return list(session.execute(select(Signature).where(
+        Signature.record_type == record_type, Signature.record_id == record_id).order_by(Signature.id)).scalars())
+
+
+@transactional
+def sign(session: Session, *, record_type: str, record_id: str | int, content: dict, username: str, password: str,
+         meaning: str, role: str | None = None, author: str | None = None,
+         independent: bool = False) -> Signature:
+    """Sign a record's content as `username`, whose password is asked again.
+
+    `content` is what is signed: the fields of the record a reviewer relies on.
+    `role` may be left out when the signer holds one role. `author` (a username)
+    and `independent=True` forbid the author to review, approve or verify it.
+    A wrong password ends the caller's transaction (see authenticate)."""
+    try:
+        user = authenticate(session, username, password)
+    except Refused as exc:
+        raise Refused("signature_refused", exc.reasons) from None
+    record_id = str(record_id)
+    digest = content_hash(content)
+    prior = [PriorSignature(s.username, s.role, s.meaning, s.content_hash)
+             for s in _on_record(session, record_type, record_id)]
+    chosen = signing_role(list(user.roles), role)
+    signing_verdict(username=username, roles=list(user.roles), role=chosen, meaning=meaning, content_hash=digest,
+                    prior=prior, author=author, independent=independent).raise_if_refused("signature_refused")
+    signature = Signature(record_type=record_type, record_id=record_id, user_id=user.id, username=username,
+                          printed_name=user.full_name, role=chosen, meaning=meaning, signed_at=db.utcnow(),
+                          content_hash=digest)
+    session.add(signature)
+    session.flush()
+    audit.record(session, actor=username, action="signature.signed", record_type=record_type, record_id=record_id,
+                 after={"signature": signature.id, "name": signature.printed_name, "role": chosen,
+                        "meaning": meaning, "content_hash": digest, "signed_at": signature.signed_at})
+    return signature
+
+
+def signatures_for(session: Session, record_type: str, record_id: str | int,
+                   current_content: dict | None = None) -> list[dict]:
+    """A record's signatures, oldest first; `valid` says whether each still matches
+    the record's current content (None when the content is not given)."""
+    current = content_hash(current_content) if current_content is not None else None
+    return [{"id": s.id, "username": s.username, "name": s.printed_name, "role": s.role, "meaning": s.meaning,
+             "signed_at": s.signed_at.isoformat(), "content_hash": s.content_hash,
+             "valid": None if current is None else s.content_hash == current}
+            for s in _on_record(session, record_type, str(record_id))]

@@ -1,0 +1,156 @@
+"""The REST API over real HTTP handling: problem+json errors, paging, filters, idempotent retries.
+Runs on SQLite and PostgreSQL."""
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lrip.api.app import create_app
+from lrip.auth.service import create_token, create_user
+from lrip.db import engine_for
+from lrip.execution.models import Measurement, OperationRecord, Unit
+from lrip.execution.service import create_unit
+from factory import build_line
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def api(db_url):
+    with Session(engine_for(db_url), expire_on_commit=False) as session:
+        build_line(session)
+        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin")
+        create_user(session, username="quinn", full_name="Quinn Quality", roles=["quality_engineer"], actor="admin")
+        tokens = {u: create_token(session, username=u, name="terminal", actor="admin")[0]
+                  for u in ("olga", "oscar", "vera", "quinn")}
+        create_unit(session, lot="L1", serial="SN-1", actor="admin")
+    client = TestClient(create_app(db_url))
+
+    def as_user(name):
+        return {"Authorization": f"Bearer {tokens[name]}"}
+
+    client.as_user = as_user
+    client.db_url = db_url
+    return client
+
+
+def count(db_url, model):
+    with Session(engine_for(db_url)) as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_an_operator_runs_operation_10_over_http(api):
+    olga = api.as_user("olga")
+    r = api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
+    assert r.status_code == 201, r.text
+    assert r.json()["started_by"] == "olga" and r.json()["instruction"] == "WI-10 rev A"
+    for material, qty in (("M-001", None), ("SCR-LOT-1", 4)):
+        r = api.post("/api/v1/units/SN-1/consumptions", json={"operation": "10", "material": material,
+                                                              "quantity": qty}, headers=olga)
+        assert r.status_code == 201, r.text
+    r = api.post("/api/v1/units/SN-1/measurements", json={"characteristic": "TORQUE", "value": 2.05}, headers=olga)
+    assert r.status_code == 201 and r.json()["in_spec"] is True
+    r = api.post("/api/v1/units/SN-1/operations/Assemble/complete", headers=olga)
+    assert r.status_code == 200, r.text
+    traveler = api.get("/api/v1/units/SN-1", headers=olga).json()
+    assert traveler["next"] == {"action": "start", "sequence": 20, "name": "Inspect", "blocked_by": []}
+    records = api.get("/api/v1/operation-records", params={"serial": "SN-1"}, headers=olga).json()
+    assert records["total"] == 1 and records["items"][0]["status"] == "complete"
+
+
+def test_a_refusal_is_problem_json_with_every_reason(api):
+    r = api.post("/api/v1/units/SN-1/operations/30/start", json={"tools": ["TQ-OLD"]}, headers=api.as_user("olga"))
+    assert r.status_code == 409
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["code"] == "start_refused" and body["status"] == 409
+    assert "SN-1 is at operation 10; operations run in routing sequence" in body["reasons"]
+    assert any("TQ-OLD calibration expired" in reason for reason in body["reasons"])
+    assert count(api.db_url, OperationRecord) == 0
+
+
+@pytest.mark.parametrize("request_kwargs, status, code", [
+    ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "malformed_json"),
+    ({"json": {"characteristic": "TORQUE", "value": [1, 2]}}, 422, "invalid_input"),
+    ({"json": {"characteristic": "TORQUE", "value": "2.0", "colour": "red"}}, 422, "invalid_input"),
+    ({"json": {"characteristic": "", "value": "2.0"}}, 422, "invalid_input"),
+])
+def test_bad_input_is_4xx_and_changes_nothing(api, request_kwargs, status, code):
+    kwargs = dict(request_kwargs)
+    headers = {**api.as_user("olga"), **kwargs.pop("headers", {})}
+    r = api.post("/api/v1/units/SN-1/measurements", headers=headers, **kwargs)
+    assert (r.status_code, r.json()["code"]) == (status, code)
+    assert r.headers["content-type"] == PROBLEM
+    assert count(api.db_url, Measurement) == 0
+
+
+def test_unknown_serial_is_404(api):
+    r = api.get("/api/v1/units/NOPE", headers=api.as_user("olga"))
+    assert r.status_code == 404 and r.json()["reasons"] == ["No unit with serial NOPE"]
+
+
+def test_without_a_token_401_and_without_the_role_403(api):
+    r = api.get("/api/v1/units")
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    r = api.get("/api/v1/units", headers={"Authorization": "Bearer lrip_wrong"})
+    assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+    r = api.post("/api/v1/units/SN-1/operations/10/start", json={}, headers=api.as_user("vera"))
+    assert r.status_code == 403 and "vera (viewer) may not start operations" in r.json()["detail"]
+    assert count(api.db_url, OperationRecord) == 0
+
+
+def test_an_oversized_body_is_413(api):
+    big = b"serial,operation,characteristic,value,recorded_at,operator,gauge\n" + b"x" * (9 * 1024 * 1024)
+    r = api.post("/api/v1/imports/measurements", content=big,
+                 headers={**api.as_user("quinn"), "content-type": "text/csv"})
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(api):
+    headers = {**api.as_user("olga"), "Idempotency-Key": "terminal-7-0001"}
+    first = api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=headers)
+    retry = api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry.headers["idempotent-replayed"] == "true"
+    assert count(api.db_url, OperationRecord) == 1
+    reused = api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-OLD"]}, headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    # without a key, a second start is refused, as it should be
+    again = api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=api.as_user("oscar"))
+    assert again.status_code == 409 and "already started" in again.json()["detail"]
+
+
+def test_units_are_paged_and_filtered(api, db_url):
+    with Session(engine_for(db_url), expire_on_commit=False) as session:
+        for n in range(2, 5):
+            create_unit(session, lot="L1", serial=f"SN-{n}", actor="admin")
+    olga = api.as_user("olga")
+    api.post("/api/v1/units/SN-2/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
+    page = api.get("/api/v1/units", params={"lot": "L1", "limit": 2, "offset": 1}, headers=olga).json()
+    assert page["total"] == 4 and [u["serial"] for u in page["items"]] == ["SN-2", "SN-3"]
+    in_work = api.get("/api/v1/units", params={"status": "in_work", "operation": 10}, headers=olga).json()
+    assert [u["serial"] for u in in_work["items"]] == ["SN-2"]
+    assert api.get("/api/v1/units", params={"since": "2999-01-01T00:00:00Z"}, headers=olga).json()["total"] == 0
+    bad = api.get("/api/v1/units", params={"status": "lost", "limit": 0}, headers=olga)
+    assert bad.status_code == 422 and len(bad.json()["reasons"]) == 2
+
+
+def test_import_over_http_and_the_audit_trail(api):
+    olga = api.as_user("olga")
+    api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
+    csv = ("serial,operation,characteristic,value,recorded_at,operator,gauge\n"
+           "SN-1,10,TORQUE,2.5,2026-01-05T10:00:00Z,olga,G1\n")
+    r = api.post("/api/v1/imports/measurements", content=csv.encode(),
+                 headers={**api.as_user("quinn"), "content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.json()["out_of_spec"] == 1 and r.json()["holds"][0]["serial"] == "SN-1"
+    log = api.get("/api/v1/audit", params={"record": "unit:SN-1"}, headers=api.as_user("quinn")).json()
+    assert [e["action"] for e in log["items"]][:2] == ["unit.held", "operation.started"]
+    assert api.get("/api/v1/audit/verify", headers=api.as_user("quinn")).json()["ok"] is True
+    assert api.get("/api/v1/audit", headers=olga).status_code == 403
+
+
+def test_openapi_is_served(api):
+    spec = api.get("/api/openapi.json").json()
+    assert "/api/v1/units/{serial}/operations/{operation}/start" in spec["paths"]
+    assert api.get("/api/docs").status_code == 200

@@ -1,0 +1,136 @@
+"""The demo loads on both databases, is the same for the same seed, and tells its story."""
+import shutil
+import statistics
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lrip import audit
+from lrip.capacity.learning import fit_crawford
+from lrip.catalog.models import Characteristic
+from lrip.config import database_url
+from lrip.db import engine_for
+from lrip.demo import PROGRAM, load_demo
+from lrip.errors import Invalid, Refused
+from lrip.execution import service as execution
+from lrip.execution.models import Hold, Measurement, OperationRecord, Unit
+from lrip.program.models import Lot
+
+
+def _first_values(session: Session, lot: str, code: str) -> list[float]:
+    """The first measurement of a characteristic on each unit of a lot, in build order."""
+    rows = session.execute(select(Unit.id, Measurement.value).join(Unit, Measurement.unit_id == Unit.id).join(Lot)
+                           .join(Characteristic).where(Lot.number == lot, Characteristic.code == code)
+                           .order_by(Unit.id, Measurement.id)).all()
+    first = {}
+    for unit_id, value in rows:
+        first.setdefault(unit_id, value)
+    return list(first.values())
+
+
+def _hours_per_unit(session: Session) -> list[tuple[str, str, float]]:
+    """(lot, serial, hours) of every complete unit, in the order the units were started."""
+    rows = session.execute(select(Lot.number, Unit.serial, func.sum(OperationRecord.cycle_minutes),
+                                  func.min(OperationRecord.started_at))
+                           .join(Unit, OperationRecord.unit_id == Unit.id).join(Lot)
+                           .where(Unit.status == "complete").group_by(Lot.number, Unit.serial)).all()
+    return [(lot, serial, minutes / 60) for lot, serial, minutes, _ in sorted(rows, key=lambda r: r[3])]
+
+
+def test_the_default_demo_tells_the_story(session):
+    summary = load_demo(session)
+
+    lots = {lot["number"]: lot for lot in summary["lots"]}
+    assert summary["program"] == PROGRAM and summary["phase"] == "lrip"
+    assert summary["lrip_quantity"] > 0.1 * summary["planned_total"]
+    assert lots["ACT-200-P1"]["units_by_status"] == {"complete": 5}
+    assert lots["ACT-200-L1"]["units_by_status"] == {"complete": 20}
+    assert lots["ACT-200-L2"]["units_by_status"] == {"complete": 29, "scrapped": 1}
+    lot3 = lots["ACT-200-L3"]["units_by_status"]
+    assert lot3["complete"] > 0 and lot3["in_work"] > 0 and lot3["planned"] > 0 and lot3["on_hold"] >= 1
+    assert summary["holds"]["rework"] >= 1 and summary["holds"]["scrap"] == 1 and summary["holds"]["use_as_is"] == 1
+    assert len(summary["users"]) >= 12
+
+    # Every rework was measured again, and in spec, after the hold.
+    reworked = session.execute(select(Hold).where(Hold.disposition == "rework")).scalars().all()
+    for hold in reworked:
+        held = session.get(Measurement, hold.measurement_id)
+        later = session.execute(select(Measurement).where(
+            Measurement.unit_id == hold.unit_id, Measurement.characteristic_id == held.characteristic_id,
+            Measurement.id > held.id)).scalars().all()
+        assert later and all(m.in_spec for m in later)
+    failed_attribute = session.execute(select(Measurement).join(Characteristic).where(
+        Characteristic.kind == "attribute", Measurement.passed.is_(False))).scalars().all()
+    assert len(failed_attribute) == 1
+
+    # Motor-mount torque drifts up over lot 1 and is back on nominal in lot 2, after TQ-201's calibration.
+    lot1, lot2 = _first_values(session, "ACT-200-L1", "MTR-TQ"), _first_values(session, "ACT-200-L2", "MTR-TQ")
+    quarter = len(lot1) // 4
+    assert statistics.mean(lot1[-quarter:]) > statistics.mean(lot1[:quarter]) + 0.15
+    assert abs(statistics.mean(lot2) - 2.50) < 0.03
+
+    # Hours per unit fall along a learning curve near 85%.
+    hours = _hours_per_unit(session)
+    pilot = [h for lot, _, h in hours if lot == "ACT-200-P1"]
+    assert statistics.mean(h for _, _, h in hours[-5:]) < 0.6 * statistics.mean(pilot)
+    assert 0.80 < fit_crawford([h for _, _, h in hours]).learning_rate < 0.90
+
+    # Nothing happened in the future, and every operation finished after it started.
+    now = datetime.now(timezone.utc)
+    assert session.execute(select(func.max(Measurement.recorded_at))).scalar_one() < now
+    records = session.execute(select(OperationRecord)).scalars().all()
+    assert all(r.started_at < now and (r.completed_at is None or r.started_at < r.completed_at) for r in records)
+
+    # Every traveler renders; the unit on hold says so.
+    serials = session.execute(select(Unit.serial).order_by(Unit.id)).scalars().all()
+    travelers = [execution.traveler(session, serial) for serial in serials]
+    assert len(travelers) == summary["units"] == 85
+    held = [t for t in travelers if t["status"] == "on_hold"]
+    assert held and all(any("is on hold" in r for r in t["next"]["blocked_by"]) for t in held)
+
+    # Jan Kowalski's test qualification has lapsed: he may not start a functional test.
+    waiting = next(t for t in travelers if t["next"] and t["next"]["action"] == "start" and t["next"]["sequence"] == 70)
+    with pytest.raises(Refused, match="jkowalski's qualification for 'test' expired"):
+        execution.start_operation(session, serial=waiting["serial"], operation=70, operator="jkowalski", tools=["TS-01"])
+
+    assert audit.verify(session).ok
+    with pytest.raises(Refused, match="already holds program ACT-200"):
+        load_demo(session)
+
+
+def _fresh(sqlite_template, path) -> str:
+    shutil.copy(sqlite_template, path)
+    return database_url(f"sqlite:///{path}")
+
+
+def _load(url: str, seed: int, progress=None) -> tuple[dict, list]:
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        summary = load_demo(session, units=12, seed=seed, progress=progress)
+        values = session.execute(select(Unit.serial, Characteristic.code, Measurement.value, Measurement.passed,
+                                        Measurement.recorded_at).join(Unit, Measurement.unit_id == Unit.id)
+                                 .join(Characteristic).order_by(Measurement.id)).all()
+    engine_for(url).dispose()
+    return summary, values
+
+
+def test_the_demo_is_the_same_for_the_same_seed_and_scales(sqlite_template, tmp_path):
+    told = []
+    first = _load(_fresh(sqlite_template, tmp_path / "a.db"), 7, lambda advance, total, text: told.append((advance, total)))
+    again = _load(_fresh(sqlite_template, tmp_path / "b.db"), 7)
+    other = _load(_fresh(sqlite_template, tmp_path / "c.db"), 8)
+    assert first == again
+    assert [v[2] for v in first[1]] != [v[2] for v in other[1]]
+
+    summary = first[0]
+    assert sum(a for a, _ in told) == summary["units"] == 5 + 12 and {t for _, t in told} == {17}
+    lrip = sum(sum(lot["units_by_status"].values()) for lot in summary["lots"] if lot["phase"] == "lrip")
+    assert lrip == 12 and summary["planned_total"] == 90 and summary["lrip_quantity"] > 9
+
+
+def test_too_few_units_is_refused_before_anything_is_written(sqlite_url):
+    with Session(engine_for(sqlite_url)) as session:
+        with pytest.raises(Invalid, match="at least 12"):
+            load_demo(session, units=5)
+        assert not session.execute(select(Unit.id)).first()

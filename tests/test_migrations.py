@@ -1,0 +1,71 @@
+"""Models and migrations never drift: an empty database upgraded by Alembic has exactly the
+schema Base.metadata describes, on SQLite and on PostgreSQL; and the migrations go down and up again."""
+import os
+import uuid
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, make_url, text
+
+from lrip.config import database_url
+from lrip.db import Base, engine_for, load_models
+from lrip.migrate import alembic_config, upgrade
+
+load_models()
+PG_URL = os.environ.get("LRIP_TEST_PG_URL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path):
+    """A URL to a database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        url = database_url(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield url
+        engine_for(url).dispose()
+        return
+    if not PG_URL:
+        pytest.skip("LRIP_TEST_PG_URL is not set")
+    server = engine_for(database_url(PG_URL))
+    name = f"lrip_migrations_{uuid.uuid4().hex[:10]}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def diffs(url: str) -> list:
+    with engine_for(url).connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def tables(url: str) -> set[str]:
+    return set(inspect(engine_for(url)).get_table_names())
+
+
+def test_the_migrations_have_one_head():
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
+
+
+def test_an_upgraded_empty_database_matches_the_models(empty_url):
+    assert tables(empty_url) == set()
+    upgrade(empty_url)
+    assert tables(empty_url) == set(Base.metadata.tables) | {"alembic_version"}
+    assert diffs(empty_url) == []
+
+
+def test_the_migrations_go_down_to_nothing_and_up_again(empty_url):
+    upgrade(empty_url)
+    command.downgrade(alembic_config(empty_url), "base")
+    engine_for(empty_url).dispose()
+    assert tables(empty_url) == {"alembic_version"}
+    upgrade(empty_url)
+    assert diffs(empty_url) == []
