@@ -30,10 +30,10 @@ postgres:
 test: setup postgres
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \
-	  LRIP_FAST_HASH=1 LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \
+	  LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \
 	else \
 	  echo "PostgreSQL does not answer at $(PG_URL): the suite runs on SQLite only"; \
-	  LRIP_FAST_HASH=1 $(BIN)/python -m pytest; \
+	  $(BIN)/python -m pytest; \
 	fi
 
 bench: setup postgres

@@ -15,6 +15,7 @@ from lrip.config import database_url
 from lrip.db import Base, engine_for, load_models
 from lrip.migrate import upgrade
 
+os.environ.setdefault("LRIP_FAST_HASH", "1")  # cheap argon2 parameters: tests hash many passwords
 load_models()
 PG_URL = os.environ.get("LRIP_TEST_PG_URL")
 

@@ -22,15 +22,16 @@ from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lrip.auth.models import User
 from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
-from lrip.catalog.service import CharacteristicSpec, OperationSpec
-from lrip.auth.models import User
 from lrip.catalog.models import Part, Qualification, Routing, Tool
+from lrip.catalog.service import CharacteristicSpec, OperationSpec
 from lrip.errors import Invalid, Refused
 from lrip.execution import service as execution
 from lrip.execution.models import Hold
@@ -40,6 +41,43 @@ from lrip.supply import service as supply
 from lrip.supply.models import MaterialLot, Supplier
 
 # ---------------------------------------------------------------- the plant, as data
+
+
+class Purchased(NamedTuple):
+    number: str
+    description: str
+    tracking: str
+    supplier: str
+    per_unit: float
+    operation: int
+    lot_size: int  # for serials: how many come in one shipment
+    prefix: str
+
+
+class Step(NamedTuple):
+    sequence: int
+    name: str
+    work_center: str
+    standard_minutes: float
+    skill: str
+    tools: tuple  # one group per tool kind, preferred tool first
+    instruction: str
+
+
+class Feature(NamedTuple):
+    operation: int
+    code: str
+    name: str
+    nominal: float | None
+    lsl: float | None
+    usl: float | None
+    units: str | None
+    key: bool
+    mean: float | None  # None: an attribute, pass/fail
+    sd: float | None
+    decimals: int | None
+    gauge: str | None  # "TS": the test stand in use
+
 
 PROGRAM = "ACT-200"
 PRODUCT, PRODUCT_REV, ROUTING_REV = "EMA-200", "A", "1"
@@ -86,7 +124,8 @@ SUPPLIERS = [  # code, name, status, lead time before need (days)
     ("BIS", "Brennan Industrial Supply", "conditional", (8, 13)),
 ]
 
-PARTS = [  # number, description, tracking, supplier, per unit, at operation, lot (or shipment) size, lot prefix
+PARTS = [Purchased(*row) for row in [
+    # number, description, tracking, supplier, per unit, at operation, lot (or shipment) size, lot prefix
     ("HSG-200", "Housing, machined 6061-T6, hard anodized", "lot", "KPM", 1, 20, 25, "KPM-HSG-"),
     ("SL-12", "Shaft seal, 12 mm, FKM", "lot", "BIS", 1, 20, 50, "BIS-SL12-"),
     ("GRS-3", "Planetary gear set, 3-stage, 48:1", "lot", "KPM", 1, 30, 20, "KPM-GRS-"),
@@ -96,7 +135,7 @@ PARTS = [  # number, description, tracking, supplier, per unit, at operation, lo
     ("HAR-5", "Wiring harness, power and CAN", "lot", "NGE", 1, 50, 20, "NGE-HAR-"),
     ("OR-60", "O-ring, cover, 60 x 2 mm, FKM", "lot", "BIS", 1, 60, 100, "BIS-OR60-"),
     ("LBL-1", "Nameplate label, polyester", "lot", "BIS", 1, 80, 250, "BIS-LBL-"),
-]
+]]
 EXTRA_LOTS = [  # part, quantity, received (week, day, hour), rejection reason (None: still in quarantine)
     ("HSG-200", 25, (9, 1, 10), "Bearing bore 32 H7 oversize on 3 of 13 sampled housings (SCAR-0412)"),
     ("SL-12", 50, (19, 3, 14), None),
@@ -123,7 +162,8 @@ TOOLS = [  # code, kind, description, category, calibration due (days from progr
 ]
 RECALIBRATED = ("TQ-201", 56 + 182)  # at the start of lot 2: the cure for the torque drift
 
-OPERATIONS = [  # sequence, name, work center, standard minutes, skill, tools (a group per kind, preferred first), instruction
+OPERATIONS = [Step(*row) for row in [
+    # sequence, name, work center, standard minutes, skill, tools (a group per kind, preferred first), instruction
     (10, "Kit and prep", "KIT", 15, "kitting", (),
      "Pick the kit to the pick list. Check part numbers, lots and serials against the traveler."),
     (20, "Housing sub-assembly", "MECH", 25, "mechanical assembly", (("PR-01",),),
@@ -140,10 +180,11 @@ OPERATIONS = [  # sequence, name, work center, standard minutes, skill, tools (a
      "Run test sequence FT-200 on the load stand: no-load current, speed at rated load, stall torque."),
     (80, "Final inspection and pack", "TEST", 15, "inspection", (),
      "Inspect workmanship, apply the nameplate, pack to the packing instruction."),
-]
+]]
 
-CHARACTERISTICS = [  # operation, code, name, nominal, LSL, USL, units, key, process mean, sd, decimals, gauge
-    # attribute (pass/fail) characteristics have no limits
+CHARACTERISTICS = [Feature(*row) for row in [
+    # operation, code, name, nominal, LSL, USL, units, key, process mean, sd, decimals, gauge;
+    # attributes (pass/fail) have no limits and no mean
     (10, "KIT-OK", "Kit complete to pick list", None, None, None, None, False, None, None, None, None),
     (20, "BRG-DEPTH", "Bearing seat depth", 4.50, 4.45, 4.55, "mm", False, 4.501, 0.009, 3, "DG-07"),
     (20, "SEAL-SEAT", "Shaft seal seated flush", None, None, None, None, False, None, None, None, None),
@@ -160,7 +201,7 @@ CHARACTERISTICS = [  # operation, code, name, nominal, LSL, USL, units, key, pro
     (70, "STALL-TQ", "Stall torque", 26.0, 23.0, 30.0, "N·m", True, 26.4, 0.6, 1, "TS"),
     (70, "FUNC", "Functional test sequence FT-200", None, None, None, None, False, None, None, None, None),
     (80, "FINAL-VIS", "Final visual, label and pack", None, None, None, None, False, None, None, None, None),
-]
+]]
 
 LOTS = [  # key, phase, units (default), weeks of planned starts (from program start)
     ("P1", "pilot", 5, (1, 2)),
@@ -241,10 +282,14 @@ def _split(n: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _positions(n: int, default: int, fraction: float) -> list[int]:
-    """Where an event at `fraction` of a default-size lot falls in a lot of n units: once per default-size stretch."""
-    copies = max(1, round(n / default))
+def _positions(n: int, copies: int, fraction: float) -> list[int]:
+    """Where an event at `fraction` of the way falls in each of `copies` equal stretches of n units."""
     return [int((fraction + j) * n / copies) for j in range(copies)]
+
+
+def _copies(n: int, default: int) -> int:
+    """How many times a default-size lot's event happens in a lot of n units."""
+    return max(1, round(n / default))
 
 
 def _plan(sizes: dict[str, int], start: datetime, this_week: int, rng: random.Random) -> dict[str, list[UnitPlan]]:
@@ -271,25 +316,26 @@ def _plan(sizes: dict[str, int], start: datetime, this_week: int, rng: random.Ra
                 p.build_no = build_no
         for ekey, fraction, code, result, disposition, rework_to, reason in EVENTS:
             if ekey == key:
-                for i in _positions(n, default, fraction):
+                for i in _positions(n, _copies(n, default), fraction):
                     lot[i].events[code] = Event(result, disposition, rework_to, reason)
         if key == DRIFT[0]:
             for i, p in enumerate(lot):
                 t = i / max(1, n - 1)
                 p.drift = DRIFT[2] * t
                 if t >= 0.9:  # the last tenth went over the limit before anyone caught it
-                    p.events[DRIFT[1]] = Event(f"{2.80 + rng.uniform(0.01, 0.05):.2f}", "rework", 40, DRIFT_REWORK)
+                    over = DRIFTING.usl + rng.uniform(0.01, 0.05)
+                    p.events[DRIFT[1]] = Event(f"{over:.{DRIFTING.decimals}f}", "rework", DRIFTING.operation, DRIFT_REWORK)
         if key == OPEN_HOLD[0]:
-            _leave_in_progress(lot, default)
+            _leave_in_progress(lot, _copies(n, default))
         plans[key] = lot
     return plans
 
 
-def _leave_in_progress(lot: list[UnitPlan], default: int) -> None:
-    """Lot 3 today: the first ones complete, the later ones stopped along the routing, one on hold."""
+def _leave_in_progress(lot: list[UnitPlan], holds: int) -> None:
+    """Lot 3 today: the first ones complete, the later ones stopped along the routing, `holds` of them on hold."""
     started = [p for p in lot if p.started]
     mid = started[int(len(lot) * LOT3_COMPLETE + 0.5):]
-    held = {min(i, len(mid) - 1) for i in _positions(len(mid), default // 5, 0.5)} if mid else set()
+    held = set(_positions(len(mid), min(holds, len(mid)), 0.5)) if mid else set()
     stops = iter(MID_STOPS * (len(mid) // len(MID_STOPS) + 1))
     for i, p in enumerate(mid):
         if i in held:
@@ -300,14 +346,11 @@ def _leave_in_progress(lot: list[UnitPlan], default: int) -> None:
 
 # ---------------------------------------------------------------- the line at work
 
-CHARS_AT: dict[int, list[tuple]] = {}
-for _c in CHARACTERISTICS:
-    CHARS_AT.setdefault(_c[0], []).append(_c)
-PARTS_AT: dict[int, list[tuple]] = {}
-for _p in PARTS:
-    PARTS_AT.setdefault(_p[5], []).append(_p)
-SEQUENCES = [op[0] for op in OPERATIONS]
-TOOL_KIND = {t[0]: t[1] for t in TOOLS}
+FEATURES_AT = {op.sequence: [c for c in CHARACTERISTICS if c.operation == op.sequence] for op in OPERATIONS}
+PARTS_AT = {op.sequence: [p for p in PARTS if p.operation == op.sequence] for op in OPERATIONS}
+SEQUENCES = [op.sequence for op in OPERATIONS]
+DRIFTING = next(c for c in CHARACTERISTICS if c.code == DRIFT[1])
+TOOL_KIND = {code: kind for code, kind, *_ in TOOLS}
 
 
 @dataclass
@@ -345,21 +388,20 @@ class Line:
         factor = max(FLOOR, FIRST_UNIT * build_no ** math.log2(LEARNING_RATE))
         return standard * factor * self.rng.lognormvariate(0, 0.08)
 
-    def value(self, c: tuple, plan: UnitPlan, rework: bool) -> str:
+    def value(self, c: Feature, plan: UnitPlan, rework: bool) -> str:
         """A measured value from the process, kept inside the limits; only planned events go outside.
         The drift shows on first attempts; a rework is done with a good tool."""
-        _, code, _, _, lsl, usl, _, _, mean, sd, decimals, _ = c
-        if mean is None:
+        if c.mean is None:
             return "pass"
-        v = self.rng.gauss(mean + (plan.drift if code == DRIFT[1] and not rework else 0.0), sd)
-        if lsl is not None and usl is not None:
-            margin = 0.03 * (usl - lsl)
-            v = min(max(v, lsl + margin), usl - margin)
-        elif lsl is not None:
-            v = max(v, lsl * 1.5)
+        v = self.rng.gauss(c.mean + (plan.drift if c.code == DRIFT[1] and not rework else 0.0), c.sd)
+        if c.lsl is not None and c.usl is not None:
+            margin = 0.03 * (c.usl - c.lsl)
+            v = min(max(v, c.lsl + margin), c.usl - margin)
+        elif c.lsl is not None:
+            v = max(v, c.lsl * 1.5)
         else:
-            v = min(max(v, 0.01), usl * 0.9)
-        return f"{v:.{decimals}f}"
+            v = min(max(v, 0.01), c.usl * 0.9)
+        return f"{v:.{c.decimals}f}"
 
     def consume(self, session: Session, serial: str, seq: int, part: str, quantity: float, operator: str,
                 at: datetime) -> None:
@@ -395,25 +437,25 @@ def _build_unit(session: Session, line: Line, plan: UnitPlan) -> None:
 
 def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: datetime, *, rework: bool):
     """One attempt at one operation. Returns ("done" | "stop" | the sequence to rework from, next free time)."""
-    seq, _, _, standard, skill, groups, _ = OPERATIONS[i]
-    rng = line.rng
-    operator = line.operator(skill, at.date())
-    tools = line.tools(groups, at.date(), plan.phase, rework)
-    end = at + timedelta(minutes=line.minutes(standard, plan.build_no))
+    step, rng = OPERATIONS[i], line.rng
+    seq = step.sequence
+    operator = line.operator(step.skill, at.date())
+    tools = line.tools(step.tools, at.date(), plan.phase, rework)
+    end = at + timedelta(minutes=line.minutes(step.standard_minutes, plan.build_no))
     execution.start_operation(session, serial=plan.serial, operation=seq, operator=operator, tools=tools,
                               at=line.past(at))
     if not rework:
-        for part, _, _, _, per_unit, *_ in PARTS_AT.get(seq, []):
-            line.consume(session, plan.serial, seq, part, per_unit, operator, at + timedelta(minutes=2))
-    chars = CHARS_AT.get(seq, [])
+        for part in PARTS_AT[seq]:
+            line.consume(session, plan.serial, seq, part.number, part.per_unit, operator, at + timedelta(minutes=2))
+    chars = FEATURES_AT[seq]
     stop_here = plan.stop == (i, True)
     if stop_here:
         chars = chars[: len(chars) // 2]
     for k, c in enumerate(chars):
         when = at + (end - at) * (k + 1) / (len(chars) + 1)
-        event = plan.events.pop(c[1], None)
-        gauge = tools[-1] if c[11] == "TS" else c[11]
-        result = execution.record_measurement(session, serial=plan.serial, characteristic=c[1],
+        event = plan.events.pop(c.code, None)
+        gauge = tools[-1] if c.gauge == "TS" else c.gauge
+        result = execution.record_measurement(session, serial=plan.serial, characteristic=c.code,
                                               result=event.result if event else line.value(c, plan, rework),
                                               operator=operator, gauge=gauge, at=line.past(when))
         if result.hold is None:
@@ -466,6 +508,10 @@ def _day(start: datetime, days: float) -> date:
     return (start + timedelta(days=days)).date()
 
 
+def _instruction(step: Step) -> str:
+    return f"WI-2{step.sequence:02d}"
+
+
 def _set_up(session: Session, start: datetime, today: date, scale: float) -> None:
     """People, engineering data, suppliers and the program: everything that exists before the first build."""
     for username, full_name, roles in USERS:
@@ -482,30 +528,32 @@ def _set_up(session: Session, start: datetime, today: date, scale: float) -> Non
     catalog.create_part(session, number=PRODUCT, description="Electromechanical actuator, 25 N·m, 24 V",
                         tracking="serial", actor=ENGINEER)
     catalog.add_part_revision(session, number=PRODUCT, revision=PRODUCT_REV, actor=ENGINEER, release=True)
-    for number, description, tracking, _, per_unit, seq, *_ in PARTS:
-        catalog.create_part(session, number=number, description=description, tracking=tracking, actor=ENGINEER)
-        catalog.add_part_revision(session, number=number, revision="A", actor=ENGINEER, release=True)
-        catalog.add_bom_line(session, parent=PRODUCT, revision=PRODUCT_REV, child=number, quantity=per_unit,
-                             operation_sequence=seq, actor=ENGINEER)
-    for seq, name, _, _, _, _, text in OPERATIONS:
-        number = f"WI-2{seq:02d}"
-        catalog.create_document(session, number=number, title=f"{PRODUCT} op {seq}: {name}", actor=ENGINEER)
+    for p in PARTS:
+        catalog.create_part(session, number=p.number, description=p.description, tracking=p.tracking, actor=ENGINEER)
+        catalog.add_part_revision(session, number=p.number, revision="A", actor=ENGINEER, release=True)
+        catalog.add_bom_line(session, parent=PRODUCT, revision=PRODUCT_REV, child=p.number, quantity=p.per_unit,
+                             operation_sequence=p.operation, actor=ENGINEER)
+    for step in OPERATIONS:
+        number = _instruction(step)
+        catalog.create_document(session, number=number, title=f"{PRODUCT} op {step.sequence}: {step.name}",
+                                actor=ENGINEER)
         catalog.add_document_revision(session, number=number, revision="A", actor=ENGINEER,
-                                      content=f"{PRODUCT} rev {PRODUCT_REV}, operation {seq}, {name}.\n{text}")
+                                      content=f"{PRODUCT} rev {PRODUCT_REV}, operation {step.sequence}, "
+                                              f"{step.name}.\n{step.instruction}")
         catalog.release_document_revision(session, number=number, revision="A", actor=ENGINEER)
-    operations = []
-    for seq, name, center, minutes, skill, groups, _ in OPERATIONS:
-        specs = tuple(CharacteristicSpec(code, cname, "variable" if mean is not None else "attribute", nominal, lsl, usl,
-                                         units, key)
-                      for _, code, cname, nominal, lsl, usl, units, key, mean, *_ in CHARS_AT.get(seq, []))
-        operations.append(OperationSpec(seq, name, center, minutes, (f"WI-2{seq:02d}", "A"),
-                                        tuple(TOOL_KIND[g[0]] for g in groups), skill, specs))
+    operations = [
+        OperationSpec(step.sequence, step.name, step.work_center, step.standard_minutes, (_instruction(step), "A"),
+                      tuple(TOOL_KIND[group[0]] for group in step.tools), step.skill,
+                      tuple(CharacteristicSpec(c.code, c.name, "attribute" if c.mean is None else "variable",
+                                               c.nominal, c.lsl, c.usl, c.units, c.key)
+                            for c in FEATURES_AT[step.sequence]))
+        for step in OPERATIONS]
     catalog.create_routing(session, part=PRODUCT, part_revision=PRODUCT_REV, revision=ROUTING_REV,
                            operations=operations, actor=ENGINEER, release=True)
     for code, name, status, _ in SUPPLIERS:
         supply.create_supplier(session, code=code, name=name, status=status, actor=BUYER)
-    for number, _, _, supplier, *_ in PARTS:
-        supply.approve_source(session, part=number, supplier=supplier, actor=BUYER)
+    for p in PARTS:
+        supply.approve_source(session, part=p.number, supplier=p.supplier, actor=BUYER)
     program.create_program(session, code=PROGRAM, name="EMA-200 actuator ramp", part=PRODUCT,
                            part_revision=PRODUCT_REV, planned_total=round(PLANNED_TOTAL * scale),
                            frp_target_rate=round(FRP_RATE * scale, 1), actor=PLANNER)
@@ -525,29 +573,27 @@ def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: ran
         return min(at, need - timedelta(hours=1), latest)
 
     rows, stock = [], {}
-    for number, _, tracking, supplier, per_unit, _, size, prefix in PARTS:
-        stock[number] = deque()
-        if tracking == "serial":
-            batch = max(size, math.ceil(len(units) / 25))
+    for p in PARTS:
+        stock[p.number] = deque()
+        if p.tracking == "serial":
+            batch = max(p.lot_size, math.ceil(len(units) / 25))
             for first in range(0, len(units), batch):
-                at = dock(units[first].release, supplier)
+                at = dock(units[first].release, p.supplier)
                 for k in range(first, min(first + batch, len(units))):
-                    lot = f"{prefix}{100001 + k}"
-                    rows.append((at, lot, number, supplier, 1, None))
-                    stock[number].append([lot, 1])
+                    lot = f"{p.prefix}{100001 + k}"
+                    rows.append((at, lot, p.number, p.supplier, 1, None))
+                    stock[p.number].append([lot, 1])
         else:
-            size = max(size, math.ceil(per_unit * len(units) / 25))
-            for j in range(math.ceil(per_unit * len(units) * 1.1 / size)):
-                need = units[min(int(j * size / per_unit), len(units) - 1)].release
-                lot = f"{prefix}{j + 1:04d}"
-                rows.append((dock(need, supplier), lot, number, supplier, size, None))
-                stock[number].append([lot, size])
-    counts = Counter()
-    for part, quantity, (week, day, hour), reason in EXTRA_LOTS:
-        number, supplier, prefix = next((p[0], p[3], p[7]) for p in PARTS if p[0] == part)
-        counts[part] += 1
-        rows.append((start + timedelta(days=week * 7 + day, hours=hour), f"{prefix}X{counts[part]:02d}", number,
-                     supplier, quantity, reason or "quarantine"))
+            size = max(p.lot_size, math.ceil(p.per_unit * len(units) / 25))
+            for j in range(math.ceil(p.per_unit * len(units) * 1.1 / size)):  # 10% spare
+                need = units[min(int(j * size / p.per_unit), len(units) - 1)].release
+                lot = f"{p.prefix}{j + 1:04d}"
+                rows.append((dock(need, p.supplier), lot, p.number, p.supplier, size, None))
+                stock[p.number].append([lot, size])
+    for k, (number, quantity, (week, day, hour), reason) in enumerate(EXTRA_LOTS, start=1):
+        p = next(p for p in PARTS if p.number == number)
+        rows.append((start + timedelta(days=week * 7 + day, hours=hour), f"{p.prefix}X{k:02d}", number,
+                     p.supplier, quantity, reason or "quarantine"))
     rows.sort(key=lambda r: (r[0], r[1]))
     return rows, stock
 

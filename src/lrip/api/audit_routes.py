@@ -6,11 +6,12 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lrip import audit
+from lrip.api import problems
 from lrip.api.deps import Page, page, read_db, require
 from lrip.api.schemas import Paged
 from lrip.auth.models import User
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=problems.RESPONSES)
 
 
 class AuditEventOut(BaseModel):

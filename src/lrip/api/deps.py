@@ -49,6 +49,7 @@ def require(action: str):
         permissions.check(user, action)
         return user
 
+    check.action = action  # lets the endpoint × role test read each route's permission
     return check
 
 

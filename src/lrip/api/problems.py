@@ -17,6 +17,18 @@ TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not 
           429: "Too many requests"}
 
 
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code", "reasons"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "instance": {"type": "string"}, "code": {"type": "string"},
+                   "reasons": {"type": "array", "items": {"type": "string"}}},
+}
+RESPONSES = {status: {"description": TITLES[status], "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
+             for status in (400, 401, 403, 404, 409, 413, 415, 422)}
+"""Every API router documents these, so clients (and schemathesis) know each error's shape."""
+
+
 class Unauthenticated(LripError):
     kind = "unauthenticated"
 

@@ -3,19 +3,18 @@ import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
-from lrip.api import idempotency
+from lrip.api import idempotency, problems
 from lrip.api.deps import Page, db, page, read_db, require
-from lrip.api.schemas import IDENTIFIER_PATTERN, Paged
+from lrip.api.schemas import IDENTIFIER_PATTERN, IsoTime, Paged
 from lrip.auth.models import User
 from lrip.errors import Invalid
 from lrip.execution import service
 from lrip.execution.schemas import (ConsumeRequest, ConsumptionOut, DispositionRequest, ImportOut, MeasurementOut,
                                     MeasurementRequest, OperationRecordOut, StartRequest, Traveler, UnitCreate, UnitRow)
 
-router = APIRouter(tags=["shop floor"])
+router = APIRouter(tags=["shop floor"], responses=problems.RESPONSES)
 SerialPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The unit's serial.")]
 LotPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The lot number.")]
 OperationPath = Annotated[str, Path(max_length=120, pattern=IDENTIFIER_PATTERN,
@@ -23,14 +22,11 @@ OperationPath = Annotated[str, Path(max_length=120, pattern=IDENTIFIER_PATTERN,
 Status = Literal["planned", "in_work", "on_hold", "complete", "scrapped"]
 Sequence = Annotated[int | None, Query(ge=0, le=1_000_000, description="Operation sequence number.")]
 LotFilter = Annotated[str | None, Query(max_length=60, pattern=IDENTIFIER_PATTERN)]
-Since = Annotated[AwareDatetime | None, Query(description="From this time (ISO 8601 with zone).")]
-Until = Annotated[AwareDatetime | None, Query(description="Before this time (ISO 8601 with zone).")]
-ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Forbidden"},
-          404: {"description": "Not found"}, 409: {"description": "Refused, with every reason"},
-          422: {"description": "Invalid input"}}
+Since = Annotated[IsoTime | None, Query(description="From this time (ISO 8601 with zone).")]
+Until = Annotated[IsoTime | None, Query(description="Before this time (ISO 8601 with zone).")]
 
 
-@router.get("/units", response_model=Paged[UnitRow], responses=ERRORS)
+@router.get("/units", response_model=Paged[UnitRow])
 def list_units(lot: LotFilter = None, status: Status | None = None, operation: Sequence = None,
                since: Since = None, until: Until = None, p: Page = Depends(page),
                session: Session = Depends(read_db), _: User = Depends(require("read"))):
@@ -40,7 +36,7 @@ def list_units(lot: LotFilter = None, status: Status | None = None, operation: S
     return {"items": items, "total": total, "limit": p.limit, "offset": p.offset}
 
 
-@router.get("/operation-records", response_model=Paged[OperationRecordOut], responses=ERRORS)
+@router.get("/operation-records", response_model=Paged[OperationRecordOut])
 def list_operation_records(lot: LotFilter = None, operation: Sequence = None,
                            serial: Annotated[str | None, Query(max_length=60, pattern=IDENTIFIER_PATTERN)] = None,
                            since: Since = None, until: Until = None, p: Page = Depends(page),
@@ -51,7 +47,7 @@ def list_operation_records(lot: LotFilter = None, operation: Sequence = None,
     return {"items": items, "total": total, "limit": p.limit, "offset": p.offset}
 
 
-@router.post("/lots/{lot}/units", status_code=201, response_model=UnitRow, responses=ERRORS)
+@router.post("/lots/{lot}/units", status_code=201, response_model=UnitRow)
 def create_unit(lot: LotPath, body: UnitCreate, request: Request, session: Session = Depends(db),
                 user: User = Depends(require("unit.create"))):
     """Create a unit with this serial in the lot (within the lot's plan and the approved LRIP quantity)."""
@@ -62,14 +58,13 @@ def create_unit(lot: LotPath, body: UnitCreate, request: Request, session: Sessi
     return idempotency.respond(session, request, user, body.model_dump(), act)
 
 
-@router.get("/units/{serial}", response_model=Traveler, responses=ERRORS)
+@router.get("/units/{serial}", response_model=Traveler)
 def traveler(serial: SerialPath, session: Session = Depends(read_db), _: User = Depends(require("read"))):
     """The unit's traveler: its as-built record and what blocks the next operation."""
     return service.traveler(session, serial)
 
 
-@router.post("/units/{serial}/operations/{operation}/start", status_code=201, response_model=OperationRecordOut,
-             responses=ERRORS)
+@router.post("/units/{serial}/operations/{operation}/start", status_code=201, response_model=OperationRecordOut)
 def start_operation(serial: SerialPath, operation: OperationPath, request: Request,
                     body: StartRequest = Body(default_factory=StartRequest), session: Session = Depends(db),
                     user: User = Depends(require("operation.start"))):
@@ -81,7 +76,7 @@ def start_operation(serial: SerialPath, operation: OperationPath, request: Reque
     return idempotency.respond(session, request, user, body.model_dump(), act)
 
 
-@router.post("/units/{serial}/operations/{operation}/complete", response_model=OperationRecordOut, responses=ERRORS)
+@router.post("/units/{serial}/operations/{operation}/complete", response_model=OperationRecordOut)
 def complete_operation(serial: SerialPath, operation: OperationPath, request: Request,
                        session: Session = Depends(db), user: User = Depends(require("operation.complete"))):
     """Complete the operation in work; refused with every missing result or material."""
@@ -91,7 +86,7 @@ def complete_operation(serial: SerialPath, operation: OperationPath, request: Re
     return idempotency.respond(session, request, user, {}, act)
 
 
-@router.post("/units/{serial}/measurements", status_code=201, response_model=MeasurementOut, responses=ERRORS)
+@router.post("/units/{serial}/measurements", status_code=201, response_model=MeasurementOut)
 def record_measurement(serial: SerialPath, body: MeasurementRequest, request: Request,
                        session: Session = Depends(db), user: User = Depends(require("measurement.record"))):
     """Record a value or pass/fail; out of spec or failed puts the unit on hold with the reason."""
@@ -107,7 +102,7 @@ def record_measurement(serial: SerialPath, body: MeasurementRequest, request: Re
     return idempotency.respond(session, request, user, body.model_dump(), act)
 
 
-@router.post("/units/{serial}/consumptions", status_code=201, response_model=ConsumptionOut, responses=ERRORS)
+@router.post("/units/{serial}/consumptions", status_code=201, response_model=ConsumptionOut)
 def consume(serial: SerialPath, body: ConsumeRequest, request: Request, session: Session = Depends(db),
             user: User = Depends(require("material.consume"))):
     """Build a material lot's quantity or a child serial into the unit at an operation."""
@@ -120,7 +115,7 @@ def consume(serial: SerialPath, body: ConsumeRequest, request: Request, session:
     return idempotency.respond(session, request, user, body.model_dump(), act)
 
 
-@router.post("/units/{serial}/disposition", response_model=UnitRow, responses=ERRORS)
+@router.post("/units/{serial}/disposition", response_model=UnitRow)
 def disposition(serial: SerialPath, body: DispositionRequest, request: Request, session: Session = Depends(db),
                 user: User = Depends(require("hold.disposition"))):
     """Release the unit's hold: use as is, rework back to an operation, or scrap."""
@@ -133,7 +128,7 @@ def disposition(serial: SerialPath, body: DispositionRequest, request: Request, 
     return idempotency.respond(session, request, user, body.model_dump(), act)
 
 
-@router.post("/imports/measurements", response_model=ImportOut, responses=ERRORS)
+@router.post("/imports/measurements", response_model=ImportOut)
 def import_measurements(request: Request,
                         csv: Annotated[bytes, Body(media_type="text/csv", description=(
                             "columns: serial, operation, characteristic, value, recorded_at, operator, gauge"))],
