@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lrip.execution import rules
@@ -311,6 +311,7 @@ def test_consume_every_reason_at_once():
     )
 
 
+@settings(deadline=None)
 @given(on_hand=st.floats(0, 1000), quantity=st.floats(0.001, 1000))
 def test_consume_never_takes_more_than_on_hand(on_hand, quantity):
     v = consume(material=replace(GOOD_LOT, on_hand=on_hand), quantity=quantity, bom={"SCR-4": 1e6})
@@ -342,6 +343,7 @@ char_st = st.builds(CharacteristicView, code=st.text("ABCDEFGH", min_size=1, max
                     kind=st.sampled_from(["variable", "attribute"]), key=st.booleans())
 
 
+@settings(deadline=None)
 @given(chars=st.lists(char_st, max_size=8), sampled=st.frozensets(st.text("ABCDEFGH", min_size=1, max_size=4)),
        phase=st.sampled_from(PHASES))
 def test_required_characteristics_always_include_every_key_characteristic(chars, sampled, phase):
@@ -421,6 +423,7 @@ def test_evaluate_words():
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 
 
+@settings(deadline=None)
 @given(a=finite, b=finite, value=finite)
 def test_evaluate_in_spec_exactly_within_the_limits(a, b, value):
     lsl, usl = min(a, b), max(a, b)
@@ -429,6 +432,7 @@ def test_evaluate_in_spec_exactly_within_the_limits(a, b, value):
     assert in_spec == (lsl <= value <= usl)
 
 
+@settings(deadline=None)
 @given(limit=finite, value=finite, upper=st.booleans())
 def test_evaluate_one_sided_limits(limit, value, upper):
     c = CharacteristicView("X", "x", "variable", None if upper else limit, limit if upper else None)
@@ -436,6 +440,7 @@ def test_evaluate_one_sided_limits(limit, value, upper):
     assert in_spec == (value <= limit if upper else value >= limit)
 
 
+@settings(deadline=None)
 @given(lsl=finite, width=st.floats(1e-3, 1e3), frac=st.floats(0, 1))
 def test_evaluate_the_limits_themselves_are_in_spec(lsl, width, frac):
     usl = lsl + width
@@ -458,14 +463,21 @@ def test_measure_needs_the_operation_in_work_and_a_live_unit():
 @pytest.mark.parametrize("action,rework", [("use_as_is", None), ("scrap", None), ("rework", 10), ("rework", 30)])
 def test_disposition_allowed(action, rework):
     assert rules.check_disposition(serial="SN-1", unit_status="on_hold", action=action, rework_sequence=rework,
-                                   sequences=[10, 20, 30], reason="MRB 12").allowed
+                                   reached_sequences=[10, 20, 30], reason="MRB 12").allowed
 
 
 def test_disposition_every_reason_at_once():
     v = rules.check_disposition(serial="SN-1", unit_status="in_work", action="rework", rework_sequence=None,
-                                sequences=[10, 20, 30], reason=" ")
-    assert v.reasons == ("SN-1 is not on hold", "rework names the operation to return to, one of 10, 20, 30",
+                                reached_sequences=[10, 20, 30], reason=" ")
+    assert v.reasons == ("SN-1 is not on hold", "rework names an operation SN-1 has reached to return to, one of 10, 20, 30",
                          "a disposition needs a reason")
     v = rules.check_disposition(serial="SN-1", unit_status="on_hold", action="ship_it", rework_sequence=None,
-                                sequences=[10], reason="x")
+                                reached_sequences=[10], reason="x")
     assert v.reasons == ("the disposition is use_as_is, rework or scrap, not 'ship_it'",)
+
+
+def test_an_operation_cannot_complete_before_it_started():
+    step = rules.StepView(10, "Assemble", "WI-10 rev A", "released")
+    v = rules.check_complete(serial="SN-1", unit_status="in_work", step=step, record_open=True,
+                             missing_characteristics=[], missing_material={}, ends_before_start=True)
+    assert v.reasons == ("Operation 10 (Assemble) cannot complete before it started",)

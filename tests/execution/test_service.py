@@ -388,9 +388,6 @@ def test_use_as_is_releases_the_unit_where_it_was(session):
     assert rec.status == "complete"
 
 
-@pytest.mark.xfail(strict=True, reason="disposition_hold/check_disposition accept rework to an operation the unit has "
-                                       "not reached: the hold is released, the out-of-spec operation stays in work and "
-                                       "completes without re-measurement (a use-as-is under the name rework)")
 def test_rework_to_an_operation_not_yet_reached_is_refused(session):
     _held(session)  # on hold in operation 10
     before = state(session)
@@ -403,7 +400,7 @@ def test_refused_disposition_changes_nothing(session):
     _held(session)
     before = state(session)
     assert refused(execution.disposition_hold, session=session, serial="SN-1", action="rework", actor="admin",
-                   reason="") == ["rework names the operation to return to, one of 10, 20, 30",
+                   reason="") == ["rework names an operation SN-1 has reached to return to, one of 10",
                                   "a disposition needs a reason"]
     assert refused(execution.disposition_hold, session=session, serial="SN-1", action="ship", actor="admin",
                    reason="x") == ["the disposition is use_as_is, rework or scrap, not 'ship'"]

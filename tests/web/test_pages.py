@@ -1,13 +1,9 @@
-"""The health endpoint and the plain listing page, over real HTTP handling (ASGI test client)."""
+"""The health endpoint and the list of programs, over real HTTP handling (ASGI test client)."""
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from lrip.api.app import create_app
-from lrip.db import engine_for
-from lrip.execution.service import create_unit
 from lrip.migrate import alembic_config
-from factory import build_line
 
 
 def test_health_names_the_database_and_migration(db_url):
@@ -17,13 +13,24 @@ def test_health_names_the_database_and_migration(db_url):
                     "migration": head}
 
 
-def test_home_lists_programs_lots_and_units(sqlite_url):
-    client = TestClient(create_app(sqlite_url))
-    assert "No programs yet" in client.get("/").text
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
-        build_line(session)
-        create_unit(session, lot="L1", serial="SN-77", actor="admin")
+def test_home_lists_programs_with_their_units(sign_in):
+    client, _ = sign_in("olga")
     page = client.get("/").text
-    assert "ACT — Actuator ramp" in page
-    assert "<td>L1</td>" in page
-    assert "SN-77" in page and "1 planned" in page
+    assert "ACT — Actuator ramp" in page and 'href="/programs/ACT"' in page
+    assert '<li class="count count-planned"><b>1</b> Planned</li>' in page
+    assert 'action="/traveler"' in page  # a serial can be scanned from here too
+
+
+def test_no_programs_yet(sqlite_url, csrf_of):
+    from sqlalchemy.orm import Session
+
+    from lrip.auth.service import create_user
+    from lrip.db import engine_for
+
+    with Session(engine_for(sqlite_url)) as session:
+        create_user(session, username="admin", full_name="Ada Admin", roles=["admin"], actor="system",
+                    password="root-of-trust-22")
+    client = TestClient(create_app(sqlite_url))
+    client.post("/login", data={"username": "admin", "password": "root-of-trust-22",
+                                "csrf_token": csrf_of(client.get("/login").text)})
+    assert "No programs yet" in client.get("/").text

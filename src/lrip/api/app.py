@@ -65,9 +65,19 @@ def create_app(url: str | None = None) -> FastAPI:
     from lrip.execution.routes import router as execution_router
     from lrip.program.routes import router as program_router
     from lrip.web.pages import router as pages_router
+    from lrip.program.pages import router as program_pages
+    from lrip.execution.pages import router as execution_pages
+    from starlette.middleware.sessions import SessionMiddleware
+    from fastapi.staticfiles import StaticFiles
+    from lrip.web.session import STATIC_DIR, WebGuard, session_options
 
     for router in (program_router, execution_router, audit_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(pages_router)
+    app.include_router(program_pages)
+    app.include_router(execution_pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(WebGuard)  # the signed-in user, CSRF, sign-in required (inside the session)
+    app.add_middleware(SessionMiddleware, **session_options())
     app.add_middleware(BodyLimit)
     return app

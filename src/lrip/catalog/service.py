@@ -1,6 +1,7 @@
 """Engineering data: parts, revisions, BOMs, work instructions, work centers, tools,
 qualifications and routings. Each function is one audited transaction."""
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -65,7 +66,7 @@ def add_bom_line(session: Session, *, parent: str, revision: str, child: str, qu
     parent_rev = get_part_revision(session, parent, revision)
     child_part = get_part(session, child)
     reasons = []
-    if quantity <= 0:
+    if not (quantity > 0 and math.isfinite(quantity)):
         reasons.append(f"a BOM quantity is positive, not {quantity}")
     if child_part.tracking == "serial" and quantity != int(quantity):
         reasons.append(f"{child} is serialized; its quantity is a whole number")
@@ -246,9 +247,13 @@ def _routing_reasons(operations: list[OperationSpec]) -> list[str]:
     for dup in sorted({c for c in codes if codes.count(c) > 1}):
         reasons.append(f"characteristic {dup} appears twice; codes are unique in a routing")
     for o in operations:
-        if o.standard_minutes <= 0:
+        if not (o.standard_minutes > 0 and math.isfinite(o.standard_minutes)):
             reasons.append(f"operation {o.sequence} needs positive standard minutes")
         for c in o.characteristics:
+            limits = [x for x in (c.nominal, c.lsl, c.usl) if x is not None]
+            if not all(math.isfinite(x) for x in limits):
+                reasons.append(f"{c.code} has a nominal or limit that is not a finite number")
+                continue
             if c.kind not in ("variable", "attribute"):
                 reasons.append(f"{c.code} is variable or attribute, not '{c.kind}'")
             elif c.kind == "variable" and c.lsl is None and c.usl is None:

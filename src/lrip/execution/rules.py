@@ -180,7 +180,8 @@ def required_characteristics(policy: Policy, characteristics: list[Characteristi
 
 
 def check_complete(*, serial: str, unit_status: str, step: StepView, record_open: bool,
-                   missing_characteristics: list[CharacteristicView], missing_material: dict[str, float]) -> Verdict:
+                   missing_characteristics: list[CharacteristicView], missing_material: dict[str, float],
+                   ends_before_start: bool = False) -> Verdict:
     reasons = []
     op = f"Operation {step.sequence} ({step.name})"
     if unit_status in BLOCKED_STATUSES:
@@ -191,6 +192,8 @@ def check_complete(*, serial: str, unit_status: str, step: StepView, record_open
         reasons.append(f"{op} needs a result for {c.code} {c.name}")
     for part, qty in sorted(missing_material.items()):
         reasons.append(f"{op} needs {_fmt(qty)} more of {part} consumed")
+    if ends_before_start:
+        reasons.append(f"{op} cannot complete before it started")
     return verdict(reasons)
 
 
@@ -234,14 +237,17 @@ def check_measure(*, serial: str, unit_status: str, step: StepView, record_open:
 
 
 def check_disposition(*, serial: str, unit_status: str, action: str, rework_sequence: int | None,
-                      sequences: list[int], reason: str) -> Verdict:
+                      reached_sequences: list[int], reason: str) -> Verdict:
+    """Rework returns the unit to an operation it has reached (done or in work): returning it
+    to one ahead of where it stands would let the nonconforming operation finish untouched."""
     reasons = []
     if unit_status != "on_hold":
         reasons.append(f"{serial} is not on hold")
     if action not in ("use_as_is", "rework", "scrap"):
         reasons.append(f"the disposition is use_as_is, rework or scrap, not '{action}'")
-    if action == "rework" and rework_sequence not in sequences:
-        reasons.append(f"rework names the operation to return to, one of {', '.join(map(str, sequences))}")
+    if action == "rework" and rework_sequence not in reached_sequences:
+        reasons.append(f"rework names an operation {serial} has reached to return to, one of "
+                       f"{', '.join(map(str, reached_sequences)) or 'none'}")
     if not reason.strip():
         reasons.append("a disposition needs a reason")
     return verdict(reasons)

@@ -13,14 +13,14 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lrip import audit
 from lrip.auth.models import User
 from lrip.auth.service import get_user
 from lrip.catalog.models import BomLine, Characteristic, Operation, Qualification, Routing, Tool
-from lrip.db import get_one, transactional, utcnow
+from lrip.db import get_one, insert_many, transactional, utcnow
 from lrip.errors import Invalid, NotFound, Verdict, verdict
 from lrip.execution import rules
 from lrip.execution.models import Consumption, Hold, Measurement, OperationRecord, Unit
@@ -235,16 +235,17 @@ def complete_operation(session: Session, *, serial: str, operation: str | int, o
     records = _records(session, unit)
     record = next((r for r in records if r.operation_id == op.id and r.status == "in_work"), None)
     missing_chars, missing_material = _missing(session, unit, op, record)
+    at = at or utcnow()
     decision = rules.check_complete(serial=serial, unit_status=unit.status, step=_step(op), record_open=record is not None,
                                     missing_characteristics=missing_chars if record else [],
-                                    missing_material=missing_material if record else {})
+                                    missing_material=missing_material if record else {},
+                                    ends_before_start=record is not None and at < record.started_at)
     if record is None:
         done = [r for r in records if r.operation_id == op.id and r.status == "complete"]
         if done:
             decision = verdict([r + f"; it was already completed by {_who_when(done[-1].completed_by, done[-1].completed_at)}"
                                 if r.startswith(f"Operation {op.sequence}") else r for r in decision.reasons])
     decision.raise_if_refused("complete_refused")
-    at = at or utcnow()
     record.status, record.completed_at, record.completed_by_id = "complete", at, user.id
     record.cycle_minutes = round((at - record.started_at).total_seconds() / 60.0, 3)
     session.flush()
@@ -379,15 +380,15 @@ def disposition_hold(session: Session, *, serial: str, action: str, actor: str, 
     The quality issue routes MRB dispositions, with their signatures, through here."""
     unit = get_unit(session, serial, lock=True)
     user = get_user(session, actor)
-    ops = _operations(unit)
+    records = _records(session, unit)
+    reached = sorted({r.operation.sequence for r in records if r.status in ("complete", "in_work")})
     rework_op = find_operation(unit, rework_to) if action == "rework" and rework_to is not None else None
     rules.check_disposition(serial=serial, unit_status=unit.status, action=action,
                             rework_sequence=rework_op.sequence if rework_op else None,
-                            sequences=[o.sequence for o in ops], reason=reason).raise_if_refused("disposition_refused")
+                            reached_sequences=reached, reason=reason).raise_if_refused("disposition_refused")
     now = utcnow()
     for hold in session.execute(select(Hold).filter_by(unit_id=unit.id, released_at=None)).scalars():
         hold.released_at, hold.released_by_id, hold.disposition, hold.disposition_note = now, user.id, action, reason
-    records = _records(session, unit)
     if action == "scrap":
         new_status = "scrapped"
         for r in records:
@@ -522,6 +523,8 @@ def _current_operations(session: Session, unit_ids: list[int]) -> dict[int, str]
 # ---------------------------------------------------------------- bulk import
 
 IMPORT_COLUMNS = ("serial", "operation", "characteristic", "value", "recorded_at", "operator", "gauge")
+MEASUREMENT_COLUMNS = ("unit_id", "characteristic_id", "operation_record_id", "value", "passed", "in_spec", "gauge",
+                       "recorded_at", "recorded_by_id", "source")
 
 
 def _chunks(items: list, size: int = 900):
@@ -549,57 +552,58 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
         raise Invalid("import_invalid", f"{source}: the header lacks column(s) {', '.join(missing)}; "
                       f"expected {', '.join(IMPORT_COLUMNS)}")
     col = {name: header.index(name) for name in IMPORT_COLUMNS}
-    lines = [(n, row) for n, row in enumerate(reader, start=2) if any(cell.strip() for cell in row)]
+    lines = [(n, row) for n, row in enumerate(reader, start=2) if any(row)]
     if not lines:
         raise Invalid("import_invalid", f"{source} has no rows")
 
+    # Everything the rows refer to is read once, as plain tuples: the loop below runs per row.
     serials = sorted({row[col["serial"]].strip() for _, row in lines if len(row) == len(header)})
-    units = {}
+    units: dict[str, tuple[int, str, int]] = {}  # serial -> (unit id, status, routing id)
     for chunk in _chunks(serials):
-        query = select(Unit).where(Unit.serial.in_(chunk))
-        for u in session.execute(query.with_for_update()).scalars():
-            units[u.serial] = u
-    routing_ids = {u.lot.routing_id for u in units.values()}
-    chars: dict[tuple[int, str], tuple[Characteristic, Operation]] = {}
-    for routing_id in routing_ids:
+        query = select(Unit.serial, Unit.id, Unit.status, Lot.routing_id).join(Lot).where(Unit.serial.in_(chunk))
+        for serial, unit_id, status, routing_id in session.execute(query.with_for_update(of=Unit)):
+            units[serial] = (unit_id, status, routing_id)
+    chars = {}  # (routing id, code) -> (characteristic id, its view, operation id, sequence, name)
+    for routing_id in {u[2] for u in units.values()}:
         for op in session.get(Routing, routing_id).operations:
             for c in op.characteristics:
-                chars[(routing_id, c.code.lower())] = (c, op)
+                chars[(routing_id, c.code.lower())] = (c.id, _characteristic_view(c), op.id, op.sequence, op.name)
     open_records = {}
-    for chunk in _chunks([u.id for u in units.values()]):
+    for chunk in _chunks([u[0] for u in units.values()]):
         for rec_id, unit_id, op_id in session.execute(select(
                 OperationRecord.id, OperationRecord.unit_id, OperationRecord.operation_id).where(
                 OperationRecord.unit_id.in_(chunk), OperationRecord.status == "in_work")):
             open_records[(unit_id, op_id)] = rec_id
-    users = {u.username: u for u in session.execute(select(User)).scalars()}
+    users = {name: (uid, active) for uid, name, active in session.execute(select(User.id, User.username, User.active))}
     now = utcnow()
 
     errors, good, bad_spec = [], [], []
+    width = len(header)
     for line, row in lines:
-        reasons = []
-        if len(row) != len(header):
-            errors.append(f"line {line}: {len(row)} fields, the header has {len(header)}")
+        if len(row) != width:
+            errors.append(f"line {line}: {len(row)} fields, the header has {width}")
             continue
+        reasons = []
         serial, opname, code, raw, when, who, gauge = (row[col[c]].strip() for c in IMPORT_COLUMNS)
         unit = units.get(serial)
-        found = None
+        found = value = passed = record_id = None
         if unit is None:
             reasons.append(f"no unit with serial '{serial}'")
-        elif unit.status in ("scrapped", "complete"):
-            reasons.append(f"{serial} {rules.BLOCKED_STATUSES[unit.status]}")
+        elif unit[1] in ("scrapped", "complete"):
+            reasons.append(f"{serial} {rules.BLOCKED_STATUSES[unit[1]]}")
         else:
-            found = chars.get((unit.lot.routing_id, code.lower()))
+            found = chars.get((unit[2], code.lower()))
             if found is None:
                 reasons.append(f"{serial}'s routing has no characteristic '{code}'")
-        value = passed = None
         if found:
-            char, op = found
-            if opname != str(op.sequence) and opname.lower() != op.name.lower():
-                reasons.append(f"{char.code} is measured at operation {op.sequence} ({op.name}), not '{opname}'")
-            elif (unit.id, op.id) not in open_records:
-                reasons.append(f"operation {op.sequence} ({op.name}) is not in work on {serial}")
+            char_id, view, op_id, sequence, op_name = found
+            record_id = open_records.get((unit[0], op_id))
+            if opname != str(sequence) and opname.lower() != op_name.lower():
+                reasons.append(f"{view.code} is measured at operation {sequence} ({op_name}), not '{opname}'")
+            elif record_id is None:
+                reasons.append(f"operation {sequence} ({op_name}) is not in work on {serial}")
             try:
-                value, passed = rules.parse_result(_characteristic_view(char), raw)
+                value, passed = rules.parse_result(view, raw)
             except ValueError as exc:
                 reasons.append(str(exc))
         try:
@@ -613,17 +617,15 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
         user = users.get(who)
         if user is None:
             reasons.append(f"no user '{who}'")
-        elif not user.active:
+        elif not user[1]:
             reasons.append(f"user '{who}' is disabled")
         if reasons:
             errors.append(f"line {line}: " + "; ".join(reasons))
             continue
-        problem = rules.evaluate(_characteristic_view(char), value, passed)
-        values = {"unit_id": unit.id, "characteristic_id": char.id, "operation_record_id": open_records[(unit.id, op.id)],
-                  "value": value, "passed": passed, "in_spec": problem is None, "gauge": gauge or None,
-                  "recorded_at": at, "recorded_by_id": user.id, "source": "import"}
+        problem = rules.evaluate(view, value, passed)
+        values = (unit[0], char_id, record_id, value, passed, problem is None, gauge or None, at, user[0], "import")
         if problem:
-            bad_spec.append((values, problem, unit, user, line))
+            bad_spec.append((values, problem, serial, who, line))
         else:
             good.append(values)
     if errors:
@@ -631,21 +633,21 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
                       + errors)
 
     for chunk in _chunks(good, 5000):
-        session.execute(insert(Measurement), chunk)
+        insert_many(session, Measurement.__table__, MEASUREMENT_COLUMNS, chunk)
     holds = []
-    for values, problem, unit, user, line in bad_spec:
-        m = Measurement(**values)
+    for values, problem, serial, who, line in bad_spec:
+        m = Measurement(**dict(zip(MEASUREMENT_COLUMNS, values)))
         session.add(m)
         session.flush()
-        hold = hold_unit(session, unit, reason=problem, actor_id=user.id, actor=user.username,
-                         record=session.get(OperationRecord, values["operation_record_id"]), measurement_id=m.id)
-        holds.append({"serial": unit.serial, "line": line, "reason": problem, "hold": hold.id})
+        hold = hold_unit(session, get_unit(session, serial), reason=problem, actor_id=m.recorded_by_id,
+                         actor=who, record=session.get(OperationRecord, m.operation_record_id), measurement_id=m.id)
+        holds.append({"serial": serial, "line": line, "reason": problem, "hold": hold.id})
     digest = hashlib.sha256(text.encode()).hexdigest()
+    unit_count = len({v[0] for v in good} | {b[0][0] for b in bad_spec})
     audit.record(session, actor=actor, action="measurements.imported", record_type="import", record_id=digest[:16],
                  after={"file": source, "sha256": digest, "rows": len(lines), "out_of_spec": len(bad_spec),
-                        "units": len({v["unit_id"] for v in good} | {b[0]["unit_id"] for b in bad_spec})})
-    return ImportResult(rows=len(lines), units=len({v["unit_id"] for v in good} | {b[0]["unit_id"] for b in bad_spec}),
-                        out_of_spec=len(bad_spec), holds=holds, sha256=digest)
+                        "units": unit_count})
+    return ImportResult(rows=len(lines), units=unit_count, out_of_spec=len(bad_spec), holds=holds, sha256=digest)
 
 
 def search_units(session: Session, *, lot: str | None = None, status: str | None = None,

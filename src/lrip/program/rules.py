@@ -55,7 +55,7 @@ def check_policy_change(field: str, value) -> Verdict:
     elif field in POLICY_CHOICES and value not in POLICY_CHOICES[field]:
         reasons.append(f"{field} must be one of {', '.join(POLICY_CHOICES[field])}, not '{value}'")
     elif field.endswith("_signatures"):
-        bad = [r for r in value if r not in SIGNATURE_ROLES]
+        bad = [r for r in value if r not in SIGNATURE_ROLES] if isinstance(value, (list, tuple)) else [value]
         if not value or bad:
             reasons.append(f"{field} must list one or more of {', '.join(SIGNATURE_ROLES)}")
     elif field not in POLICY_CHOICES and not field.endswith("_signatures") and not isinstance(value, bool):

@@ -6,6 +6,7 @@ and only its object API is used (no pyplot): no global state, safe in server thr
 """
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -23,7 +24,7 @@ def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: s
     from matplotlib.ticker import MaxNLocator
 
     with rc_context(STYLE):
-        fig = Figure(figsize=(9, 3.4))
+        fig = Figure(figsize=(11, 3.4))
         ax = fig.add_subplot()
         xs = range(len(labels))
         bottom = [0.0] * len(labels)
@@ -50,5 +51,5 @@ def _svg(fig, title: str) -> str:
     svg = text[text.index("<svg"):]
     head, rest = svg.split(">", 1)
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    safe = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    safe = html.escape(title)
     return f'{head} class="chart" role="img" aria-label="{safe}"><title>{safe}</title>{rest}'

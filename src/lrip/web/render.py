@@ -26,7 +26,14 @@ def number(x) -> str:
     return "" if x is None else f"{x:g}"
 
 
-templates.env.filters.update(when=when, number=number, status=lambda s: STATUS_WORDS.get(s, str(s).replace("_", " ")))
+def sentence(reason: str) -> str:
+    """A service's reason as a sentence: 'No unit with serial X' → 'No unit with serial X.'"""
+    text = reason.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+templates.env.filters.update(when=when, number=number, sentence=sentence,
+                             status=lambda s: STATUS_WORDS.get(s, str(s).replace("_", " ")))
 
 
 def status_code(exc: LripError) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, quote
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+STATIC_DIR = str(Path(__file__).parent / "static")
 _PROCESS_KEY = secrets.token_urlsafe(32)
 SHIFT_SECONDS = 12 * 3600  # a session lasts a long shift from sign-in; then sign in again
 PUBLIC = ("/login", "/static/", "/health", "/api/", "/favicon.ico")

@@ -1,0 +1,106 @@
+"""`lrip import measurements` rows per second against raw sqlite3 executemany of the
+same rows into the same schema, measured in the same run. Aim: at least 0.25 of raw.
+
+The line is built through the services: one operation with ten characteristics,
+N units each with that operation in work; the CSV has ROWS_PER_UNIT rows a unit.
+"""
+import csv
+import io
+import sqlite3
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bench.common import copy_db, fresh_sqlite, stopwatch, table
+from lrip.auth.service import create_user
+from lrip.catalog import service as catalog
+from lrip.catalog.service import CharacteristicSpec, OperationSpec
+from lrip.db import engine_for
+from lrip.execution import service as execution
+from lrip.execution.models import OperationRecord, Unit
+from lrip.program import service as program
+
+CHARACTERISTICS = 10
+ROWS_PER_UNIT = 20
+
+
+def build(url: str, units: int) -> None:
+    with Session(engine_for(url), expire_on_commit=False) as s, s.begin():
+        create_user(s, username="station", full_name="Test station 1", roles=["operator"], actor="bench")
+        catalog.create_part(s, number="BENCH-1", description="Bench unit", tracking="serial", actor="bench")
+        catalog.add_part_revision(s, number="BENCH-1", revision="A", actor="bench", release=True)
+        catalog.create_document(s, number="WI-B", title="Test", actor="bench")
+        catalog.add_document_revision(s, number="WI-B", revision="A", content="Run the test.", actor="bench")
+        catalog.release_document_revision(s, number="WI-B", revision="A", actor="bench")
+        catalog.create_work_center(s, code="TEST", name="Test", hours_per_day=16, actor="bench")
+        chars = tuple(CharacteristicSpec(f"C{i:02d}", f"Reading {i}", "variable", 10.0, 9.0, 11.0, "V")
+                      for i in range(CHARACTERISTICS))
+        catalog.create_routing(s, part="BENCH-1", part_revision="A", revision="1", release=True, actor="bench",
+                               operations=[OperationSpec(10, "Functional test", "TEST", 5, ("WI-B", "A"),
+                                                         characteristics=chars)])
+        program.create_program(s, code="BENCH", name="Bench", part="BENCH-1", part_revision="A",
+                               planned_total=units, frp_target_rate=10, actor="bench")
+        program.create_lot(s, program="BENCH", number="B1", planned_quantity=units, routing_revision="1", actor="bench")
+        for n in range(units):
+            execution.create_unit(s, lot="B1", serial=f"B-{n:06d}", actor="bench")
+            execution.start_operation(s, serial=f"B-{n:06d}", operation=10, operator="station")
+
+
+def csv_text(units: int) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["serial", "operation", "characteristic", "value", "recorded_at", "operator", "gauge"])
+    at = datetime(2026, 1, 5, 8, tzinfo=timezone.utc)
+    for n in range(units):
+        for r in range(ROWS_PER_UNIT):
+            writer.writerow([f"B-{n:06d}", "10", f"C{r % CHARACTERISTICS:02d}", f"{10 + ((n + r) % 17 - 8) / 10:.2f}",
+                             (at + timedelta(seconds=n * 60 + r)).isoformat(), "station", "DMM-7"])
+    return out.getvalue()
+
+
+def raw_rows(url: str, text: str) -> list[tuple]:
+    """The same rows, ids resolved beforehand, as the raw insert takes them."""
+    with Session(engine_for(url)) as s:
+        units = dict(s.execute(select(Unit.serial, Unit.id)).all())
+        records = dict(s.execute(select(OperationRecord.unit_id, OperationRecord.id)).all())
+        chars = {f"C{i:02d}": i + 1 for i in range(CHARACTERISTICS)}
+    rows = []
+    for row in list(csv.reader(io.StringIO(text)))[1:]:
+        unit_id = units[row[0]]
+        value = float(row[3])
+        rows.append((unit_id, chars[row[2]], records[unit_id], value, None, 9.0 <= value <= 11.0, row[6],
+                     datetime.fromisoformat(row[4]).replace(tzinfo=None).isoformat(sep=" "), 1, "import"))
+    return rows
+
+
+def run(units: int = 2500, repeats: int = 3) -> list[tuple[str, str, str, str]]:
+    """Best of `repeats` for each side, each on its own copy of the same database."""
+    url, path = fresh_sqlite("import")
+    build(url, units)
+    text = csv_text(units)
+    rows = raw_rows(url, text)
+    ours_best = raw_best = float("inf")
+    for i in range(repeats):
+        ours_url, _ = copy_db(path, f"ours{i}.db")
+        with Session(engine_for(ours_url), expire_on_commit=False) as s, stopwatch() as ours:
+            result = execution.import_measurements(s, text=text, actor="station", source="bench.csv")
+        assert result.rows == len(rows)
+        _, raw_path = copy_db(path, f"raw{i}.db")
+        conn = sqlite3.connect(raw_path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with stopwatch() as raw:
+            with conn:
+                conn.executemany("INSERT INTO measurement (unit_id, characteristic_id, operation_record_id, value, "
+                                 "passed, in_spec, gauge, recorded_at, recorded_by_id, source) "
+                                 "VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.close()
+        ours_best, raw_best = min(ours_best, ours["seconds"]), min(raw_best, raw["seconds"])
+    ours_rate, raw_rate = len(rows) / ours_best, len(rows) / raw_best
+    return [(f"import {len(rows):,} measurements, rows/s (best of {repeats})", f"{ours_rate:,.0f}",
+             f"{raw_rate:,.0f} (sqlite3 executemany)", f"{ours_rate / raw_rate:.2f}")]
+
+
+if __name__ == "__main__":
+    table("Measurement import, SQLite", run())

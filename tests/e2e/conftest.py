@@ -1,0 +1,139 @@
+"""Browser tests: a real uvicorn server on 127.0.0.1 (a free port, a background thread)
+over a SQLite file with a small line, driven by Playwright through Debian's Chromium.
+
+Only Debian's /usr/bin/chromium is used (`make browser` installs it with apt-get);
+no browser is ever downloaded. Without it these tests skip and say so.
+"""
+import os
+import shutil
+import socket
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from factory import build_line
+from lrip.api.app import create_app
+from lrip.auth.service import set_password
+from lrip.config import database_url
+from lrip.db import engine_for, utcnow
+from lrip.execution import service as execution
+from lrip.program.service import create_lot
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PASSWORD = "floor-e2e-pass-7"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def _build_unit(session: Session, serial: str, lot: str, motor: str, *, days_ago: float, through: int) -> None:
+    """A unit taken through the first `through` operations, `days_ago` days back (for the weekly chart)."""
+    t = utcnow() - timedelta(days=days_ago)
+    execution.create_unit(session, lot=lot, serial=serial, actor="admin")
+    steps = [(10, ["TQ-1"], [("TORQUE", "2.01")]), (20, [], [("VISUAL", "pass")]),
+             (30, [], [("CURRENT", "1.02"), ("NOISE", "41")])]
+    for i, (op, tools, results) in enumerate(steps[:through]):
+        at = t + timedelta(minutes=60 * i)
+        execution.start_operation(session, serial=serial, operation=op, operator="oscar", tools=tools, at=at)
+        if op == 10:
+            execution.consume(session, serial=serial, operation=10, identifier=motor, at=at)
+            execution.consume(session, serial=serial, operation=10, identifier="SCR-LOT-1", quantity=4, at=at)
+        for code, value in results:
+            execution.record_measurement(session, serial=serial, characteristic=code, result=value,
+                                         operator="oscar", at=at + timedelta(minutes=20))
+        execution.complete_operation(session, serial=serial, operation=op, operator="oscar",
+                                     at=at + timedelta(minutes=35 + 3 * i))
+
+
+def build_scene(session: Session) -> None:
+    """Two LRIP lots; completed units over the last weeks; E2E-001 not started (scenario 1);
+    E2E-002 and E2E-003 at operation 30, E2E-002 with its results in (scenario 2)."""
+    build_line(session, lot_quantity=8)
+    create_lot(session, program="ACT", number="L2", planned_quantity=6, routing_revision="1", actor="admin")
+    for username in ("olga", "oscar"):
+        set_password(session, username=username, password=PASSWORD, actor="admin")
+    for serial, lot, motor, days in (("ACT-0001", "L1", "M-003", 20), ("ACT-0002", "L1", "M-004", 13),
+                                     ("ACT-0003", "L1", "M-005", 12), ("ACT-0004", "L1", "M-006", 6),
+                                     ("ACT-0101", "L2", "M-008", 5), ("ACT-0102", "L2", "M-009", 1)):
+        _build_unit(session, serial, lot, motor, days_ago=days, through=3)
+    execution.create_unit(session, lot="L1", serial="E2E-001", actor="admin")
+    _build_unit(session, "E2E-002", "L1", "M-002", days_ago=0.2, through=2)
+    _build_unit(session, "E2E-003", "L1", "M-007", days_ago=0.2, through=2)
+    for serial, results in (("E2E-002", [("CURRENT", "1.0"), ("NOISE", "40")]), ("E2E-003", [])):
+        execution.start_operation(session, serial=serial, operation=30, operator="oscar")
+        for code, value in results:
+            execution.record_measurement(session, serial=serial, characteristic=code, result=value, operator="oscar")
+    execution.create_unit(session, lot="L2", serial="ACT-0103", actor="admin")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Debian's Chromium is not at {CHROMIUM}: run `make browser` (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def server(chromium, sqlite_template, tmp_path_factory):
+    """The base URL of a live server over its own SQLite file."""
+    path = tmp_path_factory.mktemp("e2e") / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = database_url(f"sqlite:///{path}")
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        build_scene(session)
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning",
+                                       lifespan="off"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+    engine_for(url).dispose()
+
+
+@pytest.fixture
+def page(chromium, server):
+    """A fresh browser context (no cookies) at a desktop / touchscreen-panel size."""
+    context = chromium.new_context(base_url=server, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of olga and oscar in the scene."""
+    return PASSWORD
+
+
+@pytest.fixture
+def shot():
+    """Save a full-page screenshot under tests/e2e/screenshots/ for a person to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take

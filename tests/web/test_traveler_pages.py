@@ -1,0 +1,114 @@
+"""The traveler pages: scanning, what the operator sees, refusals with every reason,
+typed values kept, holds shown, permissions, and the as-built record."""
+import re
+
+from factory import run_op10
+from lrip.execution import service as execution
+
+
+def reasons(html: str, box: str) -> list[str]:
+    """The reasons listed in one refusal box of a page."""
+    found = re.search(rf'id="{box}">(.*?)</div>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(1), re.S) if found else []
+
+
+def test_scanning_opens_the_traveler_or_says_why(sign_in):
+    client, _ = sign_in("olga")
+    r = client.get("/traveler?serial=%20SN-1%20", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/units/SN-1"
+    r = client.get("/traveler?serial=NOPE-9")
+    assert r.status_code == 404
+    assert "No unit with serial NOPE-9." in r.text and 'value="NOPE-9"' in r.text
+    assert client.get("/units/NOPE-9").status_code == 404
+
+
+def test_the_traveler_shows_instruction_limits_tools_and_material(sign_in):
+    client, _ = sign_in("olga")
+    page = client.get("/units/SN-1").text
+    assert "Operation 10 — Assemble" in page
+    assert "WI-10 rev A" in page and "Released" in page and "Do WI-10 carefully." in page
+    assert "torque driver" in page and "1 × MTR-1" in page and "4 × SCR-4" in page
+    assert "Start operation 10" in page and 'name="tools"' in page
+
+
+def test_a_refused_start_says_every_reason_and_keeps_the_tools_typed(sign_in, db):
+    client, token = sign_in("newbie")
+    r = client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-OLD, TQ-TMP", "csrf_token": token})
+    assert r.status_code == 409
+    said = reasons(r.text, "start-refused")
+    assert "Operator newbie is not qualified for &#39;assembly&#39;." in said
+    assert any("Tool TQ-OLD calibration expired" in s for s in said)
+    assert any("TQ-TMP is a temporary tool" in s for s in said)
+    assert len(said) == 3
+    assert 'value="TQ-OLD, TQ-TMP"' in r.text
+    assert db(lambda s: execution.get_unit(s, "SN-1").status) == "planned"
+
+
+def test_complete_too_early_lists_everything_missing_and_measures_are_kept_on_refusal(sign_in):
+    client, token = sign_in("olga")
+    client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    r = client.post("/units/SN-1/complete", data={"operation": "10", "csrf_token": token})
+    assert r.status_code == 409
+    assert reasons(r.text, "complete-refused") == [
+        "Operation 10 (Assemble) needs a result for TORQUE Screw torque.",
+        "Operation 10 (Assemble) needs 1 more of MTR-1 consumed.",
+        "Operation 10 (Assemble) needs 4 more of SCR-4 consumed."]
+    r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2,1", "gauge": "G-7",
+                                                 "csrf_token": token})
+    assert r.status_code == 409
+    assert reasons(r.text, "measure-refused") == ["TORQUE Screw torque needs a number, not &#39;2,1&#39;."]
+    assert 'value="2,1"' in r.text and 'value="G-7"' in r.text
+    r = client.post("/units/SN-1/consume", data={"operation": "10", "material": "SCR-LOT-X", "quantity": "5",
+                                                 "csrf_token": token})
+    said = reasons(r.text, "consume-refused")
+    assert any("needs 4 of SCR-4" in s for s in said) and any("not an approved source" in s for s in said)
+    assert 'value="SCR-LOT-X"' in r.text and 'value="5"' in r.text
+
+
+def test_values_recorded_stay_recorded_and_refused_ones_stay_typed(sign_in, db):
+    def to_op30(s):
+        run_op10(s, "SN-1", "M-001")
+        execution.start_operation(s, serial="SN-1", operation=20, operator="olga")
+        execution.record_measurement(s, serial="SN-1", characteristic="VISUAL", result="pass", operator="olga")
+        execution.complete_operation(s, serial="SN-1", operation=20, operator="olga")
+        execution.start_operation(s, serial="SN-1", operation=30, operator="olga")
+
+    db(to_op30)
+    client, token = sign_in("olga")
+    r = client.post("/units/SN-1/measure", data={"operation": "30", "m_CURRENT": "1.05", "m_NOISE": "loud",
+                                                 "csrf_token": token})
+    assert reasons(r.text, "measure-refused") == ["NOISE Noise needs a number, not &#39;loud&#39;."]
+    assert "Recorded CURRENT." in r.text and "Recorded 1.05 A — in spec" in r.text
+    assert 'value="loud"' in r.text and 'value="1.05"' not in r.text
+
+
+def test_an_out_of_spec_value_holds_the_unit_and_the_reason_is_shown(sign_in):
+    client, token = sign_in("olga")
+    client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    page = client.get("/units/SN-1").text
+    assert 'data-lsl="1.8"' in page and 'data-usl="2.2"' in page  # what the page's script flags against
+    r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2.5", "csrf_token": token})
+    assert "is now ON HOLD" in r.text
+    assert re.search(r'id="hold">\s*<strong>On hold</strong> TORQUE Screw torque measured 2.5 N·m, above the '
+                     r"upper limit 2.2 N·m.", r.text)
+    assert "Recorded 2.5 N·m — OUT OF SPEC" in r.text
+
+
+def test_a_viewer_reads_the_traveler_but_may_not_act(sign_in, db):
+    client, token = sign_in("vera")
+    page = client.get("/units/SN-1").text
+    assert "Your roles may not start operations." in page and "/units/SN-1/start" not in page
+    r = client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    assert r.status_code == 403
+    assert reasons(r.text, "start-refused") == [
+        "Vera (viewer) may not start operations; that needs operator, inspector or admin."]
+    assert db(lambda s: execution.get_unit(s, "SN-1").status) == "planned"
+
+
+def test_the_as_built_record_shows_what_lrip_traveler_shows(sign_in, db):
+    db(lambda s: run_op10(s, "SN-1", "M-001"))
+    client, _ = sign_in("oscar")
+    page = client.get("/units/SN-1/record").text
+    for text in ("As-built record", "olga", "TQ-1", "WI-10 rev A", "TORQUE", "2 N·m", "[1.8 – 2.2 N·m]", "M-001",
+                 "SCR-LOT-1", "(SCR-4) × 4", "SUP-M", "Next: start operation 20 (Inspect)"):
+        assert text in page, text
