@@ -34,9 +34,12 @@ app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
 
 from lrip.auth.cli import token_app, user_app  # noqa: E402  (they import lrip.cli lazily)
+from lrip.quality.cli import sampling_app, spc_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(sampling_app, name="sampling")
+app.add_typer(spc_app, name="spc")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
