@@ -6,7 +6,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench setup postgres clean
+.PHONY: run test bench setup postgres browser clean
 
 setup: $(VENV)/.installed
 
@@ -27,7 +27,12 @@ postgres:
 	  || { command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1 \
 	       && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start 2>/dev/null; true; }
 
-test: setup postgres
+# The browser tests drive Debian's Chromium at /usr/bin/chromium; install it if it is missing
+# (never a browser download such as `playwright install`). Needs root, as on CI.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: setup postgres browser
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \
 	  LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \

@@ -55,7 +55,7 @@ def test_complete_too_early_lists_everything_missing_and_measures_are_kept_on_re
         "Operation 10 (Assemble) needs 4 more of SCR-4 consumed."]
     r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2,1", "gauge": "G-7",
                                                  "csrf_token": token})
-    assert r.status_code == 409
+    assert r.status_code == 422  # an unreadable number is invalid input, not a refusal
     assert reasons(r.text, "measure-refused") == ["TORQUE Screw torque needs a number, not &#39;2,1&#39;."]
     assert 'value="2,1"' in r.text and 'value="G-7"' in r.text
     r = client.post("/units/SN-1/consume", data={"operation": "10", "material": "SCR-LOT-X", "quantity": "5",

@@ -303,8 +303,8 @@ def record_measurement(session: Session, *, serial: str, characteristic: str, re
                                        record_open=record is not None).reasons)
     try:
         value, passed = rules.parse_result(view, str(result))
-    except ValueError as exc:
-        reasons.append(str(exc))
+    except ValueError as exc:  # unreadable input is invalid (422), not a rule's refusal
+        raise Invalid("measurement_invalid", reasons + [str(exc)]) from None
     verdict(reasons).raise_if_refused("measurement_refused")
     problem = rules.evaluate(view, value, passed)
     m = Measurement(unit_id=unit.id, characteristic_id=char.id, operation_record_id=record.id, value=value,

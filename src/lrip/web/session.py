@@ -30,7 +30,7 @@ from starlette.responses import RedirectResponse
 
 STATIC_DIR = str(Path(__file__).parent / "static")
 _PROCESS_KEY = secrets.token_urlsafe(32)
-SHIFT_SECONDS = 12 * 3600  # a session lasts a long shift from sign-in; then sign in again
+SHIFT_SECONDS = 12 * 3600  # a long shift, counted from the last change to the session (sign-in, a message)
 PUBLIC = ("/login", "/static/", "/health", "/api/", "/favicon.ico")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
