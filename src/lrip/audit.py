@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from lrip.db import Base, UTCDateTime, utcnow
+from lrip.db import Base, UTCDateTime, transaction_cache, utcnow
 
 GENESIS = "0" * 64
 
@@ -72,10 +72,15 @@ def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str,
 
 
 def _lock_head(session: Session) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    """Lock the head once per transaction; after that this transaction owns it."""
+    cache = transaction_cache(session)
+    head = cache.get("audit_head")
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        if head is None:
+            head = AuditHead(id=1, seq=0, hash=GENESIS)
+            session.add(head)
+        cache["audit_head"] = head
     return head
 
 

@@ -108,6 +108,18 @@ def transactional(fn):
     return wrapper
 
 
+def transaction_cache(session: Session) -> dict:
+    """A dict that lives as long as the session's current transaction, for rows that no one
+    else can change while we hold our locks (the audit chain's head, phase policies). It is
+    dropped when the transaction ends, so a later transaction reads them afresh."""
+    transaction = session.get_transaction()
+    held = session.info.get("transaction_cache")
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info["transaction_cache"] = held
+    return held[1]
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

@@ -27,7 +27,8 @@ from lrip.execution.models import Consumption, Hold, Measurement, OperationRecor
 from lrip.program import rules as program_rules
 from lrip.program.models import Lot
 from lrip.program.service import get_lot, lrip_units, policy_for
-from lrip.supply.models import MaterialLot
+from lrip.catalog.models import Part
+from lrip.supply.models import ApprovedSource, MaterialLot, Supplier
 from lrip.supply.service import is_approved_source
 
 
@@ -108,14 +109,20 @@ def _child_view(child: Unit) -> rules.MaterialView:
 
 
 def _bad_material(session: Session, unit: Unit, policy: program_rules.Policy) -> list[str]:
-    """Material already in the unit that this policy would not accept now (a lot rejected after use)."""
-    problems = []
-    for c in session.execute(select(Consumption).where(Consumption.unit_id == unit.id)).scalars():
-        view = _material_view(session, c.material_lot) if c.material_lot else _child_view(c.child_unit)
-        problem = rules.material_problem(view, policy)
-        if problem:
-            problems.append(problem)
-    return problems
+    """Material already in the unit that this policy would not accept now (a lot rejected after use).
+    One query: it runs before every operation starts."""
+    approved = select(ApprovedSource.id).where(ApprovedSource.part_id == MaterialLot.part_id,
+                                               ApprovedSource.supplier_id == MaterialLot.supplier_id).exists()
+    lots = session.execute(
+        select(MaterialLot.lot_number, Part.number, MaterialLot.status, MaterialLot.quantity_on_hand,
+               Supplier.code, Supplier.status, approved)
+        .join(Consumption, Consumption.material_lot_id == MaterialLot.id).join(Part, Part.id == MaterialLot.part_id)
+        .outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id).where(Consumption.unit_id == unit.id)).all()
+    views = [rules.MaterialView(*row) for row in lots]
+    children = session.execute(select(Unit.serial, Unit.status).join(Consumption, Consumption.child_unit_id == Unit.id)
+                               .where(Consumption.unit_id == unit.id)).all()
+    views += [rules.MaterialView(serial, "", status, 1.0, child_unit=True) for serial, status in children]
+    return [p for p in (rules.material_problem(v, policy) for v in views) if p]
 
 
 def _policy(session: Session, unit: Unit) -> program_rules.Policy:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from lrip import audit
 from lrip.catalog.models import Routing
 from lrip.catalog.service import get_part_revision, get_routing
-from lrip.db import get_one, transactional
+from lrip.db import get_one, transaction_cache, transactional
 from lrip.errors import verdict
 from lrip.execution.models import Unit
 from lrip.program import rules
@@ -44,11 +44,15 @@ def get_program(session: Session, code: str) -> Program:
 
 
 def policy_for(session: Session, program_id: int, phase: str) -> rules.Policy:
-    row = session.execute(select(PhasePolicy).filter_by(program_id=program_id, phase=phase)).scalar_one()
-    values = {name: getattr(row, name) for name in rules.Policy.__dataclass_fields__}
-    values["change_signatures"] = tuple(values["change_signatures"])
-    values["disposition_signatures"] = tuple(values["disposition_signatures"])
-    return rules.Policy(**values)
+    cache = transaction_cache(session)
+    key = ("policy", program_id, phase)
+    if key not in cache:
+        row = session.execute(select(PhasePolicy).filter_by(program_id=program_id, phase=phase)).scalar_one()
+        values = {name: getattr(row, name) for name in rules.Policy.__dataclass_fields__}
+        values["change_signatures"] = tuple(values["change_signatures"])
+        values["disposition_signatures"] = tuple(values["disposition_signatures"])
+        cache[key] = rules.Policy(**values)
+    return cache[key]
 
 
 @transactional
@@ -61,6 +65,7 @@ def set_policy(session: Session, *, program: str, phase: str, rule: str, value, 
         reasons.append("a policy change needs a reason")
     verdict(reasons).raise_if_refused("policy_refused")
     row = session.execute(select(PhasePolicy).filter_by(program_id=prog.id, phase=phase)).scalar_one()
+    transaction_cache(session).pop(("policy", prog.id, phase), None)
     before = getattr(row, rule)
     setattr(row, rule, list(value) if isinstance(value, (list, tuple)) else value)
     audit.record(session, actor=actor, action="policy.changed", record_type="program", record_id=f"{program}/{phase}",
