@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lrip import audit
+from lrip.auth.service import create_first_admin
 from lrip.capacity.learning import fit_crawford
 from lrip.catalog.models import Characteristic
 from lrip.config import database_url
@@ -105,8 +106,10 @@ def _fresh(sqlite_template, path) -> str:
     return database_url(f"sqlite:///{path}")
 
 
-def _load(url: str, seed: int, progress=None) -> tuple[dict, list]:
+def _load(url: str, seed: int, progress=None, *, after_init: bool = False) -> tuple[dict, list]:
     with Session(engine_for(url), expire_on_commit=False) as session:
+        if after_init:  # `lrip init` has made the admin, with a password
+            create_first_admin(session)
         summary = load_demo(session, units=12, seed=seed, progress=progress)
         values = session.execute(select(Unit.serial, Characteristic.code, Measurement.value, Measurement.passed,
                                         Measurement.recorded_at).join(Unit, Measurement.unit_id == Unit.id)
@@ -119,7 +122,7 @@ def test_the_demo_is_the_same_for_the_same_seed_and_scales(sqlite_template, tmp_
     told = []
     first = _load(_fresh(sqlite_template, tmp_path / "a.db"), 7, lambda advance, total, text: told.append((advance, total)))
     again = _load(_fresh(sqlite_template, tmp_path / "b.db"), 7)
-    other = _load(_fresh(sqlite_template, tmp_path / "c.db"), 8)
+    other = _load(_fresh(sqlite_template, tmp_path / "c.db"), 8, after_init=True)
     assert first == again
     assert [v[2] for v in first[1]] != [v[2] for v in other[1]]
 

@@ -41,7 +41,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(sampling_app, name="sampling")
 app.add_typer(spc_app, name="spc")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 Db = Annotated[str | None, typer.Option("--db", envvar="LRIP_DATABASE_URL", show_envvar=True,
@@ -98,6 +98,10 @@ def _table(title: str, columns: list[str], rows: list[list]) -> Table:
     return table
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _counts(by_status: dict) -> str:
     return ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items())) or "none"
 
@@ -149,8 +153,18 @@ def demo(units: Annotated[int | None, typer.Option(help="Scale the LRIP lots to 
         def progress(advance: int, total: int, description: str) -> None:
             bar.update(task, advance=advance, total=total, description=description)
 
-        run(db, as_json, lambda s: load_demo(s, units=units, seed=seed, progress=progress),
-            lambda d: out.print_json(json.dumps(d, default=str)))
+        run(db, as_json, lambda s: load_demo(s, units=units, seed=seed, progress=progress), _show_demo)
+
+
+def _show_demo(d: dict) -> None:
+    out.print(f"Loaded program {d['program']} ({d['part']}), now in {d['phase'].upper()}: {d['units']} units in "
+              f"{len(d['lots'])} lots; LRIP quantity {d['lrip_quantity']} of {d['planned_total']} planned.")
+    out.print(_table("Lots", ["Lot", "Phase", "Status", "Planned", "Units"],
+                     [[lot["number"], lot["phase"].upper(), lot["status"], lot["planned_quantity"],
+                       _counts(lot["units_by_status"])] for lot in d["lots"]]))
+    if d.get("password"):
+        out.print(f"Demo users ({', '.join(u['username'] for u in d['users'])}) sign in with the password "
+                  f"[bold]{d['password']}[/].")
 
 
 @app.command()
@@ -171,9 +185,9 @@ def programs(db: Db = None, as_json: AsJson = False) -> None:
     from lrip.program.service import list_programs
 
     run(db, as_json, list_programs, lambda rows: out.print(_table(
-        "Programs", ["Program", "Name", "Phase", "Part", "Planned", "LRIP qty", "Lots", "Units"],
-        [[r["code"], r["name"], r["phase"].upper(), r["part"], r["planned_total"], r["lrip_quantity"], r["lots"],
-          _counts(r["units_by_status"])] for r in rows])))
+        "Programs", ["Program", "Phase", "Part", "Planned", "LRIP qty", "Lots", "Units", "Complete", "On hold"],
+        [[r["code"], r["phase"].upper(), r["part"], r["planned_total"], r["lrip_quantity"], r["lots"], r["units"],
+          r["units_by_status"].get("complete", 0), r["units_by_status"].get("on_hold", 0)] for r in rows])))
 
 
 @app.command()
@@ -194,7 +208,7 @@ def units(lot: str, status: Annotated[str | None, typer.Option(help="Only units 
     from lrip.execution.service import list_units
 
     run(db, as_json, lambda s: list_units(s, lot, status=status), lambda rows: out.print(_table(
-        f"Units of lot {lot}", ["Serial", "Status", "In work", "On hold because"],
+        f"Units of lot {lot}", ["Serial", "Status", "At operation", "On hold because"],
         [[r["serial"], r["status"].replace("_", " "), r["operation"], r["hold_reason"]] for r in rows])))
 
 
@@ -204,27 +218,24 @@ def _show_traveler(t: dict) -> None:
     out.print(f"[bold]{t['serial']}[/]  {t['part']} rev {t['part_revision']}  lot {t['lot']} ({t['phase'].upper()})  "
               f"routing rev {t['routing_revision']}  status [bold]{t['status'].replace('_', ' ')}[/]")
     for h in t["holds"]:
-        state = "OPEN" if h["open"] else f"released: {h['disposition']} ({h['disposition_note']})"
-        out.print(f"  hold: {h['reason']} — {state}", markup=False, highlight=False)
-    table = Table(show_lines=True)
-    for c in ("Op", "Status", "Who / when", "Cycle", "Tools", "Instruction", "Measurements", "Consumed"):
-        table.add_column(c)
+        state = "[bold red]OPEN[/]" if h["open"] else f"released: {h['disposition']} — {h['disposition_note']}"
+        out.print(f"  hold: {h['reason']} — {state}", highlight=False)
     for op in t["operations"]:
-        attempts = op["attempts"] or [None]
-        for a in attempts:
-            if a is None:
-                table.add_row(f"{op['sequence']} {op['name']}", op["status"], "", "", "", op["instruction"] or "", "", "")
-                continue
-            who = f"{a['started_by']} {a['started_at'][:16]}"
+        out.print(f"[bold]{op['sequence']} {op['name']}[/] — {op['status'].replace('_', ' ')}"
+                  f"  ({op['instruction'] or 'no instruction'}, {op['work_center']}, std {op['standard_minutes']:g} min)",
+                  highlight=False)
+        for a in op["attempts"]:
+            when = f"{a['started_by']} {a['started_at'][:16].replace('T', ' ')}"
             if a["completed_at"]:
-                who += f"\n→ {a['completed_by']} {a['completed_at'][:16]}"
-            meas = "\n".join(_measurement_line(m) for m in a["measurements"])
-            used = "\n".join(f"{c['identifier']} ({c['part']}) ×{c['quantity']:g}" for c in a["consumed"])
-            cycle = f"{a['cycle_minutes']:.0f} min" if a["cycle_minutes"] is not None else ""
-            label = f"{op['sequence']} {op['name']}" + (f" (attempt {a['attempt']})" if a["attempt"] > 1 else "")
-            table.add_row(label, a["status"].replace("_", " "), who, cycle, ", ".join(a["tools"]),
-                          a["instruction"] or "", meas, used)
-    out.print(table)
+                when += f" → {a['completed_by']} {a['completed_at'][:16].replace('T', ' ')} ({a['cycle_minutes']:.0f} min)"
+            attempt = f"attempt {a['attempt']}, {a['status']}: " if a["attempt"] > 1 or a["status"] != "complete" else ""
+            tools = f" · tools {', '.join(a['tools'])}" if a["tools"] else ""
+            out.print(f"    {attempt}{when}{tools} · {a['instruction'] or ''}", highlight=False)
+            for m in a["measurements"]:
+                out.print(f"      {_measurement_line(m)}  ({m['recorded_by']})", highlight=False)
+            if a["consumed"]:
+                out.print("      consumed: " + ", ".join(f"{c['identifier']} ({c['part']}) ×{c['quantity']:g}"
+                                                        for c in a["consumed"]), highlight=False)
     nxt = t["next"]
     if nxt is None:
         out.print("Nothing left to do on this unit.")
@@ -237,7 +248,7 @@ def _show_traveler(t: dict) -> None:
 
 
 def _measurement_line(m: dict) -> str:
-    flag = "" if m["in_spec"] else " ✗ OUT"
+    flag = " ✓" if m["in_spec"] else " ✗ OUT OF SPEC"
     if m["kind"] == "attribute":
         return f"{m['characteristic']} {'pass' if m['passed'] else 'fail'}{flag}"
     lsl = "" if m["lsl"] is None else f"{m['lsl']:g}"
@@ -373,7 +384,7 @@ def import_measurements(file: Annotated[Path, typer.Argument(help="CSV: serial, 
                 "sha256": r.sha256}
 
     def show(d):
-        out.print(f"Imported {d['rows']} measurements for {d['units']} units from {d['file']}.")
+        out.print(f"Imported {_n(d['rows'], 'measurement')} for {_n(d['units'], 'unit')} from {d['file']}.")
         for h in d["holds"]:
             out.print(f"  line {h['line']}: {h['serial']} on hold: {h['reason']}", markup=False, highlight=False)
 
@@ -413,9 +424,22 @@ def audit_log(record: Annotated[str | None, typer.Option(help="TYPE:ID, e.g. uni
                  "record": f"{e.record_type}:{e.record_id}", "before": e.before, "after": e.after, "reason": e.reason}
                 for e in audit.history(s, record_type or None, record_id or None, limit=limit)]
 
-    run(db, as_json, work, lambda rows: out.print(_table(
-        "Audit trail", ["#", "When", "Who", "Action", "Record", "Change", "Reason"],
-        [[r["seq"], r["at"][:19], r["actor"], r["action"], r["record"],
-          f"{json.dumps(r['before'], default=str) if r['before'] else ''} → {json.dumps(r['after'], default=str)}",
-          r["reason"]] for r in rows])))
+    def show(rows):
+        for r in rows:
+            change = _change(r["before"], r["after"])
+            reason = f" — {r['reason']}" if r["reason"] else ""
+            out.print(f"#{r['seq']} {r['at'][:19].replace('T', ' ')} {r['actor']} {r['action']} {r['record']}"
+                      f"{': ' + change if change else ''}{reason}", markup=False, highlight=False)
+
+    run(db, as_json, work, show)
+
+
+def _change(before: dict | None, after: dict | None) -> str:
+    """'status on_hold → in_work, disposition rework' from an event's before and after."""
+    before, after = before or {}, after or {}
+    parts = []
+    for key in list(before) + [k for k in after if k not in before]:
+        old, new = before.get(key), after.get(key)
+        parts.append(f"{key} {old} → {new}" if key in before else f"{key} {new}")
+    return ", ".join(parts)
 

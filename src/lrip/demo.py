@@ -85,6 +85,7 @@ SERIAL_PREFIX = "SN200-"
 WEEKS_AGO = 20  # the program started on the Monday this many weeks before this week's
 PLANNED_TOTAL, FRP_RATE = 600, 15  # for the default 80 LRIP units; scaled with them
 
+DEMO_PASSWORD = "ramp-to-rate-2026"  # every demo user's, documented in the README; not for a real plant
 USERS = [  # username, full name, roles
     ("admin", "Dana Whitfield", ["admin"]),
     ("mreyes", "Miguel Reyes", ["operator"]),
@@ -367,6 +368,7 @@ class Line:
     kept: list = field(default_factory=list)
 
     def past(self, at: datetime) -> datetime:
+        """Every time written goes through here: a time that is not yet past is a bug in the plan."""
         if at >= self.cutoff:
             raise RuntimeError(f"demo bug: {at.isoformat()} is not in the past")
         return at
@@ -514,9 +516,11 @@ def _instruction(step: Step) -> str:
 
 def _set_up(session: Session, start: datetime, today: date, scale: float) -> None:
     """People, engineering data, suppliers and the program: everything that exists before the first build."""
+    existing = set(session.execute(select(User.username)).scalars())  # `lrip init` makes the admin
     for username, full_name, roles in USERS:
-        create_user(session, username=username, full_name=full_name, roles=roles,
-                    actor="system" if username == ADMIN else ADMIN)
+        if username not in existing:
+            create_user(session, username=username, full_name=full_name, roles=roles, password=DEMO_PASSWORD,
+                        actor="system" if username == ADMIN else ADMIN)
     for username, skill, granted_week, expires_days in QUALIFICATIONS:
         catalog.grant_qualification(session, username=username, skill=skill, granted_on=_day(start, granted_week * 7),
                                     expires_on=today + timedelta(days=expires_days), actor=ADMIN)
@@ -709,4 +713,5 @@ def _summary(session: Session, seed: int) -> dict:
         "units": prog["units"], "units_by_status": prog["units_by_status"],
         "holds": {"total": sum(holds.values()), **dict(sorted(holds.items()))},
         "users": [{"username": u, "name": n, "roles": r} for u, n, r in USERS],
+        "password": DEMO_PASSWORD,
     }

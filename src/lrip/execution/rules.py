@@ -109,7 +109,8 @@ def _tool_reasons(op: str, step: StepView, tools: list[ToolView], policy: Policy
     kinds = {t.kind for t in tools}
     for kind in step.required_tool_kinds:
         if kind not in kinds:
-            reasons.append(f"{op} needs a {kind}; none was scanned")
+            article = "an" if kind[:1].lower() in "aeiou" else "a"
+            reasons.append(f"{op} needs {article} {kind}; none was scanned")
     for t in tools:
         if not t.active:
             reasons.append(f"tool {t.code} is retired")
