@@ -19,6 +19,9 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/lrip init
 	$(BIN)/lrip demo --if-empty
+	@echo "lrip is at http://$(HOST):$(PORT) — sign in as a demo user (operator mreyes, quality engineer rchen,"
+	@echo "program manager ggarcia, ... see README.md) with the password ramp-to-rate-2026, or as admin with"
+	@echo "the password lrip init printed the first time. API docs: http://$(HOST):$(PORT)/api/docs"
 	$(BIN)/lrip serve --host $(HOST) --port $(PORT)
 
 # Starts the local PostgreSQL if it is installed but stopped; the suite then runs on it too.

@@ -163,8 +163,9 @@ def _show_demo(d: dict) -> None:
                      [[lot["number"], lot["phase"].upper(), lot["status"], lot["planned_quantity"],
                        _counts(lot["units_by_status"])] for lot in d["lots"]]))
     if d.get("password"):
-        out.print(f"Demo users ({', '.join(u['username'] for u in d['users'])}) sign in with the password "
-                  f"[bold]{d['password']}[/].")
+        names = ", ".join(u["username"] for u in d["users"] if u["username"] != "admin")
+        out.print(f"Demo users ({names}) sign in with the password [bold]{d['password']}[/]; "
+                  "admin with the password `lrip init` printed.")
 
 
 @app.command()
