@@ -24,10 +24,9 @@ class StartRequest(Strict):
                                     description="Codes of the tools scanned at the station.")
 
 
-class OperationRecordOut(BaseModel):
-    serial: str
-    operation: int
-    name: str
+class AttemptTimes(BaseModel):
+    """One attempt at an operation: who, when, how long, with what."""
+
     attempt: int
     status: str
     started_at: str | None
@@ -37,6 +36,12 @@ class OperationRecordOut(BaseModel):
     cycle_minutes: float | None
     tools: list[str]
     instruction: str | None
+
+
+class OperationRecordOut(AttemptTimes):
+    serial: str
+    operation: int
+    name: str
 
 
 class MeasurementRequest(Strict):
@@ -123,16 +128,7 @@ class ConsumedRow(BaseModel):
     supplier: str | None
 
 
-class Attempt(BaseModel):
-    attempt: int
-    status: str
-    started_at: str | None
-    started_by: str
-    completed_at: str | None
-    completed_by: str | None
-    cycle_minutes: float | None
-    tools: list[str]
-    instruction: str | None
+class Attempt(AttemptTimes):
     measurements: list[MeasurementRow]
     consumed: list[ConsumedRow]
 
