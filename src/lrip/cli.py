@@ -73,8 +73,9 @@ def _session(db: str | None) -> Session:
     return Session(get_engine(url), expire_on_commit=False)
 
 
-def run(db: str | None, as_json: bool, work: Callable[[Session], object], show: Callable[[object], None]) -> None:
-    """Call one service function in a session, then print its result or every reason it was refused."""
+def run(db: str | None, as_json: bool, work: Callable[[Session], object], show: Callable[[object], None]):
+    """Call one service function in a session, print its result or every reason it was refused,
+    and return the result for a command that needs it (an exit code)."""
     try:
         with _session(db) as session:
             data = work(session)
@@ -87,6 +88,7 @@ def run(db: str | None, as_json: bool, work: Callable[[Session], object], show: 
         print(json.dumps(data, indent=2, default=str))
     else:
         show(data)
+    return data
 
 
 def _table(title: str, columns: list[str], rows: list[list]) -> Table:
@@ -408,10 +410,8 @@ def audit_verify(db: Db = None, as_json: AsJson = False) -> None:
         else:
             err.print(f"[bold red]Audit chain broken at event {d['first_bad_seq']}:[/] {d['problem']}")
 
-    run(db, as_json, work, show)
-    with _session(db) as session:
-        if not audit.verify(session).ok:
-            raise typer.Exit(1)
+    if not run(db, as_json, work, show)["ok"]:
+        raise typer.Exit(1)
 
 
 @audit_app.command("log")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from lrip.config import database_url
+from lrip.errors import NotFound
 
 
 class Base(DeclarativeBase):
@@ -126,8 +127,6 @@ def is_postgres(session: Session) -> bool:
 
 def get_one(session: Session, model, label: str, *, lock: bool = False, **by):
     """The one row matching `by`, or NotFound in words: 'No unit with serial SN-9'."""
-    from lrip.errors import NotFound
-
     query = select(model).filter_by(**by)
     if lock:
         query = query.with_for_update()

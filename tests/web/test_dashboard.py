@@ -8,6 +8,15 @@ from lrip.program.pages import progress
 from lrip.web.charts import stacked_bars
 
 
+def finish_after_op10(session, serial):
+    """Operations 20 and 30 in spec: the unit completes."""
+    for op, results in ((20, [("VISUAL", "pass")]), (30, [("CURRENT", "1"), ("NOISE", "40")])):
+        execution.start_operation(session, serial=serial, operation=op, operator="olga")
+        for code, value in results:
+            execution.record_measurement(session, serial=serial, characteristic=code, result=value, operator="olga")
+        execution.complete_operation(session, serial=serial, operation=op, operator="olga")
+
+
 def arrange(session) -> None:
     """SN-1 planned; SN-2 in work at 10; SN-3 on hold at 10; SN-4 waiting at 20; SN-5 complete."""
     build_line(session, lot_quantity=6)
@@ -18,11 +27,7 @@ def arrange(session) -> None:
     execution.record_measurement(session, serial="SN-3", characteristic="TORQUE", result="2.6", operator="oscar")
     run_op10(session, "SN-4", "M-001")
     run_op10(session, "SN-5", "M-002")
-    for op, results in ((20, [("VISUAL", "pass")]), (30, [("CURRENT", "1"), ("NOISE", "40")])):
-        execution.start_operation(session, serial="SN-5", operation=op, operator="olga")
-        for code, value in results:
-            execution.record_measurement(session, serial="SN-5", characteristic=code, result=value, operator="olga")
-        execution.complete_operation(session, serial="SN-5", operation=op, operator="olga")
+    finish_after_op10(session, "SN-5")
 
 
 def test_wip_by_operation_counts_each_unit_where_it_is(session):
@@ -100,11 +105,7 @@ def arrange_more(session) -> None:
     execution.start_operation(session, serial="SN-3", operation=10, operator="oscar", tools=["TQ-1"])
     execution.record_measurement(session, serial="SN-3", characteristic="TORQUE", result="2.6", operator="oscar")
     run_op10(session, "SN-5", "M-002")
-    for op, results in ((20, [("VISUAL", "pass")]), (30, [("CURRENT", "1"), ("NOISE", "40")])):
-        execution.start_operation(session, serial="SN-5", operation=op, operator="olga")
-        for code, value in results:
-            execution.record_measurement(session, serial="SN-5", characteristic=code, result=value, operator="olga")
-        execution.complete_operation(session, serial="SN-5", operation=op, operator="olga")
+    finish_after_op10(session, "SN-5")
 
 
 def test_the_lot_page_lists_its_units(sign_in):

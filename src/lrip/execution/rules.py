@@ -69,15 +69,16 @@ def _fmt(x: float) -> str:
 
 def check_start(*, serial: str, unit_status: str, policy: Policy, step: StepView, next_sequence: int | None,
                 open_sequence: int | None, operator: OperatorView | None, tools: list[ToolView] | None,
-                bad_material: list[str], today: date) -> Verdict:
-    """May `step` start on this unit now? operator/tools None means 'not given yet' (the traveler asks)."""
+                bad_material: list[str], today: date, open_by: str | None = None) -> Verdict:
+    """May `step` start on this unit now? operator/tools None means 'not given yet' (the traveler asks).
+    `open_by` says who started the operation in work and when, so a second operator learns who beat them."""
     reasons = []
     op = f"Operation {step.sequence} ({step.name})"
     if unit_status in BLOCKED_STATUSES:
         reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
     if open_sequence is not None:
         if open_sequence == step.sequence:
-            reasons.append(f"{op} is already started on {serial}")
+            reasons.append(f"{op} is already started on {serial}" + (f" (by {open_by})" if open_by else ""))
         else:
             reasons.append(f"Operation {open_sequence} is in work on {serial}; complete it first")
     elif next_sequence is None and unit_status not in BLOCKED_STATUSES:
@@ -182,13 +183,15 @@ def required_characteristics(policy: Policy, characteristics: list[Characteristi
 
 def check_complete(*, serial: str, unit_status: str, step: StepView, record_open: bool,
                    missing_characteristics: list[CharacteristicView], missing_material: dict[str, float],
-                   ends_before_start: bool = False) -> Verdict:
+                   ends_before_start: bool = False, completed_by: str | None = None) -> Verdict:
+    """`completed_by` says who completed the operation and when, if it is no longer in work because it is done."""
     reasons = []
     op = f"Operation {step.sequence} ({step.name})"
     if unit_status in BLOCKED_STATUSES:
         reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
     if not record_open:
-        reasons.append(f"{op} is not in work on {serial}")
+        reasons.append(f"{op} is not in work on {serial}"
+                       + (f"; it was already completed by {completed_by}" if completed_by else ""))
     for c in missing_characteristics:
         reasons.append(f"{op} needs a result for {c.code} {c.name}")
     for part, qty in sorted(missing_material.items()):

@@ -179,19 +179,16 @@ def create_unit(session: Session, *, lot: str, serial: str, actor: str) -> Unit:
 def _start_verdict(session: Session, unit: Unit, op: Operation, progress: Progress, *,
                    operator: rules.OperatorView | None, tools: list[Tool] | None, today) -> Verdict:
     policy = _policy(session, unit)
-    open_seq = progress.open_record.operation.sequence if progress.open_record else None
-    decision = rules.check_start(
+    rec = progress.open_record
+    open_seq = rec.operation.sequence if rec else None
+    return rules.check_start(
         serial=unit.serial, unit_status=unit.status, policy=policy, step=_step(op),
         next_sequence=progress.next_operation.sequence if progress.next_operation else None,
         open_sequence=open_seq, operator=operator,
         tools=None if tools is None else [rules.ToolView(t.code, t.kind, t.category, t.calibration_due, t.active)
                                           for t in tools],
-        bad_material=_bad_material(session, unit, policy), today=today)
-    if open_seq == op.sequence:  # say who beat us to it
-        rec = progress.open_record
-        decision = verdict([r + f" (by {_who_when(rec.started_by, rec.started_at)})"
-                            if r.endswith("is already started on " + unit.serial) else r for r in decision.reasons])
-    return decision
+        bad_material=_bad_material(session, unit, policy), today=today,
+        open_by=_who_when(rec.started_by, rec.started_at) if rec else None)
 
 
 @transactional
@@ -243,16 +240,13 @@ def complete_operation(session: Session, *, serial: str, operation: str | int, o
     record = next((r for r in records if r.operation_id == op.id and r.status == "in_work"), None)
     missing_chars, missing_material = _missing(session, unit, op, record)
     at = at or utcnow()
-    decision = rules.check_complete(serial=serial, unit_status=unit.status, step=_step(op), record_open=record is not None,
-                                    missing_characteristics=missing_chars if record else [],
-                                    missing_material=missing_material if record else {},
-                                    ends_before_start=record is not None and at < record.started_at)
-    if record is None:
-        done = [r for r in records if r.operation_id == op.id and r.status == "complete"]
-        if done:
-            decision = verdict([r + f"; it was already completed by {_who_when(done[-1].completed_by, done[-1].completed_at)}"
-                                if r.startswith(f"Operation {op.sequence}") else r for r in decision.reasons])
-    decision.raise_if_refused("complete_refused")
+    done = [r for r in records if r.operation_id == op.id and r.status == "complete"]
+    rules.check_complete(serial=serial, unit_status=unit.status, step=_step(op), record_open=record is not None,
+                         missing_characteristics=missing_chars if record else [],
+                         missing_material=missing_material if record else {},
+                         ends_before_start=record is not None and at < record.started_at,
+                         completed_by=_who_when(done[-1].completed_by, done[-1].completed_at) if done and not record
+                         else None).raise_if_refused("complete_refused")
     record.status, record.completed_at, record.completed_by_id = "complete", at, user.id
     record.cycle_minutes = round((at - record.started_at).total_seconds() / 60.0, 3)
     session.flush()
