@@ -150,13 +150,9 @@ def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tu
     import otherwise spends half its time in per-row parameter handling."""
     conn = session.connection()
     dialect = conn.dialect
-    processors = [(i, p) for i, p in enumerate(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
-                                               for c in columns) if p is not None]
-    if processors:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for i, process in processors:
-                row[i] = process(row[i])
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if any(processors):
+        rows = [tuple([v if p is None else p(v) for p, v in zip(processors, row)]) for row in rows]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+    conn.exec_driver_sql(sql, rows)

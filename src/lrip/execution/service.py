@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -553,6 +554,7 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
         raise Invalid("import_invalid", f"{source}: the header lacks column(s) {', '.join(missing)}; "
                       f"expected {', '.join(IMPORT_COLUMNS)}")
     col = {name: header.index(name) for name in IMPORT_COLUMNS}
+    pick = itemgetter(*(col[name] for name in IMPORT_COLUMNS))
     lines = [(n, row) for n, row in enumerate(reader, start=2) if any(row)]
     if not lines:
         raise Invalid("import_invalid", f"{source} has no rows")
@@ -585,7 +587,7 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
             errors.append(f"line {line}: {len(row)} fields, the header has {width}")
             continue
         reasons = []
-        serial, opname, code, raw, when, who, gauge = (row[col[c]].strip() for c in IMPORT_COLUMNS)
+        serial, opname, code, raw, when, who, gauge = [cell.strip() for cell in pick(row)]
         unit = units.get(serial)
         found = value = passed = record_id = None
         if unit is None:
