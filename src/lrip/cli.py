@@ -6,6 +6,7 @@ exits 2 and prints every reason.
 from __future__ import annotations
 
 import getpass
+from importlib import import_module
 import json
 from pathlib import Path
 from typing import Annotated, Callable
@@ -34,12 +35,12 @@ app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
 
 from lrip.auth.cli import token_app, user_app  # noqa: E402  (they import lrip.cli lazily)
-from lrip.quality.cli import sampling_app, spc_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-app.add_typer(sampling_app, name="sampling")
-app.add_typer(spc_app, name="spc")
+for _area in ("nonconformance", "inspection", "quality", "supply", "trace", "planning", "capacity", "change",
+              "readiness"):
+    import_module(f"lrip.{_area}.cli").register(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

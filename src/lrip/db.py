@@ -141,7 +141,12 @@ def load_models() -> None:
     """Import every area's tables so Base.metadata is whole (Alembic, tests)."""
     import lrip.api.models  # noqa: F401
     import lrip.audit  # noqa: F401
+    import lrip.change.models  # noqa: F401
     import lrip.execution.models  # noqa: F401
+    import lrip.inspection.models  # noqa: F401
+    import lrip.nonconformance.models  # noqa: F401
+    import lrip.readiness.models  # noqa: F401
+    import lrip.supply.models  # noqa: F401
 
 
 def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -1,11 +1,16 @@
 """The web application: the REST API under /api/v1 and the pages for people."""
-from fastapi import FastAPI
+from importlib import import_module
+
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 
 from lrip.api import problems
 from lrip.config import database_url
 from lrip.db import get_engine, read_session
 
+# every business area has a JSON router (routes.py, under /api/v1) and pages for people (pages.py)
+AREAS = ("program", "execution", "nonconformance", "inspection", "quality", "supply", "trace", "planning", "capacity",
+         "change", "readiness")
 MAX_BODY = 8 * 1024 * 1024  # a test station's CSV fits; anything larger is refused with 413
 
 
@@ -61,23 +66,23 @@ def create_app(url: str | None = None) -> FastAPI:
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         return {"status": "ok", "database": get_engine(url).dialect.name, "migration": revision}
 
-    from lrip.api.audit_routes import router as audit_router
-    from lrip.execution.routes import router as execution_router
-    from lrip.program.routes import router as program_router
-    from lrip.web.pages import router as pages_router
-    from lrip.program.pages import router as program_pages
-    from lrip.execution.pages import router as execution_pages
-    from starlette.middleware.sessions import SessionMiddleware
     from fastapi.staticfiles import StaticFiles
+    from starlette.middleware.sessions import SessionMiddleware
+
+    from lrip.api.audit_routes import router as audit_router
+    from lrip.web.pages import router as pages_router
     from lrip.web.session import STATIC_DIR, WebGuard, session_options
 
-    for router in (program_router, execution_router, audit_router):
+    for router in (*_routers("routes"), audit_router):
         app.include_router(router, prefix="/api/v1")
-    app.include_router(pages_router)
-    app.include_router(program_pages)
-    app.include_router(execution_pages)
+    for router in (pages_router, *_routers("pages")):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(WebGuard)  # the signed-in user, CSRF, sign-in required (inside the session)
     app.add_middleware(SessionMiddleware, **session_options())
     app.add_middleware(BodyLimit)
     return app
+
+
+def _routers(module: str) -> list[APIRouter]:
+    return [import_module(f"lrip.{area}.{module}").router for area in AREAS]

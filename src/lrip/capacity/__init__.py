@@ -1,0 +1,1 @@
+"""Capacity: load against available hours per work center, sustainable rate, learning curves."""

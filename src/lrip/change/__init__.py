@@ -1,0 +1,1 @@
+"""Change control: change requests, impact analysis, signed approval, implementation, redlines."""

@@ -1,0 +1,1 @@
+"""Quality analysis: SPC and capability per characteristic, yield and defect metrics, the quality dashboard."""

@@ -10,6 +10,12 @@ sampling_app = typer.Typer(no_args_is_help=True, help="ANSI/ASQ Z1.4 attribute s
 spc_app = typer.Typer(no_args_is_help=True, help="Control charts, run rules and capability.")
 
 
+def register(app: typer.Typer) -> None:
+    """Add `lrip sampling` and `lrip spc` to the main command."""
+    app.add_typer(sampling_app, name="sampling")
+    app.add_typer(spc_app, name="spc")
+
+
 @sampling_app.command("plan")
 def sampling_plan(lot_size: Annotated[int, typer.Option(help="Units in the lot.")],
                   aql: Annotated[float, typer.Option(help="Acceptance quality limit, e.g. 1.0.")],

@@ -1,0 +1,1 @@
+"""The FRP readiness gate: criteria, assessments, attestations, waivers and the evidence package."""

@@ -1,0 +1,1 @@
+"""Supply: suppliers, purchase orders, receipts, incoming inspection and scorecards."""

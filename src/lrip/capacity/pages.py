@@ -1,0 +1,4 @@
+"""Capacity pages."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,4 @@
+"""Change control pages."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

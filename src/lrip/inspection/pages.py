@@ -1,0 +1,4 @@
+"""Inspection by phase pages."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

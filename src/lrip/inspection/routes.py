@@ -1,0 +1,6 @@
+"""Inspection by phase API."""
+from fastapi import APIRouter
+
+from lrip.api import problems
+
+router = APIRouter(tags=["inspection"], responses=problems.RESPONSES)

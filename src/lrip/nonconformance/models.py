@@ -1,0 +1,2 @@
+"""Tables of this area."""
+from lrip.db import Base  # noqa: F401

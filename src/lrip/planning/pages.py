@@ -1,0 +1,4 @@
+"""Planning pages."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,4 @@
+"""The FRP readiness gate pages."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

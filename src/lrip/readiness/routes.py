@@ -1,0 +1,6 @@
+"""The FRP readiness gate API."""
+from fastapi import APIRouter
+
+from lrip.api import problems
+
+router = APIRouter(tags=["readiness"], responses=problems.RESPONSES)

@@ -1,0 +1,1 @@
+"""Traceability: backward and forward genealogy through consumption, and record completeness."""

@@ -1,0 +1,6 @@
+"""Traceability API."""
+from fastapi import APIRouter
+
+from lrip.api import problems
+
+router = APIRouter(tags=["trace"], responses=problems.RESPONSES)
