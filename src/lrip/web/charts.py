@@ -40,10 +40,10 @@ def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: s
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.legend(title=legend_title, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _svg(fig, title)
+        return svg_markup(fig, title)
 
 
-def _svg(fig, title: str) -> str:
+def svg_markup(fig, title: str) -> str:
     """The figure as an <svg> element that scales to its container and says what it shows."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
