@@ -6,7 +6,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench setup postgres browser clean
+.PHONY: run test bench setup postgres browser pdf clean
 
 setup: $(VENV)/.installed
 
@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: setup
+run: setup pdf
 	$(BIN)/lrip init
 	$(BIN)/lrip demo --if-empty
 	@echo "lrip is at http://$(HOST):$(PORT) — sign in as a demo user (operator mreyes, quality engineer rchen,"
@@ -35,7 +35,11 @@ postgres:
 browser:
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-test: setup postgres browser
+# WeasyPrint (the FAI and readiness PDFs) needs Pango from Debian; install it if it is missing.
+pdf:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+
+test: setup postgres browser pdf
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \
 	  LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \
