@@ -1,6 +1,18 @@
 """`make bench`: every benchmark, each printing measure | lrip | baseline | ratio."""
 from bench import demo_build, import_measurements
+from bench import metrics as quality_metrics, spc
+from bench import scorecards
+from bench import shortages
+from bench import readiness
+from bench import trace
 from bench.common import table
 
 table("Measurement import, SQLite", import_measurements.run())
 table("Demo program build, SQLite", demo_build.run())
+table("SPC analysis (I-MR), NumPy", spc.run())
+table("Yield and defect metrics, SQLite", quality_metrics.run())
+table("Supplier scorecards, 100,000 receipts", scorecards.run())
+table("Shortage netting, 50 parts × 52 weeks × 10 lots (ratio: baseline time / ours)", shortages.run())
+table("FRP readiness: evaluate and evidence package, SQLite", readiness.run())
+table("Trace on a 1,000,000-link genealogy, SQLite and PostgreSQL (baseline: the same SQL on the bare driver)",
+      trace.run())

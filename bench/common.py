@@ -38,6 +38,17 @@ def stopwatch():
     result["seconds"] = time.perf_counter() - start
 
 
+def best_of(fn, repeat: int) -> tuple[float, object]:
+    """The fastest of `repeat` calls, in seconds, and the last call's result."""
+    best, result = None, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+        best = seconds if best is None else min(best, seconds)
+    return best, result
+
+
 def table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
     """measure | ours | baseline | ratio — the shape every benchmark prints."""
     t = Table(title=title, title_justify="left")

@@ -7,7 +7,7 @@ N units each with that operation in work; the CSV has ROWS_PER_UNIT rows a unit.
 import csv
 import io
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

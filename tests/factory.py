@@ -13,6 +13,7 @@ from lrip.program import service as program
 from lrip.supply import service as supply
 
 ADMIN = "admin"
+PM, PM_PASSWORD = "petra", "signs-the-lrip-quantity-1"  # the program manager who signs the LRIP quantity
 TODAY = date.today()
 
 
@@ -23,6 +24,8 @@ def build_line(session: Session, *, phase: str = "lrip", lot_quantity: int = 5, 
     create_user(session, username="olga", full_name="Olga Operator", roles=["operator"], actor=ADMIN)
     create_user(session, username="oscar", full_name="Oscar Operator", roles=["operator"], actor=ADMIN)
     create_user(session, username="newbie", full_name="Nina Newhire", roles=["operator"], actor=ADMIN)
+    create_user(session, username=PM, full_name="Petra Program", roles=["program_manager"], actor=ADMIN,
+                password=PM_PASSWORD)
     for user in ("olga", "oscar"):
         for skill in ("assembly", "test"):
             catalog.grant_qualification(session, username=user, skill=skill, granted_on=TODAY - timedelta(days=30),
@@ -72,11 +75,16 @@ def build_line(session: Session, *, phase: str = "lrip", lot_quantity: int = 5, 
     for step in ("pilot", "lrip")[: ("prototype", "pilot", "lrip").index(phase)]:
         program.change_phase(session, program="ACT", phase=step, actor=ADMIN, reason="test")
     if phase == "lrip":
-        program.set_lrip_quantity(session, program="ACT", quantity=lrip_quantity, actor=ADMIN,
-                                  rationale="two lots to prove the line")
+        approve_lrip_quantity(session, lrip_quantity, rationale="two lots to prove the line")
     program.create_lot(session, program="ACT", number="L1", planned_quantity=lot_quantity, routing_revision="1", actor=ADMIN)
     return {"program": "ACT", "lot": "L1", "operator": "olga", "tool": "TQ-1", "motors": [f"M-{i:03d}" for i in range(1, 11)],
             "screws": "SCR-LOT-1"}
+
+
+def approve_lrip_quantity(session: Session, quantity: int, rationale: str | None = None):
+    """The LRIP quantity, signed by the program manager."""
+    return program.set_lrip_quantity(session, program="ACT", quantity=quantity, actor=PM, password=PM_PASSWORD,
+                                     rationale=rationale)
 
 
 def run_op10(session: Session, serial: str, motor: str, *, operator: str = "olga", torque: str = "2.0") -> None:

@@ -66,6 +66,7 @@ def test_every_state_change_appends_one_chained_event_and_a_refusal_none(session
         ("operation.completed", "olga", "SN-1"),
         ("operation.started", "olga", "SN-1"),
         ("measurement.recorded", "olga", "SN-1"),
+        ("ncr.raised", "olga", "NCR-000001"),
         ("unit.held", "olga", "SN-1"),
     ]
     assert [e.seq for e in events] == list(range(1, len(events) + 1))

@@ -358,11 +358,12 @@ def consume(serial: str, operation: str, lot_or_serial: str,
 
 
 @app.command()
-def disposition(serial: str, action: Annotated[str, typer.Argument(help="use_as_is, rework or scrap")],
+def disposition(serial: str, action: Annotated[str, typer.Argument(help="use_as_is, repair, rework or scrap")],
                 reason: Annotated[str, typer.Option(help="Why: this goes in the record.")],
                 to: Annotated[str | None, typer.Option("--to", help="For rework: the operation to return to.")] = None,
                 by: By = "", db: Db = None, as_json: AsJson = False) -> None:
-    """Release a unit's hold by a disposition (use as is, rework to an operation, scrap)."""
+    """Disposition the NCR holding a unit (use as is, repair, rework to an operation, scrap), which releases
+    its hold. Use-as-is and repair need the MRB's signatures first: lrip ncr review / lrip ncr sign."""
     from lrip.execution.service import disposition_hold
 
     run(db, as_json, lambda s: {"serial": serial, "status": disposition_hold(

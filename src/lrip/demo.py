@@ -124,6 +124,12 @@ SUPPLIERS = [  # code, name, status, lead time before need (days)
     ("NGE", "Northgate Electronics", "approved", (0.3, 1.5)),  # the late one: always the last to arrive
     ("BIS", "Brennan Industrial Supply", "conditional", (8, 13)),
 ]
+# code: quoted lead time (days from order to promised date), days a receipt lands after its promised
+# date (negative: early), share of receipts that slip one or two days past it
+SUPPLY_TERMS = {"KPM": (21, (-3, 0), 0.1), "HMS": (28, (-2, 0), 0.05), "NGE": (35, (2, 7), 1.0),
+                "BIS": (14, (-4, 1), 0.25)}
+INCOMING_AQL = 1.0  # incoming inspection samples every purchased part at this AQL (Z1.4, level II)
+OPEN_ORDER_WEEKS = (1, 3)  # every part also has an order due this many weeks ahead, not yet received
 
 PARTS = [Purchased(*row) for row in [
     # number, description, tracking, supplier, per unit, at operation, lot (or shipment) size, lot prefix
@@ -137,14 +143,14 @@ PARTS = [Purchased(*row) for row in [
     ("OR-60", "O-ring, cover, 60 x 2 mm, FKM", "lot", "BIS", 1, 60, 100, "BIS-OR60-"),
     ("LBL-1", "Nameplate label, polyester", "lot", "BIS", 1, 80, 250, "BIS-LBL-"),
 ]]
-EXTRA_LOTS = [  # part, quantity, received (week, day, hour), rejection reason (None: still in quarantine)
-    ("HSG-200", 25, (9, 1, 10), "Bearing bore 32 H7 oversize on 3 of 13 sampled housings (SCAR-0412)"),
-    ("SL-12", 50, (19, 3, 14), None),
+EXTRA_LOTS = [  # part, quantity, received (week, day, hour), defects found (None: still in quarantine), note
+    ("HSG-200", 25, (9, 1, 10), 3, "Bearing bore 32 H7 oversize on 3 of 13 sampled housings (SCAR-0412)"),
+    ("SL-12", 50, (19, 3, 14), None, None),
 ]
 
 WORK_CENTERS = [  # code, name, hours per day, stations
     ("KIT", "Kitting and prep", 8, 1),
-    ("MECH", "Mechanical assembly cell", 16, 3),
+    ("MECH", "Mechanical assembly cell", 16, 1),  # one station: there is one production gear-mesh fixture
     ("ELEC", "Electronics bench", 16, 2),
     ("TEST", "Test and final inspection", 16, 2),
 ]
@@ -224,12 +230,15 @@ EVENTS = [
     ("L2", 0.5, "END-PLAY", "0.207", "use_as_is", None,
      "End play 0.007 mm over the limit. MRB: no effect on fit, form or function (analysis EA-031); use as is."),
     ("L2", 0.75, "INS-RES", "12", "scrap", None,
-     "Insulation resistance 12 MΩ: harness pinched under a board standoff, board damaged. Scrap; CAPA-007 opened."),
+     "Insulation resistance 12 MΩ: harness pinched under a board standoff, board damaged. Scrap; CAPA opened."),
 ]
 OPEN_HOLD = ("L3", "GEAR-BL", "0.127")  # a lot 3 unit on hold today, awaiting MRB
 DRIFT = ("L1", "MTR-TQ", 0.26)  # lot, characteristic, rise of its mean over the lot
 DRIFT_REWORK = ("Motor mount screws over-torqued; driver TQ-201 suspected of reading low. Back off and "
                 "re-torque with spare driver TQ-202; TQ-201 to calibration at the end of the lot.")
+REPEAT_REWORK = "Over the limit again: MRB sends it back to the operation to be reworked to drawing and re-measured."
+# MRB: who signs a use-as-is or repair (quality, engineering, program), and the nonconformance story
+MRB_SIGNERS = ("hschmidt", "bokafor", PLANNER)
 # Where the lot 3 units in work stand, most advanced first: (operation index, started there?)
 MID_STOPS = [(7, False), (6, False), (5, True), (3, False), (2, True), (1, False), (0, True)]
 
@@ -317,8 +326,11 @@ def _plan(sizes: dict[str, int], start: datetime, this_week: int, rng: random.Ra
                 p.build_no = build_no
         for ekey, fraction, code, result, disposition, rework_to, reason in EVENTS:
             if ekey == key:
-                for i in _positions(n, _copies(n, default), fraction):
-                    lot[i].events[code] = Event(result, disposition, rework_to, reason)
+                for j, i in enumerate(_positions(n, _copies(n, default), fraction)):
+                    if j and disposition == "use_as_is":  # MRB signs one use-as-is; the repeats are reworked
+                        lot[i].events[code] = Event(result, "rework", FEATURE_OPERATION[code], REPEAT_REWORK)
+                    else:
+                        lot[i].events[code] = Event(result, disposition, rework_to, reason)
         if key == DRIFT[0]:
             for i, p in enumerate(lot):
                 t = i / max(1, n - 1)
@@ -352,6 +364,7 @@ PARTS_AT = {op.sequence: [p for p in PARTS if p.operation == op.sequence] for op
 SEQUENCES = [op.sequence for op in OPERATIONS]
 DRIFTING = next(c for c in CHARACTERISTICS if c.code == DRIFT[1])
 TOOL_KIND = {code: kind for code, kind, *_ in TOOLS}
+FEATURE_OPERATION = {c.code: c.operation for c in CHARACTERISTICS}
 
 
 @dataclass
@@ -464,9 +477,7 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
             continue
         if event is None or event.disposition is None:
             return "stop", None  # left on hold for MRB
-        execution.disposition_hold(session, serial=plan.serial, action=event.disposition,
-                                   actor=DISPOSITIONED_BY[event.disposition], reason=event.reason,
-                                   rework_to=event.rework_to)
+        _mrb_decides(session, result.hold.ncr_id, event)
         if event.disposition == "scrap":
             return "stop", None
         if event.disposition == "rework":
@@ -563,10 +574,21 @@ def _set_up(session: Session, start: datetime, today: date, scale: float) -> Non
                            frp_target_rate=round(FRP_RATE * scale, 1), actor=PLANNER)
 
 
-def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: random.Random) -> tuple[list, dict]:
-    """The material to receive, in time for the units that need it; and the stock it makes, oldest first.
+class Shipment(NamedTuple):
+    """One delivery: a purchase order line and what arrived against it."""
 
-    Suppliers deliver their lead time before the need; the late one (NGE) barely in time."""
+    at: datetime  # on the dock
+    part: str
+    supplier: str
+    quantity: float
+    lots: list  # lot numbers, or one per serial
+    defects: int | None  # found at incoming inspection; None: still in quarantine
+    note: str | None
+
+
+def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: random.Random) -> tuple[list, dict]:
+    """The shipments to receive, in time for the units that need them; and the stock they make,
+    oldest first. Suppliers deliver their lead time before the need; the late one (NGE) barely in time."""
     lead = {code: days for code, _, _, days in SUPPLIERS}
     latest = cutoff - timedelta(days=2)
 
@@ -582,35 +604,65 @@ def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: ran
         if p.tracking == "serial":
             batch = max(p.lot_size, math.ceil(len(units) / 25))
             for first in range(0, len(units), batch):
-                at = dock(units[first].release, p.supplier)
-                for k in range(first, min(first + batch, len(units))):
-                    lot = f"{p.prefix}{100001 + k}"
-                    rows.append((at, lot, p.number, p.supplier, 1, None))
-                    stock[p.number].append([lot, 1])
+                serials = [f"{p.prefix}{100001 + k}" for k in range(first, min(first + batch, len(units)))]
+                rows.append(Shipment(dock(units[first].release, p.supplier), p.number, p.supplier, len(serials),
+                                     serials, 0, None))
+                stock[p.number].extend([s, 1] for s in serials)
         else:
             size = max(p.lot_size, math.ceil(p.per_unit * len(units) / 25))
             for j in range(math.ceil(p.per_unit * len(units) * 1.1 / size)):  # 10% spare
                 need = units[min(int(j * size / p.per_unit), len(units) - 1)].release
                 lot = f"{p.prefix}{j + 1:04d}"
-                rows.append((dock(need, p.supplier), lot, p.number, p.supplier, size, None))
+                rows.append(Shipment(dock(need, p.supplier), p.number, p.supplier, size, [lot], 0, None))
                 stock[p.number].append([lot, size])
-    for k, (number, quantity, (week, day, hour), reason) in enumerate(EXTRA_LOTS, start=1):
+    for k, (number, quantity, (week, day, hour), defects, note) in enumerate(EXTRA_LOTS, start=1):
         p = next(p for p in PARTS if p.number == number)
-        rows.append((start + timedelta(days=week * 7 + day, hours=hour), f"{p.prefix}X{k:02d}", number,
-                     p.supplier, quantity, reason or "quarantine"))
-    rows.sort(key=lambda r: (r[0], r[1]))
+        rows.append(Shipment(start + timedelta(days=week * 7 + day, hours=hour), number, p.supplier, quantity,
+                             [f"{p.prefix}X{k:02d}"], defects, note))
+    rows.sort(key=lambda r: (r.at, r.lots[0]))
     return rows, stock
 
 
-def _receive(session: Session, rows: list, line: Line) -> None:
-    """Receive every lot and inspect it: accept, reject with the reason, or leave it in quarantine."""
-    for first in range(0, len(rows), 500):
+def _receive(session: Session, rows: list, line: Line, today: date) -> None:
+    """Order every shipment on a purchase order with a promised date, receive it against the line
+    and inspect it by the Z1.4 plan: accepted, rejected (an NCR against the supplier) or still in
+    quarantine. Then the orders still open for the weeks ahead. The order terms draw on their own
+    random stream, so the rest of the demo is the same as without them."""
+    terms = random.Random(hash(tuple(line.rng.getstate()[1])))
+    with _tx(session):
+        supply.set_incoming_aql(session, aql=INCOMING_AQL, actor="rchen")
+    for first in range(0, len(rows), 200):
         with _tx(session):
-            for at, lot, part, supplier, quantity, outcome in rows[first:first + 500]:
-                supply.receive_lot(session, lot_number=lot, part=part, supplier=supplier, quantity=quantity,
-                                   actor=BUYER, received_at=line.past(at))
-                if outcome != "quarantine":
-                    supply.inspect_lot(session, lot_number=lot, accept=outcome is None, actor=INSPECTOR, reason=outcome)
+            for k, r in enumerate(rows[first:first + 200], start=first + 1):
+                quoted, (early, late), slip = SUPPLY_TERMS[r.supplier]
+                arrival = r.at.date()
+                promised = arrival - timedelta(days=round(terms.uniform(early, late)))
+                if terms.random() < slip:
+                    promised = min(promised, arrival - timedelta(days=terms.choice((1, 2))))
+                number = f"PO-{4000 + k}"
+                supply.create_purchase_order(session, number=number, supplier=r.supplier,
+                                             ordered_on=promised - timedelta(days=quoted), actor=BUYER)
+                supply.add_order_line(session, po=number, part=r.part, quantity=r.quantity, promised_on=promised,
+                                      actor=BUYER)
+                serialized = next(p.tracking for p in PARTS if p.number == r.part) == "serial"
+                supply.receive(session, po=number, line=1, quantity=r.quantity, actor=BUYER,
+                               received_at=line.past(r.at), packing_slip=f"PS-{r.supplier}-{k:05d}",
+                               certificate=f"COC-{r.supplier}-{k:05d}",
+                               **({"serials": r.lots} if serialized else {"lot_number": r.lots[0]}))
+                if r.defects is not None:
+                    inspected = line.past(r.at + timedelta(hours=2))
+                    for lot in r.lots:
+                        supply.inspect_receipt(session, lot_number=lot, defects=r.defects, actor=INSPECTOR,
+                                               note=r.note, at=inspected)
+    with _tx(session):
+        for k, p in enumerate(PARTS, start=1):
+            quoted, _, _ = SUPPLY_TERMS[p.supplier]
+            promised = today + timedelta(weeks=OPEN_ORDER_WEEKS[k % 2])
+            number = f"PO-{8000 + k}"
+            supply.create_purchase_order(session, number=number, supplier=p.supplier,
+                                         ordered_on=min(today, promised - timedelta(days=quoted)), actor=BUYER)
+            supply.add_order_line(session, po=number, part=p.number, quantity=p.lot_size * 2, promised_on=promised,
+                                  actor=BUYER)
 
 
 # ---------------------------------------------------------------- the ramp
@@ -645,7 +697,7 @@ def load_demo(session: Session, *, units: int | None = None, seed: int = 7, prog
     line = Line(rng, start, cutoff, {code: None if due is None else _day(start, due) for code, _, _, _, due in TOOLS},
                 {code for code, _, _, category, _ in TOOLS if category == "temporary"}, skills, stock)
     tell(0, total, "Receiving material")
-    _receive(session, rows, line)
+    _receive(session, rows, line, today)
 
     lrip_units = sum(len(plans[key]) for key, phase, *_ in LOTS if phase == "lrip")
     first_lrip = len(plans["L1"]) + len(plans["L2"])
@@ -661,21 +713,49 @@ def load_demo(session: Session, *, units: int | None = None, seed: int = 7, prog
             with _tx(session):
                 _build_unit(session, line, plan)
             tell(1, total, f"Building lot {number}")
+        with _tx(session):
+            _demo_inspection(session, key, plans[key])
         if key != OPEN_HOLD[0]:
             with _tx(session):
                 program.close_lot(session, number=number, actor=PLANNER,
                                   reason=f"All {len(plans[key])} units dispositioned; lot closed for review")
     with _tx(session):
+        _demo_nonconformance(session, line, plans)
+    with _tx(session):
         for week, starts in FRP_PLAN:
             program.plan_starts(session, program=PROGRAM, period_start=_day(start, week * 7),
                                 planned_starts=max(1, round(starts * scale)), phase="frp", actor=PLANNER)
+        _demo_planning(session, today)
     with _tx(session):
         return _summary(session, seed)
+
+
+def _demo_planning(session: Session, today: date) -> None:
+    """Purchase orders for the FRP ramp: each part the plan is short of by promised date is ordered
+    to land the Wednesday before the week that needs it, except from Northgate (NGE), which only
+    promises the Thursday of that week: on paper every lot is clear to build, but at NGE's observed
+    lateness its parts slip a week and `lrip shortages ACT-200 --use-observed-lateness` finds the
+    early FRP weeks short of them."""
+    from lrip.planning.service import shortages
+
+    supplier = {p.number: p.supplier for p in PARTS}
+    orders: dict[tuple[str, date], list[tuple[str, int]]] = {}
+    for row in shortages(session, program=PROGRAM, today=today)["shortages"]:
+        week = date.fromisoformat(row["period"])
+        promised = week + timedelta(days=3 if supplier[row["part"]] == "NGE" else -5)
+        orders.setdefault((supplier[row["part"]], max(promised, today)), []).append(
+            (row["part"], math.ceil(row["quantity_short"])))
+    for k, ((code, promised), lines) in enumerate(sorted(orders.items()), start=1):
+        number = f"PO-{8500 + k}"
+        supply.create_purchase_order(session, number=number, supplier=code, ordered_on=today, actor=BUYER)
+        for part, quantity in lines:
+            supply.add_order_line(session, po=number, part=part, quantity=quantity, promised_on=promised, actor=BUYER)
 
 
 def _before_lot(session: Session, key: str, number: str, size: int, first_lrip: int, lrip_units: int,
                 line: Line) -> None:
     """The program decisions that open each lot: phase changes, LRIP quantities, the torque driver fix."""
+    _demo_change(session, key, line)
     if key == "P1":
         program.change_phase(session, program=PROGRAM, phase="pilot", actor=PLANNER,
                              reason="Prototypes built on the engineering bench; design frozen at EMA-200 rev A")
@@ -683,7 +763,8 @@ def _before_lot(session: Session, key: str, number: str, size: int, first_lrip: 
         program.change_phase(session, program=PROGRAM, phase="lrip", actor=PLANNER,
                              reason="Pilot review passed: 5 units built on released instructions")
         program.set_lrip_quantity(session, program=PROGRAM, quantity=first_lrip, actor=PLANNER,
-                                  rationale="Two lots to prove the line and feed qualification testing")
+                                  rationale="Two lots to prove the line and feed qualification testing",
+                                  password=DEMO_PASSWORD)
     elif key == "L2":
         code, due = RECALIBRATED
         catalog.calibrate_tool(session, code=code, due=_day(line.start, due), actor="rchen")
@@ -692,9 +773,183 @@ def _before_lot(session: Session, key: str, number: str, size: int, first_lrip: 
         program.set_lrip_quantity(
             session, program=PROGRAM, quantity=math.ceil(lrip_units * 1.125), actor=PLANNER,
             rationale="A third lot keeps the trained crew and the supply base working while the FRP readiness "
-                      "assessment is completed; above 10% of the planned total to bridge to full rate")
+                      "assessment is completed; above 10% of the planned total to bridge to full rate",
+            password=DEMO_PASSWORD)
     program.create_lot(session, program=PROGRAM, number=number, planned_quantity=size, routing_revision=ROUTING_REV,
                        actor=PLANNER)
+
+
+def _demo_inspection(session: Session, key: str, lot: list[UnitPlan]) -> None:
+    """Inspection by phase: a plan for the gear train (end play is a fit check, minor at AQL 2.5), each LRIP
+    lot's result there counted from its records, and the first articles the LRIP policy owes: a full FAI on
+    the first LRIP unit, and a delta on the first unit after a change touched characteristics; each
+    completed by the inspector and approved by the quality engineer."""
+    from lrip.inspection import service as inspection
+
+    if key == "L1":
+        inspection.set_plan(session, program=PROGRAM, operation=30, classes={"END-PLAY": "minor"},
+                            aql={"minor": 2.5}, actor="rchen",
+                            reason="End play is a fit check with margin; backlash stays the key characteristic")
+    if key in ("L1", "L2"):
+        inspection.record_lot_result(session, lot=_lot_number(key), operation=30, actor=INSPECTOR)
+    first = next((p.serial for p in lot if p.started), None)
+    if first is None or inspection.fai_owed(session, first)["kind"] is None:
+        return
+    fai = inspection.create_fai(session, serial=first, actor=INSPECTOR, organization="Halvorsen Actuation, Plant 2")
+    if inspection.fai_record(session, fai.number)["blocked_by"]:
+        return  # left open: the unit is not through its routing yet
+    inspection.complete_fai(session, number=fai.number, actor=INSPECTOR)
+    inspection.sign_fai(session, number=fai.number, username=INSPECTOR, password=DEMO_PASSWORD, meaning="authored")
+    inspection.sign_fai(session, number=fai.number, username="rchen", password=DEMO_PASSWORD, meaning="approved")
+
+
+def _mrb_decides(session: Session, ncr_id: int, event: Event) -> None:
+    """The MRB decides a hold's NCR: rework and scrap by the quality engineer or MRB member alone;
+    use as is only once the phase policy's signatures (LRIP: quality, engineering, program) are on it."""
+    from lrip.nonconformance import service as nonconformance
+    from lrip.nonconformance.models import NonConformance
+
+    number = session.get(NonConformance, ncr_id).number
+    who = DISPOSITIONED_BY[event.disposition]
+    nonconformance.review(session, number=number, actor=who, action=event.disposition, reason=event.reason,
+                          rework_to=event.rework_to)
+    if event.disposition in ("use_as_is", "repair"):
+        for signer in MRB_SIGNERS:
+            nonconformance.sign_disposition(session, number=number, username=signer, password=DEMO_PASSWORD)
+    nonconformance.disposition(session, number=number, actor=who)
+
+
+def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[UnitPlan]]) -> None:
+    """NCRs and CAPA: when TQ-201 is found reading low at the start of lot 2, the quality engineer raises
+    an NCR on lot 1 by hand; with lot 1's two over-torqued units it is the third MTR-TQ defect at motor
+    install within 30 days, so a CAPA is proposed. MRB signs the lot use-as-is; the CAPA's actions are
+    done as lot 2 starts and lot 2 runs clean, so its effect is verified and it closes. The pinched
+    harness scrapped in lot 2 has a CAPA still open, and an inspector's NCR on a scratched lot 3 housing
+    waits under MRB review with one signature of three."""
+    from lrip.catalog.models import Characteristic
+    from lrip.nonconformance import service as nonconformance
+    from lrip.nonconformance.models import NonConformance
+    from lrip.nonconformance.rules import EFFECTIVENESS_UNITS
+
+    lot2_start = line.start + timedelta(weeks=LOTS[2][3][0])
+    lot1 = _lot_number("L1")
+    ncr = nonconformance.raise_ncr(
+        session, actor="rchen", lot=lot1, severity="major", defect_code="OOS-HIGH", operation=40,
+        characteristic=DRIFT[1], quantity=len(plans["L1"]), at=line.past(lot2_start + timedelta(hours=7)),
+        description="Torque driver TQ-201 read 8% low at its calibration: every motor mount in lot "
+                    f"{lot1} was torqued high (the last units over the limit).")
+    nonconformance.review(session, number=ncr.number, actor="rchen", action="use_as_is",
+                          reason="Break-away torque audit of 5 units: 2.55-2.74 N·m, screws not yielded "
+                                 "(analysis EA-044). Use as is.")
+    for signer in MRB_SIGNERS:
+        nonconformance.sign_disposition(session, number=ncr.number, username=signer, password=DEMO_PASSWORD)
+    nonconformance.disposition(session, number=ncr.number, actor="rchen")
+    for number in session.execute(select(NonConformance.number).where(
+            NonConformance.status == "dispositioned").order_by(NonConformance.id)).scalars().all():
+        if not nonconformance.unverified(session, nonconformance.get_ncr(session, number)):
+            nonconformance.close_ncr(session, number=number, actor="rchen",
+                                     reason="Verified: disposition carried out; reworked units re-measured in spec")
+
+    ncr = session.get(NonConformance, ncr.id)
+    capa = ncr.capa.number if ncr.capa_id else nonconformance.open_capa(  # another seed may not recur
+        session, actor="rchen", ncrs=[ncr.number], title="Motor mount over-torque").number
+    done = lot2_start.date()
+    nonconformance.update_capa(session, number=capa, actor="rchen", fields={
+        "title": "Motor mount over-torque: torque driver TQ-201 reading low",
+        "d1_team": "R. Chen (quality, lead), B. Okafor (manufacturing engineering), M. Reyes (operator)",
+        "d2_problem": f"MTR-TQ drifted up through lot {lot1}; the last units went over 2.80 N·m at motor install",
+        "d3_containment": "TQ-201 pulled from the line; lot 1 motor mounts audited for break-away torque",
+        "d4_root_cause": "TQ-201's clutch wore and it read low; its 182-day calibration interval was too long "
+                         "for the cycles it sees",
+        "d5_corrective_action": "Recalibrate TQ-201; shorten torque driver calibration to 90 days",
+        "d6_implementation": "Recalibrated at the start of lot 2; interval changed in the tool register",
+        "d7_prevention": "Daily driver check on the torque analyser at every torque operation (CR-0002)",
+        "d8_closure": "Team thanked at the lot 2 review",
+        "effectiveness_units": min(EFFECTIVENESS_UNITS, len(plans["L2"]))})  # a small demo has fewer units
+    for kind, text in (("containment", "Pull TQ-201; audit lot 1 motor mounts"),
+                       ("corrective", "Recalibrate TQ-201; calibration interval 182 to 90 days"),
+                       ("preventive", "Daily torque driver check on the analyser (WI-240 rev C, CR-0002)")):
+        action = nonconformance.add_action(session, number=capa, actor="rchen", kind=kind, description=text,
+                                           owner=ENGINEER, due_on=done)
+        nonconformance.complete_action(session, number=capa, action_id=action.id, actor=ENGINEER, done_on=done)
+    nonconformance.verify_effectiveness(session, number=capa, actor="rchen")
+    nonconformance.close_capa(session, number=capa, actor="rchen",
+                              reason="No MTR-TQ over-torque in the units built since the actions")
+
+    scrapped = session.execute(select(NonConformance.number).join(Characteristic).where(
+        Characteristic.code == "INS-RES").order_by(NonConformance.id)).scalars().all()
+    harness = nonconformance.open_capa(session, actor="rchen", ncrs=scrapped,
+                                       title="Harness pinched under the controller board standoff")
+    nonconformance.update_capa(session, number=harness.number, actor="rchen", fields={
+        "d1_team": "R. Chen (quality), B. Okafor (manufacturing engineering), T. Nguyen (operator)",
+        "d2_problem": "Insulation resistance 12 MΩ at electronics install: harness pinched, board damaged",
+        "d3_containment": "Harness routing checked on every unit in work before the board goes in",
+        "d4_root_cause": "Nothing holds the harness clear of the standoff while the board is fitted"})
+    nonconformance.add_action(session, number=harness.number, actor="rchen", kind="corrective", owner=ENGINEER,
+                              description="Add a harness clip and a standoff sleeve; change WI-250 to fit them",
+                              due_on=line.cutoff.date() + timedelta(days=14))
+
+    held = next(p.serial for p in plans["L3"] if p.started and p.stop is not None and p.stop[0] >= 2)
+    scratch = nonconformance.raise_ncr(
+        session, actor=INSPECTOR, serial=held, severity="minor", defect_code="COSMETIC", operation=20,
+        at=line.past(line.cutoff - timedelta(hours=10)),
+        description="Anodize scratched 4 mm long at the housing's seal bore edge, outside the seal land")
+    nonconformance.review(session, number=scratch.number, actor="rchen", action="use_as_is",
+                          reason="Cosmetic, outside the seal land: no effect on form, fit or function. Use as is.")
+    nonconformance.sign_disposition(session, number=scratch.number, username="hschmidt", password=DEMO_PASSWORD)
+
+
+def _demo_change(session: Session, key: str, line: Line) -> None:
+    """Change control over the ramp: a pilot redline folded into WI-240 rev B (minor, pilot); after the
+    torque drift of lot 1, WI-240 rev C with a daily torque driver check, from the next lot (minor,
+    LRIP, so three signatures and a delta FAI); and a major housing change still awaiting signatures."""
+    from lrip.change import service as change
+
+    def when(week: int, day: int) -> datetime:
+        return line.past(line.start + timedelta(days=week * 7 + day, hours=10))
+
+    def approve(number: str, signers: tuple[str, ...], week: int, day: int) -> None:
+        change.submit_change(session, number=number, actor=ENGINEER, at=when(week, day))
+        for who in signers:
+            change.sign_change(session, number=number, username=who, password=DEMO_PASSWORD)
+        change.approve_change(session, number=number, actor=PLANNER, at=when(week, day + 1))
+        change.implement_change(session, number=number, actor=ENGINEER, at=when(week, day + 2))
+
+    wi = _instruction(OPERATIONS[3])  # WI-240, motor install
+    if key == "L1":  # the pilot lot is closed; the program is still in pilot
+        redline = change.record_redline(session, serial=f"{SERIAL_PREFIX}P03", operation=40, actor=ENGINEER,
+                                        markup="Seat the pinion before the screws go in; torque in a cross pattern "
+                                               "in two passes (1.5 then 2.5 N·m).", at=when(2, 3))
+        catalog.add_document_revision(session, number=wi, revision="B", actor=ENGINEER,
+                                      content=f"{PRODUCT} rev {PRODUCT_REV}, operation 40, Motor install.\nMount the "
+                                              "motor and seat the pinion before fitting the screws. Torque the four "
+                                              "M4 screws in a cross pattern in two passes: 1.5 N·m, then 2.5 N·m.")
+        change.create_change(session, program=PROGRAM, title="Motor install: two-pass cross torque",
+                             reason=f"Pilot redline {redline.number}: screws torqued in one pass tilted the motor",
+                             description=f"Fold redline {redline.number} into {wi} rev B.", change_class="minor",
+                             items=[f"document:{wi}:A:B"], redlines=[redline.number], actor=ENGINEER, at=when(3, 0))
+        approve("CR-0001", (ENGINEER, "rchen"), 3, 1)
+    elif key == "L2":  # after lot 1's torque drift, before lot 2
+        catalog.add_document_revision(session, number=wi, revision="C", actor=ENGINEER,
+                                      content=f"{PRODUCT} rev {PRODUCT_REV}, operation 40, Motor install.\nAt the "
+                                              "start of each shift check the torque driver on the torque analyser "
+                                              "(2.5 N·m ± 2%); do not use a driver that fails. Mount the motor, "
+                                              "seat the pinion, torque the M4 screws cross pattern: 1.5 then 2.5 N·m.")
+        change.create_change(session, program=PROGRAM, title="Daily torque driver check at motor install",
+                             reason="MTR-TQ drifted up through lot ACT-200-L1 until TQ-201 was recalibrated",
+                             description=f"{wi} rev C: check the driver on the analyser every shift.",
+                             change_class="minor", effectivity="next_lot", items=[f"document:{wi}:B:C"],
+                             attachments=[(wi, "C")], actor=ENGINEER, at=when(7, 2))
+        approve("CR-0002", (ENGINEER, "rchen", PLANNER), 7, 3)
+    elif key == "L3":  # a major change raised in lot 2, still waiting for its signatures
+        catalog.add_part_revision(session, number="HSG-200", revision="B", actor=ENGINEER)
+        change.create_change(session, program=PROGRAM, title="Housing bearing bore to 32 H6",
+                             reason="SCAR-0412: bearing bore oversize on received housings; H6 keeps the fit",
+                             description="HSG-200 rev B: bearing bore 32 H6, tighter bore roundness.",
+                             change_class="major", effectivity="next_lot", items=["part_revision:HSG-200:A:B"],
+                             actor=ENGINEER, at=when(12, 1))
+        change.submit_change(session, number="CR-0003", actor=ENGINEER, at=when(12, 2))
+        change.sign_change(session, number="CR-0003", username=ENGINEER, password=DEMO_PASSWORD)
 
 
 def _summary(session: Session, seed: int) -> dict:

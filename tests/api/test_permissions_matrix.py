@@ -13,11 +13,51 @@ from lrip.auth.service import create_token, create_user
 from lrip.db import engine_for
 from factory import build_line
 
-SAMPLE_PATH = {"serial": "SN-1", "lot": "L1", "operation": "10", "program": "ACT"}
+SAMPLE_PATH = {"serial": "SN-1", "lot": "L1", "operation": "10", "program": "ACT",
+               "supplier": "SUP-M", "po": "PO-1", "line": "1", "identifier": "SCR-LOT-1", "number": "CR-0001",
+               "characteristic": "TORQUE", "criterion": "capability", "name": "cpk_min", "waiver": "1",
+               "attestation": "1", "attachment_id": "1", "action_id": "1"}
 SAMPLE_BODY = {"/api/v1/lots/{lot}/units": {"serial": "SN-NEW"},
+               "/api/v1/ncrs": {"description": "test", "severity": "minor", "lot": "L1"},
+               "/api/v1/ncrs/{number}/review": {"action": "scrap", "reason": "test"},
+               "/api/v1/ncrs/{number}/signatures": {"password": "not-it"},
+               "/api/v1/ncrs/{number}/close": {"reason": "test"},
+               "/api/v1/capas": {"title": "test"},
+               "/api/v1/capas/{number}/actions": {"description": "t", "owner": "admin", "due_on": "2030-01-01"},
+               "/api/v1/capas/{number}/actions/{action_id}/done": {"done_on": "2026-01-01"},
+               "/api/v1/capas/{number}/close": {"reason": "test"},
+               "/api/v1/programs/{program}/readiness/assessments/{number}/signatures": {"password": "not-it"},
+               "/api/v1/programs/{program}/readiness/criteria/{criterion}/targets/{name}": {"value": 1.5,
+                                                                                            "reason": "test"},
+               "/api/v1/programs/{program}/readiness/waivers": {"criterion": "yield", "condition": "c", "reason": "r",
+                                                                "password": "not-it"},
+               "/api/v1/programs/{program}/readiness/waivers/{waiver}/withdraw": {"reason": "test"},
+               "/api/v1/programs/{program}/readiness/attestations": {"topic": "funding", "statement": "s",
+                                                                     "attachment_name": "a.txt",
+                                                                     "attachment_base64": "bWVtbw==",
+                                                                     "password": "not-it"},
+               "/api/v1/fai": {"serial": "SN-1"},
+               "/api/v1/fai/{number}/signatures": {"password": "not-it"},
+               "/api/v1/fai-requirements": {"part": "ACT-100", "part_revision": "A", "characteristics": ["NOISE"],
+                                            "reason": "test"},
+               "/api/v1/programs/{program}/inspection-plans/{operation}/reduced-approval": {"reason": "test"},
+               "/api/v1/programs/{program}/inspection-plans/{operation}/corrective-action": {"reason": "test"},
                "/api/v1/units/{serial}/measurements": {"characteristic": "TORQUE", "value": "2.0"},
                "/api/v1/units/{serial}/consumptions": {"operation": "10", "material": "M-001"},
-               "/api/v1/units/{serial}/disposition": {"action": "scrap", "reason": "test"}}
+               "/api/v1/units/{serial}/disposition": {"action": "scrap", "reason": "test"},
+               "/api/v1/suppliers": {"code": "SUP-NEW", "name": "New supplier"},
+               "/api/v1/suppliers/{supplier}/status": {"status": "conditional", "reason": "test"},
+               "/api/v1/suppliers/{supplier}/approved-sources": {"part": "SCR-4"},
+               "/api/v1/purchase-orders": {"number": "PO-M", "supplier": "SUP-M"},
+               "/api/v1/purchase-orders/{po}/lines/{line}/receipts": {"quantity": 1, "lot": "LOT-M"},
+               "/api/v1/receipts/{lot}/inspection": {"defects": 0},
+               "/api/v1/changes": {"program": "ACT", "title": "t", "reason": "r", "description": "d",
+                                   "change_class": "minor", "items": [{"kind": "tool", "identifier": "TQ-1"}]},
+               "/api/v1/changes/{number}/signatures": {"password": "not-it"},
+               "/api/v1/changes/{number}/reject": {"reason": "test"},
+               "/api/v1/changes/{number}/cancel": {"reason": "test"},
+               "/api/v1/units/{serial}/redlines": {"operation": "10", "markup": "test"},
+               "/api/v1/programs/{program}/lrip-quantity": {"quantity": 20, "password": "not-it"}}
 
 
 def _action(route: APIRoute) -> str | None:

@@ -451,29 +451,13 @@ def test_evaluate_the_limits_themselves_are_in_spec(lsl, width, frac):
     assert rules.evaluate(c, min(usl, lsl + frac * width), None) is None
 
 
-# ---------------------------------------------------------------- measure, disposition
+# ---------------------------------------------------------------- measure
 
 def test_measure_needs_the_operation_in_work_and_a_live_unit():
     assert rules.check_measure(serial="SN-1", unit_status="in_work", step=STEP, record_open=True).allowed
     assert rules.check_measure(serial="SN-1", unit_status="on_hold", step=STEP, record_open=True).allowed
     assert rules.check_measure(serial="SN-1", unit_status="scrapped", step=STEP, record_open=False).reasons == (
         "SN-1 is scrapped", "operation 10 (Assemble) is not in work on SN-1; start it first")
-
-
-@pytest.mark.parametrize("action,rework", [("use_as_is", None), ("scrap", None), ("rework", 10), ("rework", 30)])
-def test_disposition_allowed(action, rework):
-    assert rules.check_disposition(serial="SN-1", unit_status="on_hold", action=action, rework_sequence=rework,
-                                   reached_sequences=[10, 20, 30], reason="MRB 12").allowed
-
-
-def test_disposition_every_reason_at_once():
-    v = rules.check_disposition(serial="SN-1", unit_status="in_work", action="rework", rework_sequence=None,
-                                reached_sequences=[10, 20, 30], reason=" ")
-    assert v.reasons == ("SN-1 is not on hold", "rework names an operation SN-1 has reached to return to, one of 10, 20, 30",
-                         "a disposition needs a reason")
-    v = rules.check_disposition(serial="SN-1", unit_status="on_hold", action="ship_it", rework_sequence=None,
-                                reached_sequences=[10], reason="x")
-    assert v.reasons == ("the disposition is use_as_is, rework or scrap, not 'ship_it'",)
 
 
 def test_an_operation_cannot_complete_before_it_started():

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from factory import TODAY, build_line, run_op10
+from factory import TODAY, approve_lrip_quantity, build_line, run_op10
 from lrip.audit import AuditEvent, AuditHead
 from lrip.catalog import service as catalog
 from lrip.db import engine_for, utcnow
@@ -121,7 +121,7 @@ def test_lrip_units_stay_within_the_approved_lrip_quantity_across_lots(session):
     assert refused(execution.create_unit, session=session, lot="L2", serial="SN-3", actor="admin") == [
         "the program's approved LRIP quantity of 2 units is used up"]
     assert state(session)["units"] == before["units"]
-    program.set_lrip_quantity(session, program="ACT", quantity=3, actor="admin")
+    approve_lrip_quantity(session, 3)
     assert execution.create_unit(session, lot="L2", serial="SN-3", actor="admin").serial == "SN-3"
 
 
@@ -252,8 +252,9 @@ def test_complete_needs_every_result_and_the_bom_and_records_the_cycle_time(sess
 
 @pytest.mark.parametrize("inspection", ["all", "kc_all_others_sampled"])
 def test_inspection_policy_decides_which_results_complete_needs(session, inspection):
-    """LRIP inspects every characteristic; with FRP's rule (key characteristics only, others when
-    sampled) an unsampled non-key characteristic is not needed."""
+    """LRIP inspects every characteristic; so does FRP's rule (key characteristics 100%, others by Z1.4
+    sampling) on a lot of 5: every plan of Z1.4 Table II-A for a lot of 2-8 (code A) samples at least the
+    whole lot. The unsampled case is in tests/inspection/test_service.py."""
     line(session, "SN-1", started=["SN-1"])
     if inspection != "all":
         program.set_policy(session, program="ACT", phase="lrip", rule="inspection", value=inspection, actor="admin",
@@ -268,17 +269,15 @@ def test_inspection_policy_decides_which_results_complete_needs(session, inspect
         execution.record_measurement(session, serial="SN-1", characteristic="TORQUE", result="2.0", operator="olga")
         execution.complete_operation(session, serial="SN-1", operation=10, operator="olga")
         execution.start_operation(session, serial="SN-1", operation=20, operator="olga")
-    if inspection == "all":
-        assert refused(execution.complete_operation, session=session, serial="SN-1", operation=20,
-                       operator="olga") == ["Operation 20 (Inspect) needs a result for VISUAL Visual inspection"]
-        execution.record_measurement(session, serial="SN-1", characteristic="VISUAL", result="pass", operator="olga")
+    assert refused(execution.complete_operation, session=session, serial="SN-1", operation=20,
+                   operator="olga") == ["Operation 20 (Inspect) needs a result for VISUAL Visual inspection"]
+    execution.record_measurement(session, serial="SN-1", characteristic="VISUAL", result="pass", operator="olga")
     execution.complete_operation(session, serial="SN-1", operation=20, operator="olga")
     execution.start_operation(session, serial="SN-1", operation=30, operator="oscar")
     execution.record_measurement(session, serial="SN-1", characteristic="CURRENT", result="1.01", operator="oscar")
-    if inspection == "all":
-        assert refused(execution.complete_operation, session=session, serial="SN-1", operation=30,
-                       operator="oscar") == ["Operation 30 (Test) needs a result for NOISE Noise"]
-        execution.record_measurement(session, serial="SN-1", characteristic="NOISE", result="40", operator="oscar")
+    assert refused(execution.complete_operation, session=session, serial="SN-1", operation=30,
+                   operator="oscar") == ["Operation 30 (Test) needs a result for NOISE Noise"]
+    execution.record_measurement(session, serial="SN-1", characteristic="NOISE", result="40", operator="oscar")
     execution.complete_operation(session, serial="SN-1", operation=30, operator="oscar")
     u = unit_row(session, "SN-1")
     assert u.status == "complete" and u.completed_at is not None
@@ -380,12 +379,14 @@ def test_scrap_ends_the_unit(session):
                    reason="changed my mind") == ["SN-1 is not on hold"]
 
 
-def test_use_as_is_releases_the_unit_where_it_was(session):
+def test_use_as_is_in_lrip_waits_for_the_mrb_signatures(session):
+    """The signed path, which releases the unit where it was, is in tests/nonconformance."""
     _held(session)
-    execution.disposition_hold(session, serial="SN-1", action="use_as_is", actor="admin", reason="MRB-3: within margin")
-    assert unit_row(session, "SN-1").status == "in_work"
-    rec = execution.complete_operation(session, serial="SN-1", operation=10, operator="olga")
-    assert rec.status == "complete"
+    before = state(session)
+    reasons = refused(execution.disposition_hold, session=session, serial="SN-1", action="use_as_is", actor="admin",
+                      reason="MRB-3: within margin")
+    assert reasons[0].startswith("use_as_is of NCR-000001 needs a quality signature")
+    assert state(session) == before
 
 
 def test_rework_to_an_operation_not_yet_reached_is_refused(session):
@@ -403,7 +404,7 @@ def test_refused_disposition_changes_nothing(session):
                    reason="") == ["rework names an operation SN-1 has reached to return to, one of 10",
                                   "a disposition needs a reason"]
     assert refused(execution.disposition_hold, session=session, serial="SN-1", action="ship", actor="admin",
-                   reason="x") == ["the disposition is use_as_is, rework or scrap, not 'ship'"]
+                   reason="x") == ["the disposition is use_as_is, repair, rework, scrap or return_to_supplier, not 'ship'"]
     assert state(session) == before
 
 
@@ -556,7 +557,7 @@ def test_a_file_with_any_bad_row_changes_nothing_and_lists_every_bad_row(session
         f"SN-1,10,TORQUE,2.0,{ok}",                 # 12 wrong field count
         "",                                         # 13 blank: skipped, still counted
         f"SN-2,10,TORQUE,2.05,{ok},oscar,",         # 14 good
-        f"SN-9,10,NOPE,x,later,nobody,",            # 15 every problem of one row at once
+        "SN-9,10,NOPE,x,later,nobody,",            # 15 every problem of one row at once
     ]) + "\n"
     before = state(session)
     with pytest.raises(Invalid) as exc:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factory import build_line
+from factory import PM, PM_PASSWORD, approve_lrip_quantity, build_line
 from lrip.audit import AuditEvent
 from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
@@ -22,6 +22,8 @@ def small_program(session, *, code="ACT"):
     """A user, a part with a released and a draft routing, and a program in prototype."""
     with session.begin():
         create_user(session, username="admin", full_name="Ada Admin", roles=["admin"], actor="system")
+        create_user(session, username=PM, full_name="Petra Program", roles=["program_manager"], actor="admin",
+                    password=PM_PASSWORD)
         catalog.create_part(session, number="ACT-100", description="Actuator", tracking="serial", actor="admin")
         catalog.add_part_revision(session, number="ACT-100", revision="A", actor="admin", release=True)
         catalog.create_work_center(session, code="ASSY", name="Assembly", hours_per_day=8, actor="admin")
@@ -114,21 +116,34 @@ def test_phases_move_forward_one_step_and_frp_needs_readiness(session):
 
 def test_lrip_quantity_above_10_percent_needs_a_rationale_and_warns(session):
     small_program(session)
-    prog, warnings = program.set_lrip_quantity(session, program="ACT", quantity=20, actor="admin")
+    prog, warnings = approve_lrip_quantity(session, 20)
     assert (prog.lrip_quantity, warnings) == (20, [])
     before = snapshot(session)
-    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=30, actor="admin") == [
+    signed = {"actor": PM, "password": PM_PASSWORD}
+    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=30, **signed) == [
         "30 is above 10% of the planned total (200); write the rationale"]
-    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=201, actor="admin",
-                   rationale="all of it") == ["the LRIP quantity 201 exceeds the planned total of 200"]
+    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=201, rationale="all of it",
+                   **signed) == ["the LRIP quantity 201 exceeds the planned total of 200"]
     assert snapshot(session) == before
-    prog, warnings = program.set_lrip_quantity(session, program="ACT", quantity=30, actor="admin",
-                                               rationale="long-lead qualification campaign")
+    prog, warnings = approve_lrip_quantity(session, 30, rationale="long-lead qualification campaign")
     assert warnings == ["30 is 15% of the planned total, above 10%; rationale recorded"]
     assert snapshot(session)["programs"] == [("ACT", "prototype", 30, "long-lead qualification campaign")]
-    assert [(e.before, e.after, e.reason) for e in events(session, "program.lrip_quantity_set")] == [
+    assert [(e.before, {k: v for k, v in e.after.items() if k != "signature"}, e.reason)
+            for e in events(session, "program.lrip_quantity_set")] == [
         ({"lrip_quantity": None}, {"lrip_quantity": 20}, None),
         ({"lrip_quantity": 20}, {"lrip_quantity": 30}, "long-lead qualification campaign")]
+
+
+def test_lrip_quantity_is_set_only_by_a_program_manager_signing_with_their_password(session):
+    small_program(session)
+    before = snapshot(session)
+    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=20, actor="admin",
+                   password="whatever") == [
+        "the LRIP quantity is set by a signed approval of the program office; admin (admin) cannot give it: "
+        "it needs program manager"]
+    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=20, actor=PM,
+                   password="not-it")
+    assert snapshot(session)["programs"] == before["programs"]  # the failed signature itself is audited
 
 
 def test_lrip_quantity_cannot_go_below_the_lrip_units_built(session):
@@ -136,9 +151,9 @@ def test_lrip_quantity_cannot_go_below_the_lrip_units_built(session):
         build_line(session, lrip_quantity=3)
         for serial in ("SN-1", "SN-2", "SN-3"):
             execution.create_unit(session, lot="L1", serial=serial, actor="admin")
-    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=2, actor="admin") == [
-        "3 LRIP units already exist; the quantity cannot go below that"]
-    assert program.set_lrip_quantity(session, program="ACT", quantity=3, actor="admin")[0].lrip_quantity == 3
+    assert refused(program.set_lrip_quantity, session=session, program="ACT", quantity=2, actor=PM,
+                   password=PM_PASSWORD) == ["3 LRIP units already exist; the quantity cannot go below that"]
+    assert approve_lrip_quantity(session, 3)[0].lrip_quantity == 3
 
 
 # ---------------------------------------------------------------- policies

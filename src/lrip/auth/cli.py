@@ -21,8 +21,16 @@ Roles = Annotated[list[str], typer.Option("--role", help="A role (repeat for sev
 Reason = Annotated[str | None, typer.Option(help="Why: this goes in the audit trail.")]
 
 
-def _actor(by: str) -> str:
+def actor(by: str | None) -> str:
+    """Who does it: --by, or the login of whoever runs the command."""
     return by or getpass.getuser()
+
+
+def signing_password(username: str) -> str:
+    """Signing asks for the password again: from the terminal (not echoed), or one line of standard input."""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"Password of {username} (to sign): ")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _read_password() -> str:
@@ -60,7 +68,7 @@ def user_add(username: str, name: Annotated[str, typer.Option("--name", help="Fu
     password = _read_password() if password_stdin else generate_password()
 
     def work(s):
-        u = create_user(s, username=username, full_name=name, roles=role, password=password, actor=_actor(by))
+        u = create_user(s, username=username, full_name=name, roles=role, password=password, actor=actor(by))
         return {"username": u.username, "full_name": u.full_name, "roles": list(u.roles),
                 "password": None if password_stdin else password}
 
@@ -91,7 +99,7 @@ def user_disable(username: str, reason: Reason = None, by: By = "", db: Db = Non
     from lrip.auth.service import disable_user
     from lrip.cli import run
 
-    run(db, as_json, lambda s: {"username": disable_user(s, username=username, actor=_actor(by), reason=reason)
+    run(db, as_json, lambda s: {"username": disable_user(s, username=username, actor=actor(by), reason=reason)
                                 .username, "active": False},
         lambda d: _print(f"User {username} is disabled."))
 
@@ -102,7 +110,7 @@ def user_enable(username: str, reason: Reason = None, by: By = "", db: Db = None
     from lrip.auth.service import enable_user
     from lrip.cli import run
 
-    run(db, as_json, lambda s: {"username": enable_user(s, username=username, actor=_actor(by), reason=reason)
+    run(db, as_json, lambda s: {"username": enable_user(s, username=username, actor=actor(by), reason=reason)
                                 .username, "active": True},
         lambda d: _print(f"User {username} is enabled and unlocked."))
 
@@ -115,7 +123,7 @@ def user_set_roles(username: str, role: Roles, reason: Reason = None, by: By = "
     from lrip.cli import run
 
     run(db, as_json, lambda s: {"username": username, "roles": list(
-        set_roles(s, username=username, roles=role, actor=_actor(by), reason=reason).roles)},
+        set_roles(s, username=username, roles=role, actor=actor(by), reason=reason).roles)},
         lambda d: _print(f"User {username} now has roles {', '.join(d['roles'])}."))
 
 
@@ -127,7 +135,7 @@ def user_passwd(username: str, reason: Reason = None, by: By = "", db: Db = None
 
     password = _read_password()
     run(db, as_json, lambda s: {"username": set_password(s, username=username, password=password,
-                                                         actor=_actor(by), reason=reason).username,
+                                                         actor=actor(by), reason=reason).username,
                                 "password_set": True},
         lambda d: _print(f"Password of {username} set."))
 
@@ -143,7 +151,7 @@ def token_create(username: str, name: Annotated[str, typer.Option("--name", help
     from lrip.cli import run
 
     def work(s):
-        plaintext, row = create_token(s, username=username, name=name, expires_in_days=days, actor=_actor(by))
+        plaintext, row = create_token(s, username=username, name=name, expires_in_days=days, actor=actor(by))
         return {"id": row.id, "prefix": row.prefix, "user": username, "name": row.name,
                 "expires_at": row.expires_at.isoformat(), "token": plaintext}
 
@@ -162,7 +170,7 @@ def token_revoke(token: Annotated[str, typer.Argument(help="The token's id, its 
     from lrip.cli import run
 
     def work(s):
-        row = revoke_token(s, token=token, actor=_actor(by), reason=reason)
+        row = revoke_token(s, token=token, actor=actor(by), reason=reason)
         return {"id": row.id, "prefix": row.prefix, "revoked_at": row.revoked_at.isoformat()}
 
     run(db, as_json, work, lambda d: _print(f"Token {d['id']} ({d['prefix']}…) revoked."))

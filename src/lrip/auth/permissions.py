@@ -34,6 +34,7 @@ _TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     # quality
     "hold.disposition": ("disposition holds", ("quality_engineer", "mrb_member")),
     "inspection.plan": ("manage inspection plans", ("quality_engineer",)),
+    "inspection.lot": ("record lot inspection results", ("inspector", "quality_engineer")),
     "fai.record": ("record first article inspections", ("inspector", "quality_engineer")),
     "capa.manage": ("manage corrective actions", ("quality_engineer",)),
     "receipt.inspect": ("inspect received material", ("inspector", "quality_engineer")),

@@ -2,7 +2,7 @@
 qualifications and routings. Each function is one audited transaction."""
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -128,13 +128,16 @@ def add_document_revision(session: Session, *, number: str, revision: str, conte
 
 
 @transactional
-def release_document_revision(session: Session, *, number: str, revision: str, actor: str) -> DocumentRevision:
-    """Release one revision; the one released before it is superseded."""
+def release_document_revision(session: Session, *, number: str, revision: str, actor: str,
+                              supersede: bool = True) -> DocumentRevision:
+    """Release one revision; the one released before it is superseded, unless `supersede` is
+    False (change control keeps it in effect for the open lots that still build on it)."""
     rev = get_document_revision(session, number, revision)
     if rev.status not in ("draft", "redline"):
         verdict([f"{number} rev {revision} is {rev.status}; only a draft or redline is released"]
                 ).raise_if_refused("document_refused")
-    for old in session.execute(select(DocumentRevision).filter_by(document_id=rev.document_id, status="released")).scalars():
+    olds = session.execute(select(DocumentRevision).filter_by(document_id=rev.document_id, status="released")).scalars()
+    for old in olds if supersede else ():
         old.status = "superseded"
         audit.record(session, actor=actor, action="document_revision.superseded", record_type="document",
                      record_id=f"{number}/{old.revision}", before={"status": "released"}, after={"status": "superseded"})
@@ -305,3 +308,105 @@ def get_routing(session: Session, part: str, part_revision: str, revision: str) 
     prev = get_part_revision(session, part, part_revision)
     return get_one(session, Routing, f"routing of {part} rev {part_revision}", revision=revision,
                    part_revision_id=prev.id)
+
+
+# ---------------------------------------------------------------- revisions under change control
+
+@transactional
+def supersede_document_revision(session: Session, *, number: str, revision: str, actor: str,
+                                reason: str | None = None) -> DocumentRevision:
+    """Supersede a released revision that no open lot builds on any more."""
+    rev = get_document_revision(session, number, revision)
+    if rev.status != "released":
+        verdict([f"{number} rev {revision} is {rev.status}; only a released revision is superseded"]
+                ).raise_if_refused("document_refused")
+    rev.status = "superseded"
+    audit.record(session, actor=actor, action="document_revision.superseded", record_type="document",
+                 record_id=f"{number}/{revision}", before={"status": "released"}, after={"status": "superseded"},
+                 reason=reason)
+    return rev
+
+
+@transactional
+def release_part_revision(session: Session, *, number: str, revision: str, actor: str,
+                          reason: str | None = None) -> PartRevision:
+    """Release a draft part revision; the revisions released before it become obsolete."""
+    rev = get_part_revision(session, number, revision)
+    if rev.status != "draft":
+        verdict([f"{number} rev {revision} is {rev.status}; only a draft revision is released"]
+                ).raise_if_refused("revision_refused")
+    for old in session.execute(select(PartRevision).filter_by(part_id=rev.part_id, status="released")).scalars():
+        old.status = "obsolete"
+        audit.record(session, actor=actor, action="part_revision.obsoleted", record_type="part_revision",
+                     record_id=f"{number}/{old.revision}", before={"status": "released"}, after={"status": "obsolete"},
+                     reason=reason)
+    rev.status = "released"
+    audit.record(session, actor=actor, action="part_revision.released", record_type="part_revision",
+                 record_id=f"{number}/{revision}", before={"status": "draft"}, after={"status": "released"},
+                 reason=reason)
+    return rev
+
+
+@transactional
+def release_routing(session: Session, *, part: str, part_revision: str, revision: str, actor: str,
+                    reason: str | None = None) -> Routing:
+    """Release a draft routing; the routing released before it for the same part revision is
+    superseded (lots already open on it keep building on it: a lot builds on one routing)."""
+    routing = get_routing(session, part, part_revision, revision)
+    if routing.status != "draft":
+        verdict([f"routing rev {revision} of {part} rev {part_revision} is {routing.status}; only a draft is released"]
+                ).raise_if_refused("routing_refused")
+    for old in session.execute(select(Routing).filter_by(part_revision_id=routing.part_revision_id,
+                                                         status="released")).scalars():
+        old.status = "superseded"
+        audit.record(session, actor=actor, action="routing.superseded", record_type="routing",
+                     record_id=f"{part}/{part_revision}/{old.revision}", before={"status": "released"},
+                     after={"status": "superseded"}, reason=reason)
+    routing.status = "released"
+    audit.record(session, actor=actor, action="routing.released", record_type="routing",
+                 record_id=f"{part}/{part_revision}/{revision}", before={"status": "draft"},
+                 after={"status": "released"}, reason=reason)
+    return routing
+
+
+def routing_specs(routing: Routing) -> list[OperationSpec]:
+    """A routing as the specs that would create it again."""
+    return [OperationSpec(op.sequence, op.name, op.work_center.code, op.standard_minutes,
+                          (op.document_revision.document.number, op.document_revision.revision)
+                          if op.document_revision else None,
+                          tuple(op.required_tool_kinds or ()), op.required_skill,
+                          tuple(CharacteristicSpec(c.code, c.name, c.kind, c.nominal, c.lsl, c.usl, c.units, c.key)
+                                for c in op.characteristics))
+            for op in routing.operations]
+
+
+@transactional
+def copy_routing(session: Session, *, part: str, part_revision: str, revision: str, new_revision: str,
+                 instructions: dict[int, tuple[str, str]], actor: str) -> Routing:
+    """A draft copy of a routing under a new revision, with some operations' instructions replaced
+    (sequence -> (document, revision)): how a new instruction reaches the next lot only."""
+    specs = routing_specs(get_routing(session, part, part_revision, revision))
+    specs = [replace(s, instruction=instructions.get(s.sequence, s.instruction)) for s in specs]
+    return create_routing(session, part=part, part_revision=part_revision, revision=new_revision, operations=specs,
+                          actor=actor)
+
+
+@transactional
+def set_operation_instruction(session: Session, *, routing: Routing, sequence: int, document: str, revision: str,
+                              actor: str, reason: str | None = None) -> Operation:
+    """Point one operation of a routing at another instruction revision; operations already started
+    keep the revision they were started with (the operation record holds it)."""
+    op = next((o for o in routing.operations if o.sequence == sequence), None)
+    if op is None:
+        raise NotFound("operation_not_found", f"routing rev {routing.revision} has no operation {sequence}")
+    new = get_document_revision(session, document, revision)
+    before = op.document_revision.label if op.document_revision else None
+    op.document_revision_id = new.id
+    session.flush()
+    session.refresh(op, ["document_revision"])
+    prev = routing.part_revision
+    audit.record(session, actor=actor, action="routing.instruction_changed", record_type="routing",
+                 record_id=f"{prev.part.number}/{prev.revision}/{routing.revision}",
+                 before={"operation": sequence, "instruction": before},
+                 after={"operation": sequence, "instruction": new.label}, reason=reason)
+    return op

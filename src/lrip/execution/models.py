@@ -96,7 +96,7 @@ class Consumption(Base):
 class Hold(Base):
     """A unit stopped for a reason; released only by a disposition.
 
-    `ncr_id` is the hook for the quality issue: the NCR raised with the hold."""
+    `ncr_id` is the NCR raised with the hold (lrip.nonconformance); its MRB disposition releases it."""
 
     __tablename__ = "hold"
 
@@ -107,9 +107,9 @@ class Hold(Base):
     reason: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    ncr_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ncr_id: Mapped[int | None] = mapped_column(ForeignKey("ncr.id", name="fk_hold_ncr_id"), nullable=True, index=True)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
-    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)  # use_as_is | rework | scrap
+    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)  # use_as_is | repair | rework | scrap
     disposition_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     unit: Mapped[Unit] = relationship()

@@ -118,7 +118,8 @@ def consume(serial: SerialPath, body: ConsumeRequest, request: Request, session:
 @router.post("/units/{serial}/disposition", response_model=UnitRow)
 def disposition(serial: SerialPath, body: DispositionRequest, request: Request, session: Session = Depends(db),
                 user: User = Depends(require("hold.disposition"))):
-    """Release the unit's hold: use as is, rework back to an operation, or scrap."""
+    """Disposition the NCR holding the unit (use as is, repair, rework back to an operation, scrap);
+    the hold is released by it. Use-as-is and repair need the MRB signatures first."""
     def act():
         unit = service.disposition_hold(session, serial=serial, action=body.action, actor=user.username,
                                         reason=body.reason, rework_to=body.rework_to)

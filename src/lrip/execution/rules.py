@@ -238,20 +238,3 @@ def check_measure(*, serial: str, unit_status: str, step: StepView, record_open:
     if not record_open:
         reasons.append(f"operation {step.sequence} ({step.name}) is not in work on {serial}; start it first")
     return verdict(reasons)
-
-
-def check_disposition(*, serial: str, unit_status: str, action: str, rework_sequence: int | None,
-                      reached_sequences: list[int], reason: str) -> Verdict:
-    """Rework returns the unit to an operation it has reached (done or in work): returning it
-    to one ahead of where it stands would let the nonconforming operation finish untouched."""
-    reasons = []
-    if unit_status != "on_hold":
-        reasons.append(f"{serial} is not on hold")
-    if action not in ("use_as_is", "rework", "scrap"):
-        reasons.append(f"the disposition is use_as_is, rework or scrap, not '{action}'")
-    if action == "rework" and rework_sequence not in reached_sequences:
-        reasons.append(f"rework names an operation {serial} has reached to return to, one of "
-                       f"{', '.join(map(str, reached_sequences)) or 'none'}")
-    if not reason.strip():
-        reasons.append("a disposition needs a reason")
-    return verdict(reasons)

@@ -79,7 +79,10 @@ class ConsumptionOut(BaseModel):
 
 
 class DispositionRequest(Strict):
-    action: Literal["use_as_is", "rework", "scrap"]
+    """The unit's NCR is dispositioned through MRB: use_as_is and repair need the phase's signatures
+    (POST /ncrs/{number}/signatures) first."""
+
+    action: Literal["use_as_is", "repair", "rework", "scrap"]
     reason: Text
     rework_to: Identifier | None = Field(default=None, description="For rework: the operation to return to.")
 
@@ -101,6 +104,8 @@ class Limit(BaseModel):
     usl: float | None
     units: str | None
     key: bool
+    required: bool = True
+    inspection: str | None = None  # why it is or is not required on this unit (phase policy, Z1.4 sample)
 
 
 class MeasurementRow(BaseModel):

@@ -22,9 +22,10 @@ from lrip.auth.models import User
 from lrip.auth.service import get_user
 from lrip.catalog.models import BomLine, Characteristic, Operation, Qualification, Routing, Tool
 from lrip.db import get_one, insert_many, transactional, utcnow
-from lrip.errors import Invalid, NotFound, Verdict, verdict
+from lrip.errors import Invalid, NotFound, Refused, Verdict, verdict
 from lrip.execution import rules
 from lrip.execution.models import Consumption, Hold, Measurement, OperationRecord, Unit
+import lrip.nonconformance.models  # noqa: F401,E402  (Hold.ncr_id points at the ncr table)
 from lrip.program import rules as program_rules
 from lrip.program.models import Lot
 from lrip.program.service import get_lot, lrip_units, policy_for
@@ -218,9 +219,28 @@ def start_operation(session: Session, *, serial: str, operation: str | int, oper
     return record
 
 
+def _sampled(session: Session, unit: Unit, op: Operation, policy: program_rules.Policy) -> frozenset[str]:
+    """Under a sampling policy (FRP), the characteristics besides key ones the inspection plan picks
+    for this unit (lrip.inspection decides; imported here to keep the areas' imports one way)."""
+    if policy.inspection == "all":
+        return frozenset()
+    from lrip.inspection.service import sampled_characteristics
+
+    return sampled_characteristics(session, unit, op)
+
+
+def _inspection(session: Session, unit: Unit, op: Operation) -> list:
+    """For the traveler: each characteristic of the operation, required on this unit or not, and why."""
+    from lrip.inspection.service import requirements
+
+    return requirements(session, unit, op)
+
+
 def _missing(session: Session, unit: Unit, op: Operation, record: OperationRecord | None):
     """The characteristics still without a result, and the material still to consume, at this operation."""
-    required = rules.required_characteristics(_policy(session, unit), [_characteristic_view(c) for c in op.characteristics])
+    policy = _policy(session, unit)
+    required = rules.required_characteristics(policy, [_characteristic_view(c) for c in op.characteristics],
+                                              _sampled(session, unit, op, policy))
     have = set()
     if record is not None:
         have = set(session.execute(select(Characteristic.code).join(Measurement).where(
@@ -272,11 +292,18 @@ def find_characteristic(unit: Unit, code: str) -> tuple[Operation, Characteristi
 
 
 def hold_unit(session: Session, unit: Unit, *, reason: str, actor_id: int, actor: str,
-              record: OperationRecord | None = None, measurement_id: int | None = None) -> Hold:
-    """Put the unit on hold. This is the one place a nonconformance starts: the quality
-    issue raises its NCR here and links it through Hold.ncr_id."""
+              record: OperationRecord | None = None, measurement_id: int | None = None, ncr=None,
+              at: datetime | None = None) -> Hold:
+    """Put the unit on hold with its NCR: the one raised by hand (`ncr`), or, for an out-of-spec
+    value or failed test, one raised here. Only the NCR's disposition releases the hold."""
+    from lrip.nonconformance import service as nonconformance  # it builds on this module
+
+    at = at or utcnow()
+    if ncr is None:
+        ncr = nonconformance.raise_for_hold(session, unit=unit, reason=reason, actor_id=actor_id, actor=actor,
+                                            record=record, measurement_id=measurement_id, at=at)
     hold = Hold(unit_id=unit.id, operation_record_id=record.id if record else None, measurement_id=measurement_id,
-                reason=reason, opened_at=utcnow(), opened_by_id=actor_id)
+                reason=reason, opened_at=at, opened_by_id=actor_id, ncr_id=ncr.id)
     session.add(hold)
     before = unit.status
     unit.status = "on_hold"
@@ -320,7 +347,7 @@ def record_measurement(session: Session, *, serial: str, characteristic: str, re
     hold = None
     if problem:
         hold = hold_unit(session, unit, reason=problem, actor_id=user.id, actor=operator, record=record,
-                         measurement_id=m.id)
+                         measurement_id=m.id, at=m.recorded_at)
     return MeasurementResult(m, hold)
 
 
@@ -377,20 +404,38 @@ def consume(session: Session, *, serial: str, operation: str | int, identifier: 
 
 @transactional
 def disposition_hold(session: Session, *, serial: str, action: str, actor: str, reason: str,
-                     rework_to: str | int | None = None) -> Unit:
-    """Release a unit's open holds by a disposition: use as is, rework back to an operation, or scrap.
-    The quality issue routes MRB dispositions, with their signatures, through here."""
+                     rework_to: str | int | None = None, ncr=None) -> Unit:
+    """Release a unit's hold by its NCR's disposition: use as is, repair, rework back to an
+    operation, or scrap.
+
+    Called without `ncr` (the `lrip disposition` command, the unit's disposition endpoint),
+    it dispositions the NCR holding the unit through MRB (lrip.nonconformance.service.disposition,
+    which asks for the phase policy's signatures). Called by that service with `ncr`, after its
+    checks, it does the release: that NCR's holds, and the unit's status if nothing else holds it."""
+    if ncr is None:
+        from lrip.nonconformance import service as nonconformance
+
+        unit = get_unit(session, serial, lock=True)
+        numbers = nonconformance.open_ncr_for_unit(session, serial)
+        if not numbers:
+            raise Refused("disposition_refused", f"{serial} is not on hold")
+        if len(numbers) > 1:
+            raise Refused("disposition_refused", f"{serial} is held by {len(numbers)} NCRs ({', '.join(numbers)}); "
+                                                 "disposition each one (lrip ncr disposition NUMBER)")
+        nonconformance.disposition(session, number=numbers[0], actor=actor, action=action, reason=reason,
+                                   rework_to=rework_to)
+        return unit
     unit = get_unit(session, serial, lock=True)
     user = get_user(session, actor)
     records = _records(session, unit)
-    reached = sorted({r.operation.sequence for r in records if r.status in ("complete", "in_work")})
     rework_op = find_operation(unit, rework_to) if action == "rework" and rework_to is not None else None
-    rules.check_disposition(serial=serial, unit_status=unit.status, action=action,
-                            rework_sequence=rework_op.sequence if rework_op else None,
-                            reached_sequences=reached, reason=reason).raise_if_refused("disposition_refused")
     now = utcnow()
-    for hold in session.execute(select(Hold).filter_by(unit_id=unit.id, released_at=None)).scalars():
-        hold.released_at, hold.released_by_id, hold.disposition, hold.disposition_note = now, user.id, action, reason
+    open_holds = session.execute(select(Hold).filter_by(unit_id=unit.id, released_at=None)).scalars().all()
+    for hold in open_holds:
+        if hold.ncr_id == ncr.id or action == "scrap":
+            hold.released_at, hold.released_by_id, hold.disposition, hold.disposition_note = now, user.id, action, reason
+    still_held = any(h.released_at is None for h in open_holds)
+    before = unit.status
     if action == "scrap":
         new_status = "scrapped"
         for r in records:
@@ -401,10 +446,16 @@ def disposition_hold(session: Session, *, serial: str, action: str, actor: str, 
             for r in records:
                 if r.operation.sequence >= rework_op.sequence and r.status in ("complete", "in_work"):
                     r.status = "reworked"
-        new_status = "in_work" if records else "planned"
+            unit.completed_at = None
+        if still_held:
+            new_status = "on_hold"
+        elif records and _progress(unit, records).next_operation is None and rework_op is None:
+            new_status = "complete"
+        else:
+            new_status = "in_work" if records else "planned"
     unit.status = new_status
     audit.record(session, actor=actor, action="unit.dispositioned", record_type="unit", record_id=serial,
-                 before={"status": "on_hold"},
+                 before={"status": before},
                  after={"status": new_status, "disposition": action,
                         "rework_to": rework_op.sequence if rework_op else None}, reason=reason)
     return unit
@@ -449,7 +500,9 @@ def traveler(session: Session, serial: str) -> dict:
             "instruction_status": op.document_revision.status if op.document_revision else None,
             "required_tool_kinds": list(op.required_tool_kinds or []), "required_skill": op.required_skill,
             "characteristics": [{"code": c.code, "name": c.name, "kind": c.kind, "nominal": c.nominal, "lsl": c.lsl,
-                                 "usl": c.usl, "units": c.units, "key": c.key} for c in op.characteristics],
+                                 "usl": c.usl, "units": c.units, "key": c.key, "required": need.required,
+                                 "inspection": need.why}
+                                for c, need in zip(op.characteristics, _inspection(session, unit, op))],
             "materials": [{"part": p, "quantity": q} for p, q in sorted(_bom_at(session, unit, op).items())],
             "status": "in_work" if in_work else "complete" if done else "pending",
             "attempts": attempts,

@@ -46,6 +46,28 @@ POLICY_CHOICES = {
     "open_lot_changes": ("allowed", "next_lot_unless_urgent"),
 }
 SIGNATURE_ROLES = ("engineering", "quality", "program", "customer")
+# Which user roles (lrip.auth.permissions.ROLES) give each signature a policy asks for. There is
+# no customer account role: the customer's representative signs through the program office.
+SIGNERS = {"quality": ("quality_engineer", "mrb_member"), "engineering": ("manufacturing_engineer",),
+           "program": ("program_manager",), "customer": ("program_manager",)}
+SIGNER_WORDS = {"quality_engineer": "a quality engineer", "mrb_member": "an MRB member",
+               "manufacturing_engineer": "a manufacturing engineer", "program_manager": "a program manager"}
+
+
+def missing_signatures(required: tuple[str, ...] | list[str], signed_as: list[str]) -> list[str]:
+    """Every signature still missing, in words: `required` are a policy's signature roles
+    (quality, engineering, …), `signed_as` the user roles valid signatures were given in.
+    Each signature counts once, for the first required role it can give."""
+    left = list(signed_as)
+    missing = []
+    for need in required:
+        given = next((r for r in left if r in SIGNERS.get(need, ())), None)
+        if given is None:
+            article = "an" if need[0] in "aeiou" else "a"
+            missing.append(f"{article} {need} signature (from {' or '.join(SIGNER_WORDS[r] for r in SIGNERS[need])})")
+        else:
+            left.remove(given)
+    return missing
 
 
 def check_policy_change(field: str, value) -> Verdict:

@@ -5,8 +5,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lrip import audit
+from lrip.auth.service import get_user
+from lrip.auth.signatures import sign
 from lrip.catalog.models import Routing
 from lrip.catalog.service import get_part_revision, get_routing
+from lrip.change.models import LripQuantityApproval
+from lrip.change.rules import LRIP_QUANTITY_SIGNATURES
 from lrip.db import get_one, transaction_cache, transactional
 from lrip.errors import verdict
 from lrip.execution.models import Unit
@@ -80,24 +84,51 @@ def lrip_units(session: Session, program_id: int) -> int:
 
 @transactional
 def set_lrip_quantity(session: Session, *, program: str, quantity: int, actor: str,
-                      rationale: str | None = None) -> tuple[Program, list[str]]:
-    """Set or raise the approved LRIP quantity. The signed approval wraps this in the change-control issue."""
+                      password: str, rationale: str | None = None,
+                      role: str | None = None) -> tuple[Program, list[str]]:
+    """Set or raise the approved LRIP quantity through a signed approval: `actor` signs it (their
+    password asked again) in a role that gives the program's signature. Above 10% of the planned
+    total the written rationale is required and kept with the approval (lrip_quantity_approvals)."""
     prog = get_program(session, program)
     decision, warnings = rules.check_lrip_quantity(quantity=quantity, planned_total=prog.planned_total,
                                                    current=prog.lrip_quantity,
                                                    units_built=lrip_units(session, prog.id), rationale=rationale)
-    decision.raise_if_refused("lrip_quantity_refused")
+    user = get_user(session, actor)
+    chosen = role or (user.roles[0] if len(user.roles or []) == 1 else None)
+    signers = [r for need in LRIP_QUANTITY_SIGNATURES for r in rules.SIGNERS[need]]
+    reasons = list(decision.reasons)
+    if chosen not in signers or chosen not in (user.roles or []):
+        reasons.append(f"the LRIP quantity is set by a signed approval of the program office; {actor} "
+                       f"({', '.join(user.roles or []) or 'no role'}) cannot give it: it needs "
+                       + " or ".join(r.replace("_", " ") for r in signers))
+    verdict(reasons).raise_if_refused("lrip_quantity_refused")
     before = prog.lrip_quantity
-    prog.lrip_quantity, prog.lrip_quantity_rationale = quantity, rationale
+    content = {"program": program, "quantity": quantity, "previous": before, "planned_total": prog.planned_total,
+               "rationale": (rationale or "").strip() or None}
+    n = 1 + session.execute(select(func.count(LripQuantityApproval.id)).filter_by(program_id=prog.id)).scalar_one()
+    signature = sign(session, record_type="lrip_quantity", record_id=f"{program}/{n}", content=content,
+                     username=actor, password=password, meaning="approved", role=chosen)
+    approval = LripQuantityApproval(program_id=prog.id, previous=before, quantity=quantity,
+                                    planned_total=prog.planned_total,
+                                    above_ten_percent=quantity > 0.10 * prog.planned_total,
+                                    rationale=content["rationale"], approved_at=signature.signed_at,
+                                    approved_by_id=user.id, signature_id=signature.id,
+                                    content_hash=signature.content_hash)
+    session.add(approval)
+    prog.lrip_quantity, prog.lrip_quantity_rationale = quantity, approval.rationale
     audit.record(session, actor=actor, action="program.lrip_quantity_set", record_type="program", record_id=program,
-                 before={"lrip_quantity": before}, after={"lrip_quantity": quantity}, reason=rationale)
+                 before={"lrip_quantity": before}, after={"lrip_quantity": quantity, "signature": signature.id},
+                 reason=rationale)
     return prog, warnings
 
 
 @transactional
 def change_phase(session: Session, *, program: str, phase: str, actor: str, reason: str) -> Program:
+    from lrip.readiness.service import latest_go  # readiness reads programs: imported here, not at the top
+
     prog = get_program(session, program)
-    rules.check_phase_change(prog.phase, phase, readiness_go=False).raise_if_refused("phase_refused")
+    go = phase == "frp" and latest_go(session, prog.id)
+    rules.check_phase_change(prog.phase, phase, readiness_go=go).raise_if_refused("phase_refused")
     before = prog.phase
     prog.phase = phase
     audit.record(session, actor=actor, action="program.phase_changed", record_type="program", record_id=program,
@@ -131,12 +162,17 @@ def get_lot(session: Session, number: str, *, lock: bool = False) -> Lot:
 
 @transactional
 def close_lot(session: Session, *, number: str, actor: str, reason: str) -> Lot:
+    """Closing a lot also supersedes the instruction revisions implemented changes kept in effect for it."""
+    from lrip.change.service import supersede_freed  # change control reads lots: imported here, not at the top
+
     lot = get_lot(session, number)
     if lot.status != "open":
         verdict([f"lot {number} is already {lot.status}"]).raise_if_refused("lot_refused")
     lot.status = "closed"
+    session.flush()
     audit.record(session, actor=actor, action="lot.closed", record_type="lot", record_id=number,
                  before={"status": "open"}, after={"status": "closed"}, reason=reason)
+    supersede_freed(session, actor=actor)
     return lot
 
 

@@ -198,7 +198,22 @@ def _attribute(points, center: float, sd) -> Chart:
 
 
 def nelson(points, center, sigma) -> list[dict]:
-    """The eight tests of Nelson (1984); sigma is one standard error of a point.
+    """The eight tests of Nelson (1984) as [{"rule", "index"}]; see `nelson_masks`."""
+    return _violations(nelson_masks(points, center, sigma))
+
+
+def western_electric(points, center, sigma) -> list[dict]:
+    """The four Western Electric zone rules as [{"rule", "index"}]; see `western_electric_masks`."""
+    return _violations(western_electric_masks(points, center, sigma))
+
+
+def count_violations(points, center, sigma, rules: str = "nelson") -> int:
+    """How many (rule, point) violations `nelson` or `western_electric` would list, without listing them."""
+    return sum(int(np.count_nonzero(mask)) for mask in _MASKS[rules](points, center, sigma).values())
+
+
+def nelson_masks(points, center, sigma) -> dict[int, np.ndarray]:
+    """The eight tests of Nelson (1984), a boolean mask per rule; sigma is one standard error of a point.
 
     1 one point beyond 3 sigma; 2 nine in a row on one side of the center;
     3 six in a row steadily increasing or decreasing; 4 fourteen in a row
@@ -214,35 +229,31 @@ def nelson(points, center, sigma) -> list[dict]:
     distance = np.abs(z)
     step = np.diff(x)
     up, down = step > 0, step < 0
-    return _violations(
-        {
-            1: distance > 3,
-            2: _run(z > 0, 9) | _run(z < 0, 9),
-            3: _shift(_run(up, 5) | _run(down, 5), 1, x.size),
-            4: _shift(_run((up[:-1] & down[1:]) | (down[:-1] & up[1:]), 12), 2, x.size),
-            5: _k_of_m(z > 2, 2, 3) | _k_of_m(z < -2, 2, 3),
-            6: _k_of_m(z > 1, 4, 5) | _k_of_m(z < -1, 4, 5),
-            7: _run(distance < 1, 15),
-            8: _run(distance > 1, 8),
-        }
-    )
+    return {
+        1: distance > 3,
+        2: _run(z > 0, 9) | _run(z < 0, 9),
+        3: _shift(_run(up, 5) | _run(down, 5), 1, x.size),
+        4: _shift(_run((up[:-1] & down[1:]) | (down[:-1] & up[1:]), 12), 2, x.size),
+        5: _k_of_m(z > 2, 2, 3) | _k_of_m(z < -2, 2, 3),
+        6: _k_of_m(z > 1, 4, 5) | _k_of_m(z < -1, 4, 5),
+        7: _run(distance < 1, 15),
+        8: _run(distance > 1, 8),
+    }
 
 
-def western_electric(points, center, sigma) -> list[dict]:
-    """The four zone rules of the Western Electric handbook (1956), conventions as in `nelson`.
+def western_electric_masks(points, center, sigma) -> dict[int, np.ndarray]:
+    """The four zone rules of the Western Electric handbook (1956), conventions as in `nelson_masks`.
 
     1 one point beyond 3 sigma; 2 two of three beyond 2 sigma on one side;
     3 four of five beyond 1 sigma on one side; 4 eight in a row on one side.
     """
     _, z = _standardize(points, center, sigma)
-    return _violations(
-        {
-            1: np.abs(z) > 3,
-            2: _k_of_m(z > 2, 2, 3) | _k_of_m(z < -2, 2, 3),
-            3: _k_of_m(z > 1, 4, 5) | _k_of_m(z < -1, 4, 5),
-            4: _run(z > 0, 8) | _run(z < 0, 8),
-        }
-    )
+    return {
+        1: np.abs(z) > 3,
+        2: _k_of_m(z > 2, 2, 3) | _k_of_m(z < -2, 2, 3),
+        3: _k_of_m(z > 1, 4, 5) | _k_of_m(z < -1, 4, 5),
+        4: _run(z > 0, 8) | _run(z < 0, 8),
+    }
 
 
 def _standardize(points, center, sigma) -> tuple[np.ndarray, np.ndarray]:
@@ -256,10 +267,11 @@ def _standardize(points, center, sigma) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _window_count(flag: np.ndarray, m: int) -> np.ndarray:
-    """How many of the last m points (fewer at the start) are flagged, at each point."""
-    count = np.zeros(flag.size, dtype=np.uint8)
-    for lag in range(min(m, flag.size)):
-        count[lag:] += flag[: flag.size - lag]
+    """How many of the last m points (fewer at the start) are flagged, at each point: a running
+    sum less the running sum m points back (one pass, whatever m)."""
+    count = np.cumsum(flag, dtype=np.int32)
+    if m < flag.size:
+        count[m:] -= count[:-m].copy()
     return count
 
 
@@ -446,6 +458,7 @@ def analyze(
 
 
 _RULES = {"nelson": nelson, "western-electric": western_electric}
+_MASKS = {"nelson": nelson_masks, "western-electric": western_electric_masks}
 
 
 def _check_arguments(chart: str, subgroups, subgroup_size, sample_sizes) -> None:

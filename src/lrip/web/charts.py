@@ -13,7 +13,7 @@ import re
 # Okabe–Ito: tells series apart for colour-blind readers too.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "lrip", "font.size": 11,
-         "font.family": ["DejaVu Sans", "Liberation Sans", "sans-serif"]}
+         "font.family": ["DejaVu Sans", "sans-serif"]}
 
 
 def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: str, title: str,

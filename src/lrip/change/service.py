@@ -1,0 +1,783 @@
+"""Change control: raise, submit (with the impact analysis), sign, approve, implement, reject or
+cancel a change request; redlines; change traffic; the signed LRIP quantity approvals.
+
+How work in progress follows a change is decided by where execution reads it: a unit builds on
+its lot's routing, and an operation reads its instruction revision from the routing when it
+starts (the operation record keeps the revision it started with). So a new instruction reaches
+the units of an open lot by pointing that lot's routing at it, and reaches only the next lots by
+a new routing revision; a new routing reaches a lot only before its first unit starts.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from lrip import audit
+from lrip.auth.service import get_user
+from lrip.auth.models import Signature
+from lrip.auth.signatures import content_hash, sign, signatures_for
+from lrip.catalog import service as catalog
+from lrip.catalog.models import BomLine, Document, DocumentRevision, Operation, PartRevision, Routing, Tool
+from lrip.change import rules
+from lrip.change.models import ChangeItem, ChangeRequest, LripQuantityApproval, Redline
+from lrip.change.rules import ItemSpec
+from lrip.db import get_one, transactional, utcnow
+from lrip.errors import NotFound, Refused, verdict
+from lrip.execution.models import OperationRecord, Unit
+from lrip.execution.service import find_operation, get_unit
+from lrip.nonconformance.models import NonConformance
+from lrip.program.models import Lot, Program
+from lrip.program.rules import SIGNERS, missing_signatures
+from lrip.program.service import get_program, policy_for
+from lrip.supply.models import MaterialLot
+
+RECORD = "change_request"
+LIVE = ("planned", "in_work", "on_hold")  # units a change can still reach
+
+
+# ---------------------------------------------------------------- loading
+
+def get_change(session: Session, number: str, *, lock: bool = False) -> ChangeRequest:
+    return get_one(session, ChangeRequest, "change request", lock=lock, number=number)
+
+
+def _next_number(session: Session, model, prefix: str) -> str:
+    last = session.execute(select(func.max(model.id))).scalar_one() or 0
+    return f"{prefix}-{last + 1:04d}"
+
+
+def _routing_label(r: Routing) -> str:
+    return f"{r.part_revision.part.number}/{r.part_revision.revision} routing rev {r.revision}"
+
+
+def _from_to(item: ItemSpec, revs: dict, drafts: tuple[str, ...]) -> tuple[dict, list[str]]:
+    """The revision an item changes from (named, or the released one) and the draft it changes to."""
+    found = {"from": revs.get(item.from_revision) if item.from_revision else next(
+        (r for r in revs.values() if r.status == "released"), None), "to": revs.get(item.to_revision)}
+    problems = []
+    if item.from_revision and found["from"] is None:
+        problems.append(f"{item.label}: {item.identifier} has no rev {item.from_revision}")
+    if found["to"] is None:
+        problems.append(f"{item.label}: {item.identifier} has no rev {item.to_revision}; prepare it as a draft first")
+    elif found["to"].status not in drafts:
+        problems.append(f"{item.label}: rev {item.to_revision} is {found['to'].status}, not a draft")
+    return found, problems
+
+
+def _resolve(session: Session, prog: Program, item: ItemSpec) -> tuple[dict, list[str]]:
+    """The records an item names, and every reason it cannot be changed as asked."""
+    found, problems = {}, []
+    try:
+        if item.kind == "document":
+            doc = get_one(session, Document, "work instruction", number=item.identifier)
+            revs = session.execute(select(DocumentRevision).filter_by(document_id=doc.id)).scalars()
+            found, problems = _from_to(item, {r.revision: r for r in revs}, ("draft", "redline"))
+        elif item.kind in ("part_revision", "bom"):
+            part = catalog.get_part(session, item.identifier)
+            revs = session.execute(select(PartRevision).filter_by(part_id=part.id)).scalars()
+            found, problems = _from_to(item, {r.revision: r for r in revs}, ("draft",))
+        elif item.kind == "routing":
+            part, _, prev = item.identifier.partition("/")
+            if not prev:
+                problems.append(f"{item.label}: name the routing as PART/PART_REVISION, e.g. {part or 'EMA-200'}/A")
+            else:
+                prev_id = catalog.get_part_revision(session, part, prev).id
+                revs = session.execute(select(Routing).filter_by(part_revision_id=prev_id)).scalars()
+                found, problems = _from_to(item, {r.revision: r for r in revs}, ("draft",))
+        elif item.kind == "tool":
+            found["tool"] = get_one(session, Tool, "tool", code=item.identifier)
+    except NotFound as exc:
+        problems += [f"{item.label}: {r}" for r in exc.reasons]
+    return found, problems
+
+
+def _specs(change: ChangeRequest) -> list[ItemSpec]:
+    return [ItemSpec(i.kind, i.identifier, i.from_revision, i.to_revision) for i in change.items]
+
+
+def _content(change: ChangeRequest) -> dict:
+    """What an approval signature signs: the request as submitted (not its impact, which moves)."""
+    return {"number": change.number, "program": change.program.code, "title": change.title,
+            "reason": change.reason, "description": change.description, "class": change.change_class,
+            "urgency": change.urgency, "effectivity": change.effectivity,
+            "effectivity_serial": change.effectivity_serial, "items": [s.label for s in _specs(change)],
+            "attachments": change.attachments or []}
+
+
+# ---------------------------------------------------------------- impact analysis
+
+def _program_routings(session: Session, prog: Program) -> list[Routing]:
+    """The routings the program's lots build on (any part revision) and those of its part revision."""
+    ids = set(session.execute(select(Lot.routing_id).where(Lot.program_id == prog.id)).scalars())
+    ids |= set(session.execute(select(Routing.id).where(Routing.part_revision_id == prog.part_revision_id)).scalars())
+    return list(session.execute(select(Routing).where(Routing.id.in_(ids)).order_by(Routing.id)).scalars())
+
+
+def _defs(routing: Routing) -> list[rules.OperationDef]:
+    return [rules.OperationDef(
+        op.sequence, op.name, op.work_center.code, op.standard_minutes,
+        op.document_revision.label if op.document_revision else None, tuple(op.required_tool_kinds or ()),
+        op.required_skill,
+        tuple(rules.CharacteristicDef(op.sequence, c.code, c.name, c.kind, c.nominal, c.lsl, c.usl, c.units, c.key)
+              for c in op.characteristics)) for op in routing.operations]
+
+
+def _bom_sequences(session: Session, parent_rev_ids: list[int], child_part_id: int | None = None) -> set[int]:
+    query = select(BomLine.operation_sequence).where(BomLine.parent_revision_id.in_(parent_rev_ids))
+    if child_part_id is not None:
+        query = query.where(BomLine.child_part_id == child_part_id)
+    return set(session.execute(query).scalars())
+
+
+def _bom_diff(session: Session, old: PartRevision | None, new: PartRevision) -> set[int]:
+    """Operation sequences where the BOM of `new` differs from `old` (part added, removed, quantity)."""
+    def lines(rev):
+        if rev is None:
+            return {}
+        return {(b.child_part_id): (b.quantity, b.operation_sequence)
+                for b in session.execute(select(BomLine).filter_by(parent_revision_id=rev.id)).scalars()}
+    a, b = lines(old), lines(new)
+    return {v[1] for k in set(a) | set(b) if a.get(k) != b.get(k) for v in (a.get(k), b.get(k)) if v}
+
+
+def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
+    """The impact analysis (JSON) and what implementing needs (records by item)."""
+    prog = change.program
+    routings = _program_routings(session, prog)
+    resolved, touched_ops, char_changes, superseded = [], {}, {}, []
+    routing_diffs = []
+
+    def touch(ops, why):
+        for op in ops:
+            touched_ops.setdefault(op.id, (op, []))[1].append(why)
+
+    for spec in _specs(change):
+        found, _ = _resolve(session, prog, spec)
+        resolved.append((spec, found))
+        if spec.kind == "document" and found.get("from") is not None:
+            old = found["from"]
+            touch([op for r in routings for op in r.operations if op.document_revision_id == old.id], spec.label)
+            if old.status == "released":
+                superseded.append(f"{old.label} (work instruction)")
+        elif spec.kind == "routing" and found.get("from") is not None and found.get("to") is not None:
+            diff = rules.routing_diff(_defs(found["from"]), _defs(found["to"]))
+            routing_diffs.append({"item": spec.label, **diff})
+            changed = {o["sequence"] for o in diff["operations"]}
+            touch([op for op in found["from"].operations if op.sequence in changed], spec.label)
+            for c in diff["characteristics"]:
+                char_changes[c["code"]] = {**c, "item": spec.label}
+            if found["from"].status == "released":
+                superseded.append(f"{_routing_label(found['from'])}")
+        elif spec.kind == "tool" and found.get("tool") is not None:
+            kind = found["tool"].kind
+            touch([op for r in routings for op in r.operations if kind in (op.required_tool_kinds or ())], spec.label)
+        elif spec.kind in ("part_revision", "bom") and found.get("to") is not None:
+            old, new = found.get("from"), found["to"]
+            if spec.kind == "bom":
+                seqs = _bom_diff(session, old, new)
+                parent_ids = [old.id] if old is not None else []
+            else:
+                parent_ids = list({r.part_revision_id for r in routings})
+                seqs = _bom_sequences(session, parent_ids, new.part_id)
+            touch([op for r in routings if r.part_revision_id in parent_ids for op in r.operations
+                   if op.sequence in seqs], spec.label)
+            if old is not None and old.status == "released":
+                superseded.append(f"{old.part.number} rev {old.revision} (part revision, becomes obsolete)")
+
+    op_ids = set(touched_ops)
+    routing_ids = {op.routing_id for op, _ in touched_ops.values()}
+    routing_ids |= {f["from"].id for s, f in resolved if s.kind == "routing" and f.get("from") is not None}
+    # characteristics measured at the operations touched, and those whose definition a routing changes
+    chars = {}
+    for op, why in touched_ops.values():
+        for c in op.characteristics:
+            chars.setdefault(c.code, {"code": c.code, "name": c.name, "operation": op.sequence, "key": c.key,
+                                      "change": "process changed", "details": [], "ids": set()})["ids"].add(c.id)
+    for code, c in char_changes.items():
+        chars.setdefault(code, {"code": code, "name": code, "operation": c["operation"], "key": False, "ids": set()})
+        chars[code].update(change=c["change"], details=c["details"])
+    lots = list(session.execute(select(Lot).where(Lot.program_id == prog.id, Lot.status == "open",
+                                                  Lot.routing_id.in_(routing_ids)).order_by(Lot.id)).scalars())
+    doc_or_routing_routings = {op.routing_id for op, why in touched_ops.values()
+                               if any(w.startswith(("work instruction", "routing")) for w in why)}
+    doc_or_routing_routings |= {f["from"].id for s, f in resolved if s.kind == "routing" and f.get("from") is not None}
+    units = []
+    for lot in lots:
+        lot_ops = {op.id: op.sequence for op in lot.routing.operations if op.id in op_ids}
+        for unit in session.execute(select(Unit).where(Unit.lot_id == lot.id, Unit.status.in_(LIVE))
+                                    .order_by(Unit.serial)).scalars():
+            done = set(session.execute(select(OperationRecord.operation_id).where(
+                OperationRecord.unit_id == unit.id, OperationRecord.status == "complete")).scalars())
+            ahead = sorted(seq for oid, seq in lot_ops.items() if oid not in done)
+            if ahead:
+                units.append({"serial": unit.serial, "lot": lot.number, "status": unit.status, "operations_ahead": ahead})
+    char_ids = {i for c in chars.values() for i in c["ids"]}
+    part_ids = {f["to"].part_id for s, f in resolved if s.kind == "part_revision" and f.get("to") is not None}
+    ncrs = []
+    if op_ids or char_ids or part_ids:
+        cites = [NonConformance.operation_id.in_(op_ids), NonConformance.characteristic_id.in_(char_ids)]
+        if part_ids:
+            cites.append(NonConformance.material_lot_id.in_(select(MaterialLot.id).where(MaterialLot.part_id.in_(part_ids))))
+        for n in session.execute(select(NonConformance).where(NonConformance.status != "closed", or_(*cites))
+                                 .order_by(NonConformance.id)).scalars():
+            ncrs.append({"number": n.number, "status": n.status, "severity": n.severity,
+                         "serial": n.unit.serial if n.unit else None,
+                         "operation": n.operation.sequence if n.operation else None,
+                         "characteristic": n.characteristic.code if n.characteristic else None,
+                         "description": n.description})
+    policy = policy_for(session, prog.id, prog.phase)
+    codes = sorted(code for code, c in chars.items() if c["change"] != "removed")
+    fai_needed = bool(codes) and policy.first_article != "none"
+    if not codes:
+        fai_note = "no characteristic is touched: no delta first article inspection"
+    elif not fai_needed:
+        fai_note = f"{prog.phase.upper()} asks for no first article inspection"
+    elif change.effectivity == "next_lot":
+        fai_note = "the first unit of the next lot to build on the change needs a delta FAI"
+    elif change.effectivity == "from_serial":
+        fai_note = f"{change.effectivity_serial} (the first unit built to the change) needs a delta FAI"
+    else:
+        fai_note = "the first unit of each open lot to reach a changed operation needs a delta FAI"
+    first_units = []
+    if fai_needed and change.effectivity == "immediate":
+        first_units = [next(u["serial"] for u in units if u["lot"] == lot.number)
+                       for lot in lots if any(u["lot"] == lot.number for u in units)]
+    elif fai_needed and change.effectivity == "from_serial":
+        first_units = [change.effectivity_serial]
+    in_use = [lot.number for lot in lots if lot.routing_id in doc_or_routing_routings]
+    impact = {
+        "computed_at": utcnow().isoformat(), "phase": prog.phase,
+        "open_lots": [{"lot": lot.number, "routing": _routing_label(lot.routing), "phase": lot.phase,
+                       "uses_changed_routing_or_instruction": lot.number in in_use} for lot in lots],
+        "units": units,
+        "superseded": superseded,
+        "operations": [{"routing": _routing_label(op.routing), "sequence": op.sequence, "name": op.name,
+                        "because": sorted(set(why))} for op, why in touched_ops.values()],
+        "routing_changes": routing_diffs,
+        "characteristics": [{k: v for k, v in c.items() if k != "ids"} for _, c in sorted(chars.items())],
+        "delta_fai": {"required": fai_needed, "characteristics": codes if fai_needed else [], "first_units": first_units,
+                      "note": fai_note},
+        "open_ncrs": ncrs,
+    }
+    return impact, {"resolved": resolved, "lots": lots, "in_use": in_use, "routings": routings}
+
+
+def _open_lot_verdict(session: Session, change: ChangeRequest, plan: dict):
+    prog = change.program
+    policy = policy_for(session, prog.id, prog.phase)
+    return rules.check_open_lot_rule(open_lot_changes=policy.open_lot_changes, phase=prog.phase,
+                                     effectivity=change.effectivity, urgency=change.urgency, lots_in_use=plan["in_use"])
+
+
+def impact(session: Session, number: str) -> dict:
+    """The impact analysis computed now from live records (the stored one is the snapshot at submission)."""
+    return _analyse(session, get_change(session, number))[0]
+
+
+# ---------------------------------------------------------------- the request's life
+
+def _audit(session: Session, change: ChangeRequest, *, actor: str, action: str, before: str | None,
+           after: dict | None = None, reason: str | None = None) -> None:
+    audit.record(session, actor=actor, action=f"change.{action}", record_type=RECORD, record_id=change.number,
+                 before={"status": before} if before else None, after={"status": change.status, **(after or {})},
+                 reason=reason)
+
+
+@transactional
+def create_change(session: Session, *, program: str, title: str, reason: str, description: str,
+                  change_class: str, urgency: str = "normal", effectivity: str = "next_lot",
+                  effectivity_serial: str | None = None, items: list[ItemSpec] | list[str], actor: str,
+                  attachments: list[tuple[str, str]] = (), redlines: list[str] = (),
+                  at: datetime | None = None) -> ChangeRequest:
+    """Raise a change request (a draft): every problem with what it says is named at once."""
+    prog = get_program(session, program)
+    user = get_user(session, actor)
+    specs, problems = [], []
+    for item in items:
+        try:
+            specs.append(item if isinstance(item, ItemSpec) else rules.parse_item(item))
+        except ValueError as exc:
+            problems.append(str(exc))
+    for spec in specs:
+        if spec.kind in rules.KINDS:
+            problems += _resolve(session, prog, spec)[1]
+    attached = []
+    for doc, rev in attachments:
+        try:
+            r = catalog.get_document_revision(session, doc, rev)
+            attached.append({"document": doc, "revision": rev, "content_hash": r.content_hash})
+        except NotFound as exc:
+            problems += [f"attachment: {x}" for x in exc.reasons]
+    linked = []
+    for rl in redlines:
+        row = session.execute(select(Redline).filter_by(number=rl)).scalar_one_or_none()
+        if row is None:
+            problems.append(f"no redline {rl}")
+        elif row.change_id is not None:
+            problems.append(f"redline {rl} is already carried by {row.change.number}")
+        else:
+            linked.append(row)
+    rules.check_request(title=title, reason=reason, description=description, change_class=change_class,
+                        urgency=urgency, effectivity=effectivity, effectivity_serial=effectivity_serial,
+                        items=specs, item_problems=problems).raise_if_refused("change_refused")
+    change = ChangeRequest(number=_next_number(session, ChangeRequest, "CR"), program_id=prog.id, title=title.strip(),
+                           reason=reason.strip(), description=description.strip(), change_class=change_class,
+                           urgency=urgency, effectivity=effectivity,
+                           effectivity_serial=(effectivity_serial or "").strip() or None if effectivity == "from_serial"
+                           else None, status="draft", attachments=attached, raised_at=at or utcnow(),
+                           raised_by_id=user.id)
+    session.add(change)
+    session.flush()
+    for spec in specs:
+        session.add(ChangeItem(change_id=change.id, kind=spec.kind, identifier=spec.identifier,
+                               from_revision=spec.from_revision, to_revision=spec.to_revision))
+    for row in linked:
+        row.change_id = change.id
+    session.flush()
+    session.refresh(change, ["items"])
+    _audit(session, change, actor=actor, action="created", before=None,
+           after={"program": program, "title": change.title, "class": change_class, "urgency": urgency,
+                  "effectivity": effectivity, "items": [s.label for s in specs], "redlines": list(redlines)})
+    return change
+
+
+@transactional
+def submit_change(session: Session, *, number: str, actor: str, at: datetime | None = None) -> ChangeRequest:
+    """Submit for approval: the impact analysis is computed and kept with the request as its snapshot."""
+    change = get_change(session, number, lock=True)
+    reasons = list(rules.check_transition(number=number, status=change.status, action="submit").reasons)
+    result, plan = _analyse(session, change)
+    reasons += _open_lot_verdict(session, change, plan).reasons
+    for spec in _specs(change):
+        reasons += _resolve(session, change.program, spec)[1]
+    verdict(reasons).raise_if_refused("change_refused")
+    before = change.status
+    change.status, change.submitted_at, change.impact = "submitted", at or utcnow(), result
+    _audit(session, change, actor=actor, action="submitted", before=before,
+           after={"open_lots": [x["lot"] for x in result["open_lots"]], "units": len(result["units"]),
+                  "characteristics": [c["code"] for c in result["characteristics"]]})
+    return change
+
+
+def required_signatures(session: Session, change: ChangeRequest) -> tuple[str, ...]:
+    """The signatures the program's phase asks for: its phase now while the request waits for
+    them, the phase it was submitted in once it has been decided."""
+    prog = change.program
+    phase = prog.phase if change.status in ("draft", "submitted") else (change.impact or {}).get("phase", prog.phase)
+    return tuple(policy_for(session, prog.id, phase).change_signatures)
+
+
+def _signature_state(session: Session, change: ChangeRequest) -> tuple[list[dict], list[str]]:
+    sigs = signatures_for(session, RECORD, change.number, _content(change))
+    valid = [s["role"] for s in sigs if s["valid"] and s["meaning"] == "approved"]
+    return sigs, missing_signatures(required_signatures(session, change), valid)
+
+
+@transactional
+def sign_change(session: Session, *, number: str, username: str, password: str,
+                role: str | None = None) -> dict:
+    """An approval e-signature (password asked again) in a role the phase policy asks for."""
+    change = get_change(session, number)
+    rules.check_transition(number=number, status=change.status, action="sign").raise_if_refused("change_refused")
+    required = required_signatures(session, change)
+    user = get_user(session, username)
+    chosen = role or (user.roles[0] if len(user.roles or []) == 1 else None)
+    wanted = {r for need in required for r in SIGNERS.get(need, ())}
+    if chosen is not None and chosen in (user.roles or []) and chosen not in wanted:
+        raise Refused("signature_refused", f"{number} needs the signatures of {', '.join(required)} "
+                                           f"({', '.join(sorted(r.replace('_', ' ') for r in wanted))}); "
+                                           f"{username}'s signature as {chosen.replace('_', ' ')} does not count")
+    sign(session, record_type=RECORD, record_id=number, content=_content(change), username=username,
+         password=password, meaning="approved", role=chosen)
+    sigs, missing = _signature_state(session, change)
+    return {"number": number, "signatures": sigs, "missing": missing}
+
+
+@transactional
+def approve_change(session: Session, *, number: str, actor: str, at: datetime | None = None) -> ChangeRequest:
+    """Approved once every signature the program's phase asks for is there and still matches."""
+    change = get_change(session, number, lock=True)
+    reasons = list(rules.check_transition(number=number, status=change.status, action="approve").reasons)
+    if not reasons:
+        _, missing = _signature_state(session, change)
+        reasons += rules.check_approval(number=number, required=required_signatures(session, change),
+                                        missing=missing, phase=change.program.phase).reasons
+    verdict(reasons).raise_if_refused("change_refused")
+    before = change.status
+    change.status, change.approved_at = "approved", at or utcnow()
+    _audit(session, change, actor=actor, action="approved", before=before,
+           after={"signatures": [f"{s['username']} ({s['role']})" for s in _signature_state(session, change)[0]]})
+    return change
+
+
+@transactional
+def reject_change(session: Session, *, number: str, actor: str, reason: str) -> ChangeRequest:
+    return _close(session, number, actor, reason, "reject")
+
+
+@transactional
+def cancel_change(session: Session, *, number: str, actor: str, reason: str) -> ChangeRequest:
+    return _close(session, number, actor, reason, "cancel")
+
+
+def _close(session: Session, number: str, actor: str, reason: str, action: str) -> ChangeRequest:
+    change = get_change(session, number, lock=True)
+    reasons = list(rules.check_transition(number=number, status=change.status, action=action).reasons)
+    if not (reason or "").strip():
+        reasons.append(f"say why the change request is {rules.VERBS[action]}")
+    verdict(reasons).raise_if_refused("change_refused")
+    before = change.status
+    change.status, change.closed_at, change.decision_note = rules.VERBS[action], utcnow(), reason.strip()
+    _audit(session, change, actor=actor, action=rules.VERBS[action], before=before, reason=reason.strip())
+    return change
+
+
+# ---------------------------------------------------------------- implementation
+
+def _next_revision(taken: set[str], current: str) -> str:
+    if current.isdigit():
+        n = int(current) + 1
+        while str(n) in taken:
+            n += 1
+        return str(n)
+    candidate = current
+    while candidate in taken:
+        candidate = candidate[:-1] + chr(ord(candidate[-1]) + 1) if candidate[-1] not in "zZ9" else candidate + "A"
+    return candidate
+
+
+def _switching(change: ChangeRequest, lots: list[Lot], session: Session) -> set[int]:
+    """The open lots that follow the change now (the others keep what they build on until they close)."""
+    if change.effectivity == "immediate":
+        return {lot.id for lot in lots}
+    if change.effectivity == "from_serial":
+        serial = change.effectivity_serial
+        return {lot.id for lot in lots if session.execute(select(Unit.id).where(
+            Unit.lot_id == lot.id, Unit.serial >= serial).limit(1)).first() is not None}
+    return set()
+
+
+def _started(session: Session, lot: Lot) -> list[str]:
+    return list(session.execute(select(Unit.serial).where(Unit.lot_id == lot.id, Unit.id.in_(
+        select(OperationRecord.unit_id))).order_by(Unit.serial)).scalars())
+
+
+def _plan(session: Session, change: ChangeRequest, plan: dict) -> tuple[list[str], list[dict]]:
+    """What implementing does, step by step, and every reason it cannot (checked before anything is written)."""
+    reasons, steps = [], []
+    lots_by_routing: dict[int, list[Lot]] = {}
+    for lot in session.execute(select(Lot).where(Lot.program_id == change.program_id, Lot.status == "open")
+                               .order_by(Lot.id)).scalars():
+        lots_by_routing.setdefault(lot.routing_id, []).append(lot)
+    switching = _switching(change, [lot for ls in lots_by_routing.values() for lot in ls], session)
+    replaced = set()
+    for spec, found in plan["resolved"]:
+        if spec.kind in ("part_revision", "bom"):
+            steps.append({"do": "release_part", "spec": spec})
+        elif spec.kind == "routing":
+            old, new = found["from"], found["to"]
+            steps.append({"do": "release_routing", "spec": spec, "routing": new})
+            if old is not None:
+                replaced.add(old.id)
+                for lot in lots_by_routing.get(old.id, []):
+                    if lot.id not in switching:
+                        steps.append({"do": "keep_lot", "lot": lot, "routing": old})
+                        continue
+                    started = _started(session, lot)
+                    if started:
+                        reasons.append(f"lot {lot.number} has {len(started)} units started on routing rev "
+                                       f"{old.revision} ({', '.join(started[:5])}{'…' if len(started) > 5 else ''}); "
+                                       "a lot builds on one routing, so a new routing reaches a lot only before its "
+                                       "first unit starts: make the change effective from the next lot")
+                    else:
+                        steps.append({"do": "switch_lot", "lot": lot, "routing": new})
+        elif spec.kind == "tool":
+            steps.append({"do": "note", "text": f"{spec.label}: no revision to release; the routings that use a "
+                                                f"{found['tool'].kind} are listed in the impact analysis"})
+    new_routings = {f["to"].id for s, f in plan["resolved"] if s.kind == "routing"}
+    for spec, found in plan["resolved"]:
+        if spec.kind != "document":
+            continue
+        old, new = found.get("from"), found["to"]
+        steps.append({"do": "release_document", "spec": spec, "revision": new})
+        if old is None:
+            continue
+        routings = [r for r in session.execute(select(Routing).where(Routing.id.in_(
+            select(Operation.routing_id).where(Operation.document_revision_id == old.id)))).scalars()]
+        kept_by = []
+        for r in routings:
+            lots = lots_by_routing.get(r.id, [])
+            if r.id in replaced:  # its lots either move to the new routing or keep this one as it is
+                kept_by += [lot.number for lot in lots if lot.id not in switching]
+                continue
+            follow = [lot for lot in lots if lot.id in switching]
+            keep = [lot for lot in lots if lot.id not in switching]
+            if follow and keep:
+                reasons.append(f"lots {', '.join(lot.number for lot in lots)} share routing rev {r.revision}: "
+                               f"{', '.join(lot.number for lot in follow)} would follow {spec.label} now and "
+                               f"{', '.join(lot.number for lot in keep)} would not; make it effective from the next lot")
+                continue
+            if change.effectivity == "from_serial":
+                for lot in follow:
+                    seqs = {op.sequence for op in r.operations if op.document_revision_id == old.id}
+                    early = [u["serial"] for u in change_units(plan, lot.number)
+                             if u["serial"] < change.effectivity_serial and set(u["operations_ahead"]) & seqs]
+                    if early:
+                        reasons.append(f"{', '.join(early)} in lot {lot.number} come before "
+                                       f"{change.effectivity_serial} and still have the changed operation ahead; "
+                                       "units of one lot share its routing: make the change effective from the "
+                                       "next lot, or from the first of them")
+            kept_by += [lot.number for lot in keep]
+            if keep and r.status == "released" and r.id not in new_routings:
+                steps.append({"do": "new_routing", "routing": r, "old": old, "new": new})
+            elif not keep and (follow or r.status == "released" or r.id in new_routings):
+                steps.append({"do": "repoint", "routing": r, "old": old, "new": new,
+                              "lots": [lot.number for lot in follow]})
+        steps.append({"do": "supersede_document", "revision": old, "kept_by": sorted(set(kept_by))})
+    return reasons, steps
+
+
+def change_units(plan: dict, lot: str) -> list[dict]:
+    return [u for u in plan.get("units", []) if u["lot"] == lot]
+
+
+@transactional
+def implement_change(session: Session, *, number: str, actor: str, at: datetime | None = None) -> ChangeRequest:
+    """Release the new revisions, supersede the old ones, move work in progress as the effectivity
+    says, and ask for a delta FAI where characteristics changed. All of it, or nothing."""
+    change = get_change(session, number, lock=True)
+    reasons = list(rules.check_transition(number=number, status=change.status, action="implement").reasons)
+    verdict(reasons).raise_if_refused("change_refused")
+    result, plan = _analyse(session, change)
+    plan["units"] = result["units"]
+    reasons += _open_lot_verdict(session, change, plan).reasons
+    for spec in _specs(change):
+        reasons += _resolve(session, change.program, spec)[1]
+    more, steps = _plan(session, change, plan)
+    verdict(reasons + more).raise_if_refused("change_refused")
+    why = f"{number}: {change.title}"
+    done = {"released": [], "superseded": [], "pending_supersession": [], "lots_switched": [], "lots_kept": [],
+            "routings_created": [], "instructions_repointed": [], "notes": [], "delta_fai": None}
+    for step in steps:
+        kind = step["do"]
+        if kind == "release_part":
+            spec = step["spec"]
+            catalog.release_part_revision(session, number=spec.identifier, revision=spec.to_revision, actor=actor,
+                                          reason=why)
+            done["released"].append(f"{spec.identifier} rev {spec.to_revision}")
+            if spec.from_revision:
+                done["superseded"].append(f"{spec.identifier} rev {spec.from_revision} (obsolete)")
+        elif kind == "release_routing":
+            part, _, prev = step["spec"].identifier.partition("/")
+            catalog.release_routing(session, part=part, part_revision=prev, revision=step["routing"].revision,
+                                    actor=actor, reason=why)
+            done["released"].append(_routing_label(step["routing"]))
+        elif kind == "switch_lot":
+            lot, routing = step["lot"], step["routing"]
+            before = lot.routing.revision
+            lot.routing_id = routing.id
+            session.flush()
+            session.refresh(lot, ["routing"])
+            audit.record(session, actor=actor, action="lot.routing_changed", record_type="lot", record_id=lot.number,
+                         before={"routing": before}, after={"routing": routing.revision}, reason=why)
+            done["lots_switched"].append({"lot": lot.number, "routing": routing.revision})
+        elif kind == "keep_lot":
+            done["lots_kept"].append({"lot": step["lot"].number, "routing": step["routing"].revision})
+        elif kind == "release_document":
+            spec = step["spec"]
+            catalog.release_document_revision(session, number=spec.identifier, revision=spec.to_revision,
+                                              actor=actor, supersede=False)
+            done["released"].append(step["revision"].label)
+        elif kind == "repoint":
+            r, old, new = step["routing"], step["old"], step["new"]
+            for op in r.operations:
+                if op.document_revision_id == old.id:
+                    catalog.set_operation_instruction(session, routing=r, sequence=op.sequence,
+                                                      document=new.document.number, revision=new.revision,
+                                                      actor=actor, reason=why)
+                    done["instructions_repointed"].append(
+                        {"routing": _routing_label(r), "operation": op.sequence, "instruction": new.label,
+                         "lots": step["lots"]})
+        elif kind == "new_routing":
+            r, old, new = step["routing"], step["old"], step["new"]
+            prev = r.part_revision
+            taken = set(session.execute(select(Routing.revision).filter_by(part_revision_id=prev.id)).scalars())
+            revision = _next_revision(taken, r.revision)
+            seqs = {op.sequence: (new.document.number, new.revision) for op in r.operations
+                    if op.document_revision_id == old.id}
+            catalog.copy_routing(session, part=prev.part.number, part_revision=prev.revision, revision=r.revision,
+                                 new_revision=revision, instructions=seqs, actor=actor)
+            catalog.release_routing(session, part=prev.part.number, part_revision=prev.revision, revision=revision,
+                                    actor=actor, reason=why)
+            done["routings_created"].append(f"{prev.part.number}/{prev.revision} routing rev {revision} "
+                                            f"(from rev {r.revision}, with {new.label}), released for the next lot")
+        elif kind == "supersede_document":
+            old = step["revision"]
+            if step["kept_by"]:
+                done["pending_supersession"].append({"document": old.document.number, "revision": old.revision,
+                                                     "until_lots_close": step["kept_by"]})
+            elif old.status == "released":
+                catalog.supersede_document_revision(session, number=old.document.number, revision=old.revision,
+                                                    actor=actor, reason=why)
+                done["superseded"].append(old.label)
+        elif kind == "note":
+            done["notes"].append(step["text"])
+    fai = result["delta_fai"]
+    if fai["required"]:
+        from lrip.inspection.service import require_delta_fai
+
+        prev = change.program.part_revision
+        require_delta_fai(session, part=prev.part.number, part_revision=prev.revision,
+                          characteristics=fai["characteristics"], reason=why, actor=actor)
+        done["delta_fai"] = {"characteristics": fai["characteristics"], "note": fai["note"]}
+    before = change.status
+    change.status, change.implemented_at, change.implementation = "implemented", at or utcnow(), done
+    _audit(session, change, actor=actor, action="implemented", before=before,
+           after={k: v for k, v in done.items() if v})
+    return change
+
+
+@transactional
+def supersede_freed(session: Session, *, actor: str) -> list[str]:
+    """Supersede the instruction revisions implemented changes kept in effect for open lots, once no
+    open lot builds on them any more (call it when a lot closes)."""
+    freed = []
+    for change in session.execute(select(ChangeRequest).where(ChangeRequest.status == "implemented")
+                                  .order_by(ChangeRequest.id)).scalars():
+        pending = (change.implementation or {}).get("pending_supersession") or []
+        left = []
+        for p in pending:
+            rev = catalog.get_document_revision(session, p["document"], p["revision"])
+            in_use = session.execute(select(Lot.number).join(Operation, Operation.routing_id == Lot.routing_id).where(
+                Lot.status == "open", Operation.document_revision_id == rev.id)).first()
+            if in_use is not None:
+                left.append(p)
+            elif rev.status == "released":
+                catalog.supersede_document_revision(session, number=p["document"], revision=p["revision"], actor=actor,
+                                                    reason=f"{change.number}: no open lot builds on it any more")
+                freed.append(rev.label)
+        if len(left) != len(pending):
+            change.implementation = {**change.implementation, "pending_supersession": left,
+                                     "superseded": [*change.implementation.get("superseded", []),
+                                                    *[f"{p['document']} rev {p['revision']}" for p in pending
+                                                      if p not in left]]}
+    return freed
+
+
+# ---------------------------------------------------------------- reading
+
+def _row(session: Session, change: ChangeRequest) -> dict:
+    sigs, missing = _signature_state(session, change)
+    return {"number": change.number, "program": change.program.code, "title": change.title,
+            "class": change.change_class, "urgency": change.urgency, "effectivity": change.effectivity,
+            "effectivity_serial": change.effectivity_serial, "status": change.status,
+            "items": [s.label for s in _specs(change)], "raised_by": change.raised_by.username,
+            "raised_at": change.raised_at.isoformat(),
+            "submitted_at": change.submitted_at.isoformat() if change.submitted_at else None,
+            "approved_at": change.approved_at.isoformat() if change.approved_at else None,
+            "implemented_at": change.implemented_at.isoformat() if change.implemented_at else None,
+            "closed_at": change.closed_at.isoformat() if change.closed_at else None,
+            "signatures": len([s for s in sigs if s["valid"]]),
+            "required_signatures": list(required_signatures(session, change)),
+            "missing_signatures": missing if change.status == "submitted" else []}
+
+
+def list_changes(session: Session, *, program: str | None = None, status: str | None = None) -> list[dict]:
+    query = select(ChangeRequest).order_by(ChangeRequest.id)
+    if program:
+        query = query.where(ChangeRequest.program_id == get_program(session, program).id)
+    if status:
+        query = query.where(ChangeRequest.status == status)
+    return [_row(session, c) for c in session.execute(query).scalars()]
+
+
+def change_detail(session: Session, number: str) -> dict:
+    """Everything about one change request: the request, its items, the impact snapshot (or, before
+    submission, the impact as of now), signatures, what implementing did, and its history."""
+    change = get_change(session, number)
+    sigs, _ = _signature_state(session, change)
+    redlines = session.execute(select(Redline.number).filter_by(change_id=change.id).order_by(Redline.id)).scalars()
+    history = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "reason": e.reason}
+               for e in reversed(audit.history(session, RECORD, number))]
+    return {**_row(session, change), "reason": change.reason, "description": change.description,
+            "decision_note": change.decision_note, "attachments": change.attachments or [],
+            "item_details": [{"kind": i.kind, "identifier": i.identifier, "from_revision": i.from_revision,
+                              "to_revision": i.to_revision} for i in change.items],
+            "redlines": list(redlines),
+            "impact": change.impact if change.impact is not None else _analyse(session, change)[0],
+            "impact_is_snapshot": change.impact is not None,
+            "signature_list": sigs, "implementation": change.implementation, "history": history}
+
+
+def change_traffic(session: Session, *, program: str, weeks: int) -> list[dict]:
+    """Change requests submitted per week, by class, over the last `weeks` weeks (oldest first)."""
+    prog = get_program(session, program)
+    rows = session.execute(select(ChangeRequest.submitted_at, ChangeRequest.change_class).where(
+        ChangeRequest.program_id == prog.id, ChangeRequest.submitted_at.is_not(None))).all()
+    return rules.traffic([(at, cls) for at, cls in rows], weeks=weeks, today=utcnow().date())
+
+
+# ---------------------------------------------------------------- redlines
+
+@transactional
+def record_redline(session: Session, *, serial: str, operation: str | int, markup: str, actor: str,
+                   at: datetime | None = None) -> Redline:
+    """A markup on the instruction of a unit's operation: prototype and pilot only."""
+    unit = get_unit(session, serial, lock=True)
+    op = find_operation(unit, operation)
+    user = get_user(session, actor)
+    policy = policy_for(session, unit.lot.program_id, unit.lot.phase)
+    rules.check_redline(serial=serial, phase=unit.lot.phase, released_instruction=policy.released_instruction,
+                        markup=markup, unit_status=unit.status).raise_if_refused("redline_refused")
+    redline = Redline(number=_next_number(session, Redline, "RL"), unit_id=unit.id, operation_id=op.id,
+                      document_revision_id=op.document_revision_id, markup=markup.strip(),
+                      recorded_at=at or utcnow(), recorded_by_id=user.id)
+    session.add(redline)
+    session.flush()
+    audit.record(session, actor=actor, action="redline.recorded", record_type="unit", record_id=serial,
+                 after={"redline": redline.number, "operation": op.sequence,
+                        "instruction": op.document_revision.label if op.document_revision else None,
+                        "markup": redline.markup})
+    return redline
+
+
+def redline_row(r: Redline) -> dict:
+    return {"number": r.number, "serial": r.unit.serial, "lot": r.unit.lot.number, "phase": r.unit.lot.phase,
+            "operation": r.operation.sequence, "instruction": r.document_revision.label if r.document_revision else None,
+            "markup": r.markup, "recorded_by": r.recorded_by.username, "recorded_at": r.recorded_at.isoformat(),
+            "change": r.change.number if r.change else None,
+            "incorporated": r.change is not None and r.change.status == "implemented"}
+
+
+def list_redlines(session: Session, *, program: str) -> list[dict]:
+    prog = get_program(session, program)
+    rows = session.execute(select(Redline).join(Unit).join(Lot).where(Lot.program_id == prog.id)
+                           .order_by(Redline.id)).scalars()
+    return [redline_row(r) for r in rows]
+
+
+# ---------------------------------------------------------------- LRIP quantity
+
+def _quantity_content(prog: Program, a: LripQuantityApproval) -> dict:
+    """What the approval's signature signed (program.service.set_lrip_quantity)."""
+    return {"program": prog.code, "quantity": a.quantity, "previous": a.previous, "planned_total": a.planned_total,
+            "rationale": a.rationale}
+
+
+def lrip_quantity_approvals(session: Session, *, program: str) -> list[dict]:
+    """Every signed setting of the program's LRIP quantity, oldest first, with its rationale."""
+    prog = get_program(session, program)
+    rows = []
+    for a in session.execute(select(LripQuantityApproval).filter_by(program_id=prog.id)
+                             .order_by(LripQuantityApproval.id)).scalars():
+        sig = session.get(Signature, a.signature_id)
+        rows.append({"program": prog.code, "quantity": a.quantity, "previous": a.previous,
+                     "planned_total": a.planned_total, "percent_of_planned": round(100.0 * a.quantity / a.planned_total, 1),
+                     "above_ten_percent": a.above_ten_percent, "rationale": a.rationale,
+                     "approved_by": a.approved_by.username, "approved_at": a.approved_at.isoformat(),
+                     "signature": {"name": sig.printed_name, "username": sig.username, "role": sig.role,
+                                   "meaning": sig.meaning, "signed_at": sig.signed_at.isoformat(),
+                                   "valid": sig.content_hash == content_hash(_quantity_content(prog, a))}})
+    return rows

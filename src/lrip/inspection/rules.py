@@ -1,0 +1,205 @@
+"""Inspection by phase and first article inspection: the pure rules.
+
+Which characteristics a unit must have measured at an operation:
+
+- prototype, pilot and LRIP policies inspect every characteristic (100%);
+- in FRP (policy `kc_all_others_sampled`) key characteristics and critical ones
+  stay at 100%; major and minor ones follow ANSI/ASQ Z1.4 single sampling for
+  the lot (lot size = the lot's planned quantity, the plan's level and current
+  severity, the class's AQL).
+
+Which units are in the sample is systematic, so anyone can say why a unit was
+or was not picked: for a lot of N units and a sample of n, the units at
+positions floor(j·N/n) + 1, j = 0 … n-1 (position = the order units were created
+in the lot). That is every (N/n)-th unit starting from the first, spread over
+the whole lot so the sample sees its start, middle and end. Z1.4 section 7.2
+asks that sample units be drawn without regard to their quality; a fixed spread
+decided before the lot is built satisfies that and can be audited.
+
+First article inspection follows SAE AS9102: a full FAI on the first unit of a
+configuration (part revision + routing revision) when the phase policy says
+`first_unit_and_delta`; a partial (delta) FAI after a change that touches a
+characteristic, and after a lapse in production of two years (AS9102 4.6,
+read as 730 days).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from lrip.errors import Verdict, verdict
+from lrip.quality.sampling import AQLS, LEVELS, SamplingPlan, single_sampling_plan
+
+CLASSES = ("critical", "major", "minor")
+SAMPLED_CLASSES = ("major", "minor")  # critical characteristics are always inspected 100%
+DEFAULT_AQL = {"major": 1.0, "minor": 2.5}
+DEFAULT_LEVEL = "II"
+LAPSE = timedelta(days=730)  # AS9102 4.6: a lapse in production of two years
+
+
+def default_class(*, key: bool, kind: str) -> str:
+    """Key characteristics are critical; other variables major; other attributes minor."""
+    if key:
+        return "critical"
+    return "major" if kind == "variable" else "minor"
+
+
+def sample_positions(lot_size: int, sample_size: int) -> tuple[int, ...]:
+    """1-based positions in the lot of the units in a sample: every (N/n)-th unit from the first."""
+    n = min(sample_size, lot_size)
+    return tuple(j * lot_size // n + 1 for j in range(n)) if n > 0 else ()
+
+
+def _every(lot_size: int, n: int) -> str:
+    step = lot_size / n
+    return "every unit" if n >= lot_size else f"one unit in every {step:.3g}, from the first"
+
+
+@dataclass(frozen=True)
+class ClassSample:
+    """The Z1.4 plan of one characteristic class for one lot, and which units it picks."""
+
+    klass: str
+    aql: float
+    plan: SamplingPlan
+    positions: tuple[int, ...]
+
+    def words(self, lot_size: int) -> str:
+        p = self.plan
+        return (f"{self.klass} AQL {self.aql:g}, {p.severity}, level {p.level}, code {p.code_letter}: "
+                f"n={p.sample_size} Ac {p.accept} Re {p.reject}, {_every(lot_size, p.sample_size)}")
+
+    def as_dict(self, lot_size: int) -> dict:
+        p = self.plan
+        return {"class": self.klass, "aql": self.aql, "code_letter": p.code_letter, "sample_size": p.sample_size,
+                "accept": p.accept, "reject": p.reject, "severity": p.severity, "level": p.level,
+                "hundred_percent": p.hundred_percent, "positions": list(self.positions),
+                "words": self.words(lot_size)}
+
+
+def class_sample(*, lot_size: int, klass: str, aql: float, level: str, severity: str) -> ClassSample:
+    plan = single_sampling_plan(lot_size, aql, level=level, severity=severity)
+    return ClassSample(klass, aql, plan, sample_positions(lot_size, plan.sample_size))
+
+
+@dataclass(frozen=True)
+class Requirement:
+    code: str
+    required: bool
+    why: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "required": self.required, "why": self.why}
+
+
+def requirement(*, code: str, key: bool, klass: str, inspection: str, phase: str, discontinued: bool,
+                sample: ClassSample | None, position: int, lot_size: int) -> Requirement:
+    """Must this characteristic be measured on the unit at `position` of its lot, and why (in words)."""
+    if inspection == "all":
+        return Requirement(code, True, f"100%: the {phase.upper()} policy inspects every characteristic")
+    if key:
+        return Requirement(code, True, "100%: key characteristic")
+    if klass == "critical":
+        return Requirement(code, True, "100%: critical characteristic")
+    if discontinued:
+        return Requirement(code, True, "100%: sampling is discontinued (Z1.4 8.4) until a corrective action is recorded")
+    if sample is None or lot_size < 2:
+        return Requirement(code, True, "100%: a lot of one unit is inspected whole")
+    if sample.plan.hundred_percent:
+        return Requirement(code, True, f"100%: the sample ({sample.words(lot_size)}) covers the lot of {lot_size}")
+    if position in sample.positions:
+        return Requirement(code, True, f"sampled: unit {position} of {lot_size} is in the sample ({sample.words(lot_size)})")
+    return Requirement(code, False, f"not sampled: unit {position} of {lot_size} is not in the sample "
+                                    f"({sample.words(lot_size)})")
+
+
+def check_plan(*, codes: list[str], classes: dict[str, str], aql: dict[str, float], level: str) -> Verdict:
+    """A plan names characteristics of its operation, a known class for each, a standard AQL per sampled class."""
+    reasons = []
+    for code, klass in sorted(classes.items()):
+        if code not in codes:
+            reasons.append(f"{code} is not a characteristic of this operation; it has {', '.join(codes) or 'none'}")
+        if klass not in CLASSES:
+            reasons.append(f"{code}: the class is critical, major or minor, not '{klass}'")
+    for klass, value in sorted(aql.items()):
+        if klass not in SAMPLED_CLASSES:
+            reasons.append(f"an AQL is set for major or minor characteristics, not '{klass}' "
+                           "(critical ones are inspected 100%)")
+        elif isinstance(value, bool) or value not in AQLS:
+            reasons.append(f"the {klass} AQL {value} is not in the Z1.4 series "
+                           f"({', '.join(f'{a:g}' for a in AQLS)})")
+    if level not in LEVELS:
+        reasons.append(f"the inspection level is one of {', '.join(LEVELS)}, not '{level}'")
+    return verdict(reasons)
+
+
+def lot_accepted(plans: dict[str, SamplingPlan], defects: dict[str, int]) -> tuple[bool, bool, list[str]]:
+    """(accepted, reinstate normal, the words per class): a lot is accepted when no class reaches its Re.
+    Between Ac and Re (reduced only) the lot is accepted and normal inspection reinstated (Table II-C note)."""
+    accepted, reinstate, words = True, False, []
+    for klass, plan in plans.items():
+        found = defects.get(klass, 0)
+        if found >= plan.reject:
+            accepted = False
+            words.append(f"{klass}: {found} defective in {plan.sample_size}, reject (Re {plan.reject})")
+        elif found > plan.accept:
+            reinstate = True
+            words.append(f"{klass}: {found} defective in {plan.sample_size}, accept but reinstate normal "
+                         f"(Ac {plan.accept}, Re {plan.reject})")
+        else:
+            words.append(f"{klass}: {found} defective in {plan.sample_size}, accept (Ac {plan.accept})")
+    return accepted, reinstate, words
+
+
+# ---------------------------------------------------------------- first article
+
+
+@dataclass(frozen=True)
+class Form3Row:
+    """One characteristic on AS9102 Form 3 as the completion check needs it."""
+
+    code: str
+    name: str
+    operation: int
+    operation_done: bool
+    has_result: bool
+    in_spec: bool | None
+    result: str
+    dispositioned: bool  # an out-of-spec result with its hold released or its NCR dispositioned
+
+
+def check_fai_complete(*, number: str, status: str, serial: str, unit_status: str, rows: list[Form3Row],
+                       unknown: list[str]) -> Verdict:
+    """May this FAI be completed now? Every reason at once."""
+    reasons = []
+    if status != "open":
+        reasons.append(f"{number} is already {status}")
+    if unit_status == "on_hold":
+        reasons.append(f"{serial} is on hold; disposition the hold first")
+    if unit_status == "scrapped":
+        reasons.append(f"{serial} is scrapped; a scrapped unit cannot be the first article")
+    for code in unknown:
+        reasons.append(f"{code} is not a characteristic of {serial}'s routing")
+    undone = sorted({r.operation for r in rows if not r.operation_done})
+    for seq in undone:
+        names = ", ".join(r.code for r in rows if r.operation == seq)
+        reasons.append(f"operation {seq} is not complete on {serial} ({names})")
+    for r in rows:
+        if not r.has_result:
+            reasons.append(f"{r.code} {r.name} has no result on {serial}")
+        elif r.in_spec is False and not r.dispositioned:
+            reasons.append(f"{r.code} {r.name} is out of spec ({r.result}) with no NCR disposition")
+    if not rows and not unknown:
+        reasons.append(f"{number} lists no characteristics")
+    return verdict(reasons)
+
+
+def production_lapse(dates: list[tuple[str, datetime, datetime | None]]) -> list[tuple[str, datetime]]:
+    """Units that start after two years without production of their configuration (no unit started or
+    completed). `dates` are (serial, created_at, completed_at) in creation order; returns (serial, last production)."""
+    lapsed, last = [], None
+    for serial, created, completed in dates:
+        if last is not None and created - last > LAPSE:
+            lapsed.append((serial, last))
+        last = max(t for t in (last, created, completed) if t is not None)
+    return lapsed

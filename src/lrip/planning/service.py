@@ -1,0 +1,195 @@
+"""Shortages for a program's ramp plan: what to start, what it takes, what is on the shelf
+and on order, and which lots are clear to build. Reads only; the netting itself is
+`planning.shortages.net`.
+
+What counts as demand, from this week on:
+- an open lot's planned starts, less the units already started in it (taken from its
+  earliest weeks); starts planned in a past week and not yet made fall due this week;
+- what the lot's started, unfinished units have yet to consume (their BOM less what they
+  consumed), due this week;
+- weeks of the plan without a lot yet (the FRP weeks) from this week on, each its own
+  'lot', named like 'FRP 2026-12-07'. Closed lots and past weeks without a lot need nothing.
+Supply: accepted stock on hand from approved sources (`supply.service.accepted_on_hand`:
+quarantine lots do not count until accepted) and open PO
+lines by promised date, or by promised date + the supplier's mean observed lateness
+(rounded up to whole days) when asked.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from lrip.catalog.models import BomLine, Part, PartRevision
+from lrip.db import utcnow
+from lrip.errors import Invalid
+from lrip.execution.models import Consumption, Unit
+from lrip.planning.shortages import OpenOrder, Owed, PlannedStarts, explode, net
+from lrip.program.models import Lot, Program, RampPlanEntry
+from lrip.program.service import get_program
+from lrip.supply import service as supply
+from lrip.supply.models import MaterialLot
+
+STARTED = ("in_work", "on_hold", "complete", "scrapped")
+UNFINISHED = ("in_work", "on_hold")
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def bom_tree(session: Session, part_revision_id: int) -> tuple[str, dict[str, list[tuple[str, float]]]]:
+    """The top part number and {part: [(child, quantity)]} down every level: a child with a
+    released revision that has BOM lines is made here (its latest such revision is used).
+    Two queries a level, however many parts a level has."""
+    top = session.get(PartRevision, part_revision_id).part.number
+    tree: dict[str, list[tuple[str, float]]] = {}
+    level = {part_revision_id: top}  # revision id -> part number, the parents of this level
+    while level:
+        for part in level.values():
+            tree[part] = []
+        lines = session.execute(select(BomLine.parent_revision_id, Part.number, BomLine.quantity)
+                                .join(Part, Part.id == BomLine.child_part_id)
+                                .where(BomLine.parent_revision_id.in_(list(level))).order_by(BomLine.id)).all()
+        for parent, child, quantity in lines:
+            tree[level[parent]].append((child, float(quantity)))
+        children = {child for _, child, _ in lines} - set(tree)
+        made = session.execute(
+            select(Part.number, func.max(PartRevision.id)).join(Part, Part.id == PartRevision.part_id)
+            .where(Part.number.in_(children), PartRevision.status == "released",
+                   select(BomLine.id).where(BomLine.parent_revision_id == PartRevision.id).exists())
+            .group_by(Part.number)).all() if children else []
+        level = {revision: part for part, revision in made}
+    return top, tree
+
+
+def _plan(session: Session, prog: Program, this_week: date) -> tuple[list[PlannedStarts], dict[str, tuple[str, bool]]]:
+    """Planned starts still to make, per lot label; and each label's phase and whether it is a lot."""
+    rows = session.execute(select(RampPlanEntry.period_start, RampPlanEntry.lot_id, RampPlanEntry.phase,
+                                  RampPlanEntry.planned_starts, Lot.number, Lot.status)
+                           .outerjoin(Lot, Lot.id == RampPlanEntry.lot_id)
+                           .where(RampPlanEntry.program_id == prog.id)).all()
+    rows.sort(key=lambda row: (row.period_start, row.lot_id or 0))  # lots in the order they were made
+    started = dict(session.execute(select(Unit.lot_id, func.count()).join(Lot, Lot.id == Unit.lot_id)
+                                   .where(Lot.program_id == prog.id, Unit.status.in_(STARTED))
+                                   .group_by(Unit.lot_id)).all())
+    plan, used = [], defaultdict(int)
+    phases = {number: (phase, True) for number, phase in session.execute(
+        select(Lot.number, Lot.phase).where(Lot.program_id == prog.id, Lot.status == "open").order_by(Lot.id))}
+    for entry in rows:
+        if entry.number is None:
+            if entry.period_start < this_week:
+                continue
+            label = f"{entry.phase.upper()} {entry.period_start.isoformat()}"
+            plan.append(PlannedStarts(label, entry.period_start, entry.planned_starts))
+            phases[label] = (entry.phase, False)
+            continue
+        if entry.status != "open":
+            continue
+        already = min(entry.planned_starts, started.get(entry.lot_id, 0) - used[entry.lot_id])
+        used[entry.lot_id] += already
+        plan.append(PlannedStarts(entry.number, max(entry.period_start, this_week), entry.planned_starts - already))
+    return plan, phases
+
+
+def _owed(session: Session, prog: Program, tree: dict, top: str, this_week: date) -> list[Owed]:
+    """What started, unfinished units in open lots have yet to consume, exploded to purchased parts."""
+    units = session.execute(select(Unit.id, Lot.number).join(Lot, Lot.id == Unit.lot_id).where(
+        Lot.program_id == prog.id, Lot.status == "open", Unit.status.in_(UNFINISHED))).all()
+    if not units:
+        return []
+    child_unit, child_lot, child_program, child_revision = (aliased(Unit), aliased(Lot), aliased(Program),
+                                                            aliased(PartRevision))
+    material = (select(Consumption.unit_id, Part.number, func.sum(Consumption.quantity))
+                .join(MaterialLot, MaterialLot.id == Consumption.material_lot_id)
+                .join(Part, Part.id == MaterialLot.part_id)
+                .where(Consumption.unit_id.in_([u for u, _ in units])).group_by(Consumption.unit_id, Part.number))
+    children = (select(Consumption.unit_id, Part.number, func.sum(Consumption.quantity))
+                .join(child_unit, child_unit.id == Consumption.child_unit_id)
+                .join(child_lot, child_lot.id == child_unit.lot_id)
+                .join(child_program, child_program.id == child_lot.program_id)
+                .join(child_revision, child_revision.id == child_program.part_revision_id)
+                .join(Part, Part.id == child_revision.part_id)
+                .where(Consumption.unit_id.in_([u for u, _ in units])).group_by(Consumption.unit_id, Part.number))
+    consumed: dict[tuple[int, str], float] = defaultdict(float)
+    for unit_id, part, quantity in [*session.execute(material).all(), *session.execute(children).all()]:
+        consumed[unit_id, part] += quantity
+    owed: dict[tuple[str, str], float] = defaultdict(float)
+    for unit_id, lot in units:
+        for child, per in tree.get(top, ()):
+            left = max(per - consumed[unit_id, child], 0.0)
+            if left <= 0:
+                continue
+            for part, q in (explode(tree, child).items() if tree.get(child) else [(child, 1.0)]):
+                owed[lot, part] += left * q
+    return [Owed(lot, part, this_week, q) for (lot, part), q in owed.items()]
+
+
+def _orders(session: Session, parts: list[str], use_observed_lateness: bool) -> tuple[list[OpenOrder], dict]:
+    lateness = supply.observed_lateness(session) if use_observed_lateness else {}
+    orders = []
+    for line in supply.open_order_lines(session, parts=parts):
+        late = lateness.get(line["supplier"], 0.0)
+        shift = math.ceil(late - 1e-9)
+        label = f"{line['po']} line {line['line']} from {line['supplier']}"
+        if shift > 0:
+            label += (f" (promised {line['promised_date']:%d %b}; {line['supplier']} delivers {late:.1f} days late "
+                      "on average)")
+        orders.append(OpenOrder(line["part"], line["promised_date"] + timedelta(days=shift), line["quantity_open"],
+                                label))
+    return orders, lateness
+
+
+def shortages(session: Session, *, program: str, horizon: int | None = None, use_observed_lateness: bool = False,
+              today: date | None = None) -> dict:
+    """The shortage list and clear-to-build per lot for the program's ramp plan, from this week
+    for `horizon` weeks (default: to the last week of the plan)."""
+    if horizon is not None and not 1 <= horizon <= 520:
+        raise Invalid("horizon_invalid", f"the horizon is 1 to 520 weeks, not {horizon}")
+    prog = get_program(session, program)
+    this_week = monday(today or utcnow().date())
+    plan, phases = _plan(session, prog, this_week)
+    last = max([p.period for p in plan], default=this_week)
+    weeks = horizon or (last - this_week).days // 7 + 1
+    periods = [this_week + timedelta(weeks=k) for k in range(weeks)]
+    plan = [p for p in plan if p.period <= periods[-1]]  # a lot planned wholly later is not asked about
+    top, tree = bom_tree(session, prog.part_revision_id)
+    try:
+        per_unit = explode(tree, top)
+    except ValueError as exc:
+        raise Invalid("bom_invalid", str(exc)) from None
+    owed = _owed(session, prog, tree, top, this_week)
+    parts = list(dict.fromkeys([*per_unit, *(o.part for o in owed)]))
+    on_hand = supply.accepted_on_hand(session)
+    orders, lateness = _orders(session, parts, use_observed_lateness)
+    result = net(periods=periods, per_unit=per_unit, plan=plan, on_hand=on_hand, orders=orders, owed=owed)
+    names = dict(session.execute(select(Part.number, Part.description).where(Part.number.in_(parts))).all())
+    end = periods[-1] + timedelta(days=7)
+    first_short = {}
+    for s in result.shortages:
+        first_short.setdefault(s.part, s.first_short_date)
+    part_rows = [{
+        "part": part, "description": names.get(part, ""), "per_unit": per_unit.get(part, 0.0),
+        "on_hand": on_hand.get(part, 0.0),
+        "on_order": sum(o.quantity for o in orders if o.part == part and o.expected < end),
+        "demand": round(float(result.demand[i].sum()), 6),
+        "short": round(max(0.0, -float(result.balance[i, -1])) + 0.0, 6),  # + 0.0: never -0
+        "first_short_date": first_short[part].isoformat() if part in first_short else None}
+        for i, part in enumerate(result.parts)]
+    return {
+        "program": prog.code, "as_of": (today or utcnow().date()).isoformat(), "weeks": len(periods),
+        "first_week": periods[0].isoformat(), "last_week": periods[-1].isoformat(),
+        "use_observed_lateness": use_observed_lateness,
+        "lateness_days": {k: round(v, 2) for k, v in sorted(lateness.items())},
+        "clear_to_build": all(c.clear_to_build for c in result.lots),
+        "shortages": [{"part": s.part, "description": names.get(s.part, ""), "period": s.period.isoformat(),
+                       "demand": s.demand, "quantity_short": s.quantity_short, "backlog": s.backlog,
+                       "first_short_date": s.first_short_date.isoformat(), "blocks_lots": list(s.blocks_lots)}
+                      for s in result.shortages],
+        "lots": [{"lot": c.lot, "phase": phases[c.lot][0], "assigned": phases[c.lot][1], "starts": c.starts,
+                  "clear_to_build": c.clear_to_build, "reasons": list(c.reasons)} for c in result.lots],
+        "parts": part_rows,
+    }

@@ -1,0 +1,331 @@
+"""The evidence package of a readiness assessment, and its verification.
+
+One Jinja template gives report.html and, through WeasyPrint, report.pdf. Beside them: evidence.json (the
+frozen assessment, its signatures, the waivers and attestations with what each signature signed), CSV
+extracts of the records used, the attestations' attachments, and manifest.sha256 (sha256sum format) over
+every file. `verify_package` needs no database: it re-hashes every file and re-derives what each
+signature was bound to, and names exactly what does not match.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import logging
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from lrip import audit
+from lrip.auth.rules import content_hash
+from lrip.db import utcnow
+from lrip.errors import Invalid
+from lrip.program.service import get_program
+from lrip.readiness import criteria as rules
+from lrip.readiness import service
+
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the shared style lists fallback fonts
+FORMAT = "lrip-evidence-1"
+MANIFEST = "manifest.sha256"
+STATUS_WORDS = {"pass": "Pass", "fail": "Fail", "insufficient_data": "Not enough data", "waived": "Waived"}
+VERDICT_WORDS = {"GO": "GO", "GO_WITH_CONDITIONS": "GO WITH CONDITIONS", "NO_GO": "NO-GO"}
+_env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+                   autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.do"])
+
+
+def _shown(value, unit: str = "") -> str:
+    """A value as the report prints it: fractions as percentages when its unit is %."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if unit == "%" and isinstance(value, (int, float)):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+_env.filters.update(shown=_shown, status=lambda s: STATUS_WORDS.get(s, s), verdict=lambda v: VERDICT_WORDS.get(v, v),
+                    when=lambda iso: f"{datetime.fromisoformat(iso):%Y-%m-%d %H:%M} UTC" if iso else "")
+
+
+# ---------------------------------------------------------------- gathering
+
+def package_data(session: Session, *, program: str, number: int | None = None) -> dict:
+    """evidence.json: the frozen assessment with everything its signatures were bound to."""
+    prog = get_program(session, program)
+    a = service.get_assessment(session, program=program, number=number)
+    head = session.get(audit.AuditHead, 1)
+    snapshot = {k: a[k] for k in a if k not in ("snapshot_sha256", "signed_content", "signatures")}
+    return {"format": FORMAT, "program": prog.code, "generated_at": utcnow().isoformat(),
+            "assessment": snapshot, "snapshot_sha256": a["snapshot_sha256"], "signed_content": a["signed_content"],
+            "signatures": a["signatures"],
+            "waivers": service.list_waivers(session, program=program),
+            "attestations": service.list_attestations(session, program=program),
+            "audit_head": {"seq": head.seq if head else 0, "hash": head.hash if head else audit.GENESIS}}
+
+
+def _attachments(session: Session, program: str, attestations: list[dict]) -> dict[str, bytes]:
+    files = {}
+    for a in attestations:
+        name, content = service.get_attachment(session, program=program, attestation=a["id"])
+        files[f"attachments/{a['id']}-{safe_name(name)}"] = content
+    return files
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "attachment"
+
+
+# ---------------------------------------------------------------- charts (the areas' own chart functions)
+
+def _chart_function(area: str, name: str):
+    try:
+        module = __import__(f"lrip.{area}.charts", fromlist=[name])
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def _draw(area: str, name: str, *args, **kwargs) -> str | None:
+    fn = _chart_function(area, name)
+    return fn(*args, **kwargs) if fn else None
+
+
+def _own_ids(svg: str, prefix: str) -> str:
+    """Matplotlib names the elements of every SVG alike; in one document each chart needs its own ids,
+    or one chart's clip paths and markers would be taken from another's."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if not ids:
+        return svg
+    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, sorted(ids, key=len, reverse=True)))
+                         + r')(?=[")])')
+    return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+def charts_for(criterion: dict, program: str) -> list[dict]:
+    """The charts of one criterion's section, from the data frozen in the assessment."""
+    data, out = criterion.get("charts") or {}, []
+
+    def add(title: str, svg: str | None, narrow: bool = False):
+        if svg:
+            out.append({"title": title, "svg": _own_ids(svg, f"{cid}{len(out)}"), "narrow": narrow})
+
+    cid = criterion["id"]
+    if cid == "capability":
+        for c in data.get("characteristics", []):
+            label = f"{c['characteristic']} {c['name']}"
+            add(f"{label}: individuals and moving range", _draw("quality", "control_chart", c,
+                                                                 title=f"{program} {label}: control chart"))
+            cap = c.get("capability") or {}
+            add(f"{label}: capability", _draw("quality", "capability_histogram", c["points"], lsl=c.get("lsl"),
+                                              usl=c.get("usl"), mean=c["center"],
+                                              sigma_within=cap.get("sigma_within"),
+                                              sigma_overall=cap.get("sigma_overall"),
+                                              title=f"{program} {label}: capability histogram"), narrow=True)
+    elif cid == "yield" and data.get("yield_by_lot"):
+        rows = data["yield_by_lot"]
+        add("Yield by LRIP lot", _draw("quality", "yield_by_lot", [r["lot"] for r in rows], [r["fpy"] for r in rows],
+                                       [r["rty"] for r in rows], title=f"{program}: yield by LRIP lot"))
+    elif cid == "quality":
+        if data.get("dpu"):
+            add("Defects per unit by LRIP lot", _draw("quality", "dpu_trend", [lot for lot, _ in data["dpu"]],
+                                                      [d for _, d in data["dpu"]], title=f"{program}: DPU trend"))
+        if data.get("pareto"):
+            add("Defect Pareto", _draw("quality", "defect_pareto", [p["category"] for p in data["pareto"]],
+                                       [p["count"] for p in data["pareto"]], title=f"{program}: defect Pareto"))
+    elif cid == "design_stability" and any(w["major"] or w["minor"] for w in data.get("traffic", [])):
+        from lrip.web.charts import stacked_bars
+
+        weeks = data["traffic"]
+        add("Change traffic per week", stacked_bars([w["week"][5:] for w in weeks],
+                                                    {"major": [w["major"] for w in weeks],
+                                                     "minor": [w["minor"] for w in weeks]},
+                                                    ylabel="Change requests", title=f"{program}: change traffic",
+                                                    legend_title="Class"))
+    elif cid == "supply_chain" and data.get("suppliers"):
+        add("Supplier on-time delivery by month", _draw("supply", "on_time_by_supplier", data["suppliers"],
+                                                        title=f"{program}: supplier on-time delivery"))
+    elif cid == "capacity" and data.get("work_centers"):
+        add("Work center utilisation at the FRP target rate",
+            _draw("capacity", "utilisation_bars", data["work_centers"], target=data["target"],
+                  title=f"{program}: utilisation at the FRP rate"))
+    elif cid == "learning" and data.get("learning"):
+        d = data["learning"]
+        add("Learning curve: actual hours per unit and the fitted curves",
+            _draw("capacity", "learning_curve", d["units"], d["hours"], d["fitted"],
+                  projections=[tuple(p) for p in d["projections"]], title=f"{program}: learning curve"))
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+def render_html(evidence: dict, *, charts: bool = True) -> str:
+    a = evidence["assessment"]
+    groups = []
+    for group in rules.GROUPS:
+        members = [c for c in a["criteria"] if c["group"] == group]
+        if members:
+            groups.append({"name": group, "criteria": [
+                {**c, "drawn": charts_for(c, a["program"]) if charts else [],
+                 "how_to_close": rules.BY_ID[c["id"]].how_to_close} for c in members]})
+    return _env.get_template("report.html").render(e=evidence, a=a, groups=groups)
+
+
+def _csv(rows: list[dict], columns: list[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
+    return buffer.getvalue().encode()
+
+
+def extracts(evidence: dict) -> dict[str, bytes]:
+    """CSV extracts of the records the assessment used."""
+    a = evidence["assessment"]
+    files = {
+        "criteria.csv": _csv(a["criteria"], ["number", "id", "title", "group", "status", "value", "target", "message"]),
+        "findings.csv": _csv([{"criterion": f["criterion"], "kind": f["kind"], "finding": text}
+                              for f in a["findings"] for text in (f["findings"] or [f["text"]])],
+                             ["criterion", "kind", "finding"]),
+        "evidence.csv": _csv([{"criterion": c["id"], **e} for c in a["criteria"] for e in c["evidence"]],
+                             ["criterion", "kind", "id", "url", "note"]),
+    }
+    by_id = {c["id"]: c.get("charts") or {} for c in a["criteria"]}
+    points = [{"characteristic": c["characteristic"], "serial": serial, "value": value, "lsl": c.get("lsl"),
+               "usl": c.get("usl")}
+              for c in by_id.get("capability", {}).get("characteristics", [])
+              for serial, value in zip(c.get("labels") or [], c.get("points") or [])]
+    if points:
+        files["key_characteristics.csv"] = _csv(points, ["characteristic", "serial", "value", "lsl", "usl"])
+    if by_id.get("quality", {}).get("ncrs"):
+        files["ncrs.csv"] = _csv(by_id["quality"]["ncrs"], list(by_id["quality"]["ncrs"][0]))
+    if by_id.get("yield", {}).get("yield_by_lot"):
+        files["yield_by_lot.csv"] = _csv(by_id["yield"]["yield_by_lot"], ["lot", "fpy", "rty"])
+    if by_id.get("supply_chain", {}).get("suppliers"):
+        rows = by_id["supply_chain"]["suppliers"]
+        files["suppliers.csv"] = _csv(rows, [k for k in rows[0] if k != "periods"])
+    return files
+
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return HTML(string=html, base_url=".").write_pdf()
+
+
+def build_files(session: Session, *, program: str, number: int | None = None) -> tuple[dict, dict[str, bytes]]:
+    """Every file of the package (name → bytes), the manifest last."""
+    evidence = package_data(session, program=program, number=number)
+    html = render_html(evidence)
+    files = {"report.html": html.encode(), "report.pdf": _pdf(html),
+             "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
+    files |= extracts(evidence)
+    files |= _attachments(session, program, evidence["attestations"])
+    files[MANIFEST] = "".join(f"{hashlib.sha256(content).hexdigest()}  {name}\n"
+                              for name, content in sorted(files.items())).encode()
+    return evidence, files
+
+
+def write_package(session: Session, *, program: str, out: Path, number: int | None = None) -> dict:
+    """Write the evidence package into `out` (created if needed)."""
+    evidence, files = build_files(session, program=program, number=number)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise Invalid("report_invalid", f"{out} exists and is not a directory")
+    for name, content in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return {"program": program, "assessment": evidence["assessment"]["assessment"],
+            "verdict": evidence["assessment"]["verdict"], "directory": str(out), "files": sorted(files),
+            "manifest_sha256": hashlib.sha256(files[MANIFEST]).hexdigest()}
+
+
+def zip_package(session: Session, *, program: str, number: int | None = None) -> tuple[str, bytes]:
+    """The package as one zip (the download button): file name and bytes."""
+    evidence, files = build_files(session, program=program, number=number)
+    buffer = io.BytesIO()
+    folder = f"{program}-readiness-{evidence['assessment']['assessment']}"
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in sorted(files.items()):
+            z.writestr(f"{folder}/{name}", content)
+    return f"{folder}.zip", buffer.getvalue()
+
+
+# ---------------------------------------------------------------- verifying
+
+def _check_signatures(what: str, content: dict, signatures: list[dict]) -> tuple[int, list[str]]:
+    digest = content_hash(content)
+    problems = [f"{what}: the signature of {s['name']} ({s['meaning']}, {s['signed_at'][:16]}) was bound to "
+                f"content {s['content_hash'][:12]}…, but the content in evidence.json hashes to {digest[:12]}…"
+                for s in signatures if s["content_hash"] != digest]
+    return len(signatures), problems
+
+
+def verify_package(directory: Path) -> dict:
+    """Every file against the manifest, and every signature against the content it signed."""
+    directory = Path(directory)
+    problems: list[str] = []
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        return {"ok": False, "files": 0, "signatures": 0, "problems": [f"{MANIFEST} is missing from {directory}"]}
+    listed = {}
+    for line_no, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            problems.append(f"{MANIFEST} line {line_no} is not '<sha256>  <file>'")
+            continue
+        listed[name] = digest
+    for name, digest in sorted(listed.items()):
+        path = directory / name
+        if not path.is_file():
+            problems.append(f"{name}: listed in the manifest but missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(f"{name}: changed since the package was written (its SHA-256 differs from the manifest)")
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = path.relative_to(directory).as_posix()
+        if name != MANIFEST and name not in listed:
+            problems.append(f"{name}: not in the manifest (added after the package was written)")
+    signatures = 0
+    try:
+        evidence = json.loads((directory / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        problems.append(f"evidence.json cannot be read: {exc}")
+        evidence = None
+    if evidence is not None:
+        a, program = evidence["assessment"], evidence["program"]
+        if content_hash(a) != evidence["snapshot_sha256"]:
+            problems.append(f"evidence.json: assessment {a.get('assessment')} does not hash to its recorded "
+                            "snapshot SHA-256: the assessment was altered")
+        signed = evidence["signed_content"]
+        if signed.get("snapshot_sha256") != evidence["snapshot_sha256"] or signed.get("verdict") != a.get("verdict"):
+            problems.append("evidence.json: the signed decision names a different snapshot or verdict than the "
+                            "assessment in the package")
+        n, found = _check_signatures(f"assessment {a.get('assessment')} decision", signed, evidence["signatures"])
+        signatures += n
+        problems += found
+        for w in evidence.get("waivers", []):
+            n, found = _check_signatures(f"waiver {w['id']} ({w['criterion']})", w["content"], w["signatures"])
+            signatures += n
+            problems += found
+        for t in evidence.get("attestations", []):
+            n, found = _check_signatures(f"attestation {t['id']} ({t['topic']})", t["content"], t["signatures"])
+            signatures += n
+            problems += found
+            path = directory / "attachments" / f"{t['id']}-{safe_name(t['attachment'])}"
+            if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != t["attachment_sha256"]:
+                problems.append(f"attachments/{path.name}: does not match the SHA-256 the attestation signed")
+        if program != a.get("program"):
+            problems.append(f"evidence.json: the package is for {program} but the assessment is of {a.get('program')}")
+    return {"ok": not problems, "files": len(listed), "signatures": signatures, "problems": problems}
+

@@ -1,0 +1,56 @@
+"""The factory's line plus the people who raise and sign changes (engineering, quality,
+program), each signing with PASSWORD, and draft revisions to change to."""
+import pytest
+from sqlalchemy.orm import Session
+
+from factory import build_line
+from lrip.auth.service import create_user
+from lrip.catalog import service as catalog
+from lrip.catalog.service import CharacteristicSpec as C
+from lrip.catalog.service import OperationSpec as O
+
+PASSWORD = "change-signs-here-2026"
+SIGNERS = [("eli", "Eli Engineer", ["manufacturing_engineer"]), ("quinn", "Quinn Quality", ["quality_engineer"]),
+           ("pam", "Pam Program", ["program_manager"]), ("ivy", "Ivy Inspector", ["inspector"])]
+
+
+def build_change_line(session: Session, *, phase: str = "lrip", lot_quantity: int = 5) -> dict:
+    with session.begin():
+        names = build_line(session, phase=phase, lot_quantity=lot_quantity)
+        for username, name, roles in SIGNERS:
+            create_user(session, username=username, full_name=name, roles=roles, actor="admin", password=PASSWORD)
+        catalog.add_document_revision(session, number="WI-10", revision="B", actor="eli",
+                                      content="Do WI-10 carefully; verify the torque driver before the first unit.")
+    return names
+
+
+def routing_2(session: Session, *, torque_usl: float = 2.1) -> None:
+    """A draft routing rev 2: operation 10's torque limit tightened, everything else as rev 1."""
+    catalog.create_routing(session, part="ACT-100", part_revision="A", revision="2", actor="eli", operations=[
+        O(10, "Assemble", "ASSY", 30, ("WI-10", "A"), ("torque driver",), "assembly",
+          (C("TORQUE", "Screw torque", "variable", 2.0, 1.8, torque_usl, "N·m", key=True),)),
+        O(20, "Inspect", "ASSY", 10, ("WI-20", "A"), (), "assembly", (C("VISUAL", "Visual inspection", "attribute"),)),
+        O(30, "Test", "TEST", 20, ("WI-30", "A"), (), "test",
+          (C("CURRENT", "No-load current", "variable", 1.0, 0.8, 1.2, "A", key=True),
+           C("NOISE", "Noise", "variable", None, None, 45.0, "dB"))),
+    ])
+
+
+def sign_all(session: Session, number: str, people=("eli", "quinn", "pam")) -> dict:
+    from lrip.change.service import sign_change
+
+    result = None
+    for who in people:
+        result = sign_change(session, number=number, username=who, password=PASSWORD)
+    return result
+
+
+@pytest.fixture
+def kit():
+    """The helpers above, for the tests of this folder (conftest is not importable by name)."""
+    class Kit:
+        password = PASSWORD
+        build = staticmethod(build_change_line)
+        routing_2 = staticmethod(routing_2)
+        sign_all = staticmethod(sign_all)
+    return Kit

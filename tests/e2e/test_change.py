@@ -1,0 +1,94 @@
+"""Change control in a real browser: an engineer raises a change to a work instruction, submits it
+(the impact analysis appears), engineering, quality and the program manager sign with their
+passwords, and the implemented change shows the delta FAI it requires."""
+import re
+import shutil
+
+import pytest
+from e2e.conftest import live_server
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from factory import build_line
+from lrip.auth.service import create_user
+from lrip.catalog import service as catalog
+from lrip.config import database_url
+from lrip.db import engine_for
+from lrip.execution import service as execution
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "change-e2e-pass-7"
+PEOPLE = [("eli", "Eli Engineer", "manufacturing_engineer"), ("quinn", "Quinn Quality", "quality_engineer"),
+          ("pam", "Pam Program", "program_manager")]
+
+
+@pytest.fixture(scope="module")
+def change_server(chromium, sqlite_template, tmp_path_factory):
+    """A live server over its own line: an LRIP lot with a unit, the signers, WI-10 rev B drafted."""
+    path = tmp_path_factory.mktemp("e2e-change") / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = database_url(f"sqlite:///{path}")
+    with Session(engine_for(url), expire_on_commit=False) as session, session.begin():
+        build_line(session)
+        for username, name, role in PEOPLE:
+            create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
+        catalog.add_document_revision(session, number="WI-10", revision="B", actor="eli",
+                                      content="Do WI-10 carefully; check the torque driver first.")
+        execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+    with live_server(url) as base:
+        yield base
+    engine_for(url).dispose()
+
+
+def sign_in(page, username: str, next_path: str) -> None:
+    page.goto(next_path)
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
+
+
+def test_raise_sign_three_times_implement_and_see_the_delta_fai(chromium, change_server, shot):
+    context = chromium.new_context(base_url=change_server, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, "eli", "/changes")
+    page.fill("#title", "Check the torque driver before use")
+    page.fill("#reason", "Torque drift on lot L1")
+    page.fill("#description", "WI-10 rev B adds a driver check")
+    page.fill("#items", "document:WI-10:A:B")
+    page.select_option("#effectivity", "immediate")
+    page.click("button:has-text('Raise as draft')")
+    expect(page.locator("#raise-refused")).to_contain_text("Only an urgent change takes effect immediately")
+    page.select_option("#effectivity", "next_lot")
+    page.click("button:has-text('Raise as draft')")
+    expect(page).to_have_url(re.compile(r"/changes/CR-0001$"))
+    page.click("#submit-button")
+    expect(page.locator("#change-status")).to_have_text("Submitted")
+    expect(page.locator("#impact-lots")).to_contain_text("L1")
+    expect(page.locator("#delta-fai")).to_contain_text("TORQUE")
+    page.click("#approve-button")
+    expect(page.locator("#approve-refused")).to_contain_text("is missing a program signature (from a program manager)")
+    page.fill("#password", "not-my-password")
+    page.click("button:has-text('Sign approval')")
+    expect(page.locator("#sign-refused")).to_be_visible()
+    shot(page, "change-01-submitted")
+    for who in ("eli", "quinn", "pam"):
+        if who != "eli":
+            page.click("button:has-text('Sign out')")
+            sign_in(page, who, "/changes/CR-0001")
+        page.fill("#password", PASSWORD)
+        page.click("button:has-text('Sign approval')")
+        expect(page.locator("#flash")).to_contain_text("Signed")
+    expect(page.locator("#signatures tbody tr")).to_have_count(3)
+    page.click("#approve-button")
+    expect(page.locator("#change-status")).to_have_text("Approved")
+    page.click("#implement-button")
+    expect(page.locator("#change-status")).to_have_text("Implemented")
+    expect(page.locator("#delta-fai-required")).to_contain_text("TORQUE")
+    expect(page.locator("#implementation")).to_contain_text("WI-10 rev A stays in effect until lot L1 closes")
+    shot(page, "change-02-implemented")
+    page.goto("/changes")
+    expect(page.locator("#changes")).to_contain_text("Implemented")
+    expect(page.locator("svg.chart")).to_be_visible()
+    context.close()

@@ -1,0 +1,95 @@
+"""MRB in a real browser: a unit held by an out-of-spec torque; the quality engineer follows the hold to
+its NCR, puts a use-as-is to MRB review and signs it with his password; deciding is refused until the
+engineer and the program manager have signed too; then the decision releases the hold."""
+import re
+import shutil
+
+import pytest
+from e2e.conftest import live_server
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from factory import build_line
+from lrip.auth.service import create_user
+from lrip.config import database_url
+from lrip.db import engine_for
+from lrip.execution import service as execution
+from lrip.nonconformance import service as ncrs
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "mrb-e2e-pass-7"
+PEOPLE = [("quinn", "Quinn Quality", "quality_engineer"), ("eli", "Eli Engineer", "manufacturing_engineer"),
+          ("pam", "Pam Program", "program_manager")]
+
+
+@pytest.fixture(scope="module")
+def mrb_server(chromium, sqlite_template, tmp_path_factory):
+    """A live server over its own LRIP line: SN-1 on hold at operation 10 (NCR-000001), and the MRB."""
+    path = tmp_path_factory.mktemp("e2e-mrb") / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = database_url(f"sqlite:///{path}")
+    with Session(engine_for(url), expire_on_commit=False) as session, session.begin():
+        build_line(session)
+        for username, name, role in PEOPLE:
+            create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
+        execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+        execution.start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
+        execution.record_measurement(session, serial="SN-1", characteristic="TORQUE", result="2.31", operator="olga")
+    with live_server(url) as base:
+        yield base, url
+    engine_for(url).dispose()
+
+
+def test_quality_engineer_signs_and_the_disposition_releases_the_hold(chromium, mrb_server, shot):
+    base, url = mrb_server
+    context = chromium.new_context(base_url=base, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/units/SN-1")
+    page.fill("#username", "quinn")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    expect(page.locator("#hold")).to_contain_text("TORQUE Screw torque measured 2.31")
+
+    # from the hold to its NCR, raised automatically
+    page.click("#hold >> text=See the NCR")
+    expect(page).to_have_url(re.compile(r"/ncrs/NCR-000001$"))
+    expect(page.locator("#ncr-status")).to_have_text("Open")
+    expect(page.locator("#description")).to_contain_text("2.31 N·m, above the upper limit 2.2 N·m")
+
+    # propose use as is, sign it with the password again
+    page.select_option("#action", "use_as_is")
+    page.fill("#reason", "0.11 N·m over: within the joint's margin (analysis EA-7). Use as is.")
+    page.click("button:has-text('Put to MRB review')")
+    expect(page.locator("#ncr-status")).to_have_text("Mrb review")
+    page.fill("#password", "not-my-password")
+    page.click("button:has-text('Sign approval')")
+    expect(page.locator("#sign-refused")).to_contain_text("user name or password is not right")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign approval')")
+    expect(page.locator("#signatures")).to_contain_text("Quinn Quality")
+    expect(page.locator("#missing")).to_contain_text("an engineering signature")
+
+    # deciding now is refused, naming both signatures still missing; the unit stays on hold
+    page.click("#disposition-button")
+    refusal = page.locator("#disposition-refused")
+    expect(refusal).to_contain_text("an engineering signature (from a manufacturing engineer)")
+    expect(refusal).to_contain_text("a program signature (from a program manager)")
+    shot(page, "ncr-01-refused-until-signed")
+
+    # the engineer and the program manager sign (at their own desks)
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        for who in ("eli", "pam"):
+            ncrs.sign_disposition(session, number="NCR-000001", username=who, password=PASSWORD)
+    page.goto("/ncrs/NCR-000001")
+    expect(page.locator("#missing")).to_have_count(0)
+    page.click("#disposition-button")
+    expect(page.locator("#flash")).to_contain_text("NCR-000001 dispositioned use as is")
+    expect(page.locator("#ncr-status")).to_have_text("Dispositioned")
+    expect(page.locator("#trail")).to_contain_text("Pam Program")
+    shot(page, "ncr-02-dispositioned")
+
+    # the hold is released: the traveler no longer shows it and the operation can complete
+    page.goto("/units/SN-1")
+    expect(page.locator("#hold")).to_have_count(0)
+    context.close()

@@ -1,0 +1,84 @@
+"""A program manager at the FRP gate, in a real browser: evaluate, attest with a document, waive,
+see what changed, sign the decision and download the evidence package."""
+import re
+import shutil
+
+import pytest
+from e2e.conftest import live_server
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from lrip.config import database_url
+from lrip.db import engine_for
+from readiness.gate_line import PASSWORD, build_gate_line
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def gate_server(chromium, sqlite_template, tmp_path_factory):
+    """A live server over the readiness tests' small line (its own SQLite file)."""
+    path = tmp_path_factory.mktemp("e2e-gate") / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = database_url(f"sqlite:///{path}")
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        build_gate_line(session)
+    with live_server(url) as base:
+        yield base
+    engine_for(url).dispose()
+
+
+def test_program_manager_evaluates_attests_waives_and_signs(chromium, gate_server, shot, tmp_path):
+    context = chromium.new_context(base_url=gate_server, viewport={"width": 1366, "height": 900},
+                                   accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto("/programs/ACT")
+    page.fill("#username", "pam")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.click("#readiness-link")
+    expect(page).to_have_url(re.compile(r"/programs/ACT/readiness$"))
+
+    page.click("#evaluate")
+    expect(page.locator("#flash")).to_contain_text("Assessment 1: NO GO")
+    expect(page.locator("#verdict")).to_contain_text("NO-GO")
+    expect(page.locator("#criterion-attestations")).to_have_attribute("data-status", "fail")
+    expect(page.locator("#criterion-workforce")).to_have_attribute("data-status", "pass")
+
+    memo = tmp_path / "funding-memo.txt"
+    memo.write_text("FY27 full-rate production funds released, ref. PB-27-114")
+    page.select_option("#attest-topic", "funding")
+    page.fill("#attest-statement", "FY27 production funds are released")
+    page.set_input_files("#attest-file", str(memo))
+    page.fill("#attest-password", PASSWORD)
+    page.click("#attest-form button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text("Attestation 1 (funding) signed")
+    expect(page.locator("#attestation-1")).to_contain_text("funding-memo.txt")
+
+    page.fill("#waive-password", "wrong-password")
+    page.select_option("#waive-criterion", "attestations")
+    page.fill("#waive-condition", "facilities, test and risk attested before the first FRP lot")
+    page.fill("#waive-reason", "the review board meets first")
+    page.click("#waive-form button[type=submit]")
+    expect(page.locator("#waive-form .alert-refused")).to_contain_text("user name or password is not right")
+    expect(page.locator("#waive-condition")).to_have_value("facilities, test and risk attested before the first FRP lot")
+    page.fill("#waive-password", PASSWORD)
+    page.click("#waive-form button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text("signed; evaluate again")
+
+    page.click("#evaluate")
+    expect(page.locator("#flash")).to_contain_text("Assessment 2")
+    expect(page.locator("#criterion-attestations")).to_have_attribute("data-status", "waived")
+    expect(page.locator("#changes")).to_contain_text("Attestations")
+
+    page.fill("#sign-password", PASSWORD)
+    page.click("#sign-form button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text("Assessment 2")
+    expect(page.locator("#flash")).to_contain_text("signed")
+    shot(page, "readiness")
+
+    with page.expect_download() as download:
+        page.click("#download")
+    assert download.value.suggested_filename == "ACT-readiness-2.zip"
+    context.close()

@@ -1,0 +1,87 @@
+"""The quality API and pages over the ASGI test client (SQLite): the same service answers both."""
+import re
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from lrip.api.app import create_app
+from lrip.auth.service import create_token, create_user
+from lrip.db import engine_for
+from quality.lines import build_four_units
+
+PASSWORD = "quality-pages-pass-7"
+
+
+@pytest.fixture(scope="module")
+def app_url(sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("quality-web") / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        build_four_units(session)
+        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin",
+                    password=PASSWORD)
+        token = create_token(session, username="vera", name="web test", actor="admin")[0]
+    yield url, token
+    engine_for(url).dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    client = TestClient(create_app(app_url[0]))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    return client
+
+
+def test_api_answers_what_the_service_computes(app_url):
+    url, token = app_url
+    client = TestClient(create_app(url))
+    headers = {"Authorization": f"Bearer {token}"}
+    spc = client.get("/api/v1/programs/ACT/characteristics/TORQUE/spc?baseline=3", headers=headers)
+    assert spc.status_code == 200, spc.text
+    body = spc.json()
+    assert body["chart"] == "imr" and body["baseline"] == 3 and body["labels"] == ["U1", "U2", "U3", "U4"]
+    assert set(body["capability"]) == {"cp", "cpk", "pp", "ppk", "cpk_ci_low", "cpk_ci_high", "sigma_within",
+                                       "sigma_overall", "n"}
+    metrics = client.get("/api/v1/programs/ACT/metrics?by=operation", headers=headers).json()
+    assert [g["group"] for g in metrics["groups"]] == ["10 Assemble", "20 Inspect", "30 Test"]
+    assert metrics["total"]["rty"] == pytest.approx(0.5)
+    listing = client.get("/api/v1/programs/ACT/characteristics", headers=headers).json()
+    assert [c["characteristic"] for c in listing] == ["TORQUE", "VISUAL", "CURRENT", "NOISE"]
+
+    bad = client.get("/api/v1/programs/ACT/characteristics/VISUAL/spc?chart=imr", headers=headers)
+    assert bad.status_code == 422 and "VISUAL is pass/fail" in bad.json()["reasons"][0]
+    assert client.get("/api/v1/programs/ACT/characteristics/NOPE/spc", headers=headers).status_code == 404
+    assert client.get("/api/v1/programs/ACT/metrics?by=shift", headers=headers).status_code == 422
+    assert client.get("/api/v1/programs/ACT/metrics").status_code == 401
+
+
+def test_quality_pages_draw_their_charts(browser):
+    r = browser.get("/quality", follow_redirects=False)  # one program: straight to its dashboard
+    assert r.status_code == 303 and r.headers["location"] == "/programs/ACT/quality"
+    page = browser.get("/programs/ACT/quality").text
+    for label in ("first-pass yield and RTY by lot", "defects per unit by lot", "defect Pareto", "open NCRs by age"):
+        assert f'aria-label="ACT: {label}"' in page or label == "open NCRs by age"
+    assert 'href="/programs/ACT/spc/TORQUE"' in page  # the key characteristics link to their charts
+    assert page.count("<svg") >= 3
+
+    listing = browser.get("/programs/ACT/spc").text
+    assert 'data-characteristic="TORQUE"' in listing and "too few data" in listing
+
+    chart = browser.get("/programs/ACT/spc/TORQUE?baseline=3").text
+    assert 'aria-label="ACT TORQUE: Individuals and moving range chart"' in chart
+    assert 'aria-label="ACT TORQUE: capability"' in chart
+    assert "phase II" in chart and 'data-testid="cpk"' in chart
+
+
+def test_pages_refuse_in_words(browser):
+    r = browser.get("/programs/ACT/spc/NOPE")
+    assert r.status_code == 404 and "ACT has no characteristic NOPE" in r.text
+    r = browser.get("/programs/ACT/spc/TORQUE?baseline=many")
+    assert r.status_code == 422 and "The baseline must be a whole number" in r.text
+    assert browser.get("/programs/NOPE/quality").status_code == 404
