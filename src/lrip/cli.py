@@ -322,19 +322,23 @@ def measure(serial: str, characteristic: str, value: Annotated[str, typer.Argume
             db: Db = None, as_json: AsJson = False) -> None:
     """Record a measurement or pass/fail result; out of spec puts the unit on hold."""
     from lrip.execution.service import record_measurement
+    from lrip.nonconformance.models import NonConformance
 
     def work(s):
         r = record_measurement(s, serial=serial, characteristic=characteristic, result=value, operator=operator,
                                gauge=gauge)
         m = r.measurement
+        ncr = s.get(NonConformance, r.hold.ncr_id) if r.hold and r.hold.ncr_id else None
         return {"serial": serial, "characteristic": m.characteristic.code, "value": m.value, "passed": m.passed,
-                "in_spec": m.in_spec, "on_hold": r.hold is not None, "hold_reason": r.hold.reason if r.hold else None}
+                "in_spec": m.in_spec, "on_hold": r.hold is not None, "hold_reason": r.hold.reason if r.hold else None,
+                "ncr": ncr.number if ncr else None}
 
     def show(d):
         if d["in_spec"]:
             out.print(f"Recorded {d['characteristic']} = {value} on {serial}: in spec.")
         else:
-            out.print(f"[bold red]Out of spec:[/] {d['hold_reason']}. {serial} is on hold.")
+            out.print(f"[bold red]Out of spec:[/] {d['hold_reason']}. {serial} is on hold"
+                      + (f" under {d['ncr']}." if d["ncr"] else "."))
 
     run(db, as_json, work, show)
 

@@ -66,5 +66,6 @@ def on_time_by_supplier(cards: list[dict], *, title: str) -> str:
         ax.grid(axis="y", color="#d9dee4", linewidth=0.8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.legend(title="Supplier", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if ax.get_legend_handles_labels()[0]:  # no receipt was due yet: no line, no legend
+            ax.legend(title="Supplier", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return svg_markup(fig, title)
