@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from typing import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,17 +111,27 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def server(chromium, sqlite_template, tmp_path_factory):
-    """The base URL of a live server over its own SQLite file."""
-    path = tmp_path_factory.mktemp("e2e") / "lrip.db"
+@contextmanager
+def serve_scene(tmp_path_factory, sqlite_template, name: str, build: Callable[[Session], None]):
+    """A live server over its own copy of the migrated template, filled by `build(session)`;
+    yields (base URL, database URL). Each e2e module with a scene of its own serves it this way."""
+    path = tmp_path_factory.mktemp(name) / "lrip.db"
     shutil.copy(sqlite_template, path)
     url = database_url(f"sqlite:///{path}")
     with Session(engine_for(url), expire_on_commit=False) as session:
-        build_scene(session)
-    with live_server(url) as base:
+        build(session)
+    try:
+        with live_server(url) as base:
+            yield base, url
+    finally:
+        engine_for(url).dispose()
+
+
+@pytest.fixture(scope="session")
+def server(chromium, sqlite_template, tmp_path_factory):
+    """The base URL of a live server over the shared scene."""
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e", build_scene) as (base, _):
         yield base
-    engine_for(url).dispose()
 
 
 @pytest.fixture

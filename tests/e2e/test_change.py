@@ -2,18 +2,15 @@
 (the impact analysis appears), engineering, quality and the program manager sign with their
 passwords, and the implemented change shows the delta FAI it requires."""
 import re
-import shutil
 
 import pytest
-from e2e.conftest import live_server
+from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from factory import build_line
 from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
-from lrip.config import database_url
-from lrip.db import engine_for
 from lrip.execution import service as execution
 
 pytestmark = pytest.mark.e2e
@@ -23,21 +20,19 @@ PEOPLE = [("eli", "Eli Engineer", "manufacturing_engineer"), ("quinn", "Quinn Qu
 
 
 @pytest.fixture(scope="module")
-def change_server(chromium, sqlite_template, tmp_path_factory):
+def change_server(sqlite_template, tmp_path_factory):
     """A live server over its own line: an LRIP lot with a unit, the signers, WI-10 rev B drafted."""
-    path = tmp_path_factory.mktemp("e2e-change") / "lrip.db"
-    shutil.copy(sqlite_template, path)
-    url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as session, session.begin():
-        build_line(session)
-        for username, name, role in PEOPLE:
-            create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
-        catalog.add_document_revision(session, number="WI-10", revision="B", actor="eli",
-                                      content="Do WI-10 carefully; check the torque driver first.")
-        execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-    with live_server(url) as base:
+    def build(session: Session) -> None:
+        with session.begin():
+            build_line(session)
+            for username, name, role in PEOPLE:
+                create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
+            catalog.add_document_revision(session, number="WI-10", revision="B", actor="eli",
+                                          content="Do WI-10 carefully; check the torque driver first.")
+            execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e-change", build) as (base, _):
         yield base
-    engine_for(url).dispose()
 
 
 def sign_in(page, username: str, next_path: str) -> None:

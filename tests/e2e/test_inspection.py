@@ -2,31 +2,25 @@
 first unit, completes it, cannot approve their own work, and a quality engineer signs it approved;
 the PDF is served. Its own small server, so the shared scene is left as it is."""
 import re
-import shutil
 
 import pytest
-from e2e.conftest import live_server
+from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from inspection.line import finished_line
-from lrip.config import database_url
-from lrip.db import engine_for
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "first-article-e2e-9"
 
 
 @pytest.fixture(scope="module")
-def fai_server(chromium, sqlite_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-fai") / "lrip.db"
-    shutil.copy(sqlite_template, path)
-    url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as s:
+def fai_server(sqlite_template, tmp_path_factory):
+    def build(s: Session) -> None:
         finished_line(s, PASSWORD)
-    with live_server(url) as base:
+
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e-fai", build) as (base, _):
         yield base
-    engine_for(url).dispose()
 
 
 def _sign_in(chromium, base: str, username: str, next_path: str):

@@ -2,16 +2,14 @@
 its NCR, puts a use-as-is to MRB review and signs it with his password; deciding is refused until the
 engineer and the program manager have signed too; then the decision releases the hold."""
 import re
-import shutil
 
 import pytest
-from e2e.conftest import live_server
+from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from factory import build_line
 from lrip.auth.service import create_user
-from lrip.config import database_url
 from lrip.db import engine_for
 from lrip.execution import service as execution
 from lrip.nonconformance import service as ncrs
@@ -23,21 +21,20 @@ PEOPLE = [("quinn", "Quinn Quality", "quality_engineer"), ("eli", "Eli Engineer"
 
 
 @pytest.fixture(scope="module")
-def mrb_server(chromium, sqlite_template, tmp_path_factory):
+def mrb_server(sqlite_template, tmp_path_factory):
     """A live server over its own LRIP line: SN-1 on hold at operation 10 (NCR-000001), and the MRB."""
-    path = tmp_path_factory.mktemp("e2e-mrb") / "lrip.db"
-    shutil.copy(sqlite_template, path)
-    url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as session, session.begin():
-        build_line(session)
-        for username, name, role in PEOPLE:
-            create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
-        execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-        execution.start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
-        execution.record_measurement(session, serial="SN-1", characteristic="TORQUE", result="2.31", operator="olga")
-    with live_server(url) as base:
+    def build(session: Session) -> None:
+        with session.begin():
+            build_line(session)
+            for username, name, role in PEOPLE:
+                create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
+            execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+            execution.start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
+            execution.record_measurement(session, serial="SN-1", characteristic="TORQUE", result="2.31",
+                                         operator="olga")
+
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e-mrb", build) as (base, url):
         yield base, url
-    engine_for(url).dispose()
 
 
 def test_quality_engineer_signs_and_the_disposition_releases_the_hold(chromium, mrb_server, shot):

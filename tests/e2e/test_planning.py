@@ -1,18 +1,15 @@
 """A program manager in a real browser: the ramp plan's shortages and clear-to-build, a
 shorter horizon, then capacity at the FRP target and at a rate the line cannot hold."""
 import re
-import shutil
 from datetime import date, timedelta
 
 import pytest
-from e2e.conftest import live_server
+from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from factory import build_line
 from lrip.auth.service import set_password
-from lrip.config import database_url
-from lrip.db import engine_for
 from lrip.program import service as program
 
 pytestmark = pytest.mark.e2e
@@ -32,15 +29,12 @@ def build_scene(session: Session) -> None:
 
 
 @pytest.fixture(scope="module")
-def planning_server(chromium, sqlite_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-planning") / "lrip.db"
-    shutil.copy(sqlite_template, path)
-    url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as session:
+def planning_server(sqlite_template, tmp_path_factory):
+    def build(session: Session) -> None:
         build_scene(session)
-    with live_server(url) as base:
+
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e-planning", build) as (base, _):
         yield base
-    engine_for(url).dispose()
 
 
 @pytest.fixture

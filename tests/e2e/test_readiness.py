@@ -1,31 +1,25 @@
 """A program manager at the FRP gate, in a real browser: evaluate, attest with a document, waive,
 see what changed, sign the decision and download the evidence package."""
 import re
-import shutil
 
 import pytest
-from e2e.conftest import live_server
+from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from lrip.config import database_url
-from lrip.db import engine_for
 from readiness.gate_line import PASSWORD, build_gate_line
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def gate_server(chromium, sqlite_template, tmp_path_factory):
+def gate_server(sqlite_template, tmp_path_factory):
     """A live server over the readiness tests' small line (its own SQLite file)."""
-    path = tmp_path_factory.mktemp("e2e-gate") / "lrip.db"
-    shutil.copy(sqlite_template, path)
-    url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    def build(session: Session) -> None:
         build_gate_line(session)
-    with live_server(url) as base:
+
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e-gate", build) as (base, _):
         yield base
-    engine_for(url).dispose()
 
 
 def test_program_manager_evaluates_attests_waives_and_signs(chromium, gate_server, shot, tmp_path):

@@ -2,17 +2,14 @@
 incoming inspection (one lot accepted, one rejected with an NCR against the supplier), and the
 scorecard page shows both."""
 import re
-import shutil
 from datetime import date, timedelta
 
 import pytest
-from e2e.conftest import live_server
+from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from lrip.auth.service import set_password
-from lrip.config import database_url
-from lrip.db import engine_for
 from lrip.supply import service as supply
 from supply.world import build_supply
 
@@ -21,21 +18,18 @@ PASSWORD = "goods-in-e2e-pass-5"
 
 
 @pytest.fixture(scope="module")
-def server(chromium, sqlite_template, tmp_path_factory):
+def server(sqlite_template, tmp_path_factory):
     """This module's own live server: a supply base with one open order (the shared scene has no buyer)."""
-    path = tmp_path_factory.mktemp("e2e-supply") / "lrip.db"
-    shutil.copy(sqlite_template, path)
-    url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    def build(session: Session) -> None:
         build_supply(session)
         for name in ("bea", "ian"):
             set_password(session, username=name, password=PASSWORD, actor="admin")
         today = date.today()
         supply.place_order(session, number="PO-700", supplier="ACME", ordered_on=today - timedelta(days=20),
                            actor="bea", lines=[("BRK-1", 60, today), ("BRK-1", 40, today + timedelta(days=7))])
-    with live_server(url) as base:
+
+    with serve_scene(tmp_path_factory, sqlite_template, "e2e-supply", build) as (base, _):
         yield base
-    engine_for(url).dispose()
 
 
 def sign_in(page, username: str, next_path: str) -> None:
