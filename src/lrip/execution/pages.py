@@ -19,7 +19,8 @@ from lrip.auth.permissions import allowed, check
 from lrip.db import get_engine, read_session
 from lrip.errors import Invalid, LripError
 from lrip.execution import service
-from lrip.web.render import render, status_code
+from lrip.web.render import act as form_action
+from lrip.web.render import form_fields, render, status_code
 from lrip.web.session import flash
 
 router = APIRouter(include_in_schema=False)
@@ -97,22 +98,15 @@ def as_built(request: Request, serial: str):
 @router.post("/units/{serial}/{form}")
 async def act(request: Request, serial: str, form: Literal["start", "measure", "consume", "complete"]):
     """One of the traveler's forms; the service call runs in a worker thread (it blocks on the database)."""
-    values = {k: v for k, v in (await request.form()).items() if k != "csrf_token" and isinstance(v, str)}
-    return await run_in_threadpool(FORMS[form], request, serial, values)
+    return await run_in_threadpool(FORMS[form], request, serial, await form_fields(request))
 
 
 def _do(request: Request, serial: str, form: str, action: str, values: dict, work: Callable[[Session, str], str]):
-    """Check the permission, run `work` (which returns the message to show), then redirect;
-    on refusal show the traveler again with the reasons and the values kept."""
-    user = request.state.web_user
-    try:
-        check(user, action)
-        with Session(get_engine(request.app.state.database_url), expire_on_commit=False) as session:
-            message = work(session, user.username)
-    except LripError as exc:
-        return _unit_page(request, serial, errors={form: exc.reasons}, values=values, status=status_code(exc))
-    flash(request, message)
-    return RedirectResponse(_unit_url(serial), status_code=303)
+    """Run the form's action (web.render.act); on refusal show the traveler again with the reasons
+    and the values kept."""
+    return form_action(request, action, _unit_url(serial), work,
+                       lambda reasons, status: _unit_page(request, serial, errors={form: reasons}, values=values,
+                                                          status=status))
 
 
 def _start(request: Request, serial: str, v: dict):
