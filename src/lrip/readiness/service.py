@@ -3,7 +3,6 @@ waive and attest with e-signatures, and sign the program decision.
 
 Each criterion reads what it needs through the owning area's service (NCRs, FAI, SPC, scorecard,
 shortages, capacity, change traffic, traceability) and hands plain data to `criteria.py`, which judges.
-Where an area does not (yet) provide its function, the criterion says "not yet measured: …".
 """
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import date
-from importlib import import_module
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,25 +17,23 @@ from sqlalchemy.orm import Session
 from lrip import audit
 from lrip.auth.models import User
 from lrip.auth.signatures import content_hash, sign, signatures_for
+from lrip.capacity.service import capacity, learning
 from lrip.catalog.models import BomLine, Characteristic, Operation, Part, Qualification, Routing
+from lrip.change.service import change_traffic, list_changes, list_redlines
 from lrip.db import get_one, transactional, utcnow
 from lrip.errors import Invalid, NotFound, Refused, verdict
 from lrip.execution.models import OperationRecord, Unit
+from lrip.inspection.service import fai_status
+from lrip.nonconformance.service import list_capas, list_ncrs
+from lrip.planning.service import shortages as shortages_of
 from lrip.program.models import Lot, Program, RampPlanEntry
 from lrip.program.service import get_program
+from lrip.quality.service import characteristic_spc, metrics
 from lrip.readiness import criteria as rules
 from lrip.readiness.models import Assessment, Attestation, ReadinessTarget, Waiver
-from lrip.supply.models import ApprovedSource
-
-
-
-def provided(area: str, name: str):
-    """Another area's service function, or None when that area does not provide it (yet)."""
-    try:
-        module = import_module(f"lrip.{area}.service")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+from lrip.supply.models import ApprovedSource, Supplier
+from lrip.supply.service import scorecard
+from lrip.trace.service import completeness
 
 
 # ---------------------------------------------------------------- targets (the program's template)
@@ -111,15 +107,6 @@ class Scope:
                     self.complete.add(serial)
 
 
-def _safe(criterion: str, what: str, work):
-    """Run a criterion that reads another area: if that area's answer is not the shape its contract says
-    (it is being changed), the criterion is 'not yet measured' with the error, and the gate still answers."""
-    try:
-        return work()
-    except (TypeError, KeyError, AttributeError, NotImplementedError) as exc:
-        return rules.not_measured(criterion, f"{what} ({exc.__class__.__name__}: {exc})")
-
-
 def _key_characteristics(scope: Scope) -> list[tuple[Operation, Characteristic]]:
     """The measured key characteristics with a spec limit on the routing the last LRIP lot builds."""
     if scope.routing is None:
@@ -128,12 +115,11 @@ def _key_characteristics(scope: Scope) -> list[tuple[Operation, Characteristic]]
             if c.key and c.kind == "variable" and (c.lsl is not None or c.usl is not None)]
 
 
-def _metrics(scope: Scope, by: str) -> dict | None:
+def _metrics(scope: Scope, by: str) -> dict:
     """The quality area's yield metrics of the LRIP lots, grouped `by` (read once per evaluation)."""
     key = f"metrics_{by}"
     if key not in scope.cache:
-        metrics = provided("quality", "metrics")
-        scope.cache[key] = metrics(scope.session, program=scope.code, by=by, phase="lrip") if metrics else None
+        scope.cache[key] = metrics(scope.session, program=scope.code, by=by, phase="lrip")
     return scope.cache[key]
 
 
@@ -147,16 +133,13 @@ def _chart_data(analysis: dict) -> dict:
 def _capability(scope: Scope) -> dict:
     """Each key characteristic's SPC on its LRIP units (the quality area's analysis: first result per unit,
     I-MR, Nelson rules); where there are too few units, that operation's yield, scrap, rework and cycle time."""
-    spc_of = provided("quality", "characteristic_spc")
-    if spc_of is None:
-        return rules.not_measured("capability", "SPC of the key characteristics (quality)")
     t = scope.targets["capability"]
     window = int(t["min_samples"])
     found, charts = [], []
     for op, c in _key_characteristics(scope):
         row = {"code": c.code, "name": c.name, "n": 0}
         try:
-            analysis = spc_of(scope.session, program=scope.code, characteristic=c.code, phase="lrip", chart="imr",
+            analysis = characteristic_spc(scope.session, program=scope.code, characteristic=c.code, phase="lrip", chart="imr",
                               rules="nelson")
         except Refused:  # too few points to chart at all
             analysis = None
@@ -184,8 +167,6 @@ def _capability(scope: Scope) -> dict:
 
 def _yield(scope: Scope) -> dict:
     m = _metrics(scope, "lot")
-    if m is None:
-        return rules.not_measured("yield", "first-pass and rolled throughput yield per lot (quality metrics)")
     lots = [g for g in m["groups"] if g.get("rty") is not None and g.get("units_finished")]
     if not lots:
         return rules.judge_yield(None, None, {}, scope.targets["yield"])
@@ -199,9 +180,6 @@ def _yield(scope: Scope) -> dict:
 
 
 def _quality(scope: Scope) -> dict:
-    list_ncrs, list_capas = provided("nonconformance", "list_ncrs"), provided("nonconformance", "list_capas")
-    if list_ncrs is None or list_capas is None:
-        return rules.not_measured("quality", "open NCRs and CAPAs (nonconformance)")
     ncrs = list_ncrs(scope.session, program=scope.code)
     open_ncrs = [n for n in ncrs if n.get("status") != "closed"]
     capas = list_capas(scope.session, program=scope.code)
@@ -220,9 +198,6 @@ def _quality(scope: Scope) -> dict:
 
 
 def _first_article(scope: Scope) -> dict:
-    fai_status = provided("inspection", "fai_status")
-    if fai_status is None:
-        return rules.not_measured("first_article", "first article inspection status (inspection)")
     return rules.judge_first_article(fai_status(scope.session, program=scope.code))
 
 
@@ -230,14 +205,11 @@ CLOSED_CHANGES = ("implemented", "rejected", "cancelled", "canceled", "closed", 
 
 
 def _design_stability(scope: Scope) -> dict:
-    list_changes, traffic = provided("change", "list_changes"), provided("change", "change_traffic")
-    if list_changes is None or traffic is None:
-        return rules.not_measured("design_stability", "open change requests and change traffic (change control)")
     t = scope.targets["design_stability"]
     changes = list_changes(scope.session, program=scope.code)
     open_major = [c for c in changes if (c.get("class") or c.get("change_class")) == "major"
                   and c.get("status") not in CLOSED_CHANGES]
-    weeks = traffic(scope.session, program=scope.code, weeks=int(t["weeks"]))
+    weeks = change_traffic(scope.session, program=scope.code, weeks=int(t["weeks"]))
     return rules.judge_design_stability(open_major, weeks, t)
 
 
@@ -246,20 +218,10 @@ def _documentation(scope: Scope) -> dict:
     instructions = [{"operation": op.sequence,
                      "document": op.document_revision.label if op.document_revision else None,
                      "status": op.document_revision.status if op.document_revision else None} for op in ops]
-    list_redlines = provided("change", "list_redlines")
-    redlines = [r for r in (list_redlines(scope.session, program=scope.code) if list_redlines else [])
-                if not r.get("incorporated")]
-    completeness = provided("trace", "completeness")
-    incomplete = None
-    if completeness is not None:
-        incomplete = [u for u in completeness(scope.session, program=scope.code)
-                      if u.get("serial") in scope.complete and u.get("gaps")]
-    out = rules.judge_documentation(instructions, redlines, incomplete, len(scope.complete))
-    if list_redlines is None:
-        out["findings"].append("not yet measured: redlines (change control)")
-        if out["status"] == rules.PASS:
-            out["status"] = rules.INSUFFICIENT
-    return out
+    redlines = [r for r in list_redlines(scope.session, program=scope.code) if not r.get("incorporated")]
+    incomplete = [u for u in completeness(scope.session, program=scope.code)
+                  if u.get("serial") in scope.complete and u.get("gaps")]
+    return rules.judge_documentation(instructions, redlines, incomplete, len(scope.complete))
 
 
 def _workforce(scope: Scope) -> dict:
@@ -310,28 +272,17 @@ def _supply(scope: Scope) -> dict:
         sourced[part_id].add(supplier_id)
     unsourced = [number for part_id, number in bom if not sourced.get(part_id)]
     supplier_ids = {s for part_id, _ in bom for s in sourced.get(part_id, ())}
-    scorecard = provided("supply", "scorecard")
-    suppliers = None
-    if scorecard is not None:
-        from lrip.supply.models import Supplier
-
-        codes = set(scope.session.execute(select(Supplier.code).where(Supplier.id.in_(supplier_ids or [-1]))).scalars())
-        suppliers = [s for s in scorecard(scope.session) if s.get("supplier") in codes]
+    codes = set(scope.session.execute(select(Supplier.code).where(Supplier.id.in_(supplier_ids or [-1]))).scalars())
+    suppliers = [s for s in scorecard(scope.session) if s.get("supplier") in codes]
     periods = _frp_periods(scope, int(t["frp_periods"]))
-    shortages_of = provided("planning", "shortages")
-    shortages = None
-    if shortages_of is not None:
-        plan = shortages_of(scope.session, program=scope.code)
-        wanted = {str(p) for p in periods}
-        shortages = [s for s in plan.get("shortages", []) if str(s.get("period"))[:10] in wanted]
+    wanted = {str(p) for p in periods}
+    shortages = [s for s in shortages_of(scope.session, program=scope.code).get("shortages", [])
+                 if str(s.get("period"))[:10] in wanted]
     return rules.judge_supply(unsourced, suppliers, shortages, t, [str(p) for p in periods])
 
 
 def _capacity(scope: Scope) -> dict:
     """The capacity area's answer at the FRP target rate and our utilisation target."""
-    capacity = provided("capacity", "capacity")
-    if capacity is None:
-        return rules.not_measured("capacity", "sustainable rate and bottleneck (capacity)")
     t = scope.targets["capacity"]
     c = capacity(scope.session, program=scope.code, max_utilisation=t["utilisation_max"])
     neck = c["bottleneck"]["code"]
@@ -346,9 +297,6 @@ def _capacity(scope: Scope) -> dict:
 
 def _learning(scope: Scope) -> dict:
     """The capacity area's learning curve on actual hours, projected to the first FRP unit (Crawford)."""
-    learning = provided("capacity", "learning")
-    if learning is None:
-        return rules.not_measured("learning", "learning curve on actual hours (capacity)")
     t = scope.targets["learning"]
     ops = scope.routing.operations if scope.routing else []
     standard = sum(op.standard_minutes for op in ops) / 60
@@ -378,21 +326,14 @@ def _attestations(scope: Scope) -> dict:
     return rules.judge_attestations(latest, scope.code)
 
 
-GATHER = (("capability", "process capability", _capability), ("yield", "yield", _yield),
-          ("quality", "quality", _quality), ("first_article", "first article", _first_article),
-          ("design_stability", "design stability", _design_stability),
-          ("documentation", "documentation", _documentation), ("workforce", "workforce", _workforce),
-          ("supply_chain", "supply chain", _supply), ("capacity", "capacity", _capacity),
-          ("learning", "learning", _learning), ("attestations", "attestations", _attestations))
-
-
-OWN = ("workforce", "attestations")  # read only catalog, execution and readiness records
+GATHER = (_capability, _yield, _quality, _first_article, _design_stability, _documentation, _workforce, _supply,
+          _capacity, _learning, _attestations)
 
 
 def compute(session: Session, prog: Program) -> list[dict]:
     """Every criterion's result on today's records (nothing stored)."""
     scope = Scope(session, prog)
-    return [fn(scope) if cid in OWN else _safe(cid, what, lambda fn=fn: fn(scope)) for cid, what, fn in GATHER]
+    return [judge(scope) for judge in GATHER]
 
 
 # ---------------------------------------------------------------- waivers and attestations
