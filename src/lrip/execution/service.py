@@ -236,11 +236,17 @@ def _inspection(session: Session, unit: Unit, op: Operation) -> list:
     return requirements(session, unit, op)
 
 
+def required_characteristics(session: Session, unit: Unit, op: Operation,
+                             policy: program_rules.Policy) -> list[rules.CharacteristicView]:
+    """The characteristics the phase's inspection requires on this unit at this operation (under sampling,
+    the inspection plan picks the unit or not): what completing it asks for, and what a complete record has."""
+    return rules.required_characteristics(policy, [_characteristic_view(c) for c in op.characteristics],
+                                          _sampled(session, unit, op, policy))
+
+
 def _missing(session: Session, unit: Unit, op: Operation, record: OperationRecord | None):
     """The characteristics still without a result, and the material still to consume, at this operation."""
-    policy = _policy(session, unit)
-    required = rules.required_characteristics(policy, [_characteristic_view(c) for c in op.characteristics],
-                                              _sampled(session, unit, op, policy))
+    required = required_characteristics(session, unit, op, _policy(session, unit))
     have = set()
     if record is not None:
         have = set(session.execute(select(Characteristic.code).join(Measurement).where(

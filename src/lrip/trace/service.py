@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from lrip.catalog.models import BomLine, Operation, Part, PartRevision
 from lrip.errors import Invalid, NotFound
-from lrip.execution import rules as execution_rules
 from lrip.execution.models import Consumption, Measurement, OperationRecord, Unit
-from lrip.execution.service import _characteristic_view, _sampled, get_unit
+from lrip.execution.service import get_unit, required_characteristics
 from lrip.program.models import Lot, Program
 from lrip.program.service import get_lot, get_program, policy_for
 from lrip.supply.models import MaterialLot, PurchaseOrder, PurchaseOrderLine, Receipt, Supplier
@@ -313,29 +312,20 @@ def _consumed(session: Session, scope) -> dict[tuple[int, int, int], float]:
 
 
 def _lot_requirements(session: Session, lot: Lot) -> tuple:
-    """The lot's phase policy and, for each operation of its routing, its characteristics and BOM lines."""
+    """The lot's phase policy and, for each operation of its routing, its BOM lines."""
     policy = policy_for(session, lot.program_id, lot.phase)
     bom = defaultdict(list)
     for line in session.execute(select(BomLine).where(
             BomLine.parent_revision_id == lot.routing.part_revision_id)).scalars():
         bom[line.operation_sequence].append((line.child_part_id, line.child_part.number, line.quantity))
-    return policy, [(op, [_characteristic_view(c) for c in op.characteristics], bom.get(op.sequence, []))
-                    for op in lot.routing.operations]
-
-
-def _required(session: Session, unit: Unit, op: Operation, views: list, policy) -> set[str]:
-    """The codes the phase's inspection requires on this unit: the same decision that lets the
-    operation complete (under sampling, the inspection plan picks the unit or not)."""
-    if policy.inspection == "all":
-        return {v.code for v in views}
-    return {v.code for v in execution_rules.required_characteristics(policy, views, _sampled(session, unit, op, policy))}
+    return policy, [(op, bom.get(op.sequence, [])) for op in lot.routing.operations]
 
 
 def _gaps(session: Session, unit: Unit, requirements: tuple, records: dict, measured: dict,
           consumed: dict) -> list[str]:
     policy, steps = requirements
     gaps = []
-    for op, views, bom in steps:
+    for op, bom in steps:
         name = f"operation {op.sequence} ({op.name})"
         attempts = records.get((unit.id, op.id), [])
         done = [r for r in attempts if r.status == "complete"]
@@ -346,7 +336,7 @@ def _gaps(session: Session, unit: Unit, requirements: tuple, records: dict, meas
                                          "stopped": "stopped, not completed"}.get(last, f"{last}, not completed"))
             continue
         have = measured.get(done[-1].id, set())
-        required = _required(session, unit, op, views, policy)
+        required = {c.code for c in required_characteristics(session, unit, op, policy)}
         gaps += [f"{name}: no result for {c.code} {c.name}" for c in op.characteristics
                  if c.code in required and c.id not in have]
         for part_id, number, quantity in bom:
