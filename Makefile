@@ -40,6 +40,7 @@ pdf:
 	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
 
 test: setup postgres browser pdf
+	$(BIN)/lint-imports --no-cache
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \
 	  LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \

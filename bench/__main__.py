@@ -1,5 +1,5 @@
 """`make bench`: every benchmark, each printing measure | lrip | baseline | ratio."""
-from bench import demo_build, import_measurements
+from bench import demo_build, import_measurements, shop_floor
 from bench import metrics as quality_metrics, spc
 from bench import scorecards
 from bench import shortages
@@ -8,6 +8,8 @@ from bench import trace
 from bench.common import table
 
 table("Measurement import, SQLite", import_measurements.run())
+table("Shop floor over HTTP, one uvicorn worker, SQLite and PostgreSQL (baseline: GET /health of the same server)",
+      shop_floor.run())
 table("Demo program build, SQLite", demo_build.run())
 table("SPC analysis (I-MR), NumPy", spc.run())
 table("Yield and defect metrics, SQLite", quality_metrics.run())

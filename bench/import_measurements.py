@@ -10,13 +10,14 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bench.common import copy_db, fresh_sqlite, stopwatch, table
-from lrip.auth.service import create_user
+from lrip.areas import load as load_models
+from lrip.auth.actor import INSTALLATION
+from lrip.auth.service import actor_of, create_user, get_user
 from lrip.catalog import service as catalog
-from lrip.catalog.service import CharacteristicSpec, OperationSpec
-from lrip.db import engine_for
+from lrip.catalog.rules import CharacteristicSpec, OperationSpec
+from lrip.db import unit_of_work
 from lrip.execution import service as execution
 from lrip.execution.models import OperationRecord, Unit
 from lrip.program import service as program
@@ -26,25 +27,29 @@ ROWS_PER_UNIT = 20
 
 
 def build(url: str, units: int) -> None:
-    with Session(engine_for(url), expire_on_commit=False) as s, s.begin():
-        create_user(s, username="station", full_name="Test station 1", roles=["operator"], actor="bench")
-        catalog.create_part(s, number="BENCH-1", description="Bench unit", tracking="serial", actor="bench")
-        catalog.add_part_revision(s, number="BENCH-1", revision="A", actor="bench", release=True)
-        catalog.create_document(s, number="WI-B", title="Test", actor="bench")
-        catalog.add_document_revision(s, number="WI-B", revision="A", content="Run the test.", actor="bench")
-        catalog.release_document_revision(s, number="WI-B", revision="A", actor="bench")
-        catalog.create_work_center(s, code="TEST", name="Test", hours_per_day=16, actor="bench")
+    """The bench (an admin) sets the line up; the test station (an inspector) starts every unit's test."""
+    with unit_of_work(url) as s:
+        create_user(s, INSTALLATION, username="bench", full_name="Bench", roles=["admin"])
+        bench = actor_of(get_user(s, "bench"))
+        create_user(s, bench, username="station", full_name="Test station 1", roles=["inspector"])
+        station = actor_of(get_user(s, "station"))
+        catalog.create_part(s, bench, number="BENCH-1", description="Bench unit", tracking="serial")
+        catalog.add_part_revision(s, bench, number="BENCH-1", revision="A", release=True)
+        catalog.create_document(s, bench, number="WI-B", title="Test")
+        catalog.add_document_revision(s, bench, number="WI-B", revision="A", content="Run the test.")
+        catalog.release_document_revision(s, bench, number="WI-B", revision="A")
+        catalog.create_work_center(s, bench, code="TEST", name="Test", hours_per_day=16)
         chars = tuple(CharacteristicSpec(f"C{i:02d}", f"Reading {i}", "variable", 10.0, 9.0, 11.0, "V")
                       for i in range(CHARACTERISTICS))
-        catalog.create_routing(s, part="BENCH-1", part_revision="A", revision="1", release=True, actor="bench",
+        catalog.create_routing(s, bench, part="BENCH-1", part_revision="A", revision="1", release=True,
                                operations=[OperationSpec(10, "Functional test", "TEST", 5, ("WI-B", "A"),
                                                          characteristics=chars)])
-        program.create_program(s, code="BENCH", name="Bench", part="BENCH-1", part_revision="A",
-                               planned_total=units, frp_target_rate=10, actor="bench")
-        program.create_lot(s, program="BENCH", number="B1", planned_quantity=units, routing_revision="1", actor="bench")
+        program.create_program(s, bench, code="BENCH", name="Bench", part="BENCH-1", part_revision="A",
+                               planned_total=units, frp_target_rate=10)
+        program.create_lot(s, bench, program="BENCH", number="B1", planned_quantity=units, routing_revision="1")
         for n in range(units):
-            execution.create_unit(s, lot="B1", serial=f"B-{n:06d}", actor="bench")
-            execution.start_operation(s, serial=f"B-{n:06d}", operation=10, operator="station")
+            execution.create_unit(s, bench, lot="B1", serial=f"B-{n:06d}")
+            execution.start_operation(s, station, serial=f"B-{n:06d}", operation=10)
 
 
 def csv_text(units: int) -> str:
@@ -61,7 +66,7 @@ def csv_text(units: int) -> str:
 
 def raw_rows(url: str, text: str) -> list[tuple]:
     """The same rows, ids resolved beforehand, as the raw insert takes them."""
-    with Session(engine_for(url)) as s:
+    with unit_of_work(url, write=False) as s:
         units = dict(s.execute(select(Unit.serial, Unit.id)).all())
         records = dict(s.execute(select(OperationRecord.unit_id, OperationRecord.id)).all())
         chars = {f"C{i:02d}": i + 1 for i in range(CHARACTERISTICS)}
@@ -76,6 +81,7 @@ def raw_rows(url: str, text: str) -> list[tuple]:
 
 def run(units: int = 2500, repeats: int = 3) -> list[tuple[str, str, str, str]]:
     """Best of `repeats` for each side, each on its own copy of the same database."""
+    load_models()
     url, path = fresh_sqlite("import")
     build(url, units)
     text = csv_text(units)
@@ -83,8 +89,9 @@ def run(units: int = 2500, repeats: int = 3) -> list[tuple[str, str, str, str]]:
     ours_best = raw_best = float("inf")
     for i in range(repeats):
         ours_url, _ = copy_db(path, f"ours{i}.db")
-        with Session(engine_for(ours_url), expire_on_commit=False) as s, stopwatch() as ours:
-            result = execution.import_measurements(s, text=text, actor="station", source="bench.csv")
+        with stopwatch() as ours, unit_of_work(ours_url) as s:
+            station = actor_of(get_user(s, "station"))
+            result = execution.import_measurements(s, station, text=text, source="bench.csv")
         assert result.rows == len(rows)
         _, raw_path = copy_db(path, f"raw{i}.db")
         conn = sqlite3.connect(raw_path)

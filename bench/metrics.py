@@ -18,10 +18,11 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from bench.common import best_of, fresh_sqlite
-from lrip.db import Base, engine_for, load_models
+from lrip.areas import load as load_models
+from lrip.auth.actor import INSTALLATION
+from lrip.db import Base, engine_for, unit_of_work
 from lrip.migrate import upgrade
 
 CACHE = Path(__file__).parent / ".cache"
@@ -99,7 +100,7 @@ def run(units: int = 10_000, repeat: int = 3, built: Path | None = None) -> list
 
     def timed(label: str, work) -> None:
         def once():
-            with Session(engine_for(url)) as session:
+            with unit_of_work(url, write=False) as session:
                 return work(session)
         statements = statements_of(url, once)
         seconds, _ = best_of(once, repeat)
@@ -108,9 +109,9 @@ def run(units: int = 10_000, repeat: int = 3, built: Path | None = None) -> list
                      f"{raw:.2f} (sqlite3 runs its {len(statements)} SELECTs: {read:,} rows)", f"{seconds / raw:.1f}×"))
 
     for by in ("lot", "operation", "week"):
-        timed(f"metrics(by={by!r})", lambda session, by=by: service.metrics(session, program=code, by=by))
+        timed(f"metrics(by={by!r})", lambda session, by=by: service.metrics(session, INSTALLATION, program=code, by=by))
     timed("SPC of every characteristic (the list page)",
-          lambda session: service.characteristics_overview(session, program=code))
+          lambda session: service.characteristics_overview(session, INSTALLATION, program=code))
     rows.append(("demo database (name: units, sha256 of demo.py)", built.name, "", ""))
     engine_for(url).dispose()
     shutil.rmtree(path.parent, ignore_errors=True)

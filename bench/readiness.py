@@ -13,12 +13,13 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from bench.common import best_of
 from bench.metrics import cached_demo
-from lrip.db import Base, engine_for, load_models
+from lrip.areas import load as load_models
+from lrip.auth.actor import INSTALLATION
+from lrip.db import Base, engine_for, unit_of_work
 from lrip.migrate import upgrade
+from lrip.readiness import report, service
 
 # What the criteria read, each once: LRIP measurements of the key characteristics, every operation record
 # with its operator and qualification, holds, NCRs and CAPAs, FAIs, change requests and redlines, the BOM
@@ -68,8 +69,6 @@ def raw_read(path: Path, program_id: int) -> int:
 
 def run(units: int = 10_000, repeat: int = 2, built: Path | None = None) -> list[tuple[str, str, str, str]]:
     """`built`: a demo database to use instead of the cached one for today's demo.py."""
-    from lrip.readiness import report, service
-
     load_models()
     built = built or cached_demo(units)
     folder = Path(tempfile.mkdtemp(prefix="lrip-bench-readiness-"))
@@ -86,12 +85,12 @@ def run(units: int = 10_000, repeat: int = 2, built: Path | None = None) -> list
     t_raw, read = best_of(lambda: raw_read(path, program_id), repeat)
 
     def evaluate():
-        with Session(engine_for(url), expire_on_commit=False) as session:
-            return service.evaluate(session, program=code, actor="bench")
+        with unit_of_work(url) as session:
+            return service.evaluate(session, INSTALLATION, program=code)
 
     def write():
-        with Session(engine_for(url), expire_on_commit=False) as session:
-            return report.write_package(session, program=code, out=folder / "package")
+        with unit_of_work(url, write=False) as session:
+            return report.write_package(session, INSTALLATION, program=code, out=folder / "package")
 
     t_eval, assessment = best_of(evaluate, repeat)
     t_report, written = best_of(write, repeat)
@@ -110,7 +109,7 @@ def run(units: int = 10_000, repeat: int = 2, built: Path | None = None) -> list
         ("evaluate + package, seconds", f"{t_eval + t_report:.2f}", baseline, f"{(t_eval + t_report) / t_raw:.1f}×"),
         ("peak Python heap (tracemalloc), MB", f"{peak / 1e6:.0f}", "", ""),
         ("process maximum resident set, MB", f"{rss:.0f}", "", ""),
-        ("verdict; package files / size", f"{assessment['verdict']}; {len(written['files'])} / {size / 1e6:.1f} MB",
+        ("verdict; package files / size", f"{assessment.verdict}; {len(written.files)} / {size / 1e6:.1f} MB",
          "", ""),
         ("demo database (name: units, sha256 of demo.py)", built.name, "", ""),
     ]

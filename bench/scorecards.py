@@ -1,4 +1,4 @@
-"""Supplier scorecards over 100,000 receipts: `lrip.supply.service.scorecard` (GROUP BY and
+"""Supplier scorecards over 100,000 receipts: `lrip.quality.scorecard.scorecard` (GROUP BY and
 window queries, every measure per supplier and per month) against a baseline measured in the
 same run on the same rows: one plain SQL query reading every receipt with its line and order
 once through the raw driver, aggregated in plain Python (the same measures, per supplier only).
@@ -17,14 +17,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bench.common import best_of, fresh_sqlite, table
+from lrip.auth.actor import INSTALLATION
 from lrip.auth.models import User
 from lrip.catalog.models import Part
 from lrip.config import database_url
-from lrip.db import engine_for, insert_many, utcnow
+from lrip.db import engine_for, insert_many, unit_of_work, utcnow
 from lrip.migrate import upgrade
 from lrip.nonconformance.models import NonConformance
 from lrip.supply.models import MaterialLot, PurchaseOrder, PurchaseOrderLine, Receipt, Supplier
-from lrip.supply.service import scorecard
+from lrip.quality.scorecard import scorecard
 
 SUPPLIERS, PARTS, ORDERS, LINES, RECEIPTS_PER_LINE, NCRS = 20, 50, 5_000, 5, 4, 1_000
 REPEAT = 3
@@ -120,16 +121,16 @@ def measure(url: str) -> list[tuple[str, str, str, str]]:
     receipts = build(url)
 
     def ours():
-        with Session(engine_for(url)) as s:
-            return scorecard(s)
+        with unit_of_work(url, write=False) as s:
+            return scorecard(s, INSTALLATION)
 
     ours_s, cards = best_of(ours, REPEAT)
     base_s, base = best_of(lambda: baseline(url), REPEAT)
     for card in cards:  # the two agree, or the comparison means nothing
-        b = base[int(card["supplier"][1:])]
+        b = base[int(card.supplier[1:])]
         for key, value in b.items():
-            assert math.isclose(card[key], value, rel_tol=1e-9), (card["supplier"], key, card[key], value)
-    periods = sum(len(c["periods"]) for c in cards)
+            assert math.isclose(getattr(card, key), value, rel_tol=1e-9), (card.supplier, key, getattr(card, key), value)
+    periods = sum(len(c.periods) for c in cards)
     return [(f"scorecard of {receipts:,} receipts ({len(cards)} suppliers, {periods} supplier-months)",
              f"{ours_s * 1000:.0f} ms", f"{base_s * 1000:.0f} ms (raw SELECT + Python)", f"{ours_s / base_s:.2f}")]
 

@@ -12,16 +12,15 @@ or the benchmark stops: a fast wrong answer is not a result.
 """
 import random
 import sqlite3
-import time
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
-
-from bench.common import fresh_sqlite, table
+from bench.common import best_of, fresh_sqlite, table
+from lrip.auth.actor import INSTALLATION
+from lrip.auth.service import actor_of, create_user, get_user
 from lrip.catalog import service as catalog
 from lrip.catalog.service import OperationSpec
-from lrip.db import engine_for, read_session
+from lrip.db import unit_of_work
 from lrip.planning.service import monday, shortages
 from lrip.planning.shortages import OpenOrder, PlannedStarts, net
 from lrip.program import service as program
@@ -79,20 +78,11 @@ def nested_loop(weeks, per_unit, plan, on_hand, orders) -> list[tuple]:
     return sorted(rows, key=lambda r: (r[1], r[0]))
 
 
-def best(fn, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def netting_row(n_parts: int = PARTS, repeats: int = 20, late_parts: int | None = 5) -> tuple[str, str, str, str]:
     d = data(monday(date(2026, 1, 7)), n_parts=n_parts, late_parts=late_parts)
-    ours_s, ours = best(lambda: net(periods=d["weeks"], per_unit=d["per_unit"], plan=d["plan"],
+    ours_s, ours = best_of(lambda: net(periods=d["weeks"], per_unit=d["per_unit"], plan=d["plan"],
                                     on_hand=d["on_hand"], orders=d["orders"]), repeats)
-    base_s, base = best(lambda: nested_loop(d["weeks"], d["per_unit"], d["plan"], d["on_hand"], d["orders"]),
+    base_s, base = best_of(lambda: nested_loop(d["weeks"], d["per_unit"], d["plan"], d["on_hand"], d["orders"]),
                         repeats)
     got = [(s.part, s.period, s.quantity_short, s.backlog, s.blocks_lots) for s in ours.shortages]
     assert got == base, "the two nettings disagree"
@@ -105,36 +95,37 @@ def netting_row(n_parts: int = PARTS, repeats: int = 20, late_parts: int | None 
 def build(url: str, d: dict) -> None:
     """The same plan through the services: one product with 50 purchased parts, 10 open lots,
     520 plan entries, accepted stock and 200 open PO lines."""
-    actor = "bench"
-    with Session(engine_for(url), expire_on_commit=False) as s, s.begin():
-        catalog.create_work_center(s, code="WC", name="Line", hours_per_day=8, actor=actor)
-        catalog.create_part(s, number="BENCH-P", description="Bench product", tracking="serial", actor=actor)
-        catalog.add_part_revision(s, number="BENCH-P", revision="A", actor=actor, release=True)
-        supply.create_supplier(s, code="BSUP", name="Bench supplier", status="approved", actor=actor)
+    with unit_of_work(url) as s:
+        create_user(s, INSTALLATION, username="bench", full_name="Bench", roles=["admin"])
+        actor = actor_of(get_user(s, "bench"))
+        catalog.create_work_center(s, actor, code="WC", name="Line", hours_per_day=8)
+        catalog.create_part(s, actor, number="BENCH-P", description="Bench product", tracking="serial")
+        catalog.add_part_revision(s, actor, number="BENCH-P", revision="A", release=True)
+        supply.create_supplier(s, actor, code="BSUP", name="Bench supplier", status="approved")
         for k, (part, q) in enumerate(d["per_unit"].items()):
-            catalog.create_part(s, number=part, description=f"Part {part}", tracking="lot", actor=actor)
-            catalog.add_bom_line(s, parent="BENCH-P", revision="A", child=part, quantity=q, operation_sequence=10,
-                                 actor=actor)
-            supply.approve_source(s, part=part, supplier="BSUP", actor=actor)
+            catalog.create_part(s, actor, number=part, description=f"Part {part}", tracking="lot")
+            catalog.add_bom_line(s, actor, parent="BENCH-P", revision="A", child=part, quantity=q,
+                                 operation_sequence=10)
+            supply.approve_source(s, actor, part=part, supplier="BSUP")
             if d["on_hand"][part] > 0:
-                supply.receive_lot(s, lot_number=f"BLOT-{k:03d}", part=part, supplier="BSUP",
-                                   quantity=d["on_hand"][part], actor=actor)
-                supply.inspect_lot(s, lot_number=f"BLOT-{k:03d}", accept=True, actor=actor)
-        catalog.create_routing(s, part="BENCH-P", part_revision="A", revision="1", release=True, actor=actor,
+                supply.receive_lot(s, actor, lot_number=f"BLOT-{k:03d}", part=part, supplier="BSUP",
+                                   quantity=d["on_hand"][part])
+                supply.inspect_lot(s, actor, lot_number=f"BLOT-{k:03d}", accept=True)
+        catalog.create_routing(s, actor, part="BENCH-P", part_revision="A", revision="1", release=True,
                                operations=[OperationSpec(10, "Build", "WC", 60)])
-        program.create_program(s, code="BENCH", name="Bench", part="BENCH-P", part_revision="A", planned_total=10_000,
-                               frp_target_rate=10, actor=actor)
+        program.create_program(s, actor, code="BENCH", name="Bench", part="BENCH-P", part_revision="A",
+                               planned_total=10_000, frp_target_rate=10)
         for k in range(LOTS):
-            program.create_lot(s, program="BENCH", number=f"BL-{k:02d}", planned_quantity=1000, routing_revision="1",
-                               actor=actor)
+            program.create_lot(s, actor, program="BENCH", number=f"BL-{k:02d}", planned_quantity=1000,
+                               routing_revision="1")
         for p in d["plan"]:
-            program.plan_starts(s, program="BENCH", period_start=p.period, planned_starts=int(p.starts), phase="prototype",
-                                lot=p.lot, actor=actor)
+            program.plan_starts(s, actor, program="BENCH", period_start=p.period, planned_starts=int(p.starts),
+                                phase="prototype", lot=p.lot)
         today = date.today()
         for k, o in enumerate(d["orders"]):
-            supply.create_purchase_order(s, number=f"BPO-{k:04d}", supplier="BSUP", ordered_on=today, actor=actor)
-            supply.add_order_line(s, po=f"BPO-{k:04d}", part=o.part, quantity=o.quantity,
-                                  promised_on=max(o.expected, today), actor=actor)
+            supply.create_purchase_order(s, actor, number=f"BPO-{k:04d}", supplier="BSUP", ordered_on=today)
+            supply.add_order_line(s, actor, po=f"BPO-{k:04d}", part=o.part, quantity=o.quantity,
+                                  promised_on=max(o.expected, today))
 
 
 def raw_report(path: str, first_week: date) -> list[tuple]:
@@ -165,14 +156,17 @@ def service_row(repeats: int = 5) -> tuple[str, str, str, str]:
     url, path = fresh_sqlite("shortages")
     build(url, d)
 
-    def ours():
-        with read_session(url) as s:
-            return shortages(s, program="BENCH")
+    with unit_of_work(url, write=False) as s:
+        reader = actor_of(get_user(s, "bench"))
 
-    ours_s, report = best(ours, repeats)
-    base_s, base = best(lambda: raw_report(str(path), first_week), repeats)
-    got = [(s["part"], date.fromisoformat(s["period"]), s["quantity_short"], s["backlog"],
-            tuple(sorted(s["blocks_lots"]))) for s in report["shortages"]]
+    def ours():
+        with unit_of_work(url, write=False) as s:
+            return shortages(s, reader, program="BENCH")
+
+    ours_s, report = best_of(ours, repeats)
+    base_s, base = best_of(lambda: raw_report(str(path), first_week), repeats)
+    got = [(s.part, date.fromisoformat(s.period), s.quantity_short, s.backlog, tuple(sorted(s.blocks_lots)))
+           for s in report.shortages]
     assert got == [(*row[:4], tuple(sorted(row[4]))) for row in base], "the service and the raw report disagree"
     return (f"shortages report, SQLite, {len(d['plan'])} plan entries, {len(d['orders'])} open PO lines, "
             f"ms (best of {repeats})", f"{ours_s * 1000:.1f}",

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import special
 
 from bench.common import best_of
-from lrip.quality import spc
+from lrip.stats import spc
 
 N = 1_000_000
 D2 = 2 / math.sqrt(math.pi)  # mean range of two standard normals

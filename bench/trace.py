@@ -14,6 +14,7 @@ lots it reached by id, the tree). Baseline, same run, same database, same sample
 interleaved: the bare driver (sqlite3 / psycopg) executing the same SQL statements, compiled
 beforehand, fetchall, no tree. The ratio is what the service adds over its own SQL.
 """
+import json
 import os
 import random
 import sqlite3
@@ -25,11 +26,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bench.common import console, fresh_sqlite, stopwatch, table
-from lrip.auth.service import create_user
+from lrip.auth.actor import INSTALLATION, Actor
+from lrip.auth.service import actor_of, create_user, get_user
 from lrip.catalog import service as catalog
 from lrip.catalog.models import Operation, Part
 from lrip.catalog.service import OperationSpec
-from lrip.db import engine_for, insert_many, load_models, read_session
+from lrip.areas import load as load_models
+from lrip.db import engine_for, insert_many, unit_of_work
 from lrip.execution.models import Consumption, OperationRecord, Unit
 from lrip.migrate import upgrade
 from lrip.program import service as program
@@ -48,35 +51,40 @@ CHUNK = 50_000
 T0 = datetime(2026, 1, 5, 6, tzinfo=timezone.utc)
 
 
+def bench_actor(session: Session) -> Actor:
+    """The bench's own user, an admin: it builds the catalog and reads the traces."""
+    return actor_of(get_user(session, "bench"))
+
+
 def _setup(session: Session, tops: int) -> dict:
     """The catalog, suppliers and one production lot per assembly, through the services."""
-    create_user(session, username="bench", full_name="Bench", roles=["operator"], actor="bench")
-    catalog.create_work_center(session, code="ASSY", name="Assembly", hours_per_day=16, actor="bench")
-    catalog.create_document(session, number="WI-B", title="Build", actor="bench")
-    catalog.add_document_revision(session, number="WI-B", revision="A", content="Build it.", actor="bench")
-    catalog.release_document_revision(session, number="WI-B", revision="A", actor="bench")
+    create_user(session, INSTALLATION, username="bench", full_name="Bench", roles=["admin"])
+    bench = bench_actor(session)
+    catalog.create_work_center(session, bench, code="ASSY", name="Assembly", hours_per_day=16)
+    catalog.create_document(session, bench, number="WI-B", title="Build")
+    catalog.add_document_revision(session, bench, number="WI-B", revision="A", content="Build it.")
+    catalog.release_document_revision(session, bench, number="WI-B", revision="A")
     for s in range(5):
-        supply.create_supplier(session, code=f"SUP-{s}", name=f"Supplier {s}", status="approved", actor="bench")
+        supply.create_supplier(session, bench, code=f"SUP-{s}", name=f"Supplier {s}", status="approved")
     counts = {"PACK": tops, "MOD": tops * CHILDREN, "CELL": tops * CHILDREN * CHILDREN}
     for assembly, (child, sizes) in LEVELS.items():
-        catalog.create_part(session, number=assembly, description=assembly, tracking="serial", actor="bench")
-        catalog.add_part_revision(session, number=assembly, revision="A", actor="bench", release=True)
+        catalog.create_part(session, bench, number=assembly, description=assembly, tracking="serial")
+        catalog.add_part_revision(session, bench, number=assembly, revision="A", release=True)
         for i, _ in enumerate(sizes):
-            catalog.create_part(session, number=f"{assembly}-P{i}", description="purchased", tracking="lot",
-                                actor="bench")
+            catalog.create_part(session, bench, number=f"{assembly}-P{i}", description="purchased", tracking="lot")
     for assembly, (child, sizes) in LEVELS.items():
         if child:
-            catalog.add_bom_line(session, parent=assembly, revision="A", child=child, quantity=CHILDREN,
-                                 operation_sequence=10, actor="bench")
+            catalog.add_bom_line(session, bench, parent=assembly, revision="A", child=child, quantity=CHILDREN,
+                                 operation_sequence=10)
         for i, _ in enumerate(sizes):
-            catalog.add_bom_line(session, parent=assembly, revision="A", child=f"{assembly}-P{i}", quantity=1 + i % 3,
-                                 operation_sequence=10, actor="bench")
-        catalog.create_routing(session, part=assembly, part_revision="A", revision="1", release=True, actor="bench",
+            catalog.add_bom_line(session, bench, parent=assembly, revision="A", child=f"{assembly}-P{i}",
+                                 quantity=1 + i % 3, operation_sequence=10)
+        catalog.create_routing(session, bench, part=assembly, part_revision="A", revision="1", release=True,
                                operations=[OperationSpec(10, "Build", "ASSY", 10, ("WI-B", "A"))])
-        program.create_program(session, code=assembly, name=assembly, part=assembly, part_revision="A",
-                               planned_total=counts[assembly], frp_target_rate=100, actor="bench")
-        program.create_lot(session, program=assembly, number=f"{assembly}-L1", planned_quantity=counts[assembly],
-                           routing_revision="1", actor="bench")
+        program.create_program(session, bench, code=assembly, name=assembly, part=assembly, part_revision="A",
+                               planned_total=counts[assembly], frp_target_rate=100)
+        program.create_lot(session, bench, program=assembly, number=f"{assembly}-L1",
+                           planned_quantity=counts[assembly], routing_revision="1")
     session.flush()
     ids = {"user": 1, "counts": counts}
     for assembly in LEVELS:
@@ -105,17 +113,17 @@ def _chunked(rows, size=CHUNK):
 def build(url: str, links: int) -> dict:
     """Write the genealogy; returns the top serials and material lot numbers to sample from."""
     tops = links // LINKS_PER_TOP
-    with Session(engine_for(url), expire_on_commit=False) as session, session.begin():
+    with unit_of_work(url) as session:
         ids = _setup(session, tops)
         counts = ids["counts"]
         # unit ids: all PACKs, then all MODs, then all CELLs; unit k of a level is built from
         # children CHILDREN*k .. CHILDREN*k+1 of the level below
         base = {"PACK": 1, "MOD": 1 + counts["PACK"], "CELL": 1 + counts["PACK"] + counts["MOD"]}
-        units = ((base[a] + k, f"{a}-{k:07d}", ids[a]["lot"], "complete", T0 + timedelta(minutes=k), T0
+        units = ((base[a] + k, f"{a}-{k:07d}", ids[a]["lot"], k + 1, "complete", T0 + timedelta(minutes=k), T0
                   + timedelta(minutes=k + 30)) for a in LEVELS for k in range(counts[a]))
         for batch in _chunked(units):
-            insert_many(session, Unit.__table__, ("id", "serial", "lot_id", "status", "created_at", "completed_at"),
-                        batch)
+            insert_many(session, Unit.__table__, ("id", "serial", "lot_id", "position", "status", "created_at",
+                                                  "completed_at"), batch)
         records = ((base[a] + k, base[a] + k, ids[a]["operation"], 1, "complete", T0 + timedelta(minutes=k),
                     ids["user"]) for a in LEVELS for k in range(counts[a]))
         for batch in _chunked(records):
@@ -181,12 +189,13 @@ def _prepared(stmt, dialect, **params) -> tuple[str, tuple | dict]:
 
 def _raw_plan(session: Session, dialect, identifier: str, direction: str) -> list[tuple[str, tuple | dict]]:
     """The statements `trace` runs for this identifier, compiled beforehand (untimed): both
-    lookups, the recursive walk, the units and the lots it reached."""
+    lookups, the recursive walk, the units and the lots it reached (their ids bound as one
+    parameter: a JSON array on SQLite, an array on PostgreSQL)."""
     kind = "unit" if direction == "backward" else "material_lot"
+    postgres = dialect.name == "postgresql"
     found = session.execute(unit_query("serial") if kind == "unit" else lot_query("lot_number"),
                             {"serial": identifier, "lot_number": identifier}).first()
     rows = session.execute(walk_query(direction, kind), {"root": found[0]}).all()
-    session.rollback()
     units = sorted({r.child_unit_id for r in rows if r.child_unit_id} | {r.unit_id for r in rows} - {found[0]}
                    if direction == "forward" else {r.child_unit_id for r in rows if r.child_unit_id})
     lots = sorted({r.material_lot_id for r in rows if r.material_lot_id} - ({found[0]} if kind == "material_lot"
@@ -194,8 +203,10 @@ def _raw_plan(session: Session, dialect, identifier: str, direction: str) -> lis
     plan = [_prepared(unit_query("serial"), dialect, serial=identifier),
             _prepared(lot_query("lot_number"), dialect, lot_number=identifier),
             _prepared(walk_query(direction, kind), dialect, root=found[0])]
-    plan += [_prepared(unit_query("ids"), dialect, ids=units)] if units else []
-    plan += [_prepared(lot_query("ids"), dialect, ids=lots)] if lots else []
+    plan += [_prepared(unit_query("ids", postgres), dialect, ids=units if postgres else json.dumps(units))] \
+        if units else []
+    plan += [_prepared(lot_query("ids", postgres), dialect, ids=lots if postgres else json.dumps(lots))] \
+        if lots else []
     return plan
 
 
@@ -215,33 +226,40 @@ def _ms(values: list[float], q: float) -> float:
 
 
 def measure(url: str, sample: dict, samples: int, seed: int = 7) -> list[tuple[str, str, str, str]]:
+    """Each trace in its own read-only unit of work, as a request would run it; the bare driver runs
+    the same statements in a transaction of its own."""
     rng = random.Random(seed)
     plans = {"backward": rng.sample(sample["tops"], samples), "forward": rng.sample(sample["lots"], samples)}
     raw = _raw_connect(url)
     dialect = engine_for(url).dialect
+    with unit_of_work(url, write=False) as session:
+        reader = bench_actor(session)
+        prepared = {direction: {i: _raw_plan(session, dialect, i, direction) for i in identifiers}
+                    for direction, identifiers in plans.items()}
+
+    def ours(identifier: str, direction: str):
+        with unit_of_work(url, write=False) as session:
+            return trace(session, reader, identifier=identifier, direction=direction)
+
     rows = []
-    with read_session(url) as session:
-        for direction, identifiers in plans.items():
-            prepared = {i: _raw_plan(session, dialect, i, direction) for i in identifiers}
-            for identifier in identifiers[:10]:  # warm both sides
-                trace(session, identifier, direction=direction)
-                session.rollback()
-                _raw_trace(raw, prepared[identifier])
-            ours, bare, sizes = [], [], []
-            for identifier in identifiers:
-                start = time.perf_counter()
-                result = trace(session, identifier, direction=direction)
-                session.rollback()
-                ours.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                _raw_trace(raw, prepared[identifier])
-                bare.append(time.perf_counter() - start)
-                sizes.append(len(result["units"]) + len(result["material_lots"]))
-            what = ("backward from a top serial" if direction == "backward" else "forward from a material lot")
-            size = f"{statistics.mean(sizes):.0f} items avg, {max(sizes)} max"
-            for q in (50, 95):
-                o, b = _ms(ours, q), _ms(bare, q)
-                rows.append((f"{what} ({size}), p{q} ms", f"{o:.1f}", f"{b:.1f}", f"{o / b:.2f}"))
+    for direction, identifiers in plans.items():
+        for identifier in identifiers[:10]:  # warm both sides
+            ours(identifier, direction)
+            _raw_trace(raw, prepared[direction][identifier])
+        timed, bare, sizes = [], [], []
+        for identifier in identifiers:
+            start = time.perf_counter()
+            result = ours(identifier, direction)
+            timed.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            _raw_trace(raw, prepared[direction][identifier])
+            bare.append(time.perf_counter() - start)
+            sizes.append(len(result.units) + len(result.material_lots))
+        what = ("backward from a top serial" if direction == "backward" else "forward from a material lot")
+        size = f"{statistics.mean(sizes):.0f} items avg, {max(sizes)} max"
+        for q in (50, 95):
+            o, b = _ms(timed, q), _ms(bare, q)
+            rows.append((f"{what} ({size}), p{q} ms", f"{o:.1f}", f"{b:.1f}", f"{o / b:.2f}"))
     raw.close()
     return rows
 

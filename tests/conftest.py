@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from lrip.config import database_url
-from lrip.db import Base, engine_for, load_models
+from lrip.areas import load as load_models
+from lrip.db import Base, engine_for
 from lrip.migrate import upgrade
 
 os.environ.setdefault("LRIP_FAST_HASH", "1")  # cheap argon2 parameters: tests hash many passwords
@@ -73,5 +74,7 @@ def sqlite_url(sqlite_template, tmp_path):
 
 @pytest.fixture
 def session(db_url):
-    with Session(engine_for(db_url), expire_on_commit=False) as s:
+    """A read-write unit of work for the test, which is its entry point: the services it calls run in it,
+    and the test commits when it wants its records seen by another connection (the API, the CLI)."""
+    with Session(engine_for(db_url), expire_on_commit=False, info={"uow": "write"}) as s:
         yield s

@@ -5,12 +5,14 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from factory import build_line, run_op10
+from factory import actor, build_line, run_op10
 from lrip import audit
 from lrip.audit import GENESIS, AuditEvent, AuditHead, verify
+from lrip.auth.actor import INSTALLATION
 from lrip.auth.service import create_user
 from lrip.errors import Refused
 from lrip.execution import service as execution
+from lrip.nonconformance import mrb
 from lrip.program import service as program
 
 N = 6
@@ -18,9 +20,9 @@ N = 6
 
 def chain(session, n=N):
     """n events: n users created."""
-    with session.begin():
-        for i in range(1, n + 1):
-            create_user(session, username=f"u{i}", full_name=f"User {i}", roles=["operator"], actor="system")
+    for i in range(1, n + 1):
+        create_user(session, INSTALLATION, username=f"u{i}", full_name=f"User {i}", roles=["operator"])
+    session.commit()
 
 
 def check(session) -> audit.ChainReport:
@@ -32,11 +34,12 @@ def tamper(session, *statements):
     """Edit the audit table behind the services' back, as a person with SQL access could.
     On PostgreSQL the append-only trigger refuses that, so this is a superuser who switches
     triggers off for the transaction first."""
-    with session.begin():
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            session.execute(statement)
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+    for statement in statements:
+        session.execute(statement)
+    session.commit()
 
 
 def rows(session) -> list[AuditEvent]:
@@ -47,15 +50,19 @@ def rows(session) -> list[AuditEvent]:
 # ---------------------------------------------------------------- appending
 
 def test_every_state_change_appends_one_chained_event_and_a_refusal_none(session):
-    with session.begin():
-        build_line(session)
+    build_line(session)
+    session.commit()
     start = len(rows(session))
-    execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+    execution.create_unit(session, actor(session, "admin"), lot="L1", serial="SN-1")
     run_op10(session, "SN-1", "M-001")
+    session.commit()
     with pytest.raises(Refused):
-        execution.start_operation(session, serial="SN-1", operation=30, operator="newbie")
-    execution.start_operation(session, serial="SN-1", operation=20, operator="olga")
-    execution.record_measurement(session, serial="SN-1", characteristic="VISUAL", result="fail", operator="olga")
+        execution.start_operation(session, actor(session, "newbie"), serial="SN-1", operation=30)
+    session.rollback()
+    olga = actor(session, "olga")
+    execution.start_operation(session, olga, serial="SN-1", operation=20)
+    execution.record_measurement(session, olga, serial="SN-1", characteristic="VISUAL", result="fail")
+    session.commit()
     events = rows(session)
     assert [(e.action, e.actor, e.record_id) for e in events[start:]] == [
         ("unit.created", "admin", "SN-1"),
@@ -79,15 +86,16 @@ def test_every_state_change_appends_one_chained_event_and_a_refusal_none(session
 
 
 def test_verify_passes_on_a_built_line(session):
-    with session.begin():
-        build_line(session)
-        execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+    build_line(session)
+    admin, olga = actor(session, "admin"), actor(session, "olga")
+    execution.create_unit(session, admin, lot="L1", serial="SN-1")
     run_op10(session, "SN-1", "M-001")
-    execution.start_operation(session, serial="SN-1", operation=20, operator="olga")
-    execution.record_measurement(session, serial="SN-1", characteristic="VISUAL", result="fail", operator="olga")
-    execution.disposition_hold(session, serial="SN-1", action="rework", rework_to=10, actor="admin", reason="MRB-1")
-    program.set_policy(session, program="ACT", phase="lrip", rule="inspection", value="kc_all_others_sampled",
-                       actor="admin", reason="rate up")
+    execution.start_operation(session, olga, serial="SN-1", operation=20)
+    execution.record_measurement(session, olga, serial="SN-1", characteristic="VISUAL", result="fail")
+    mrb.disposition_unit(session, admin, serial="SN-1", action="rework", rework_to=10, reason="MRB-1")
+    program.set_policy(session, admin, program="ACT", phase="lrip", rule="inspection", value="kc_all_others_sampled",
+                       reason="rate up")
+    session.commit()
     events = rows(session)
     report = check(session)
     assert report == audit.ChainReport(True, len(events), events[-1].hash)
@@ -164,7 +172,8 @@ def test_the_chain_continues_after_tampering_is_found(session):
     """Appending still works and verify keeps pointing at the first bad event."""
     chain(session)
     tamper(session, update(AuditEvent).where(AuditEvent.seq == 2).values(actor="mallory"))
-    create_user(session, username="late", full_name="Late", roles=["viewer"], actor="system")
+    create_user(session, INSTALLATION, username="late", full_name="Late", roles=["viewer"])
+    session.commit()
     report = check(session)
     assert (report.ok, report.first_bad_seq) == (False, 2)
     with Session(session.get_bind()) as s:
@@ -178,8 +187,8 @@ def test_postgresql_refuses_plain_edits_of_the_audit_table(session, statement):
         pytest.skip("SQLite has no append-only trigger: verify() is the guard there")
     chain(session)
     with pytest.raises(DBAPIError) as exc:
-        with session.begin():
-            session.execute(statement)
+        session.execute(statement)
+    session.rollback()
     assert "audit events are append-only" in str(exc.value)
     assert check(session).ok and len(rows(session)) == N
 

@@ -7,17 +7,20 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from factory import actor
 from lrip import audit
 from lrip.auth.service import create_first_admin
 from lrip.capacity.learning import fit_crawford
 from lrip.catalog.models import Characteristic
 from lrip.config import database_url
-from lrip.db import engine_for
+from lrip.db import engine_for, unit_of_work
 from lrip.demo import PROGRAM, load_demo
 from lrip.errors import Invalid, Refused
 from lrip.execution import service as execution
-from lrip.execution.models import Hold, Measurement, OperationRecord, Unit
+from lrip.execution.models import Measurement, OperationRecord, Unit
+from lrip.nonconformance.models import Hold
 from lrip.program.models import Lot
+from lrip.traveler import service as traveler
 
 
 def _first_values(session: Session, lot: str, code: str) -> list[float]:
@@ -40,9 +43,16 @@ def _hours_per_unit(session: Session) -> list[tuple[str, str, float]]:
     return [(lot, serial, minutes / 60) for lot, serial, minutes, _ in sorted(rows, key=lambda r: r[3])]
 
 
-def test_the_default_demo_tells_the_story(session):
-    summary = load_demo(session)
+def test_the_default_demo_tells_the_story(db_url):
+    summary = load_demo(db_url)
+    with unit_of_work(db_url) as session:
+        _tells_the_story(session, summary)
+    with pytest.raises(Refused, match="already holds program ACT-200"):
+        load_demo(db_url)
+    assert load_demo(db_url, if_empty=True) is None
 
+
+def _tells_the_story(session: Session, summary: dict) -> None:
     lots = {lot["number"]: lot for lot in summary["lots"]}
     assert summary["program"] == PROGRAM and summary["phase"] == "lrip"
     assert summary["lrip_quantity"] > 0.1 * summary["planned_total"]
@@ -86,19 +96,24 @@ def test_the_default_demo_tells_the_story(session):
 
     # Every traveler renders; the unit on hold says so.
     serials = session.execute(select(Unit.serial).order_by(Unit.id)).scalars().all()
-    travelers = [execution.traveler(session, serial) for serial in serials]
+    reader = actor(session, "rchen")
+    travelers = [traveler.traveler(session, reader, serial=serial) for serial in serials]
     assert len(travelers) == summary["units"] == 85
-    held = [t for t in travelers if t["status"] == "on_hold"]
-    assert held and all(any("is on hold" in r for r in t["next"]["blocked_by"]) for t in held)
+    held = [t for t in travelers if t.status == "on_hold"]
+    assert held and all(any("is on hold" in r for r in t.next.blocked_by) for t in held)
+
+    # Every unit was created before its first operation started.
+    first_start = dict(session.execute(select(OperationRecord.unit_id, func.min(OperationRecord.started_at))
+                                       .group_by(OperationRecord.unit_id)).all())
+    assert all(u.created_at <= first_start[u.id] for u in session.execute(select(Unit)).scalars()
+               if u.id in first_start)
 
     # Jan Kowalski's test qualification has lapsed: he may not start a functional test.
-    waiting = next(t for t in travelers if t["next"] and t["next"]["action"] == "start" and t["next"]["sequence"] == 70)
+    waiting = next(t for t in travelers if t.next and t.next.action == "start" and t.next.sequence == 70)
     with pytest.raises(Refused, match="jkowalski's qualification for 'test' expired"):
-        execution.start_operation(session, serial=waiting["serial"], operation=70, operator="jkowalski", tools=["TS-01"])
-
+        execution.start_operation(session, actor(session, "jkowalski"), serial=waiting.serial, operation=70,
+                                  tools=["TS-01"])
     assert audit.verify(session).ok
-    with pytest.raises(Refused, match="already holds program ACT-200"):
-        load_demo(session)
 
 
 def _fresh(sqlite_template, path) -> str:
@@ -107,10 +122,11 @@ def _fresh(sqlite_template, path) -> str:
 
 
 def _load(url: str, seed: int, progress=None, *, after_init: bool = False) -> tuple[dict, list]:
-    with Session(engine_for(url), expire_on_commit=False) as session:
-        if after_init:  # `lrip init` has made the admin, with a password
+    if after_init:  # `lrip init` has made the admin, with a password
+        with unit_of_work(url) as session:
             create_first_admin(session)
-        summary = load_demo(session, units=12, seed=seed, progress=progress)
+    summary = load_demo(url, units=12, seed=seed, progress=progress)
+    with unit_of_work(url, write=False) as session:
         values = session.execute(select(Unit.serial, Characteristic.code, Measurement.value, Measurement.passed,
                                         Measurement.recorded_at).join(Unit, Measurement.unit_id == Unit.id)
                                  .join(Characteristic).order_by(Measurement.id)).all()
@@ -133,7 +149,7 @@ def test_the_demo_is_the_same_for_the_same_seed_and_scales(sqlite_template, tmp_
 
 
 def test_too_few_units_is_refused_before_anything_is_written(sqlite_url):
-    with Session(engine_for(sqlite_url)) as session:
-        with pytest.raises(Invalid, match="at least 12"):
-            load_demo(session, units=5)
+    with pytest.raises(Invalid, match="at least 12"):
+        load_demo(sqlite_url, units=5)
+    with unit_of_work(sqlite_url, write=False) as session:
         assert not session.execute(select(Unit.id)).first()

@@ -11,7 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, make_url, text
 
 from lrip.config import database_url
-from lrip.db import Base, engine_for, load_models
+from lrip.areas import load as load_models
+from lrip.db import Base, engine_for
 from lrip.migrate import alembic_config, upgrade
 
 load_models()

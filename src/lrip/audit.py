@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, func, select
+from sqlalchemy import JSON, Integer, String, Text, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrip.db import Base, UTCDateTime, transaction_cache, utcnow
@@ -71,33 +71,38 @@ def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str,
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    """Lock the head once per transaction; after that this transaction owns it."""
+def _lock_head(session: Session) -> list:
+    """Lock the head once per transaction; after that this transaction owns it: [seq, hash]."""
     cache = transaction_cache(session)
     head = cache.get("audit_head")
     if head is None:
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-        if head is None:
-            head = AuditHead(id=1, seq=0, hash=GENESIS)
-            session.add(head)
-        cache["audit_head"] = head
+        connection = session.connection()
+        row = connection.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+                                 .with_for_update()).first()
+        if row is None:
+            connection.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        head = cache["audit_head"] = list(row or (0, GENESIS))
     return head
 
 
-def record(session: Session, *, actor: str, action: str, record_type: str, record_id: str | int,
-           before: Any = None, after: Any = None, reason: str | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+def record(session: Session, *, actor, action: str, record_type: str, record_id: str | int,
+           before: Any = None, after: Any = None, reason: str | None = None) -> None:
+    """Append one event to the chain inside the caller's transaction. `actor` is the acting person
+    (anything with a username), or a name where there is none (a refused sign-in's). Written with
+    plain INSERT and UPDATE on the session's connection: an event is never read back as an object,
+    and the ORM's flush would cost more than the two statements."""
+    actor = getattr(actor, "username", actor)
     head = _lock_head(session)
     at = utcnow()
-    seq = head.seq + 1
+    seq = head[0] + 1
     before, after = _plain(before), _plain(after)
-    digest = event_hash(head.hash, seq, at, actor, action, record_type, str(record_id), before, after, reason)
-    event = AuditEvent(seq=seq, at=at, actor=actor, action=action, record_type=record_type,
-                       record_id=str(record_id), before=before, after=after, reason=reason,
-                       prev_hash=head.hash, hash=digest)
-    session.add(event)
-    head.seq, head.hash = seq, digest
-    return event
+    digest = event_hash(head[1], seq, at, actor, action, record_type, str(record_id), before, after, reason)
+    connection = session.connection()
+    connection.execute(insert(AuditEvent).values(
+        seq=seq, at=at, actor=actor, action=action, record_type=record_type, record_id=str(record_id),
+        before=before, after=after, reason=reason, prev_hash=head[1], hash=digest))
+    connection.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+    head[0], head[1] = seq, digest
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,25 @@
-"""Engine, sessions and the transaction rule shared by every service.
+"""Engine, the unit of work and the lookups shared by every service.
+
+The entry point of an action (a CLI command, an API route, a page handler) opens
+one unit of work, read-only or read-write; the services it calls run inside it
+and never begin, commit or roll back (`require_unit_of_work`).
 
 SQLite is the embedded default: WAL, foreign keys on, and writers take the
 write lock when their transaction begins (BEGIN IMMEDIATE), so two operators
 acting on one unit at the same moment are serialised instead of both reading
-the old state. PostgreSQL gets the same guarantee from row locks
-(SELECT ... FOR UPDATE) taken by the services.
+the old state; readers begin a plain BEGIN and never wait for it. PostgreSQL
+gets the same guarantee from row locks (SELECT ... FOR UPDATE) taken by the services.
 """
 from __future__ import annotations
 
 import functools
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from sqlalchemy import DateTime, Engine, create_engine, event, select
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import DateTime, Engine, create_engine, event, func, select
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from lrip.config import database_url
@@ -82,36 +87,65 @@ def get_engine(url: str | None = None) -> Engine:
     return engine_for(database_url(url))
 
 
-def session_factory(url: str | None = None) -> sessionmaker[Session]:
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+class UnitOfWorkMissing(RuntimeError):
+    """A use case was called on a session no entry point opened as a unit of work: a programming error."""
+
+
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+WRITER_WAIT = 30  # seconds, as SQLite's busy_timeout
+
+
+def _writers(engine: Engine) -> threading.Lock | None:
+    """SQLite has one writer at a time. This process's writers queue on a lock, each starting the moment
+    the one before commits, instead of polling SQLite's busy handler, which sleeps up to 100 ms between
+    tries (a queue of writers would spend most of its time asleep). Other processes still wait in the
+    busy handler; a writer that waited WRITER_WAIT goes on and lets SQLite decide."""
+    if engine.dialect.name != "sqlite":
+        return None
+    return _SQLITE_WRITERS.setdefault(str(engine.url), threading.Lock())
 
 
 @contextmanager
-def read_session(url: str | None = None) -> Iterator[Session]:
-    """A session for reading only: on SQLite it does not take the write lock."""
-    engine = get_engine(url).execution_options(lrip_readonly=True)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def unit_of_work(url: str | None = None, *, write: bool = True) -> Iterator[Session]:
+    """The one transaction of an action, opened by its entry point (a CLI command, an API route, a
+    page handler, a test): it commits when the block ends and rolls back everything on any error.
+    Services run inside it and never begin, commit or roll back.
+
+    A read-only unit of work refuses to flush changes, and on SQLite begins with a plain BEGIN,
+    so it never takes the write lock (an authenticated GET never waits behind a writer)."""
+    engine = get_engine(url)
+    if not write:
+        engine = engine.execution_options(lrip_readonly=True)
+    writers = _writers(engine) if write else None
+    queued = writers.acquire(timeout=WRITER_WAIT) if writers else False
+    try:
+        with Session(engine, expire_on_commit=False, info={"uow": "write" if write else "read"}) as session:
+            with session.begin():
+                yield session
+    finally:
+        if queued:
+            writers.release()
 
 
-def transactional(fn):
-    """Make a service function one transaction: it commits when it began the
-    transaction, or joins the caller's when one is already open (the demo
-    builds a whole unit in one). Any error rolls back everything."""
+def require_unit_of_work(session: Session, *, write: bool) -> None:
+    """Called by every use case first: outside a unit of work its changes would never be committed."""
+    kind = session.info.get("uow")
+    if kind is None:
+        raise UnitOfWorkMissing("this use case runs inside a unit of work opened by its entry point "
+                                "(lrip.db.unit_of_work); none is open on this session")
+    if write and kind != "write":
+        raise UnitOfWorkMissing("this use case changes records; it was called in a read-only unit of work")
 
-    @functools.wraps(fn)
-    def wrapper(session: Session, *args, **kwargs):
-        if session.in_transaction():
-            return fn(session, *args, **kwargs)
-        with session.begin():
-            return fn(session, *args, **kwargs)
 
-    return wrapper
+@event.listens_for(Session, "before_flush")
+def _read_only_guard(session: Session, _context, _instances) -> None:
+    if session.info.get("uow") == "read" and (session.new or session.dirty or session.deleted):
+        raise UnitOfWorkMissing("a read-only unit of work cannot write")
 
 
 def transaction_cache(session: Session) -> dict:
     """A dict that lives as long as the session's current transaction, for rows that no one
-    else can change while we hold our locks (the audit chain's head, phase policies). It is
+    else can change while we hold our locks (the audit chain's head). It is
     dropped when the transaction ends, so a later transaction reads them afresh."""
     transaction = session.get_transaction()
     held = session.info.get("transaction_cache")
@@ -126,8 +160,12 @@ def is_postgres(session: Session) -> bool:
 
 
 def get_one(session: Session, model, label: str, *, lock: bool = False, **by):
-    """The one row matching `by`, or NotFound in words: 'No unit with serial SN-9'."""
-    query = select(model).filter_by(**by)
+    """The one row matching `by`, or NotFound in words: 'No unit with serial SN-9'.
+    Text is matched regardless of case (identifiers are unique regardless of case)."""
+    query = select(model)
+    for name, value in by.items():
+        column = getattr(model, name)
+        query = query.where(func.lower(column) == value.lower() if isinstance(value, str) else column == value)
     if lock:
         query = query.with_for_update()
     row = session.execute(query).scalar_one_or_none()
@@ -135,18 +173,6 @@ def get_one(session: Session, model, label: str, *, lock: bool = False, **by):
         field, value = next(iter(by.items()))
         raise NotFound(f"{model.__tablename__}_not_found", f"No {label} with {field.replace('_', ' ')} {value}")
     return row
-
-
-def load_models() -> None:
-    """Import every area's tables so Base.metadata is whole (Alembic, tests)."""
-    import lrip.api.models  # noqa: F401
-    import lrip.audit  # noqa: F401
-    import lrip.change.models  # noqa: F401
-    import lrip.execution.models  # noqa: F401
-    import lrip.inspection.models  # noqa: F401
-    import lrip.nonconformance.models  # noqa: F401
-    import lrip.readiness.models  # noqa: F401
-    import lrip.supply.models  # noqa: F401
 
 
 def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:

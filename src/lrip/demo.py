@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
@@ -27,18 +26,27 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lrip.auth.actor import INSTALLATION, Actor
 from lrip.auth.models import User
-from lrip.auth.service import create_user
+from lrip.auth.service import actor_of, create_user
 from lrip.catalog import service as catalog
-from lrip.catalog.models import Part, Qualification, Routing, Tool
+from lrip.catalog.models import Characteristic
 from lrip.catalog.service import CharacteristicSpec, OperationSpec
+from lrip.change import service as change
+from lrip.dashboard import service as dashboard
+from lrip.db import unit_of_work
 from lrip.errors import Invalid, Refused
 from lrip.execution import service as execution
-from lrip.execution.models import Hold
+from lrip.inspection import first_article, plans as inspection_plans
+from lrip.nonconformance import capa as capas
+from lrip.nonconformance import mrb
+from lrip.nonconformance import ncr as ncrs
+from lrip.nonconformance.models import Hold, NonConformance
+from lrip.nonconformance.rules import EFFECTIVENESS_UNITS
+from lrip.planning.service import shortages
 from lrip.program import service as program
-from lrip.program.models import Lot, Program
+from lrip.program.models import Program
 from lrip.supply import service as supply
-from lrip.supply.models import MaterialLot, Supplier
 
 # ---------------------------------------------------------------- the plant, as data
 
@@ -377,8 +385,8 @@ class Line:
     calibration: dict[str, date | None]
     temporary: set[str]
     skills: dict[str, list[tuple[str, date, date]]]
+    people: dict[str, Actor]
     stock: dict[str, deque] = field(default_factory=dict)  # part -> [lot number, on hand], first in first out
-    kept: list = field(default_factory=list)
 
     def past(self, at: datetime) -> datetime:
         """Every time written goes through here: a time that is not yet past is a bug in the plan."""
@@ -425,8 +433,8 @@ class Line:
         while quantity > 1e-9:
             lot = lots[0]
             take = min(quantity, lot[1])
-            execution.consume(session, serial=serial, operation=seq, identifier=lot[0], quantity=take,
-                              operator=operator, at=at)
+            execution.consume(session, self.people[operator], serial=serial, operation=seq, identifier=lot[0],
+                              quantity=take, at=at)
             lot[1] -= take
             quantity -= take
             if lot[1] <= 1e-9:
@@ -435,7 +443,8 @@ class Line:
 
 def _build_unit(session: Session, line: Line, plan: UnitPlan) -> None:
     """Create the unit and, if it has started, take it along the routing as far as the plan says."""
-    execution.create_unit(session, lot=plan.lot, serial=plan.serial, actor=PLANNER)
+    execution.create_unit(session, line.people[PLANNER], lot=plan.lot, serial=plan.serial,
+                          at=line.past(plan.release) if plan.started else None)
     if not plan.started:
         return
     at, i, attempts = plan.release, 0, Counter()
@@ -457,7 +466,7 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
     operator = line.operator(step.skill, at.date())
     tools = line.tools(step.tools, at.date(), plan.phase, rework)
     end = at + timedelta(minutes=line.minutes(step.standard_minutes, plan.build_no))
-    execution.start_operation(session, serial=plan.serial, operation=seq, operator=operator, tools=tools,
+    execution.start_operation(session, line.people[operator], serial=plan.serial, operation=seq, tools=tools,
                               at=line.past(at))
     if not rework:
         for part in PARTS_AT[seq]:
@@ -470,14 +479,15 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
         when = at + (end - at) * (k + 1) / (len(chars) + 1)
         event = plan.events.pop(c.code, None)
         gauge = tools[-1] if c.gauge == "TS" else c.gauge
-        result = execution.record_measurement(session, serial=plan.serial, characteristic=c.code,
+        result = execution.record_measurement(session, line.people[operator], serial=plan.serial,
+                                              characteristic=c.code,
                                               result=event.result if event else line.value(c, plan, rework),
-                                              operator=operator, gauge=gauge, at=line.past(when))
-        if result.hold is None:
+                                              gauge=gauge, at=line.past(when))
+        if result.ncr is None:
             continue
         if event is None or event.disposition is None:
             return "stop", None  # left on hold for MRB
-        _mrb_decides(session, result.hold.ncr_id, event)
+        _mrb_decides(session, line, result.ncr, event)
         if event.disposition == "scrap":
             return "stop", None
         if event.disposition == "rework":
@@ -485,37 +495,12 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
         end += timedelta(minutes=rng.uniform(20, 50))  # use as is: MRB met at the line, work carries on
     if stop_here:
         return "stop", None
-    execution.complete_operation(session, serial=plan.serial, operation=seq, operator=operator, at=line.past(end))
+    execution.complete_operation(session, line.people[operator], serial=plan.serial, operation=seq, at=line.past(end))
     gap = rng.uniform(30, 120) if plan.phase == "pilot" else rng.uniform(5, 40)
     return "done", end + timedelta(minutes=gap)
 
 
-def _keep_in_session(session: Session) -> list:
-    """The line's standing records (routing, lots, people, tools, material lots), loaded once and held.
-
-    Only a speed-up: the session keeps an object while someone holds it, so each service
-    call finds the routing and its lot in memory instead of lazy-loading them again."""
-    kept = []
-    for routing in session.execute(select(Routing)).scalars():
-        kept += [routing, routing.part_revision, routing.part_revision.part]
-        for op in routing.operations:
-            kept += [op, op.work_center, op.document_revision, op.document_revision.document, *op.characteristics]
-    for model in (Lot, Program, User, Qualification, Tool, Part, Supplier, MaterialLot):
-        kept += session.execute(select(model)).scalars().all()
-    return kept
-
-
 # ---------------------------------------------------------------- setting up
-
-@contextmanager
-def _tx(session: Session):
-    """One transaction, or the caller's when one is already open (the services join it either way)."""
-    if session.in_transaction():
-        yield
-    else:
-        with session.begin():
-            yield
-
 
 def _day(start: datetime, days: float) -> date:
     return (start + timedelta(days=days)).date()
@@ -525,37 +510,47 @@ def _instruction(step: Step) -> str:
     return f"WI-2{step.sequence:02d}"
 
 
-def _set_up(session: Session, start: datetime, today: date, scale: float) -> None:
-    """People, engineering data, suppliers and the program: everything that exists before the first build."""
-    existing = set(session.execute(select(User.username)).scalars())  # `lrip init` makes the admin
+def _people(session: Session) -> dict[str, Actor]:
+    """Every demo user, as the signed-in person each step is done by (`lrip init` made the admin)."""
+    existing = set(session.execute(select(User.username)).scalars())
+    if ADMIN not in existing:
+        create_user(session, INSTALLATION, username=ADMIN, full_name=USERS[0][1], roles=USERS[0][2],
+                    password=DEMO_PASSWORD)
+    admin = actor_of(session.execute(select(User).where(User.username == ADMIN)).scalar_one())
     for username, full_name, roles in USERS:
-        if username not in existing:
-            create_user(session, username=username, full_name=full_name, roles=roles, password=DEMO_PASSWORD,
-                        actor="system" if username == ADMIN else ADMIN)
+        if username not in existing | {ADMIN}:
+            create_user(session, admin, username=username, full_name=full_name, roles=roles, password=DEMO_PASSWORD)
+    return {u.username: actor_of(u) for u in session.execute(select(User)).scalars()}
+
+
+def _set_up(session: Session, people: dict[str, Actor], start: datetime, today: date, scale: float) -> None:
+    """Engineering data, suppliers and the program: everything that exists before the first build, each
+    entered by the person whose job it is."""
+    engineer, buyer, planner = people[ENGINEER], people[BUYER], people[PLANNER]
     for username, skill, granted_week, expires_days in QUALIFICATIONS:
-        catalog.grant_qualification(session, username=username, skill=skill, granted_on=_day(start, granted_week * 7),
-                                    expires_on=today + timedelta(days=expires_days), actor=ADMIN)
+        catalog.grant_qualification(session, engineer, username=username, skill=skill,
+                                    granted_on=_day(start, granted_week * 7),
+                                    expires_on=today + timedelta(days=expires_days))
     for code, name, hours, stations in WORK_CENTERS:
-        catalog.create_work_center(session, code=code, name=name, hours_per_day=hours, stations=stations, actor=ENGINEER)
+        catalog.create_work_center(session, engineer, code=code, name=name, hours_per_day=hours, stations=stations)
     for code, kind, description, category, due in TOOLS:
-        catalog.create_tool(session, code=code, kind=kind, description=description, category=category,
-                            calibration_due=None if due is None else _day(start, due), actor=ENGINEER)
-    catalog.create_part(session, number=PRODUCT, description="Electromechanical actuator, 25 N·m, 24 V",
-                        tracking="serial", actor=ENGINEER)
-    catalog.add_part_revision(session, number=PRODUCT, revision=PRODUCT_REV, actor=ENGINEER, release=True)
+        catalog.create_tool(session, engineer, code=code, kind=kind, description=description, category=category,
+                            calibration_due=None if due is None else _day(start, due))
+    catalog.create_part(session, engineer, number=PRODUCT, description="Electromechanical actuator, 25 N·m, 24 V",
+                        tracking="serial")
+    catalog.add_part_revision(session, engineer, number=PRODUCT, revision=PRODUCT_REV, release=True)
     for p in PARTS:
-        catalog.create_part(session, number=p.number, description=p.description, tracking=p.tracking, actor=ENGINEER)
-        catalog.add_part_revision(session, number=p.number, revision="A", actor=ENGINEER, release=True)
-        catalog.add_bom_line(session, parent=PRODUCT, revision=PRODUCT_REV, child=p.number, quantity=p.per_unit,
-                             operation_sequence=p.operation, actor=ENGINEER)
+        catalog.create_part(session, engineer, number=p.number, description=p.description, tracking=p.tracking)
+        catalog.add_part_revision(session, engineer, number=p.number, revision="A", release=True)
+        catalog.add_bom_line(session, engineer, parent=PRODUCT, revision=PRODUCT_REV, child=p.number,
+                             quantity=p.per_unit, operation_sequence=p.operation)
     for step in OPERATIONS:
         number = _instruction(step)
-        catalog.create_document(session, number=number, title=f"{PRODUCT} op {step.sequence}: {step.name}",
-                                actor=ENGINEER)
-        catalog.add_document_revision(session, number=number, revision="A", actor=ENGINEER,
+        catalog.create_document(session, engineer, number=number, title=f"{PRODUCT} op {step.sequence}: {step.name}")
+        catalog.add_document_revision(session, engineer, number=number, revision="A",
                                       content=f"{PRODUCT} rev {PRODUCT_REV}, operation {step.sequence}, "
                                               f"{step.name}.\n{step.instruction}")
-        catalog.release_document_revision(session, number=number, revision="A", actor=ENGINEER)
+        catalog.release_document_revision(session, engineer, number=number, revision="A")
     operations = [
         OperationSpec(step.sequence, step.name, step.work_center, step.standard_minutes, (_instruction(step), "A"),
                       tuple(TOOL_KIND[group[0]] for group in step.tools), step.skill,
@@ -563,15 +558,15 @@ def _set_up(session: Session, start: datetime, today: date, scale: float) -> Non
                                                c.nominal, c.lsl, c.usl, c.units, c.key)
                             for c in FEATURES_AT[step.sequence]))
         for step in OPERATIONS]
-    catalog.create_routing(session, part=PRODUCT, part_revision=PRODUCT_REV, revision=ROUTING_REV,
-                           operations=operations, actor=ENGINEER, release=True)
+    catalog.create_routing(session, engineer, part=PRODUCT, part_revision=PRODUCT_REV, revision=ROUTING_REV,
+                           operations=operations, release=True)
     for code, name, status, _ in SUPPLIERS:
-        supply.create_supplier(session, code=code, name=name, status=status, actor=BUYER)
+        supply.create_supplier(session, buyer, code=code, name=name, status=status)
     for p in PARTS:
-        supply.approve_source(session, part=p.number, supplier=p.supplier, actor=BUYER)
-    program.create_program(session, code=PROGRAM, name="EMA-200 actuator ramp", part=PRODUCT,
+        supply.approve_source(session, buyer, part=p.number, supplier=p.supplier)
+    program.create_program(session, planner, code=PROGRAM, name="EMA-200 actuator ramp", part=PRODUCT,
                            part_revision=PRODUCT_REV, planned_total=round(PLANNED_TOTAL * scale),
-                           frp_target_rate=round(FRP_RATE * scale, 1), actor=PLANNER)
+                           frp_target_rate=round(FRP_RATE * scale, 1))
 
 
 class Shipment(NamedTuple):
@@ -623,16 +618,17 @@ def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: ran
     return rows, stock
 
 
-def _receive(session: Session, rows: list, line: Line, today: date) -> None:
+def _receive(url: str, rows: list, line: Line, today: date) -> None:
     """Order every shipment on a purchase order with a promised date, receive it against the line
     and inspect it by the Z1.4 plan: accepted, rejected (an NCR against the supplier) or still in
     quarantine. Then the orders still open for the weeks ahead. The order terms draw on their own
     random stream, so the rest of the demo is the same as without them."""
     terms = random.Random(hash(tuple(line.rng.getstate()[1])))
-    with _tx(session):
-        supply.set_incoming_aql(session, aql=INCOMING_AQL, actor="rchen")
+    buyer, inspector = line.people[BUYER], line.people[INSPECTOR]
+    with unit_of_work(url) as session:
+        supply.set_incoming_aql(session, line.people["rchen"], aql=INCOMING_AQL)
     for first in range(0, len(rows), 200):
-        with _tx(session):
+        with unit_of_work(url) as session:
             for k, r in enumerate(rows[first:first + 200], start=first + 1):
                 quoted, (early, late), slip = SUPPLY_TERMS[r.supplier]
                 arrival = r.at.date()
@@ -640,38 +636,38 @@ def _receive(session: Session, rows: list, line: Line, today: date) -> None:
                 if terms.random() < slip:
                     promised = min(promised, arrival - timedelta(days=terms.choice((1, 2))))
                 number = f"PO-{4000 + k}"
-                supply.create_purchase_order(session, number=number, supplier=r.supplier,
-                                             ordered_on=promised - timedelta(days=quoted), actor=BUYER)
-                supply.add_order_line(session, po=number, part=r.part, quantity=r.quantity, promised_on=promised,
-                                      actor=BUYER)
+                supply.place_order(session, buyer, number=number, supplier=r.supplier,
+                                   ordered_on=promised - timedelta(days=quoted), lines=[(r.part, r.quantity, promised)])
                 serialized = next(p.tracking for p in PARTS if p.number == r.part) == "serial"
-                supply.receive(session, po=number, line=1, quantity=r.quantity, actor=BUYER,
+                supply.receive(session, buyer, po=number, line=1, quantity=r.quantity,
                                received_at=line.past(r.at), packing_slip=f"PS-{r.supplier}-{k:05d}",
                                certificate=f"COC-{r.supplier}-{k:05d}",
                                **({"serials": r.lots} if serialized else {"lot_number": r.lots[0]}))
                 if r.defects is not None:
                     inspected = line.past(r.at + timedelta(hours=2))
                     for lot in r.lots:
-                        supply.inspect_receipt(session, lot_number=lot, defects=r.defects, actor=INSPECTOR,
-                                               note=r.note, at=inspected)
-    with _tx(session):
+                        supply.inspect_receipt(session, inspector, lot_number=lot, defects=r.defects, note=r.note,
+                                               at=inspected)
+    with unit_of_work(url) as session:
         for k, p in enumerate(PARTS, start=1):
             quoted, _, _ = SUPPLY_TERMS[p.supplier]
             promised = today + timedelta(weeks=OPEN_ORDER_WEEKS[k % 2])
-            number = f"PO-{8000 + k}"
-            supply.create_purchase_order(session, number=number, supplier=p.supplier,
-                                         ordered_on=min(today, promised - timedelta(days=quoted)), actor=BUYER)
-            supply.add_order_line(session, po=number, part=p.number, quantity=p.lot_size * 2, promised_on=promised,
-                                  actor=BUYER)
+            supply.place_order(session, buyer, number=f"PO-{8000 + k}", supplier=p.supplier,
+                               ordered_on=min(today, promised - timedelta(days=quoted)),
+                               lines=[(p.number, p.lot_size * 2, promised)])
 
 
 # ---------------------------------------------------------------- the ramp
 
-def load_demo(session: Session, *, units: int | None = None, seed: int = 7, progress=None) -> dict:
-    """Load the ACT-200 demo into an empty database and return a summary for the CLI to print.
+def load_demo(url: str, *, units: int | None = None, seed: int = 7, progress=None,
+              if_empty: bool = False) -> dict | None:
+    """Load the ACT-200 demo into an empty database and return a summary for the CLI to print; with
+    `if_empty`, None (and nothing done) when the database has programs already.
 
-    `units` scales the LRIP lots to about that many units in all (benchmarks build 10,000+);
-    `progress(advance, total, description)` is told as units are built."""
+    An installation command: it holds the database's own credentials and opens its units of work
+    itself (one per unit built, like a station), but every record is made through the use cases, as
+    the demo user whose job it is. `units` scales the LRIP lots to about that many units in all
+    (benchmarks build 10,000+); `progress(advance, total, description)` is told as units are built."""
     rng = random.Random(seed)
     sizes = _lot_sizes(units)
     scale = sum(sizes[key] for key, phase, *_ in LOTS if phase == "lrip") / LRIP_DEFAULT
@@ -683,140 +679,135 @@ def load_demo(session: Session, *, units: int | None = None, seed: int = 7, prog
     total = len(everyone)
     tell = progress or (lambda advance, total, description: None)
 
-    with _tx(session):
+    with unit_of_work(url) as session:
         existing = session.execute(select(Program.code).limit(1)).scalar_one_or_none()
         if existing is not None:
+            if if_empty:
+                return None
             raise Refused("demo_refused", f"the database already holds program {existing}; "
                                           "the demo loads only into an empty database")
         tell(0, total, "Setting up people, parts, routing and suppliers")
-        _set_up(session, start, today, scale)
+        people = _people(session)
+        _set_up(session, people, start, today, scale)
     rows, stock = _receipts(everyone, start, cutoff, rng)
     skills: dict[str, list] = {}
     for username, skill, granted_week, expires_days in QUALIFICATIONS:
         skills.setdefault(skill, []).append((username, _day(start, granted_week * 7), today + timedelta(days=expires_days)))
     line = Line(rng, start, cutoff, {code: None if due is None else _day(start, due) for code, _, _, _, due in TOOLS},
-                {code for code, _, _, category, _ in TOOLS if category == "temporary"}, skills, stock)
+                {code for code, _, _, category, _ in TOOLS if category == "temporary"}, skills, people, stock)
     tell(0, total, "Receiving material")
-    _receive(session, rows, line, today)
+    _receive(url, rows, line, today)
 
+    planner = people[PLANNER]
     lrip_units = sum(len(plans[key]) for key, phase, *_ in LOTS if phase == "lrip")
     first_lrip = len(plans["L1"]) + len(plans["L2"])
     for key, phase, _, _ in LOTS:
         number = _lot_number(key)
-        with _tx(session):
+        with unit_of_work(url) as session:
             _before_lot(session, key, number, len(plans[key]), first_lrip, lrip_units, line)
             for week, count in sorted(Counter(p.week for p in plans[key]).items()):
-                program.plan_starts(session, program=PROGRAM, period_start=_day(start, week * 7),
-                                    planned_starts=count, phase=phase, lot=number, actor=PLANNER)
-            line.kept = _keep_in_session(session)
+                program.plan_starts(session, planner, program=PROGRAM, period_start=_day(start, week * 7),
+                                    planned_starts=count, phase=phase, lot=number)
         for plan in plans[key]:
-            with _tx(session):
+            with unit_of_work(url) as session:
                 _build_unit(session, line, plan)
             tell(1, total, f"Building lot {number}")
-        with _tx(session):
-            _demo_inspection(session, key, plans[key])
+        with unit_of_work(url) as session:
+            _demo_inspection(session, line, key, plans[key])
         if key != OPEN_HOLD[0]:
-            with _tx(session):
-                program.close_lot(session, number=number, actor=PLANNER,
+            with unit_of_work(url) as session:
+                program.close_lot(session, planner, number=number,
                                   reason=f"All {len(plans[key])} units dispositioned; lot closed for review")
-    with _tx(session):
+    with unit_of_work(url) as session:
         _demo_nonconformance(session, line, plans)
-    with _tx(session):
+    with unit_of_work(url) as session:
         for week, starts in FRP_PLAN:
-            program.plan_starts(session, program=PROGRAM, period_start=_day(start, week * 7),
-                                planned_starts=max(1, round(starts * scale)), phase="frp", actor=PLANNER)
-        _demo_planning(session, today)
-    with _tx(session):
-        return _summary(session, seed)
+            program.plan_starts(session, planner, program=PROGRAM, period_start=_day(start, week * 7),
+                                planned_starts=max(1, round(starts * scale)), phase="frp")
+        _demo_planning(session, line, today)
+    with unit_of_work(url, write=False) as session:
+        return _summary(session, planner, seed)
 
 
-def _demo_planning(session: Session, today: date) -> None:
+def _demo_planning(session: Session, line: Line, today: date) -> None:
     """Purchase orders for the FRP ramp: each part the plan is short of by promised date is ordered
     to land the Wednesday before the week that needs it, except from Northgate (NGE), which only
     promises the Thursday of that week: on paper every lot is clear to build, but at NGE's observed
     lateness its parts slip a week and `lrip shortages ACT-200 --use-observed-lateness` finds the
     early FRP weeks short of them."""
-    from lrip.planning.service import shortages
-
+    buyer = line.people[BUYER]
     supplier = {p.number: p.supplier for p in PARTS}
     orders: dict[tuple[str, date], list[tuple[str, int]]] = {}
-    for row in shortages(session, program=PROGRAM, today=today)["shortages"]:
-        week = date.fromisoformat(row["period"])
-        promised = week + timedelta(days=3 if supplier[row["part"]] == "NGE" else -5)
-        orders.setdefault((supplier[row["part"]], max(promised, today)), []).append(
-            (row["part"], math.ceil(row["quantity_short"])))
+    for row in shortages(session, buyer, program=PROGRAM, today=today).shortages:
+        week = row.period if isinstance(row.period, date) else date.fromisoformat(row.period)
+        promised = week + timedelta(days=3 if supplier[row.part] == "NGE" else -5)
+        orders.setdefault((supplier[row.part], max(promised, today)), []).append(
+            (row.part, math.ceil(row.quantity_short)))
     for k, ((code, promised), lines) in enumerate(sorted(orders.items()), start=1):
-        number = f"PO-{8500 + k}"
-        supply.create_purchase_order(session, number=number, supplier=code, ordered_on=today, actor=BUYER)
-        for part, quantity in lines:
-            supply.add_order_line(session, po=number, part=part, quantity=quantity, promised_on=promised, actor=BUYER)
+        supply.place_order(session, buyer, number=f"PO-{8500 + k}", supplier=code, ordered_on=today,
+                           lines=[(part, quantity, promised) for part, quantity in lines])
 
 
 def _before_lot(session: Session, key: str, number: str, size: int, first_lrip: int, lrip_units: int,
                 line: Line) -> None:
     """The program decisions that open each lot: phase changes, LRIP quantities, the torque driver fix."""
+    planner = line.people[PLANNER]
     _demo_change(session, key, line)
     if key == "P1":
-        program.change_phase(session, program=PROGRAM, phase="pilot", actor=PLANNER,
+        program.change_phase(session, planner, program=PROGRAM, phase="pilot",
                              reason="Prototypes built on the engineering bench; design frozen at EMA-200 rev A")
     elif key == "L1":
-        program.change_phase(session, program=PROGRAM, phase="lrip", actor=PLANNER,
+        program.change_phase(session, planner, program=PROGRAM, phase="lrip",
                              reason="Pilot review passed: 5 units built on released instructions")
-        program.set_lrip_quantity(session, program=PROGRAM, quantity=first_lrip, actor=PLANNER,
+        program.set_lrip_quantity(session, planner, program=PROGRAM, quantity=first_lrip,
                                   rationale="Two lots to prove the line and feed qualification testing",
                                   password=DEMO_PASSWORD)
     elif key == "L2":
         code, due = RECALIBRATED
-        catalog.calibrate_tool(session, code=code, due=_day(line.start, due), actor="rchen")
+        catalog.calibrate_tool(session, line.people[ENGINEER], code=code, due=_day(line.start, due))
         line.calibration[code] = _day(line.start, due)
     elif key == "L3":
         program.set_lrip_quantity(
-            session, program=PROGRAM, quantity=math.ceil(lrip_units * 1.125), actor=PLANNER,
+            session, planner, program=PROGRAM, quantity=math.ceil(lrip_units * 1.125),
             rationale="A third lot keeps the trained crew and the supply base working while the FRP readiness "
                       "assessment is completed; above 10% of the planned total to bridge to full rate",
             password=DEMO_PASSWORD)
-    program.create_lot(session, program=PROGRAM, number=number, planned_quantity=size, routing_revision=ROUTING_REV,
-                       actor=PLANNER)
+    program.create_lot(session, planner, program=PROGRAM, number=number, planned_quantity=size,
+                       routing_revision=ROUTING_REV)
 
 
-def _demo_inspection(session: Session, key: str, lot: list[UnitPlan]) -> None:
+def _demo_inspection(session: Session, line: Line, key: str, lot: list[UnitPlan]) -> None:
     """Inspection by phase: a plan for the gear train (end play is a fit check, minor at AQL 2.5), each LRIP
     lot's result there counted from its records, and the first articles the LRIP policy owes: a full FAI on
     the first LRIP unit, and a delta on the first unit after a change touched characteristics; each
     completed by the inspector and approved by the quality engineer."""
-    from lrip.inspection import service as inspection
-
+    quality, inspector = line.people["rchen"], line.people[INSPECTOR]
     if key == "L1":
-        inspection.set_plan(session, program=PROGRAM, operation=30, classes={"END-PLAY": "minor"},
-                            aql={"minor": 2.5}, actor="rchen",
-                            reason="End play is a fit check with margin; backlash stays the key characteristic")
+        inspection_plans.set_plan(session, quality, program=PROGRAM, operation=30, classes={"END-PLAY": "minor"},
+                                  aql={"minor": 2.5},
+                                  reason="End play is a fit check with margin; backlash stays the key characteristic")
     if key in ("L1", "L2"):
-        inspection.record_lot_result(session, lot=_lot_number(key), operation=30, actor=INSPECTOR)
+        inspection_plans.record_lot_result(session, inspector, lot=_lot_number(key), operation=30)
     first = next((p.serial for p in lot if p.started), None)
-    if first is None or inspection.fai_owed(session, first)["kind"] is None:
+    if first is None or first_article.fai_owed(session, inspector, serial=first).kind is None:
         return
-    fai = inspection.create_fai(session, serial=first, actor=INSPECTOR, organization="Halvorsen Actuation, Plant 2")
-    if inspection.fai_record(session, fai.number)["blocked_by"]:
+    fai = first_article.create_fai(session, inspector, serial=first, organization="Halvorsen Actuation, Plant 2")
+    if first_article.fai_record(session, inspector, number=fai.number).blocked_by:
         return  # left open: the unit is not through its routing yet
-    inspection.complete_fai(session, number=fai.number, actor=INSPECTOR)
-    inspection.sign_fai(session, number=fai.number, username=INSPECTOR, password=DEMO_PASSWORD, meaning="authored")
-    inspection.sign_fai(session, number=fai.number, username="rchen", password=DEMO_PASSWORD, meaning="approved")
+    first_article.complete_fai(session, inspector, number=fai.number)
+    first_article.sign_fai(session, inspector, number=fai.number, password=DEMO_PASSWORD, meaning="authored")
+    first_article.sign_fai(session, quality, number=fai.number, password=DEMO_PASSWORD, meaning="approved")
 
 
-def _mrb_decides(session: Session, ncr_id: int, event: Event) -> None:
+def _mrb_decides(session: Session, line: Line, number: str, event: Event) -> None:
     """The MRB decides a hold's NCR: rework and scrap by the quality engineer or MRB member alone;
     use as is only once the phase policy's signatures (LRIP: quality, engineering, program) are on it."""
-    from lrip.nonconformance import service as nonconformance
-    from lrip.nonconformance.models import NonConformance
-
-    number = session.get(NonConformance, ncr_id).number
-    who = DISPOSITIONED_BY[event.disposition]
-    nonconformance.review(session, number=number, actor=who, action=event.disposition, reason=event.reason,
-                          rework_to=event.rework_to)
+    who = line.people[DISPOSITIONED_BY[event.disposition]]
+    mrb.review(session, who, number=number, action=event.disposition, reason=event.reason, rework_to=event.rework_to)
     if event.disposition in ("use_as_is", "repair"):
         for signer in MRB_SIGNERS:
-            nonconformance.sign_disposition(session, number=number, username=signer, password=DEMO_PASSWORD)
-    nonconformance.disposition(session, number=number, actor=who)
+            mrb.sign_disposition(session, line.people[signer], number=number, password=DEMO_PASSWORD)
+    mrb.disposition(session, who, number=number)
 
 
 def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[UnitPlan]]) -> None:
@@ -826,35 +817,31 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
     done as lot 2 starts and lot 2 runs clean, so its effect is verified and it closes. The pinched
     harness scrapped in lot 2 has a CAPA still open, and an inspector's NCR on a scratched lot 3 housing
     waits under MRB review with one signature of three."""
-    from lrip.catalog.models import Characteristic
-    from lrip.nonconformance import service as nonconformance
-    from lrip.nonconformance.models import NonConformance
-    from lrip.nonconformance.rules import EFFECTIVENESS_UNITS
-
+    quality, engineer = line.people["rchen"], line.people[ENGINEER]
     lot2_start = line.start + timedelta(weeks=LOTS[2][3][0])
     lot1 = _lot_number("L1")
-    ncr = nonconformance.raise_ncr(
-        session, actor="rchen", lot=lot1, severity="major", defect_code="OOS-HIGH", operation=40,
+    ncr = ncrs.raise_ncr(
+        session, quality, lot=lot1, severity="major", defect_code="OOS-HIGH", operation=40,
         characteristic=DRIFT[1], quantity=len(plans["L1"]), at=line.past(lot2_start + timedelta(hours=7)),
         description="Torque driver TQ-201 read 8% low at its calibration: every motor mount in lot "
                     f"{lot1} was torqued high (the last units over the limit).")
-    nonconformance.review(session, number=ncr.number, actor="rchen", action="use_as_is",
-                          reason="Break-away torque audit of 5 units: 2.55-2.74 N·m, screws not yielded "
-                                 "(analysis EA-044). Use as is.")
+    mrb.review(session, quality, number=ncr.number, action="use_as_is",
+               reason="Break-away torque audit of 5 units: 2.55-2.74 N·m, screws not yielded "
+                      "(analysis EA-044). Use as is.")
     for signer in MRB_SIGNERS:
-        nonconformance.sign_disposition(session, number=ncr.number, username=signer, password=DEMO_PASSWORD)
-    nonconformance.disposition(session, number=ncr.number, actor="rchen")
+        mrb.sign_disposition(session, line.people[signer], number=ncr.number, password=DEMO_PASSWORD)
+    mrb.disposition(session, quality, number=ncr.number)
     for number in session.execute(select(NonConformance.number).where(
             NonConformance.status == "dispositioned").order_by(NonConformance.id)).scalars().all():
-        if not nonconformance.unverified(session, nonconformance.get_ncr(session, number)):
-            nonconformance.close_ncr(session, number=number, actor="rchen",
-                                     reason="Verified: disposition carried out; reworked units re-measured in spec")
+        if not mrb.unverified(session, ncrs.get_ncr(session, number)):
+            mrb.close_ncr(session, quality, number=number,
+                          reason="Verified: disposition carried out; reworked units re-measured in spec")
 
-    ncr = session.get(NonConformance, ncr.id)
-    capa = ncr.capa.number if ncr.capa_id else nonconformance.open_capa(  # another seed may not recur
-        session, actor="rchen", ncrs=[ncr.number], title="Motor mount over-torque").number
+    row = ncrs.get_ncr(session, ncr.number)
+    capa = row.capa.number if row.capa_id else capas.open_capa(  # another seed may not recur
+        session, quality, ncrs=[ncr.number], title="Motor mount over-torque").number
     done = lot2_start.date()
-    nonconformance.update_capa(session, number=capa, actor="rchen", fields={
+    capas.update_capa(session, quality, number=capa, fields={
         "title": "Motor mount over-torque: torque driver TQ-201 reading low",
         "d1_team": "R. Chen (quality, lead), B. Okafor (manufacturing engineering), M. Reyes (operator)",
         "d2_problem": f"MTR-TQ drifted up through lot {lot1}; the last units went over 2.80 N·m at motor install",
@@ -869,92 +856,90 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
     for kind, text in (("containment", "Pull TQ-201; audit lot 1 motor mounts"),
                        ("corrective", "Recalibrate TQ-201; calibration interval 182 to 90 days"),
                        ("preventive", "Daily torque driver check on the analyser (WI-240 rev C, CR-0002)")):
-        action = nonconformance.add_action(session, number=capa, actor="rchen", kind=kind, description=text,
-                                           owner=ENGINEER, due_on=done)
-        nonconformance.complete_action(session, number=capa, action_id=action.id, actor=ENGINEER, done_on=done)
-    nonconformance.verify_effectiveness(session, number=capa, actor="rchen")
-    nonconformance.close_capa(session, number=capa, actor="rchen",
-                              reason="No MTR-TQ over-torque in the units built since the actions")
+        detail = capas.add_action(session, quality, number=capa, kind=kind, description=text, owner=ENGINEER,
+                                  due_on=done)
+        capas.complete_action(session, engineer, number=capa, action_id=detail.actions[-1].id, done_on=done)
+    capas.verify_effectiveness(session, quality, number=capa)
+    capas.close_capa(session, quality, number=capa, reason="No MTR-TQ over-torque in the units built since the actions")
 
     scrapped = session.execute(select(NonConformance.number).join(Characteristic).where(
         Characteristic.code == "INS-RES").order_by(NonConformance.id)).scalars().all()
-    harness = nonconformance.open_capa(session, actor="rchen", ncrs=scrapped,
-                                       title="Harness pinched under the controller board standoff")
-    nonconformance.update_capa(session, number=harness.number, actor="rchen", fields={
+    harness = capas.open_capa(session, quality, ncrs=scrapped, title="Harness pinched under the controller board standoff")
+    capas.update_capa(session, quality, number=harness.number, fields={
         "d1_team": "R. Chen (quality), B. Okafor (manufacturing engineering), T. Nguyen (operator)",
         "d2_problem": "Insulation resistance 12 MΩ at electronics install: harness pinched, board damaged",
         "d3_containment": "Harness routing checked on every unit in work before the board goes in",
         "d4_root_cause": "Nothing holds the harness clear of the standoff while the board is fitted"})
-    nonconformance.add_action(session, number=harness.number, actor="rchen", kind="corrective", owner=ENGINEER,
-                              description="Add a harness clip and a standoff sleeve; change WI-250 to fit them",
-                              due_on=line.cutoff.date() + timedelta(days=14))
+    capas.add_action(session, quality, number=harness.number, kind="corrective", owner=ENGINEER,
+                     description="Add a harness clip and a standoff sleeve; change WI-250 to fit them",
+                     due_on=line.cutoff.date() + timedelta(days=14))
 
     held = next(p.serial for p in plans["L3"] if p.started and p.stop is not None and p.stop[0] >= 2)
-    scratch = nonconformance.raise_ncr(
-        session, actor=INSPECTOR, serial=held, severity="minor", defect_code="COSMETIC", operation=20,
+    scratch = ncrs.raise_ncr(
+        session, line.people[INSPECTOR], serial=held, severity="minor", defect_code="COSMETIC", operation=20,
         at=line.past(line.cutoff - timedelta(hours=10)),
         description="Anodize scratched 4 mm long at the housing's seal bore edge, outside the seal land")
-    nonconformance.review(session, number=scratch.number, actor="rchen", action="use_as_is",
-                          reason="Cosmetic, outside the seal land: no effect on form, fit or function. Use as is.")
-    nonconformance.sign_disposition(session, number=scratch.number, username="hschmidt", password=DEMO_PASSWORD)
+    mrb.review(session, quality, number=scratch.number, action="use_as_is",
+               reason="Cosmetic, outside the seal land: no effect on form, fit or function. Use as is.")
+    mrb.sign_disposition(session, line.people["hschmidt"], number=scratch.number, password=DEMO_PASSWORD)
 
 
 def _demo_change(session: Session, key: str, line: Line) -> None:
     """Change control over the ramp: a pilot redline folded into WI-240 rev B (minor, pilot); after the
     torque drift of lot 1, WI-240 rev C with a daily torque driver check, from the next lot (minor,
     LRIP, so three signatures and a delta FAI); and a major housing change still awaiting signatures."""
-    from lrip.change import service as change
+    engineer, planner = line.people[ENGINEER], line.people[PLANNER]
 
     def when(week: int, day: int) -> datetime:
         return line.past(line.start + timedelta(days=week * 7 + day, hours=10))
 
     def approve(number: str, signers: tuple[str, ...], week: int, day: int) -> None:
-        change.submit_change(session, number=number, actor=ENGINEER, at=when(week, day))
+        change.submit_change(session, engineer, number=number, at=when(week, day))
         for who in signers:
-            change.sign_change(session, number=number, username=who, password=DEMO_PASSWORD)
-        change.approve_change(session, number=number, actor=PLANNER, at=when(week, day + 1))
-        change.implement_change(session, number=number, actor=ENGINEER, at=when(week, day + 2))
+            change.sign_change(session, line.people[who], number=number, password=DEMO_PASSWORD)
+        change.approve_change(session, planner, number=number, at=when(week, day + 1))
+        change.implement_change(session, engineer, number=number, at=when(week, day + 2))
 
     wi = _instruction(OPERATIONS[3])  # WI-240, motor install
     if key == "L1":  # the pilot lot is closed; the program is still in pilot
-        redline = change.record_redline(session, serial=f"{SERIAL_PREFIX}P03", operation=40, actor=ENGINEER,
+        redline = change.record_redline(session, engineer, serial=f"{SERIAL_PREFIX}P03", operation=40,
                                         markup="Seat the pinion before the screws go in; torque in a cross pattern "
                                                "in two passes (1.5 then 2.5 N·m).", at=when(2, 3))
-        catalog.add_document_revision(session, number=wi, revision="B", actor=ENGINEER,
+        catalog.add_document_revision(session, engineer, number=wi, revision="B",
                                       content=f"{PRODUCT} rev {PRODUCT_REV}, operation 40, Motor install.\nMount the "
                                               "motor and seat the pinion before fitting the screws. Torque the four "
                                               "M4 screws in a cross pattern in two passes: 1.5 N·m, then 2.5 N·m.")
-        change.create_change(session, program=PROGRAM, title="Motor install: two-pass cross torque",
+        change.create_change(session, engineer, program=PROGRAM, title="Motor install: two-pass cross torque",
                              reason=f"Pilot redline {redline.number}: screws torqued in one pass tilted the motor",
                              description=f"Fold redline {redline.number} into {wi} rev B.", change_class="minor",
-                             items=[f"document:{wi}:A:B"], redlines=[redline.number], actor=ENGINEER, at=when(3, 0))
+                             items=[f"document:{wi}:A:B"], redlines=[redline.number], at=when(3, 0))
         approve("CR-0001", (ENGINEER, "rchen"), 3, 1)
     elif key == "L2":  # after lot 1's torque drift, before lot 2
-        catalog.add_document_revision(session, number=wi, revision="C", actor=ENGINEER,
+        catalog.add_document_revision(session, engineer, number=wi, revision="C",
                                       content=f"{PRODUCT} rev {PRODUCT_REV}, operation 40, Motor install.\nAt the "
                                               "start of each shift check the torque driver on the torque analyser "
                                               "(2.5 N·m ± 2%); do not use a driver that fails. Mount the motor, "
                                               "seat the pinion, torque the M4 screws cross pattern: 1.5 then 2.5 N·m.")
-        change.create_change(session, program=PROGRAM, title="Daily torque driver check at motor install",
+        change.create_change(session, engineer, program=PROGRAM, title="Daily torque driver check at motor install",
                              reason="MTR-TQ drifted up through lot ACT-200-L1 until TQ-201 was recalibrated",
                              description=f"{wi} rev C: check the driver on the analyser every shift.",
                              change_class="minor", effectivity="next_lot", items=[f"document:{wi}:B:C"],
-                             attachments=[(wi, "C")], actor=ENGINEER, at=when(7, 2))
+                             attachments=[(wi, "C")], at=when(7, 2))
         approve("CR-0002", (ENGINEER, "rchen", PLANNER), 7, 3)
     elif key == "L3":  # a major change raised in lot 2, still waiting for its signatures
-        catalog.add_part_revision(session, number="HSG-200", revision="B", actor=ENGINEER)
-        change.create_change(session, program=PROGRAM, title="Housing bearing bore to 32 H6",
+        catalog.add_part_revision(session, engineer, number="HSG-200", revision="B")
+        change.create_change(session, engineer, program=PROGRAM, title="Housing bearing bore to 32 H6",
                              reason="SCAR-0412: bearing bore oversize on received housings; H6 keeps the fit",
                              description="HSG-200 rev B: bearing bore 32 H6, tighter bore roundness.",
                              change_class="major", effectivity="next_lot", items=["part_revision:HSG-200:A:B"],
-                             actor=ENGINEER, at=when(12, 1))
-        change.submit_change(session, number="CR-0003", actor=ENGINEER, at=when(12, 2))
-        change.sign_change(session, number="CR-0003", username=ENGINEER, password=DEMO_PASSWORD)
+                             at=when(12, 1))
+        change.submit_change(session, engineer, number="CR-0003", at=when(12, 2))
+        change.sign_change(session, engineer, number="CR-0003", password=DEMO_PASSWORD)
 
 
-def _summary(session: Session, seed: int) -> dict:
-    prog = program.list_programs(session)[0]
-    lots = program.list_lots(session, PROGRAM)
+def _summary(session: Session, planner: Actor, seed: int) -> dict:
+    prog = dashboard.list_programs(session, planner)[0].model_dump(mode="json")
+    lots = [lot.model_dump(mode="json") for lot in dashboard.list_lots(session, planner, program=PROGRAM)]
     holds = Counter()
     for disposition, count in session.execute(select(Hold.disposition, func.count()).group_by(Hold.disposition)):
         holds[disposition or "open"] = count

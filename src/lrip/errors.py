@@ -60,3 +60,9 @@ class Invalid(LripError):
 
     kind = "invalid"
 
+
+
+class NotSignedIn(LripError):
+    """No signed-in person: no session, or a token or session that no longer works."""
+
+    kind = "unauthenticated"

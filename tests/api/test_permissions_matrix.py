@@ -1,17 +1,16 @@
 """Every API endpoint × every role, checked against the one permission table.
 
-Each route declares its action through `require(action)`; a role the table
-allows is never refused with 403, a role it does not allow always is."""
+Each route documents the permission of the use case it calls (`x-permission`, read from the service by
+`api.deps.uses`); the service checks it. A role the table allows is never refused with 403, a role it
+does not allow always is."""
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
-from lrip.api.app import create_app
+from factory import actor, build_line
+from lrip.app import create_app
 from lrip.auth.permissions import ROLES, allowed
 from lrip.auth.service import create_token, create_user
-from lrip.db import engine_for
-from factory import build_line
+from lrip.db import unit_of_work
 
 SAMPLE_PATH = {"serial": "SN-1", "lot": "L1", "operation": "10", "program": "ACT",
                "supplier": "SUP-M", "po": "PO-1", "line": "1", "identifier": "SCR-LOT-1", "number": "CR-0001",
@@ -61,10 +60,7 @@ SAMPLE_BODY = {"/api/v1/lots/{lot}/units": {"serial": "SN-NEW"},
 
 
 def _action(route: APIRoute) -> str | None:
-    for dep in route.dependant.dependencies:
-        if hasattr(dep.call, "action"):
-            return dep.call.action
-    return None
+    return (route.openapi_extra or {}).get("x-permission")
 
 
 def api_routes(app):
@@ -83,12 +79,13 @@ def setup(sqlite_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("matrix") / "lrip.db"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    with unit_of_work(url) as session:
         build_line(session)
+        admin = actor(session, "admin")
         tokens = {}
         for role in ROLES:
-            create_user(session, username=f"u_{role}", full_name=role, roles=[role], actor="admin")
-            tokens[role] = create_token(session, username=f"u_{role}", name="matrix", actor="admin")[0]
+            create_user(session, admin, username=f"u_{role}", full_name=role, roles=[role])
+            tokens[role] = create_token(session, admin, username=f"u_{role}", name="matrix").token
     return url, tokens
 
 

@@ -10,13 +10,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (content_type_conformance, negative_data_rejection, not_a_server_error,
                                  response_schema_conformance, status_code_conformance)
-from sqlalchemy.orm import Session
-
-from lrip.api.app import create_app
+from factory import actor, build_line
+from lrip.app import create_app
 from lrip.auth.service import create_token
-from lrip.db import engine_for
+from lrip.db import unit_of_work
 from lrip.execution.service import create_unit, start_operation
-from factory import build_line
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
           negative_data_rejection]
@@ -28,12 +26,13 @@ def _app_and_token(tmp_dir):
     path = tmp_dir / "schemathesis.db"
     url = f"sqlite:///{path}"
     upgrade(url)
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    with unit_of_work(url) as session:
         build_line(session)
+        admin = actor(session, "admin")
         for n in (1, 2):
-            create_unit(session, lot="L1", serial=f"SN-{n}", actor="admin")
-        start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
-        token = create_token(session, username="admin", name="schemathesis", actor="admin")[0]
+            create_unit(session, admin, lot="L1", serial=f"SN-{n}")
+        start_operation(session, actor(session, "olga"), serial="SN-1", operation=10, tools=["TQ-1"])
+        token = create_token(session, admin, username="admin", name="schemathesis").token
     return create_app(url), token
 
 

@@ -3,27 +3,27 @@ Runs on SQLite and PostgreSQL."""
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from lrip.api.app import create_app
+from lrip.app import create_app
 from lrip.auth.service import create_token, create_user
-from lrip.db import engine_for
+from lrip.db import unit_of_work
 from lrip.execution.models import Measurement, OperationRecord, Unit
 from lrip.execution.service import create_unit
-from factory import build_line
+from factory import actor, build_line
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
 def api(db_url):
-    with Session(engine_for(db_url), expire_on_commit=False) as session:
+    with unit_of_work(db_url) as session:
         build_line(session)
-        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin")
-        create_user(session, username="quinn", full_name="Quinn Quality", roles=["quality_engineer"], actor="admin")
-        tokens = {u: create_token(session, username=u, name="terminal", actor="admin")[0]
+        admin = actor(session, "admin")
+        create_user(session, admin, username="vera", full_name="Vera Viewer", roles=["viewer"])
+        create_user(session, admin, username="quinn", full_name="Quinn Quality", roles=["quality_engineer"])
+        tokens = {u: create_token(session, admin, username=u, name="terminal").token
                   for u in ("olga", "oscar", "vera", "quinn")}
-        create_unit(session, lot="L1", serial="SN-1", actor="admin")
+        create_unit(session, admin, lot="L1", serial="SN-1")
     client = TestClient(create_app(db_url))
 
     def as_user(name):
@@ -35,7 +35,7 @@ def api(db_url):
 
 
 def count(db_url, model):
-    with Session(engine_for(db_url)) as s:
+    with unit_of_work(db_url, write=False) as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 
 
@@ -49,7 +49,7 @@ def test_an_operator_runs_operation_10_over_http(api):
                                                               "quantity": qty}, headers=olga)
         assert r.status_code == 201, r.text
     r = api.post("/api/v1/units/SN-1/measurements", json={"characteristic": "TORQUE", "value": 2.05}, headers=olga)
-    assert r.status_code == 201 and r.json()["in_spec"] is True
+    assert r.status_code == 201 and r.json()["in_spec"] is True and r.json()["ncr"] is None
     r = api.post("/api/v1/units/SN-1/operations/Assemble/complete", headers=olga)
     assert r.status_code == 200, r.text
     traveler = api.get("/api/v1/units/SN-1", headers=olga).json()
@@ -96,6 +96,7 @@ def test_without_a_token_401_and_without_the_role_403(api):
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
     r = api.post("/api/v1/units/SN-1/operations/10/start", json={}, headers=api.as_user("vera"))
     assert r.status_code == 403 and "vera (viewer) may not start operations" in r.json()["detail"]
+    assert r.json()["code"] == "forbidden"
     assert count(api.db_url, OperationRecord) == 0
 
 
@@ -121,9 +122,9 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(api):
 
 
 def test_units_are_paged_and_filtered(api, db_url):
-    with Session(engine_for(db_url), expire_on_commit=False) as session:
+    with unit_of_work(db_url) as session:
         for n in range(2, 5):
-            create_unit(session, lot="L1", serial=f"SN-{n}", actor="admin")
+            create_unit(session, actor(session, "admin"), lot="L1", serial=f"SN-{n}")
     olga = api.as_user("olga")
     api.post("/api/v1/units/SN-2/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
     page = api.get("/api/v1/units", params={"lot": "L1", "limit": 2, "offset": 1}, headers=olga).json()
@@ -154,3 +155,83 @@ def test_openapi_is_served(api):
     spec = api.get("/api/openapi.json").json()
     assert "/api/v1/units/{serial}/operations/{operation}/start" in spec["paths"]
     assert api.get("/api/docs").status_code == 200
+
+
+def test_an_out_of_spec_measurement_answers_with_its_ncr(api):
+    """Before, the API's answer had no NCR (only `lrip measure --json` had it)."""
+    olga = api.as_user("olga")
+    api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
+    r = api.post("/api/v1/units/SN-1/measurements", json={"characteristic": "TORQUE", "value": "2.5"}, headers=olga)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["in_spec"], body["on_hold"], body["unit_status"], body["ncr"]) == (False, True, "on_hold", "NCR-000001")
+    again = api.post("/api/v1/units/SN-1/measurements", json={"characteristic": "TORQUE", "value": "2.0"}, headers=olga)
+    assert again.status_code == 409 and again.json()["reasons"] == [
+        "SN-1 is on hold; it takes no new work until the MRB's disposition releases it"]
+    assert count(api.db_url, Measurement) == 1
+
+
+LOOK_ALIKES = [" SN200-0001", "SN200\u20110001", "ＳＮ200-0001", "SN200\u200b-0001", "\u202eSN200-0001",
+               "SN200/0001", "SN..200", "sn200-0001"]
+
+
+@pytest.mark.parametrize("serial", LOOK_ALIKES)
+def test_a_serial_that_only_looks_like_another_or_breaks_a_url_is_refused(api, serial):
+    """Before, each of these was a new unit beside SN200-0001 (and those with '/' or '..' could not be
+    reached by any URL)."""
+    olga = api.as_user("olga")
+    first = api.post("/api/v1/lots/L1/units", json={"serial": "SN200-0001"}, headers=olga)
+    assert first.status_code == 201, first.text
+    r = api.post("/api/v1/lots/L1/units", json={"serial": serial}, headers=olga)
+    assert r.status_code in (409, 422), r.text
+    assert r.json()["code"] in ("invalid_input", "unit_refused")
+    assert count(api.db_url, Unit) == 2  # SN-1 and SN200-0001
+
+
+def test_a_unit_is_found_regardless_of_case(api):
+    olga = api.as_user("olga")
+    r = api.post("/api/v1/units/sn-1/operations/10/start", json={"tools": ["tq-1"]}, headers=olga)
+    assert r.status_code == 201, r.text
+    assert (r.json()["serial"], r.json()["tools"]) == ("SN-1", ["TQ-1"])
+    assert api.get("/api/v1/units/sn-1", headers=olga).json()["serial"] == "SN-1"
+
+
+@pytest.mark.parametrize("value", ["0_08", "٠.٠٨", "2,0", "1e5000"])
+def test_a_value_that_is_not_a_plain_decimal_is_422(api, value):
+    olga = api.as_user("olga")
+    api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
+    r = api.post("/api/v1/units/SN-1/measurements", json={"characteristic": "TORQUE", "value": value}, headers=olga)
+    assert r.status_code == 422 and r.json()["code"] == "measurement_invalid"
+    assert count(api.db_url, Measurement) == 0
+
+
+def test_the_same_file_twice_over_http_needs_again_and_a_reason(api):
+    olga, quinn = api.as_user("olga"), {**api.as_user("quinn"), "content-type": "text/csv"}
+    api.post("/api/v1/units/SN-1/operations/10/start", json={"tools": ["TQ-1"]}, headers=olga)
+    csv = ("serial,operation,characteristic,value,recorded_at,operator,gauge\n"
+           "SN-1,10,TORQUE,2.0,2026-01-05T10:00:00Z,olga,G1\n").encode()
+    assert api.post("/api/v1/imports/measurements", content=csv, headers=quinn).status_code == 200
+    twice = api.post("/api/v1/imports/measurements", content=csv, headers=quinn)
+    assert twice.status_code == 409 and "was imported already" in twice.json()["reasons"][0]
+    no_reason = api.post("/api/v1/imports/measurements", params={"again": "true"}, content=csv, headers=quinn)
+    assert no_reason.status_code == 422 and no_reason.json()["code"] == "invalid_input"
+    again = api.post("/api/v1/imports/measurements", params={"again": "true", "reason": "station re-sent the file"},
+                     content=csv, headers=quinn)
+    assert again.status_code == 200 and again.json()["again"] is True
+    assert count(api.db_url, Measurement) == 2
+
+
+def test_a_signed_in_read_does_not_wait_behind_a_writer(api):
+    """Before, every request with a Bearer token took SQLite's write lock, so a GET waited behind any
+    writer. Now the token is looked up in a read-only unit of work: while another connection holds the
+    write lock (a unit created, not yet committed), the traveler and the unit list answer at once."""
+    olga = api.as_user("olga")
+    assert api.get("/api/v1/units", headers=olga).status_code == 200  # the token's use is noted (once a minute)
+    with unit_of_work(api.db_url) as writer:
+        create_unit(writer, actor(writer, "admin"), lot="L1", serial="SN-2")
+        writer.flush()
+        traveler = api.get("/api/v1/units/SN-1", headers=olga)
+        units = api.get("/api/v1/units", headers=olga)
+    assert traveler.status_code == 200 and traveler.json()["serial"] == "SN-1"
+    assert [u["serial"] for u in units.json()["items"]] == ["SN-1"]  # the writer had not committed
+    assert count(api.db_url, Unit) == 2

@@ -3,7 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lrip.auth.service import create_user
+from lrip.auth.actor import INSTALLATION
+from lrip.auth.service import actor_of, create_user, get_user
 
 PASSWORD = "correct horse battery"
 
@@ -39,5 +40,10 @@ def people(session):
                                   ("quinn", "Quinn Quality", ["quality_engineer", "mrb_member"]),
                                   ("mel", "Mel Engineer", ["manufacturing_engineer"]),
                                   ("vic", "Vic Viewer", ["viewer"])]:
-        create_user(session, username=username, full_name=name, roles=roles, actor="system", password=PASSWORD)
+        create_user(session, INSTALLATION, username=username, full_name=name, roles=roles, password=PASSWORD)
     return session
+
+
+@pytest.fixture
+def ada(people):
+    return actor_of(get_user(people, "ada"))

@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lrip import audit
 from lrip.audit import AuditEvent
+from lrip.auth.actor import INSTALLATION
 from lrip.auth.service import create_user
 from lrip.db import is_postgres
 
@@ -14,26 +15,27 @@ from lrip.db import is_postgres
 def pg(session):
     if not is_postgres(session):
         pytest.skip("the append-only trigger is PostgreSQL's")
-    create_user(session, username="olga", full_name="Olga Operator", roles=["operator"], actor="system")
+    create_user(session, INSTALLATION, username="olga", full_name="Olga Operator", roles=["operator"])
+    session.commit()
     return session
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"])
 def test_audit_events_cannot_be_updated_or_deleted(pg, statement):
     with pytest.raises(DBAPIError, match="audit events are append-only"):
-        with pg.begin():
-            pg.execute(text(statement))
-    assert pg.execute(select(AuditEvent.actor)).scalars().all() == ["system"]
+        pg.execute(text(statement))
+    pg.rollback()
+    assert pg.execute(select(AuditEvent.actor)).scalars().all() == ["installation"]
     assert audit.verify(pg).ok
 
 
 def test_a_dba_can_switch_the_trigger_off_and_truncate_still_works(pg):
-    with pg.begin():
-        pg.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-        pg.execute(text("UPDATE audit_event SET actor = 'mallory'"))
-        pg.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+    pg.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    pg.execute(text("UPDATE audit_event SET actor = 'mallory'"))
+    pg.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+    pg.commit()
     assert not audit.verify(pg).ok
     pg.rollback()
-    with pg.begin():
-        pg.execute(text("TRUNCATE audit_event, audit_head"))
+    pg.execute(text("TRUNCATE audit_event, audit_head"))
+    pg.commit()
     assert pg.execute(select(func.count(AuditEvent.id))).scalar_one() == 0

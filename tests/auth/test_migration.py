@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 
 from lrip.db import Base, engine_for
 
-OURS = {"user_account", "api_token", "signature"}
+OURS = {"user_account", "api_token", "signature", "sign_in"}
 
 
 def _tables(diff) -> set:

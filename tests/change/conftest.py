@@ -3,11 +3,12 @@ program), each signing with PASSWORD, and draft revisions to change to."""
 import pytest
 from sqlalchemy.orm import Session
 
-from factory import build_line
+from factory import actor, build_line
 from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
 from lrip.catalog.service import CharacteristicSpec as C
 from lrip.catalog.service import OperationSpec as O
+from lrip.change.service import sign_change
 
 PASSWORD = "change-signs-here-2026"
 SIGNERS = [("eli", "Eli Engineer", ["manufacturing_engineer"]), ("quinn", "Quinn Quality", ["quality_engineer"]),
@@ -15,18 +16,19 @@ SIGNERS = [("eli", "Eli Engineer", ["manufacturing_engineer"]), ("quinn", "Quinn
 
 
 def build_change_line(session: Session, *, phase: str = "lrip", lot_quantity: int = 5) -> dict:
-    with session.begin():
-        names = build_line(session, phase=phase, lot_quantity=lot_quantity)
-        for username, name, roles in SIGNERS:
-            create_user(session, username=username, full_name=name, roles=roles, actor="admin", password=PASSWORD)
-        catalog.add_document_revision(session, number="WI-10", revision="B", actor="eli",
-                                      content="Do WI-10 carefully; verify the torque driver before the first unit.")
+    names = build_line(session, phase=phase, lot_quantity=lot_quantity)
+    admin = actor(session, "admin")
+    for username, name, roles in SIGNERS:
+        create_user(session, admin, username=username, full_name=name, roles=roles, password=PASSWORD)
+    catalog.add_document_revision(session, actor(session, "eli"), number="WI-10", revision="B",
+                                  content="Do WI-10 carefully; verify the torque driver before the first unit.")
     return names
 
 
 def routing_2(session: Session, *, torque_usl: float = 2.1) -> None:
     """A draft routing rev 2: operation 10's torque limit tightened, everything else as rev 1."""
-    catalog.create_routing(session, part="ACT-100", part_revision="A", revision="2", actor="eli", operations=[
+    catalog.create_routing(session, actor(session, "eli"), part="ACT-100", part_revision="A", revision="2",
+                           operations=[
         O(10, "Assemble", "ASSY", 30, ("WI-10", "A"), ("torque driver",), "assembly",
           (C("TORQUE", "Screw torque", "variable", 2.0, 1.8, torque_usl, "N·m", key=True),)),
         O(20, "Inspect", "ASSY", 10, ("WI-20", "A"), (), "assembly", (C("VISUAL", "Visual inspection", "attribute"),)),
@@ -36,12 +38,11 @@ def routing_2(session: Session, *, torque_usl: float = 2.1) -> None:
     ])
 
 
-def sign_all(session: Session, number: str, people=("eli", "quinn", "pam")) -> dict:
-    from lrip.change.service import sign_change
-
+def sign_all(session: Session, number: str, people=("eli", "quinn", "pam")):
+    """Each of `people` signs the change's approval as themselves; the last answer."""
     result = None
     for who in people:
-        result = sign_change(session, number=number, username=who, password=PASSWORD)
+        result = sign_change(session, actor(session, who), number=number, password=PASSWORD)
     return result
 
 

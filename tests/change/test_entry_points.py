@@ -1,81 +1,98 @@
 """The CLI and the API of change control, over one SQLite line (the services are tested on both
-databases in test_service.py): same data, same refusals, every command with --json."""
+databases in test_service.py): same answers, same refusals, every command with --json, each run as
+the person signed in."""
 import json
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from lrip.api.app import create_app
+from factory import actor
+from lrip.app import create_app
 from lrip.auth.service import create_token
 from lrip.cli import app
-from lrip.db import engine_for
+from lrip.db import unit_of_work
+from lrip.execution import service as execution
 
 runner = CliRunner()
+PEOPLE = ("eli", "quinn", "pam", "ivy", "olga")
 
 
-def lrip(url, *args, stdin=None):
-    return runner.invoke(app, [*args, "--db", url, "--json"], input=stdin)
+@pytest.fixture
+def line(sqlite_url, kit, monkeypatch, tmp_path):
+    """The line on SQLite, and an API token for each person (LRIP_TOKEN signs the CLI in as them)."""
+    monkeypatch.setenv("LRIP_HOME", str(tmp_path / "home"))
+    with unit_of_work(sqlite_url) as session:
+        kit.build(session, phase="pilot")
+        admin = actor(session, "admin")
+        tokens = {u: create_token(session, admin, username=u, name="test").token for u in PEOPLE}
+    return sqlite_url, tokens
 
 
-def test_cli_raise_sign_approve_implement(sqlite_url, kit):
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
-        kit.build(session)
-    r = lrip(sqlite_url, "change", "create", "ACT", "--title", "Verify driver", "--reason", "drift",
-             "--description", "Add a check", "--item", "document:WI-10:A:B", "--effectivity", "immediate",
-             "--by", "eli")
+def lrip(line, who, *args, stdin=None):
+    url, tokens = line
+    return runner.invoke(app, [*args, "--db", url, "--json"], input=stdin, env={"LRIP_TOKEN": tokens[who]})
+
+
+def test_cli_raise_sign_approve_implement(line, kit):
+    r = lrip(line, "eli", "change", "create", "ACT", "--title", "Verify driver", "--reason", "drift",
+             "--description", "Add a check", "--item", "document:WI-10:A:B", "--effectivity", "immediate")
     assert r.exit_code == 2 and json.loads(r.stdout)["reasons"] == [
         "only an urgent change takes effect immediately; make it effective from the next lot or from a serial, "
         "or flag it urgent"]
-    r = lrip(sqlite_url, "change", "create", "ACT", "--title", "Verify driver", "--reason", "drift",
-             "--description", "Add a check", "--item", "document:WI-10:A:B", "--class", "major", "--by", "eli")
+    r = lrip(line, "eli", "change", "create", "ACT", "--title", "Verify driver", "--reason", "drift",
+             "--description", "Add a check", "--item", "routing:ACT-100:1:2")
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"] == "invalid_input"
+    assert "name the routing as PART/PART_REVISION, e.g. ACT-100/A" in json.loads(r.stdout)["reasons"][0]
+    r = lrip(line, "olga", "change", "create", "ACT", "--title", "Verify driver", "--reason", "drift",
+             "--description", "Add a check", "--item", "document:WI-10:A:B")
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"] == "forbidden"  # no --by: the operator is who she is
+    r = lrip(line, "eli", "change", "create", "ACT", "--title", "Verify driver", "--reason", "drift",
+             "--description", "Add a check", "--item", "document:WI-10:A:B", "--class", "major")
     assert r.exit_code == 0, r.stdout
-    assert json.loads(r.stdout)["number"] == "CR-0001"
-    shown = json.loads(lrip(sqlite_url, "change", "submit", "CR-0001", "--by", "eli").stdout)
+    created = json.loads(r.stdout)
+    assert (created["number"], created["class"], created["raised_by"]) == ("CR-0001", "major", "eli")
+    shown = json.loads(lrip(line, "eli", "change", "submit", "CR-0001").stdout)
     assert shown["status"] == "submitted" and shown["impact_is_snapshot"]
-    assert shown["impact"]["delta_fai"]["characteristics"] == ["TORQUE"]
-    r = lrip(sqlite_url, "change", "approve", "CR-0001", "--by", "pam")
-    assert r.exit_code == 2 and len(json.loads(r.stdout)["reasons"]) == 3
-    r = lrip(sqlite_url, "change", "sign", "CR-0001", "--by", "quinn", stdin="wrong\n")
+    r = lrip(line, "eli", "change", "approve", "CR-0001")
+    assert r.exit_code == 2 and len(json.loads(r.stdout)["reasons"]) == 2  # pilot: engineering and quality
+    r = lrip(line, "quinn", "change", "sign", "CR-0001", stdin="wrong\n")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"] == "signature_refused"
-    for who in ("eli", "quinn", "pam"):
-        r = lrip(sqlite_url, "change", "sign", "CR-0001", "--by", who, stdin=kit.password + "\n")
+    for who in ("eli", "quinn"):
+        r = lrip(line, who, "change", "sign", "CR-0001", stdin=kit.password + "\n")
         assert r.exit_code == 0, r.stdout
-    assert json.loads(r.stdout)["missing"] == []
-    assert json.loads(lrip(sqlite_url, "change", "approve", "CR-0001", "--by", "pam").stdout)["status"] == "approved"
-    done = json.loads(lrip(sqlite_url, "change", "implement", "CR-0001", "--by", "eli").stdout)
-    assert done["status"] == "implemented" and done["implementation"]["delta_fai"]["characteristics"] == ["TORQUE"]
-    rows = json.loads(lrip(sqlite_url, "change", "list", "--program", "ACT").stdout)
-    assert [(r["number"], r["status"], r["signatures"]) for r in rows] == [("CR-0001", "implemented", 3)]
-    weeks = json.loads(lrip(sqlite_url, "change", "traffic", "ACT", "--weeks", "2").stdout)
+    signed = json.loads(r.stdout)
+    assert signed["missing"] == [] and [s["username"] for s in signed["signatures"]] == ["eli", "quinn"]
+    assert json.loads(lrip(line, "eli", "change", "approve", "CR-0001").stdout)["status"] == "approved"
+    done = json.loads(lrip(line, "eli", "change", "implement", "CR-0001").stdout)
+    assert done["status"] == "implemented" and done["implementation"]["released"] == ["WI-10 rev B"]
+    rows = json.loads(lrip(line, "ivy", "change", "list", "--program", "ACT").stdout)
+    assert [(r["number"], r["status"], r["signatures"]) for r in rows] == [("CR-0001", "implemented", 2)]
+    weeks = json.loads(lrip(line, "ivy", "change", "traffic", "ACT", "--weeks", "2").stdout)
     assert [w["major"] for w in weeks] == [0, 1]
-    # the LRIP quantity: signed by the program manager; above 10% of 200 it needs the rationale
-    r = lrip(sqlite_url, "lrip-quantity", "set", "ACT", "40", "--by", "pam", stdin=kit.password + "\n")
-    assert r.exit_code == 2 and "write the rationale" in json.loads(r.stdout)["reasons"][0]
-    r = lrip(sqlite_url, "lrip-quantity", "set", "ACT", "30", "--by", "eli", stdin=kit.password + "\n",)
-    assert r.exit_code == 2 and "needs program manager" in json.loads(r.stdout)["reasons"][-1]
-    r = lrip(sqlite_url, "lrip-quantity", "set", "ACT", "40", "--by", "pam", "--rationale", "bridge to FRP",
-             stdin=kit.password + "\n")
-    assert r.exit_code == 0, r.stdout
-    d = json.loads(r.stdout)
-    assert (d["quantity"], d["previous"], d["above_ten_percent"], d["rationale"]) == (40, 20, True, "bridge to FRP")
-    assert d["signature"]["role"] == "program_manager" and d["signature"]["valid"]
-    assert d["warnings"] == ["40 is 20% of the planned total, above 10%; rationale recorded"]
 
 
-def test_api_flow_and_refusals(sqlite_url, kit):
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
-        kit.build(session, phase="pilot")
-        tokens = {u: create_token(session, username=u, name="t", actor="admin")[0] for u in ("eli", "quinn", "ivy")}
-    client = TestClient(create_app(sqlite_url))
+def test_the_cli_needs_someone_signed_in(line):
+    url, _ = line
+    r = runner.invoke(app, ["change", "list", "--db", url, "--json"], env={"LRIP_TOKEN": ""})
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"] == "not_signed_in"
+
+
+def test_api_and_cli_give_one_answer(line, kit):
+    url, tokens = line
+    client = TestClient(create_app(url))
 
     def post(who, path, body=None):
         return client.post(f"/api/v1{path}", json=body or {}, headers={"Authorization": f"Bearer {tokens[who]}"})
+
+    def get(who, path):
+        return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {tokens[who]}"})
 
     body = {"program": "ACT", "title": "Clarify WI-10", "reason": "pilot redline", "description": "Fold RL-0001 in",
             "change_class": "minor", "items": [{"kind": "document", "identifier": "WI-10", "from_revision": "A",
                                                 "to_revision": "B"}]}
     assert post("ivy", "/changes", body).status_code == 403
+    assert post("eli", "/changes", {**body, "items": [{**body["items"][0], "identifier": "WI/10"}]}).status_code == 422
     r = post("eli", "/changes", body)
     assert r.status_code == 201 and r.json()["number"] == "CR-0001" and r.json()["class"] == "minor"
     assert post("eli", "/changes/CR-0001/submit").json()["status"] == "submitted"
@@ -90,6 +107,22 @@ def test_api_flow_and_refusals(sqlite_url, kit):
     assert post("eli", "/changes/CR-0001/approve").json()["status"] == "approved"
     r = post("eli", "/changes/CR-0001/implement")
     assert r.status_code == 200 and r.json()["implementation"]["released"] == ["WI-10 rev B"]
-    got = client.get("/api/v1/changes/CR-0001", headers={"Authorization": f"Bearer {tokens['ivy']}"}).json()
-    assert [e["action"] for e in got["history"]][-1] == "change.implemented"
-    assert client.get("/api/v1/changes/CR-9", headers={"Authorization": f"Bearer {tokens['ivy']}"}).status_code == 404
+    got = get("ivy", "/changes/CR-0001")
+    assert [e["action"] for e in got.json()["history"]][-1] == "change.implemented"
+    assert got.json() == json.loads(lrip(line, "ivy", "change", "show", "CR-0001").stdout)
+    listed = get("ivy", "/changes?program=ACT").json()
+    assert listed["items"] == json.loads(lrip(line, "ivy", "change", "list", "--program", "ACT").stdout)
+    assert get("ivy", "/changes/CR-9").status_code == 404
+
+
+def test_redline_from_the_cli(line):
+    url, _ = line
+    with unit_of_work(url) as session:
+        execution.create_unit(session, actor(session, "admin"), lot="L1", serial="SN-1")
+    r = lrip(line, "eli", "redline", "add", "SN-1", "Assemble", "--markup", "Torque in a cross pattern")
+    assert r.exit_code == 0, r.stdout
+    assert json.loads(r.stdout) | {"recorded_at": None} == {
+        "number": "RL-0001", "serial": "SN-1", "lot": "L1", "phase": "pilot", "operation": 10,
+        "instruction": "WI-10 rev A", "markup": "Torque in a cross pattern", "recorded_by": "eli",
+        "recorded_at": None, "change": None, "incorporated": False}
+    assert [r["number"] for r in json.loads(lrip(line, "ivy", "redline", "list", "ACT").stdout)] == ["RL-0001"]

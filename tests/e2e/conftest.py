@@ -18,11 +18,11 @@ import pytest
 import uvicorn
 from sqlalchemy.orm import Session
 
-from factory import build_line
-from lrip.api.app import create_app
+from factory import actor, build_line
+from lrip.app import create_app
 from lrip.auth.service import set_password
 from lrip.config import database_url
-from lrip.db import engine_for, utcnow
+from lrip.db import engine_for, unit_of_work, utcnow
 from lrip.execution import service as execution
 from lrip.program.service import create_lot
 
@@ -36,41 +36,43 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 def _build_unit(session: Session, serial: str, lot: str, motor: str, *, days_ago: float, through: int) -> None:
     """A unit taken through the first `through` operations, `days_ago` days back (for the weekly chart)."""
     t = utcnow() - timedelta(days=days_ago)
-    execution.create_unit(session, lot=lot, serial=serial, actor="admin")
+    oscar = actor(session, "oscar")
+    execution.create_unit(session, actor(session, "admin"), lot=lot, serial=serial)
     steps = [(10, ["TQ-1"], [("TORQUE", "2.01")]), (20, [], [("VISUAL", "pass")]),
              (30, [], [("CURRENT", "1.02"), ("NOISE", "41")])]
     for i, (op, tools, results) in enumerate(steps[:through]):
         at = t + timedelta(minutes=60 * i)
-        execution.start_operation(session, serial=serial, operation=op, operator="oscar", tools=tools, at=at)
+        execution.start_operation(session, oscar, serial=serial, operation=op, tools=tools, at=at)
         if op == 10:
-            execution.consume(session, serial=serial, operation=10, identifier=motor, at=at)
-            execution.consume(session, serial=serial, operation=10, identifier="SCR-LOT-1", quantity=4, at=at)
+            execution.consume(session, oscar, serial=serial, operation=10, identifier=motor, at=at)
+            execution.consume(session, oscar, serial=serial, operation=10, identifier="SCR-LOT-1", quantity=4, at=at)
         for code, value in results:
-            execution.record_measurement(session, serial=serial, characteristic=code, result=value,
-                                         operator="oscar", at=at + timedelta(minutes=20))
-        execution.complete_operation(session, serial=serial, operation=op, operator="oscar",
-                                     at=at + timedelta(minutes=35 + 3 * i))
+            execution.record_measurement(session, oscar, serial=serial, characteristic=code, result=value,
+                                         at=at + timedelta(minutes=20))
+        execution.complete_operation(session, oscar, serial=serial, operation=op, at=at + timedelta(minutes=35 + 3 * i))
 
 
 def build_scene(session: Session) -> None:
     """Two LRIP lots; completed units over the last weeks; E2E-001 not started (scenario 1);
     E2E-002 and E2E-003 at operation 30, E2E-002 with its results in (scenario 2)."""
     build_line(session, lot_quantity=8)
-    create_lot(session, program="ACT", number="L2", planned_quantity=6, routing_revision="1", actor="admin")
+    admin = actor(session, "admin")
+    create_lot(session, admin, program="ACT", number="L2", planned_quantity=6, routing_revision="1")
     for username in ("olga", "oscar"):
-        set_password(session, username=username, password=PASSWORD, actor="admin")
+        set_password(session, admin, username=username, password=PASSWORD)
     for serial, lot, motor, days in (("ACT-0001", "L1", "M-003", 20), ("ACT-0002", "L1", "M-004", 13),
                                      ("ACT-0003", "L1", "M-005", 12), ("ACT-0004", "L1", "M-006", 6),
                                      ("ACT-0101", "L2", "M-008", 5), ("ACT-0102", "L2", "M-009", 1)):
         _build_unit(session, serial, lot, motor, days_ago=days, through=3)
-    execution.create_unit(session, lot="L1", serial="E2E-001", actor="admin")
+    execution.create_unit(session, admin, lot="L1", serial="E2E-001")
     _build_unit(session, "E2E-002", "L1", "M-002", days_ago=0.2, through=2)
     _build_unit(session, "E2E-003", "L1", "M-007", days_ago=0.2, through=2)
     for serial, results in (("E2E-002", [("CURRENT", "1.0"), ("NOISE", "40")]), ("E2E-003", [])):
-        execution.start_operation(session, serial=serial, operation=30, operator="oscar")
+        oscar = actor(session, "oscar")
+        execution.start_operation(session, oscar, serial=serial, operation=30)
         for code, value in results:
-            execution.record_measurement(session, serial=serial, characteristic=code, result=value, operator="oscar")
-    execution.create_unit(session, lot="L2", serial="ACT-0103", actor="admin")
+            execution.record_measurement(session, oscar, serial=serial, characteristic=code, result=value)
+    execution.create_unit(session, admin, lot="L2", serial="ACT-0103")
 
 
 def _free_port() -> int:
@@ -118,7 +120,7 @@ def serve_scene(tmp_path_factory, sqlite_template, name: str, build: Callable[[S
     path = tmp_path_factory.mktemp(name) / "lrip.db"
     shutil.copy(sqlite_template, path)
     url = database_url(f"sqlite:///{path}")
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    with unit_of_work(url) as session:
         build(session)
     try:
         with live_server(url) as base:

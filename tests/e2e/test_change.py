@@ -8,7 +8,7 @@ from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from factory import build_line
+from factory import actor, build_line
 from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
 from lrip.execution import service as execution
@@ -23,13 +23,13 @@ PEOPLE = [("eli", "Eli Engineer", "manufacturing_engineer"), ("quinn", "Quinn Qu
 def change_server(sqlite_template, tmp_path_factory):
     """A live server over its own line: an LRIP lot with a unit, the signers, WI-10 rev B drafted."""
     def build(session: Session) -> None:
-        with session.begin():
-            build_line(session)
-            for username, name, role in PEOPLE:
-                create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
-            catalog.add_document_revision(session, number="WI-10", revision="B", actor="eli",
-                                          content="Do WI-10 carefully; check the torque driver first.")
-            execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+        build_line(session)
+        admin = actor(session, "admin")
+        for username, name, role in PEOPLE:
+            create_user(session, admin, username=username, full_name=name, roles=[role], password=PASSWORD)
+        catalog.add_document_revision(session, actor(session, "eli"), number="WI-10", revision="B",
+                                      content="Do WI-10 carefully; check the torque driver first.")
+        execution.create_unit(session, admin, lot="L1", serial="SN-1")
 
     with serve_scene(tmp_path_factory, sqlite_template, "e2e-change", build) as (base, _):
         yield base

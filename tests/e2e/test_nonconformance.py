@@ -8,11 +8,11 @@ from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from factory import build_line
+from factory import ADMIN, actor, build_line
 from lrip.auth.service import create_user
-from lrip.db import engine_for
+from lrip.db import unit_of_work
 from lrip.execution import service as execution
-from lrip.nonconformance import service as ncrs
+from lrip.nonconformance import mrb
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "mrb-e2e-pass-7"
@@ -24,14 +24,13 @@ PEOPLE = [("quinn", "Quinn Quality", "quality_engineer"), ("eli", "Eli Engineer"
 def mrb_server(sqlite_template, tmp_path_factory):
     """A live server over its own LRIP line: SN-1 on hold at operation 10 (NCR-000001), and the MRB."""
     def build(session: Session) -> None:
-        with session.begin():
-            build_line(session)
-            for username, name, role in PEOPLE:
-                create_user(session, username=username, full_name=name, roles=[role], actor="admin", password=PASSWORD)
-            execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-            execution.start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
-            execution.record_measurement(session, serial="SN-1", characteristic="TORQUE", result="2.31",
-                                         operator="olga")
+        build_line(session)
+        admin, olga = actor(session, ADMIN), actor(session, "olga")
+        for username, name, role in PEOPLE:
+            create_user(session, admin, username=username, full_name=name, roles=[role], password=PASSWORD)
+        execution.create_unit(session, admin, lot="L1", serial="SN-1")
+        execution.start_operation(session, olga, serial="SN-1", operation=10, tools=["TQ-1"])
+        execution.record_measurement(session, olga, serial="SN-1", characteristic="TORQUE", result="2.31")
 
     with serve_scene(tmp_path_factory, sqlite_template, "e2e-mrb", build) as (base, url):
         yield base, url
@@ -61,7 +60,7 @@ def test_quality_engineer_signs_and_the_disposition_releases_the_hold(chromium, 
     expect(page.locator("#ncr-status")).to_have_text("Mrb review")
     page.fill("#password", "not-my-password")
     page.click("button:has-text('Sign approval')")
-    expect(page.locator("#sign-refused")).to_contain_text("user name or password is not right")
+    expect(page.locator("#sign-refused")).to_contain_text("The password of quinn is not right")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign approval')")
     expect(page.locator("#signatures")).to_contain_text("Quinn Quality")
@@ -75,9 +74,9 @@ def test_quality_engineer_signs_and_the_disposition_releases_the_hold(chromium, 
     shot(page, "ncr-01-refused-until-signed")
 
     # the engineer and the program manager sign (at their own desks)
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    with unit_of_work(url) as session:
         for who in ("eli", "pam"):
-            ncrs.sign_disposition(session, number="NCR-000001", username=who, password=PASSWORD)
+            mrb.sign_disposition(session, actor(session, who), number="NCR-000001", password=PASSWORD)
     page.goto("/ncrs/NCR-000001")
     expect(page.locator("#missing")).to_have_count(0)
     page.click("#disposition-button")

@@ -8,7 +8,7 @@ from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from factory import build_line
+from factory import actor, build_line
 from lrip.auth.service import set_password
 from lrip.program import service as program
 
@@ -22,10 +22,11 @@ def build_scene(session: Session) -> None:
     """L1 starts 3 this week and 2 next; an FRP week of 12 starts in two weeks. 10 motors on hand:
     3 + 2 + 12 = 17 needed, so the FRP week is 7 motors short."""
     build_line(session)
-    set_password(session, username="olga", password=PASSWORD, actor="admin")
+    admin = actor(session, "admin")
+    set_password(session, admin, username="olga", password=PASSWORD)
     for week, starts, phase, lot in ((0, 3, "lrip", "L1"), (1, 2, "lrip", "L1"), (2, 12, "frp", None)):
-        program.plan_starts(session, program="ACT", period_start=W0 + timedelta(weeks=week), planned_starts=starts,
-                            phase=phase, lot=lot, actor="admin")
+        program.plan_starts(session, admin, program="ACT", period_start=W0 + timedelta(weeks=week),
+                            planned_starts=starts, phase=phase, lot=lot)
 
 
 @pytest.fixture(scope="module")

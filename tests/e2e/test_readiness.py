@@ -55,7 +55,7 @@ def test_program_manager_evaluates_attests_waives_and_signs(chromium, gate_serve
     page.fill("#waive-condition", "facilities, test and risk attested before the first FRP lot")
     page.fill("#waive-reason", "the review board meets first")
     page.click("#waive-form button[type=submit]")
-    expect(page.locator("#waive-form .alert-refused")).to_contain_text("user name or password is not right")
+    expect(page.locator("#waive-form .alert-refused")).to_contain_text("password of pam is not right")
     expect(page.locator("#waive-condition")).to_have_value("facilities, test and risk attested before the first FRP lot")
     page.fill("#waive-password", PASSWORD)
     page.click("#waive-form button[type=submit]")

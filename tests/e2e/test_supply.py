@@ -9,9 +9,10 @@ from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from factory import actor
 from lrip.auth.service import set_password
 from lrip.supply import service as supply
-from supply.world import build_supply
+from supply.world import ADMIN, BUYER, build_supply
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "goods-in-e2e-pass-5"
@@ -23,10 +24,11 @@ def server(sqlite_template, tmp_path_factory):
     def build(session: Session) -> None:
         build_supply(session)
         for name in ("bea", "ian"):
-            set_password(session, username=name, password=PASSWORD, actor="admin")
+            set_password(session, actor(session, ADMIN), username=name, password=PASSWORD)
         today = date.today()
-        supply.place_order(session, number="PO-700", supplier="ACME", ordered_on=today - timedelta(days=20),
-                           actor="bea", lines=[("BRK-1", 60, today), ("BRK-1", 40, today + timedelta(days=7))])
+        supply.place_order(session, actor(session, BUYER), number="PO-700", supplier="ACME",
+                           ordered_on=today - timedelta(days=20),
+                           lines=[("BRK-1", 60, today), ("BRK-1", 40, today + timedelta(days=7))])
 
     with serve_scene(tmp_path_factory, sqlite_template, "e2e-supply", build) as (base, _):
         yield base

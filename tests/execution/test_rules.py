@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from lrip.errors import Verdict
 from lrip.execution import rules
 from lrip.execution.rules import CharacteristicView, MaterialView, OperatorView, StepView, ToolView
 from lrip.program.rules import DEFAULT_POLICIES, PHASES
@@ -290,6 +291,12 @@ def test_consume_unaccepted_or_unapproved_refused_where_policy_asks(phase, mater
 
 
 @phases
+def test_a_unit_on_hold_takes_no_material(phase):
+    assert consume(phase, unit_status="on_hold").reasons == (
+        "SN-1 is on hold; it takes no new work until the MRB's disposition releases it",)
+
+
+@phases
 def test_consume_child_unit(phase):
     child = MaterialView("SUB-1", "MTR-1", "complete", 1, child_unit=True)
     assert consume(phase, material=child, quantity=1.0).allowed
@@ -331,12 +338,18 @@ CHARS = [TORQUE, VISUAL, NOISE]
 
 @phases
 def test_required_characteristics_per_phase(phase):
-    required = rules.required_characteristics(DEFAULT_POLICIES[phase], CHARS)
+    required = rules.required_characteristics(DEFAULT_POLICIES[phase], CHARS, {"VISUAL": [2], "NOISE": [1, 3]}, 1)
     if phase == "frp":
-        assert required == [TORQUE]
-        assert rules.required_characteristics(DEFAULT_POLICIES[phase], CHARS, frozenset({"NOISE"})) == [TORQUE, NOISE]
+        assert required == [TORQUE, NOISE]  # key: always; VISUAL: not unit 1; NOISE: unit 1 is in its sample
+        assert rules.required_characteristics(DEFAULT_POLICIES[phase], CHARS, {"VISUAL": [2]}, 2) == CHARS
     else:
         assert required == CHARS
+
+
+@phases
+def test_a_characteristic_the_sample_leaves_out_is_required_on_every_unit(phase):
+    assert rules.required_characteristics(DEFAULT_POLICIES[phase], CHARS, None, 7) == CHARS
+    assert rules.required_characteristics(DEFAULT_POLICIES[phase], CHARS, {"NOISE": [1]}, 1) == CHARS
 
 
 char_st = st.builds(CharacteristicView, code=st.text("ABCDEFGH", min_size=1, max_size=4), name=st.just("c"),
@@ -344,12 +357,14 @@ char_st = st.builds(CharacteristicView, code=st.text("ABCDEFGH", min_size=1, max
 
 
 @settings(deadline=None)
-@given(chars=st.lists(char_st, max_size=8), sampled=st.frozensets(st.text("ABCDEFGH", min_size=1, max_size=4)),
-       phase=st.sampled_from(PHASES))
-def test_required_characteristics_always_include_every_key_characteristic(chars, sampled, phase):
-    required = rules.required_characteristics(DEFAULT_POLICIES[phase], chars, sampled)
+@given(chars=st.lists(char_st, max_size=8),
+       sample=st.dictionaries(st.text("ABCDEFGH", min_size=1, max_size=4), st.lists(st.integers(1, 9), max_size=4)),
+       position=st.integers(1, 9), phase=st.sampled_from(PHASES))
+def test_required_characteristics_always_include_every_key_characteristic(chars, sample, position, phase):
+    required = rules.required_characteristics(DEFAULT_POLICIES[phase], chars, sample, position)
     assert all(c in required for c in chars if c.key)
     assert all(c in chars for c in required)
+    assert all(c in required for c in chars if c.code not in sample or position in sample[c.code])
     if DEFAULT_POLICIES[phase].inspection == "all":
         assert required == chars
 
@@ -408,6 +423,14 @@ def test_parse_variable_refuses_non_numbers(raw, words):
     assert str(exc.value) == f"TORQUE Screw torque {words}, not '{raw}'"
 
 
+@pytest.mark.parametrize("raw", ["0_08", "٠.٠٨", "２.０", "2,1", "0x1p3", "1e5000", "--1", "2.0.1", "١"])
+def test_parse_variable_takes_only_plain_ascii_decimals(raw):
+    """Before, '0_08' was read as 8.0 and '٠.٠٨' (Arabic-Indic digits) as 0.08."""
+    with pytest.raises(ValueError) as exc:
+        rules.parse_result(TORQUE, raw)
+    assert str(exc.value).startswith("TORQUE Screw torque needs a")
+
+
 def test_evaluate_words():
     assert rules.evaluate(TORQUE, 2.0, None) is None
     assert rules.evaluate(TORQUE, 2.5, None) == "TORQUE Screw torque measured 2.5 N·m, above the upper limit 2.2 N·m"
@@ -453,9 +476,11 @@ def test_evaluate_the_limits_themselves_are_in_spec(lsl, width, frac):
 
 # ---------------------------------------------------------------- measure
 
-def test_measure_needs_the_operation_in_work_and_a_live_unit():
+def test_measure_needs_the_operation_in_work_and_a_live_unit_not_on_hold():
+    """Before, a unit on hold took more results, each raising an NCR of its own."""
     assert rules.check_measure(serial="SN-1", unit_status="in_work", step=STEP, record_open=True).allowed
-    assert rules.check_measure(serial="SN-1", unit_status="on_hold", step=STEP, record_open=True).allowed
+    assert rules.check_measure(serial="SN-1", unit_status="on_hold", step=STEP, record_open=True).reasons == (
+        "SN-1 is on hold; it takes no new work until the MRB's disposition releases it",)
     assert rules.check_measure(serial="SN-1", unit_status="scrapped", step=STEP, record_open=False).reasons == (
         "SN-1 is scrapped", "operation 10 (Assemble) is not in work on SN-1; start it first")
 
@@ -465,3 +490,47 @@ def test_an_operation_cannot_complete_before_it_started():
     v = rules.check_complete(serial="SN-1", unit_status="in_work", step=step, record_open=True,
                              missing_characteristics=[], missing_material={}, ends_before_start=True)
     assert v.reasons == ("Operation 10 (Assemble) cannot complete before it started",)
+
+
+# ---------------------------------------------------------------- lifecycles
+
+@pytest.mark.parametrize("current, action, after", [
+    ("planned", "start", "in_work"), ("in_work", "start", "in_work"), ("in_work", "finish", "complete"),
+    ("in_work", "hold", "on_hold"), ("complete", "hold", "on_hold"), ("on_hold", "hold", "on_hold"),
+])
+def test_a_unit_moves_on_the_floor(current, action, after):
+    assert rules.UNIT.next(current, action, "SN-1") == (after, Verdict(()))
+
+
+@pytest.mark.parametrize("current, action", [("on_hold", "start"), ("scrapped", "start"), ("complete", "start"),
+                                             ("planned", "finish"), ("scrapped", "hold")])
+def test_a_unit_does_not_move_where_it_may_not(current, action):
+    status, decision = rules.UNIT.next(current, action, "SN-1")
+    assert status is None and decision.reasons[0].startswith(f"SN-1 is {current}; ")
+
+
+@pytest.mark.parametrize("current, action, after", [
+    ("in_work", "complete", "complete"), ("in_work", "rework", "reworked"), ("complete", "rework", "reworked"),
+    ("in_work", "stop", "stopped"),
+])
+def test_an_operation_record_moves(current, action, after):
+    assert rules.RECORD.next(current, action, "operation 10")[0] == after
+
+
+@pytest.mark.parametrize("current, action", [("complete", "complete"), ("reworked", "rework"), ("stopped", "stop"),
+                                             ("complete", "stop")])
+def test_an_operation_record_does_not_move_where_it_may_not(current, action):
+    assert rules.RECORD.next(current, action, "operation 10")[0] is None
+
+
+@pytest.mark.parametrize("disposition, still_held, started, all_done, after", [
+    ("scrap", True, True, False, "scrapped"),
+    ("use_as_is", True, True, True, "on_hold"),
+    ("use_as_is", False, True, True, "complete"),
+    ("repair", False, True, False, "in_work"),
+    ("rework", False, True, False, "in_work"),
+    ("use_as_is", False, False, False, "planned"),
+])
+def test_where_a_released_unit_goes(disposition, still_held, started, all_done, after):
+    assert rules.unit_after_release(disposition=disposition, still_held=still_held, started=started,
+                                    all_done=all_done) == after

@@ -3,81 +3,83 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from factory import actor
 from inspection.line import finished_line
-from lrip.api.app import create_app
+from lrip.app import create_app
 from lrip.auth.service import create_token
 from lrip.cli import app
-from lrip.db import engine_for
+from lrip.db import unit_of_work
 
 runner = CliRunner()
 PASSWORD = "first-article-77"
+PEOPLE = ("ins", "qe", "olga")
 
 
 @pytest.fixture
 def line(sqlite_url):
-    """SN-1 through every operation; an inspector and a quality engineer with passwords."""
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as s:
+    """SN-1 through every operation; an inspector and a quality engineer with passwords; a token each."""
+    with unit_of_work(sqlite_url) as s:
         finished_line(s, PASSWORD)
-    return sqlite_url
+        tokens = {u: create_token(s, actor(s, u), username=u, name="t").token for u in PEOPLE}
+    return sqlite_url, tokens
 
 
-def lrip(url, *args, input=None):
-    result = runner.invoke(app, [*args, "--db", url], input=input)
-    return result
+def lrip(line, who, *args, input=None):
+    url, tokens = line
+    return runner.invoke(app, [*args, "--db", url], input=input, env={"LRIP_TOKEN": tokens[who]})
 
 
 def test_fai_from_the_command_line(line, tmp_path):
-    r = lrip(line, "fai", "status", "ACT", "--json")
+    r = lrip(line, "olga", "fai", "status", "ACT", "--json")
     assert json.loads(r.output)["outstanding"][0]["kind"] == "full"
-    r = lrip(line, "fai", "create", "SN-1", "--by", "ins", "--json")
+    r = lrip(line, "ins", "fai", "create", "SN-1", "--json")
     assert r.exit_code == 0 and json.loads(r.output)["number"] == "FAI-0001"
-    r = lrip(line, "fai", "sign", "FAI-0001", "--by", "qe", input=PASSWORD + "\n")
+    r = lrip(line, "qe", "fai", "sign", "FAI-0001", input=PASSWORD + "\n")
     assert r.exit_code == 2 and "is open; complete it first" in r.output
-    r = lrip(line, "fai", "complete", "FAI-0001", "--by", "ins")
+    r = lrip(line, "ins", "fai", "complete", "FAI-0001")
     assert r.exit_code == 0 and "FAI-0001 full FAI of ACT-100 rev A S/N SN-1" in r.output
-    r = lrip(line, "fai", "sign", "FAI-0001", "--by", "qe", "--json", input=PASSWORD + "\n")
+    r = lrip(line, "qe", "fai", "sign", "FAI-0001", "--json", input=PASSWORD + "\n")
     assert json.loads(r.output)["status"] == "approved"
     pdf, csv = tmp_path / "fai.pdf", tmp_path / "fai.csv"
-    r = lrip(line, "fai", "export", "FAI-0001", "--pdf", str(pdf), "--csv", str(csv))
+    r = lrip(line, "olga", "fai", "export", "FAI-0001", "--pdf", str(pdf), "--csv", str(csv))
     assert r.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
     assert csv.read_text().splitlines()[1].startswith("FAI-0001,1,TORQUE")
-    r = lrip(line, "fai", "list", "ACT", "--json")
+    r = lrip(line, "olga", "fai", "list", "ACT", "--json")
     assert [(f["number"], f["status"], f["signatures"]) for f in json.loads(r.output)] == [("FAI-0001", "approved", 1)]
-    r = lrip(line, "fai", "require-delta", "ACT-100", "A", "--char", "NOISE", "--reason", "ECO-9", "--by", "qe")
+    r = lrip(line, "qe", "fai", "require-delta", "ACT-100", "A", "--char", "NOISE", "--reason", "ECO-9")
     assert r.exit_code == 0
-    r = lrip(line, "fai", "status", "ACT")
+    r = lrip(line, "olga", "fai", "status", "ACT")
     assert "partial (delta) FAI after a change: ECO-9: no FAI yet" in r.output
 
 
 def test_plan_state_and_lot_results_from_the_command_line(line):
-    r = lrip(line, "inspection", "plan", "set", "ACT", "30", "--class", "NOISE=minor", "--aql", "minor=4.0",
-             "--by", "qe", "--json")
+    r = lrip(line, "ins", "inspection", "plan", "set", "ACT", "30", "--class", "NOISE=minor", "--json")
+    assert r.exit_code == 2 and json.loads(r.output)["error"] == "forbidden"
+    r = lrip(line, "qe", "inspection", "plan", "set", "ACT", "30", "--class", "NOISE=minor", "--aql", "minor=4.0",
+             "--json")
     assert r.exit_code == 0, r.output
     assert [c["class"] for c in json.loads(r.output)["characteristics"]] == ["critical", "minor"]
-    r = lrip(line, "inspection", "plan", "set", "ACT", "30", "--class", "NOISE", "--aql", "minor=x")
+    r = lrip(line, "qe", "inspection", "plan", "set", "ACT", "30", "--class", "NOISE", "--aql", "minor=x")
     assert r.exit_code == 2 and "'NOISE' is not CODE=VALUE" in r.output and "'x' in 'minor=x' is not a number" in r.output
-    r = lrip(line, "inspection", "lot-result", "L1", "30", "--by", "ins", "--json")
+    r = lrip(line, "ins", "inspection", "lot-result", "L1", "30", "--json")
     # lot of 5: every unit is in the minor sample; only SN-1 exists
     assert r.exit_code == 2 and "unit 2 of lot L1 (in the minor sample) is not built yet" in r.output
-    r = lrip(line, "inspection", "lot-result", "L1", "30", "--minor", "0", "--by", "ins", "--json")
+    r = lrip(line, "ins", "inspection", "lot-result", "L1", "30", "--minor", "0", "--json")
     assert json.loads(r.output)["decision"] == "accept"
-    r = lrip(line, "inspection", "state", "ACT", "30", "--json")
+    r = lrip(line, "olga", "inspection", "state", "ACT", "30", "--json")
     state = json.loads(r.output)
     assert state["state"]["recent_normal"] == [True]
     assert [h["kind"] for h in state["history"]] == ["plan_set", "lot_result"]
-    r = lrip(line, "inspection", "unit", "SN-1", "--json")
+    r = lrip(line, "olga", "inspection", "unit", "SN-1", "--json")
     assert json.loads(r.output)["operations"][0]["characteristics"][0]["required"] is True
 
 
 @pytest.fixture
 def api(line):
-    with Session(engine_for(line), expire_on_commit=False) as s:
-        tokens = {u: create_token(s, username=u, name="t", actor="admin")[0] for u in ("ins", "qe", "olga")}
-    client = TestClient(create_app(line))
-    return client, lambda u: {"Authorization": f"Bearer {tokens[u]}"}
+    url, tokens = line
+    return TestClient(create_app(url)), lambda u: {"Authorization": f"Bearer {tokens[u]}"}
 
 
 def test_fai_over_http(api):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lrip.inspection import rules
-from lrip.quality.sampling import single_sampling_plan
+from lrip.stats.sampling import single_sampling_plan
 
 
 def test_sample_positions_are_every_kth_unit_from_the_first():
@@ -31,9 +31,11 @@ def test_the_lot_of_500_at_aql_1_samples_50_units():
     s = _sample()
     assert (s.plan.code_letter, s.plan.sample_size, s.plan.accept, s.plan.reject) == ("H", 50, 1, 2)
     picked = rules.requirement(code="NOISE", key=False, klass="major", inspection="kc_all_others_sampled",
-                               phase="frp", discontinued=False, sample=s, position=11, lot_size=500)
+                               phase="frp", discontinued=False, sample=s, stored=s.positions, position=11,
+                               lot_size=500)
     skipped = rules.requirement(code="NOISE", key=False, klass="major", inspection="kc_all_others_sampled",
-                                phase="frp", discontinued=False, sample=s, position=12, lot_size=500)
+                                phase="frp", discontinued=False, sample=s, stored=s.positions, position=12,
+                                lot_size=500)
     assert picked.required and picked.why.startswith("sampled: unit 11 of 500")
     assert "n=50 Ac 1 Re 2" in picked.why
     assert not skipped.required and skipped.why.startswith("not sampled: unit 12 of 500")
@@ -47,15 +49,52 @@ def test_the_lot_of_500_at_aql_1_samples_50_units():
 ])
 def test_what_stays_at_100_percent(inspection, key, klass, discontinued, why):
     r = rules.requirement(code="X", key=key, klass=klass, inspection=inspection, phase="lrip",
-                          discontinued=discontinued, sample=_sample(), position=12, lot_size=500)
+                          discontinued=discontinued, sample=_sample(), stored=None, position=12, lot_size=500)
     assert r.required and r.why.startswith(why)
 
 
 def test_a_sample_as_large_as_the_lot_inspects_it_whole():
     """Z1.4-2003 Table II-A note: lot 10 -> B; AQL 0.65 follows the arrow to F (n=20) > 10: 100%."""
     r = rules.requirement(code="X", key=False, klass="major", inspection="kc_all_others_sampled", phase="frp",
-                          discontinued=False, sample=_sample(10, 0.65), position=7, lot_size=10)
+                          discontinued=False, sample=_sample(10, 0.65), stored=None, position=7, lot_size=10)
     assert r.required and "covers the lot of 10" in r.why
+
+
+def test_the_sample_stored_on_the_lot_decides_and_the_plan_gives_its_words():
+    """A lot keeps the sample it was given; the plan may have moved on (here to tightened) since."""
+    stored = _sample().positions
+    now = _sample(severity="tightened")
+    r = rules.requirement(code="X", key=False, klass="major", inspection="kc_all_others_sampled", phase="frp",
+                          discontinued=False, sample=now, stored=stored, position=11, lot_size=500)
+    assert r.required and r.why.startswith("sampled: unit 11 of 500 is in the sample (units 1, 11, 21,")
+    assert r.why.endswith("the sample stored on the lot)")
+    none = rules.requirement(code="X", key=False, klass="major", inspection="kc_all_others_sampled", phase="frp",
+                             discontinued=False, sample=now, stored=None, position=12, lot_size=500)
+    assert none.required and none.why == "100%: no sample is stored on the lot for it"
+
+
+def test_what_an_operation_samples_for_a_lot():
+    """Key and critical characteristics, a discontinued plan, a lot of one and a sample covering the lot are
+    inspected on every unit: they are left out of the stored sample."""
+    chars = [rules.Classified("TQ", True, "critical"), rules.Classified("NOISE", False, "major"),
+             rules.Classified("GAP", False, "major"), rules.Classified("FINISH", False, "minor"),
+             rules.Classified("CRACK", False, "critical")]
+    assert rules.sampled_classes(chars) == ["major", "minor"]
+    samples = {k: rules.class_sample(lot_size=500, klass=k, aql=a, level="II", severity="normal")
+               for k, a in (("major", 1.0), ("minor", 2.5))}
+    picked = rules.operation_sample(chars, samples, discontinued=False, lot_size=500)
+    assert set(picked) == {"NOISE", "GAP", "FINISH"} and picked["NOISE"] == list(range(1, 501, 10))
+    assert rules.operation_sample(chars, samples, discontinued=True, lot_size=500) == {}
+    whole = {"major": rules.class_sample(lot_size=10, klass="major", aql=0.65, level="II", severity="normal")}
+    assert rules.operation_sample(chars, whole, discontinued=False, lot_size=10) == {}
+
+
+def test_the_fai_lifecycle():
+    assert rules.next_fai_status("open", "complete") == "complete"
+    assert rules.next_fai_status("complete", "approve") == "approved"
+    for current, step in (("open", "approve"), ("approved", "complete"), ("approved", "approve")):
+        with pytest.raises(ValueError):
+            rules.next_fai_status(current, step)
 
 
 def test_a_lot_is_rejected_when_any_class_reaches_its_rejection_number():

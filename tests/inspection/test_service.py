@@ -1,223 +1,334 @@
-"""Inspection by phase and first article inspection on SQLite and PostgreSQL: the FRP sampling hook
-decides what a unit must have measured, the sampling state moves with its history, and FAIs are
-built from the unit's records (full, then a delta after require_delta_fai)."""
+"""Inspection by phase and first article inspection on SQLite and PostgreSQL: the sample an FRP lot takes is
+stored on it when it is created (and again when its plan changes, until it reaches the operation), the
+shop floor requires what is stored, the sampling state moves with its history, and FAIs are built from
+the unit's records (full, then a delta after require_delta_fai)."""
 import io
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import event, select
 
-from factory import build_line, run_op10
-from lrip.audit import history
+from factory import ADMIN, actor, build_line, run_op10
+from lrip.audit import AuditEvent, history
 from lrip.auth.service import create_user
-from lrip.errors import Refused
+from lrip.db import unit_of_work, utcnow
+from lrip.errors import Forbidden, Refused
 from lrip.execution import service as execution
-from lrip.inspection import export
-from lrip.inspection import service as inspection
+from lrip.execution.models import Unit
+from lrip.inspection import export, first_article, plans
 from lrip.program import service as program
+from lrip.program.models import Lot
 
 PASSWORD = "first-article-77"
+NOISE_20 = [1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19]  # lot 20, major AQL 1.0, normal: n=13
+VISUAL_20 = [1, 5, 9, 13, 17]  # lot 20, minor AQL 2.5, normal: n=5
 
 
 def _finish(session, serial: str, *, visual: bool = True, noise: bool = True) -> None:
     """Operations 20 and 30 after run_op10; optional results left out when asked."""
-    execution.start_operation(session, serial=serial, operation=20, operator="olga")
+    olga = actor(session, "olga")
+    execution.start_operation(session, olga, serial=serial, operation=20)
     if visual:
-        execution.record_measurement(session, serial=serial, characteristic="VISUAL", result="pass", operator="olga")
-    execution.complete_operation(session, serial=serial, operation=20, operator="olga")
-    execution.start_operation(session, serial=serial, operation=30, operator="olga")
-    execution.record_measurement(session, serial=serial, characteristic="CURRENT", result="1.01", operator="olga",
-                                 gauge="MM-3")
+        execution.record_measurement(session, olga, serial=serial, characteristic="VISUAL", result="pass")
+    execution.complete_operation(session, olga, serial=serial, operation=20)
+    execution.start_operation(session, olga, serial=serial, operation=30)
+    execution.record_measurement(session, olga, serial=serial, characteristic="CURRENT", result="1.01", gauge="MM-3")
     if noise:
-        execution.record_measurement(session, serial=serial, characteristic="NOISE", result="41", operator="olga")
-    execution.complete_operation(session, serial=serial, operation=30, operator="olga")
+        execution.record_measurement(session, olga, serial=serial, characteristic="NOISE", result="41")
+    execution.complete_operation(session, olga, serial=serial, operation=30)
+
+
+def _sampling(session) -> None:
+    """The FRP rule (key characteristics 100%, others sampled), set on LRIP here because a program reaches FRP
+    only through a signed readiness decision."""
+    program.set_policy(session, actor(session, ADMIN), program="ACT", phase="lrip", rule="inspection",
+                       value="kc_all_others_sampled", reason="test the FRP sampling rule")
+
+
+def _lot(session, number: str, quantity: int = 20) -> Lot:
+    program.create_lot(session, actor(session, ADMIN), program="ACT", number=number, planned_quantity=quantity,
+                       routing_revision="1")
+    return session.execute(select(Lot).filter_by(number=number)).scalar_one()
+
+
+def _units(session, lot: str, *serials: str) -> None:
+    for serial in serials:
+        execution.create_unit(session, actor(session, ADMIN), lot=lot, serial=serial)
 
 
 @pytest.fixture
 def sampled_line(session):
-    """A lot of 20 whose phase policy samples non-key characteristics (the FRP rule, set on LRIP here
-    because a program reaches FRP only through a signed readiness decision)."""
-    build_line(session, lot_quantity=20)
-    program.set_policy(session, program="ACT", phase="lrip", rule="inspection", value="kc_all_others_sampled",
-                       actor="admin", reason="test the FRP sampling rule")
-    for i in range(1, 4):
-        execution.create_unit(session, lot="L1", serial=f"SN-{i}", actor="admin")
+    """A lot L2 of 20 created under the sampling policy, with SN-1 to SN-3."""
+    build_line(session, lot_quantity=1, lrip_quantity=41)
+    _sampling(session)
+    _lot(session, "L2")
+    _units(session, "L2", "SN-1", "SN-2", "SN-3")
     return session
 
 
-def test_frp_sampling_decides_which_characteristics_a_unit_needs(sampled_line):
+def test_a_lot_created_under_sampling_stores_its_sample_and_execution_requires_it(sampled_line):
     """Lot 20, level II -> code C (Z1.4 Table I). NOISE (major, AQL 1.0): C follows the arrows of Table II-A
-    down to E, n=13 -> units 1,2,4,5,7,8,10,11,13,14,16,17,19. VISUAL (minor, AQL 2.5): C -> n=5, 0/1 ->
-    units 1,5,9,13,17. Unit 3 is in neither sample; unit 1 is in both."""
+    down to E, n=13. VISUAL (minor, AQL 2.5): C -> n=5, 0/1. Unit 3 is in neither sample; unit 1 in both."""
     s = sampled_line
-    third = inspection.unit_inspection(s, "SN-3")["operations"]
-    need = {c["code"]: c for op in third for c in op["characteristics"]}
-    assert need["TORQUE"]["required"] and need["CURRENT"]["required"]  # key: always
-    assert not need["VISUAL"]["required"] and not need["NOISE"]["required"]
-    assert need["NOISE"]["why"] == ("not sampled: unit 3 of 20 is not in the sample (major AQL 1, normal, level II, "
-                                    "code C: n=13 Ac 0 Re 1, one unit in every 1.54, from the first)")
-    plan = inspection.show_plan(s, program="ACT", operation=30)
-    assert plan["open_lots"][0]["samples"][0]["positions"] == [1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19]
-    assert inspection.show_plan(s, program="ACT", operation=20)["open_lots"][0]["samples"][0]["positions"] == \
-        [1, 5, 9, 13, 17]
+    assert s.execute(select(Lot.inspection_sample).filter_by(number="L2")).scalar_one() == {
+        "20": {"VISUAL": VISUAL_20}, "30": {"NOISE": NOISE_20}}
+    assert s.execute(select(Lot.inspection_sample).filter_by(number="L1")).scalar_one() is None  # created in LRIP
+    stored = s.execute(select(AuditEvent).where(AuditEvent.action == "lot.inspection_sample_set")).scalar_one()
+    assert (stored.record_id, stored.actor) == ("L2", ADMIN)
+
+    qe = actor(s, ADMIN)
+    need = {c.code: c for op in plans.unit_inspection(s, qe, serial="SN-3").operations for c in op.characteristics}
+    assert need["TORQUE"].required and need["CURRENT"].required  # key: always
+    assert not need["VISUAL"].required and not need["NOISE"].required
+    assert need["NOISE"].why == ("not sampled: unit 3 of 20 is not in the sample (major AQL 1, normal, level II, "
+                                 "code C: n=13 Ac 0 Re 1, one unit in every 1.54, from the first)")
+    plan = plans.show_plan(s, qe, program="ACT", operation=30)
+    l2 = next(lot for lot in plan.open_lots if lot.lot == "L2")
+    assert l2.samples[0].positions == NOISE_20 and l2.stored == {"NOISE": NOISE_20}
 
     run_op10(s, "SN-3", "M-003")
-    _finish(s, "SN-3", visual=False, noise=False)  # not sampled: completes without them
+    _finish(s, "SN-3", visual=False, noise=False)  # not sampled: execution completes it without them
     assert execution.get_unit(s, "SN-3").status == "complete"
-    traveler = execution.traveler(s, "SN-3")
-    noise = next(c for op in traveler["operations"] for c in op["characteristics"] if c["code"] == "NOISE")
-    assert noise["required"] is False and noise["inspection"].startswith("not sampled")
 
     run_op10(s, "SN-1", "M-001")
-    execution.start_operation(s, serial="SN-1", operation=20, operator="olga")
+    olga = actor(s, "olga")
+    execution.start_operation(s, olga, serial="SN-1", operation=20)
     with pytest.raises(Refused) as refused:
-        execution.complete_operation(s, serial="SN-1", operation=20, operator="olga")
-    assert refused.value.reasons == ["Operation 20 (Inspect) needs a result for VISUAL Visual inspection"]
+        execution.complete_operation(s, olga, serial="SN-1", operation=20)
+    assert "VISUAL" in refused.value.reasons[0]
+
+
+def test_a_lot_created_in_frp_takes_the_frp_policys_sample(session):
+    """The real thing: the readiness decision recorded (as readiness does, through program.record_frp_go), the
+    program moves to FRP and its next lot is sampled by the default FRP policy."""
+    build_line(session, lot_quantity=1)
+    admin = actor(session, ADMIN)
+    program.record_frp_go(session, admin, program="ACT", assessment="1", decided_at=utcnow())
+    program.change_phase(session, admin, program="ACT", phase="frp", reason="GO signed")
+    lot = _lot(session, "F1")
+    assert (lot.phase, lot.inspection_sample) == ("frp", {"20": {"VISUAL": VISUAL_20}, "30": {"NOISE": NOISE_20}})
+    _units(session, "F1", "SN-F1", "SN-F2")
+    need = {c.code: c.required for op in plans.unit_inspection(session, admin, serial="SN-F2").operations
+            for c in op.characteristics}
+    assert need == {"TORQUE": True, "VISUAL": False, "CURRENT": True, "NOISE": True}  # unit 2 is in NOISE's n=13
+
+
+def test_a_plan_set_is_stored_again_on_open_lots_that_have_not_started_the_operation(sampled_line):
+    s = sampled_line
+    l3 = _lot(s, "L3")
+    _units(s, "L3", "SN-31")
+    run_op10(s, "SN-31", "M-004")
+    olga = actor(s, "olga")
+    execution.start_operation(s, olga, serial="SN-31", operation=20)  # L3 is at operation 20, not at 30
+    execution.record_measurement(s, olga, serial="SN-31", characteristic="VISUAL", result="pass")
+    execution.complete_operation(s, olga, serial="SN-31", operation=20)
+    execution.start_operation(s, olga, serial="SN-31", operation=30)
+    plans.set_plan(s, actor(s, ADMIN), program="ACT", operation=30, classes={"NOISE": "minor"}, aql={"minor": 4.0},
+                   reason="noise is cosmetic")
+    plans.set_plan(s, actor(s, ADMIN), program="ACT", operation=20, classes={"VISUAL": "critical"},
+                   reason="a missed crack is a field failure")
+    l2 = s.execute(select(Lot).filter_by(number="L2")).scalar_one()
+    # minor at AQL 4.0 for a lot of 20: C, n=3 (Z1.4 Table II-A); VISUAL is 100% now: no sample
+    assert l2.inspection_sample == {"30": {"NOISE": [1, 7, 14]}}
+    # L3 is at operation 30 and past 20: it keeps the samples it started them with
+    assert l3.inspection_sample == {"20": {"VISUAL": VISUAL_20}, "30": {"NOISE": NOISE_20}}
+    need = {c.code: c for op in plans.unit_inspection(s, olga, serial="SN-31").operations for c in op.characteristics}
+    assert need["NOISE"].why == ("sampled: unit 1 of 20 is in the sample (units 1, 2, 4, 5, 7, 8, 10, 11, 13, 14, "
+                                 "16, 17, 19, the sample stored on the lot)")
 
 
 def test_lrip_inspects_every_characteristic(session):
     build_line(session)
-    execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-    need = inspection.unit_inspection(session, "SN-1")["operations"][2]["characteristics"]
-    assert [(c["code"], c["required"], c["why"]) for c in need] == [
+    _units(session, "L1", "SN-1")
+    need = plans.unit_inspection(session, actor(session, "olga"), serial="SN-1").operations[2].characteristics
+    assert [(c.code, c.required, c.why) for c in need] == [
         ("CURRENT", True, "100%: the LRIP policy inspects every characteristic"),
         ("NOISE", True, "100%: the LRIP policy inspects every characteristic")]
-
-
-def _lots(session, numbers):
-    for n in numbers:
-        program.create_lot(session, program="ACT", number=n, planned_quantity=20, routing_revision="1", actor="admin")
 
 
 def test_sampling_state_moves_by_the_switching_rules_with_its_history(session):
     """Z1.4-2003 8.3.1 (2 of 5 rejected -> tightened), resubmitted lots do not count, 8.4 (5 lots not accepted
     on tightened -> discontinued until corrective action). Op 30 samples NOISE (major); lot 20 normal: C -> E,
     n=13 Ac 0 Re 1; tightened (Table II-B, AQL 1.0 column): C -> F, n=20 Ac 0 Re 1."""
-    build_line(session)
-    _lots(session, [f"L{i}" for i in range(2, 11)])
-    first = inspection.record_lot_result(session, lot="L2", operation=30, actor="admin", defects={"major": 1})
-    assert (first["decision"], first["severity_after"], first["transition"]) == ("reject", "normal", None)
-    assert first["plans"]["major"]["sample_size"] == 13
-    again = inspection.record_lot_result(session, lot="L2", operation=30, actor="admin", defects={"major": 1},
-                                         resubmitted=True)
-    assert again["severity_after"] == "normal"  # a resubmitted lot does not count
+    build_line(session, lot_quantity=1, lrip_quantity=200)
+    for i in range(2, 11):
+        _lot(session, f"L{i}")
+    admin = actor(session, ADMIN)
+
+    def result(lot, **kw):
+        return plans.record_lot_result(session, admin, lot=lot, operation=30, **kw)
+
+    first = result("L2", defects={"major": 1})
+    assert (first.decision, first.severity_after, first.transition) == ("reject", "normal", None)
+    assert first.plans["major"]["sample_size"] == 13
+    assert result("L2", defects={"major": 1}, resubmitted=True).severity_after == "normal"  # does not count
     with pytest.raises(Refused) as twice:
-        inspection.record_lot_result(session, lot="L2", operation=30, actor="admin", defects={"major": 0})
+        result("L2", defects={"major": 0})
     assert "lot L2 already has its result at operation 30" in twice.value.reasons[0]
-    switched = inspection.record_lot_result(session, lot="L3", operation=30, actor="admin", defects={"major": 1})
-    assert switched["transition"] == ("normal → tightened: 2 of 5 or fewer consecutive lots were not accepted "
-                                      "(Z1.4 8.3.1)")
+    switched = result("L3", defects={"major": 1})
+    assert switched.transition == ("normal → tightened: 2 of 5 or fewer consecutive lots were not accepted "
+                                   "(Z1.4 8.3.1)")
     for lot in ("L4", "L5", "L6", "L7", "L8"):  # L3 was inspected on normal: it is not one of the five
-        last = inspection.record_lot_result(session, lot=lot, operation=30, actor="admin", defects={"major": 1})
-    assert last["plans"]["major"]["sample_size"] == 20
-    assert last["severity_after"] == "discontinued"
+        last = result(lot, defects={"major": 1})
+    assert last.plans["major"]["sample_size"] == 20
+    assert last.severity_after == "discontinued"
     with pytest.raises(Refused) as stopped:
-        inspection.record_lot_result(session, lot="L9", operation=30, actor="admin", defects={"major": 0})
+        result("L9", defects={"major": 0})
     assert "discontinued (Z1.4 8.4)" in stopped.value.reasons[0]
-    resumed = inspection.record_corrective_action(session, program="ACT", operation=30, actor="admin",
-                                                  reason="CAPA-3: noise from bearing preload; new shim")
-    assert resumed["state"]["severity"] == "tightened"
-    plan = inspection.show_plan(session, program="ACT", operation=30)
-    assert [(h["kind"], h["lot"], h["accepted"], h["severity_after"]) for h in plan["history"]] == [
+    resumed = plans.record_corrective_action(session, admin, program="ACT", operation=30,
+                                             reason="CAPA-3: noise from bearing preload; new shim")
+    assert resumed.state.severity == "tightened"
+    plan = plans.show_plan(session, admin, program="ACT", operation=30)
+    assert [(h.kind, h.lot, h.accepted, h.severity_after) for h in plan.history] == [
         ("lot_result", "L2", False, "normal"), ("lot_result", "L2", False, "normal"),
         ("lot_result", "L3", False, "tightened"), ("lot_result", "L4", False, "tightened"),
         ("lot_result", "L5", False, "tightened"), ("lot_result", "L6", False, "tightened"),
-        ("lot_result", "L7", False, "tightened"), ("lot_result", "L8", False, "discontinued"), ("corrective_action", None, None, "tightened")]
+        ("lot_result", "L7", False, "tightened"), ("lot_result", "L8", False, "discontinued"),
+        ("corrective_action", None, None, "tightened")]
     assert [e.action for e in history(session, "inspection_plan")][:2] == ["inspection.corrective_action",
                                                                            "inspection.lot_result"]
 
 
+def test_a_switch_stores_the_new_sample_on_lots_not_yet_at_the_operation(session):
+    """Two rejections on normal switch operation 30 to tightened (n=20 for a lot of 20: every unit);
+    an open sampled lot not yet at operation 30 takes it, so every unit needs NOISE."""
+    build_line(session, lot_quantity=1, lrip_quantity=200)
+    _sampling(session)
+    for number in ("L2", "L3", "L4"):
+        _lot(session, number)
+    l4 = session.execute(select(Lot).filter_by(number="L4")).scalar_one()
+    assert l4.inspection_sample["30"] == {"NOISE": NOISE_20}
+    admin = actor(session, ADMIN)
+    plans.record_lot_result(session, admin, lot="L2", operation=30, defects={"major": 1})
+    plans.record_lot_result(session, admin, lot="L3", operation=30, defects={"major": 1})
+    assert l4.inspection_sample == {"20": {"VISUAL": VISUAL_20}}  # tightened n=20 covers the lot: NOISE is 100%
+
+
 def test_reduced_needs_a_recorded_approval(session):
     build_line(session)
+    admin = actor(session, ADMIN)
     with pytest.raises(Refused) as refused:
-        inspection.approve_reduced(session, program="ACT", operation=30, actor="admin", reason=" ")
+        plans.approve_reduced(session, admin, program="ACT", operation=30, reason=" ")
     assert refused.value.reasons == ["an approval of reduced inspection needs a reason"]
-    plan = inspection.approve_reduced(session, program="ACT", operation=30, actor="admin",
-                                      reason="10 lots clean; supplier capability shown")
-    assert plan["state"]["reduced_approved_by"] == "admin"
-    assert plan["history"][-1]["kind"] == "reduced_approved"
+    plan = plans.approve_reduced(session, admin, program="ACT", operation=30,
+                                 reason="10 lots clean; supplier capability shown")
+    assert plan.state.reduced_approved_by == ADMIN and plan.history[-1].kind == "reduced_approved"
 
 
 def test_a_plan_is_set_by_class_and_aql_and_refused_in_full(session):
     build_line(session)
-    plan = inspection.set_plan(session, program="ACT", operation=30, actor="admin", classes={"noise": "minor"},
-                               aql={"minor": 4.0}, reason="noise is cosmetic")
-    assert [c["class"] for c in plan["characteristics"]] == ["critical", "minor"]
-    assert plan["aql"] == {"major": 1.0, "minor": 4.0} and plan["stored"]
+    admin = actor(session, ADMIN)
+    plan = plans.set_plan(session, admin, program="ACT", operation=30, classes={"noise": "minor"},
+                          aql={"minor": 4.0}, reason="noise is cosmetic")
+    assert [c.klass for c in plan.characteristics] == ["critical", "minor"]
+    assert plan.characteristics[1].model_dump()["class"] == "minor"  # `class` in every JSON
+    assert plan.aql == {"major": 1.0, "minor": 4.0} and plan.stored
     with pytest.raises(Refused) as refused:
-        inspection.set_plan(session, program="ACT", operation=30, actor="admin", classes={"NOPE": "major"},
-                            aql={"minor": 3.0}, level="IV")
+        plans.set_plan(session, admin, program="ACT", operation=30, classes={"NOPE": "major"}, aql={"minor": 3.0},
+                       level="IV")
     assert len(refused.value.reasons) == 3
 
 
+@pytest.mark.parametrize("who, use_case, kw", [
+    ("olga", plans.set_plan, {"program": "ACT", "operation": 30, "classes": {"NOISE": "minor"}}),
+    ("olga", plans.record_lot_result, {"lot": "L1", "operation": 30, "defects": {"major": 0}}),
+    ("ins", plans.approve_reduced, {"program": "ACT", "operation": 30, "reason": "x"}),
+    ("olga", first_article.create_fai, {"serial": "SN-1"}),
+    ("viewer", first_article.complete_fai, {"number": "FAI-0001"}),
+])
+def test_the_service_refuses_the_wrong_role(session, who, use_case, kw):
+    build_line(session)
+    admin = actor(session, ADMIN)
+    create_user(session, admin, username="ins", full_name="Ina", roles=["inspector"])
+    create_user(session, admin, username="viewer", full_name="Vic", roles=["viewer"])
+    with pytest.raises(Forbidden) as exc:
+        use_case(session, actor(session, who), **kw)
+    assert exc.value.reasons[0].startswith(f"{who} (")
+
+
 def _signer(session, username="qe", roles=("quality_engineer",)):
-    create_user(session, username=username, full_name=username.upper(), roles=list(roles), actor="admin",
+    create_user(session, actor(session, ADMIN), username=username, full_name=username.upper(), roles=list(roles),
                 password=PASSWORD)
 
 
 def test_fai_built_from_the_units_records_then_a_delta_after_a_change(session):
     build_line(session)
     _signer(session)
-    execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-    execution.create_unit(session, lot="L1", serial="SN-2", actor="admin")
-    status = inspection.fai_status(session, program="ACT")
-    assert not status["complete"] and status["outstanding"][0]["kind"] == "full"
-    assert status["outstanding"][0]["serial"] == "SN-1"
+    _signer(session, "ins", ("inspector",))
+    _units(session, "L1", "SN-1", "SN-2")
+    ins, qe = actor(session, "ins"), actor(session, "qe")
+    status = first_article.fai_status(session, ins, program="ACT")
+    assert not status.complete and status.outstanding[0].kind == "full"
+    assert status.outstanding[0].serial == "SN-1"
 
-    fai = inspection.create_fai(session, serial="SN-1", actor="olga")
-    assert (fai.number, fai.kind) == ("FAI-0001", "full")
+    fai = first_article.create_fai(session, ins, serial="SN-1")
+    assert (fai.number, fai.kind, fai.created_by) == ("FAI-0001", "full", "ins")
     assert fai.reason == "first unit of configuration ACT-100 rev A, routing 1 (LRIP policy: first unit and delta)"
-    record = inspection.fai_record(session, "FAI-0001")
-    assert record["blocked_by"][:2] == ["operation 10 is not complete on SN-1 (TORQUE)",
-                                        "operation 20 is not complete on SN-1 (VISUAL)"]
+    assert fai.blocked_by[:2] == ["operation 10 is not complete on SN-1 (TORQUE)",
+                                  "operation 20 is not complete on SN-1 (VISUAL)"]
     with pytest.raises(Refused) as early:
-        inspection.complete_fai(session, number="FAI-0001", actor="olga")
+        first_article.complete_fai(session, ins, number="FAI-0001")
     assert "NOISE Noise has no result on SN-1" in early.value.reasons
 
     run_op10(session, "SN-1", "M-001", torque="2.05")
     _finish(session, "SN-1")
-    record = inspection.fai_record(session, "FAI-0001")
-    rows = {r["code"]: r for r in record["form3"]}
-    assert [r["char_no"] for r in record["form3"]] == [1, 2, 3, 4]
+    record = first_article.fai_record(session, ins, number="FAI-0001")
+    rows = {r["code"]: r for r in record.form3}
+    assert [r["char_no"] for r in record.form3] == [1, 2, 3, 4]
     assert (rows["TORQUE"]["result"], rows["TORQUE"]["requirement"], rows["TORQUE"]["tooling"]) == \
         ("2.05 N·m", "2 N·m (1.8 – 2.2 N·m)", ["TQ-1"])
     assert rows["CURRENT"]["tooling"] == ["MM-3"] and rows["CURRENT"]["key"]
-    assert [(m["identifier"], m["supplier"], m["quantity"]) for m in record["form2"]["materials"]] == \
+    assert [(m["identifier"], m["supplier"], m["quantity"]) for m in record.form2["materials"]] == \
         [("M-001", "SUP-M", 1.0), ("SCR-LOT-1", "SUP-M", 4.0)]
-    assert [t["operation"] for t in record["form2"]["functional_tests"]] == [30]
-    assert record["form1"]["serial"] == "SN-1" and record["form1"]["detail_or_assembly"] == "assembly"
+    assert [t["operation"] for t in record.form2["functional_tests"]] == [30]
+    assert record.form1["serial"] == "SN-1" and record.form1["detail_or_assembly"] == "assembly"
 
-    inspection.complete_fai(session, number="FAI-0001", actor="olga")
-    session.commit()  # the reads above opened a transaction; a wrong password rolls the caller's back
+    assert first_article.complete_fai(session, ins, number="FAI-0001").status == "complete"
     with pytest.raises(Refused):
-        inspection.sign_fai(session, number="FAI-0001", username="qe", password="wrong", meaning="approved")
-    signed = inspection.sign_fai(session, number="FAI-0001", username="qe", password=PASSWORD, meaning="approved")
-    assert signed["status"] == "approved"
-    assert inspection.fai_status(session, program="ACT")["complete"]
+        first_article.sign_fai(session, qe, number="FAI-0001", password="wrong", meaning="approved")
+    with pytest.raises(Refused) as own:  # the inspector who completed it does not approve it
+        first_article.sign_fai(session, ins, number="FAI-0001", password=PASSWORD, meaning="approved")
+    assert own.value.code == "signature_refused"
+    signed = first_article.sign_fai(session, qe, number="FAI-0001", password=PASSWORD, meaning="approved")
+    assert (signed.status, signed.signed_by) == ("approved", "qe")
+    assert first_article.fai_status(session, ins, program="ACT").complete
 
-    inspection.require_delta_fai(session, part="ACT-100", part_revision="A", characteristics=["NOISE"],
-                                 reason="ECO-12 lowers the noise limit", actor="admin")
-    owed = inspection.fai_status(session, program="ACT")["outstanding"]
-    assert [(o["kind"], o["characteristics"]) for o in owed] == [("partial", ["NOISE"])]
-    assert inspection.fai_owed(session, "SN-2")["kind"] == "partial"
-    delta = inspection.create_fai(session, serial="SN-2", actor="olga")
+    first_article.require_delta_fai(session, actor(session, ADMIN), part="ACT-100", part_revision="A",
+                                    characteristics=["NOISE"], reason="ECO-12 lowers the noise limit")
+    owed = first_article.fai_status(session, ins, program="ACT").outstanding
+    assert [(o.kind, o.characteristics) for o in owed] == [("partial", ["NOISE"])]
+    assert first_article.fai_owed(session, ins, serial="SN-2").kind == "partial"
+    delta = first_article.create_fai(session, ins, serial="SN-2")
     assert (delta.kind, delta.characteristics) == ("partial", ["NOISE"])
     run_op10(session, "SN-2", "M-002")
     _finish(session, "SN-2")
-    record = inspection.fai_record(session, delta.number)
-    assert [(r["char_no"], r["code"], r["result"]) for r in record["form3"]] == [(4, "NOISE", "41 dB")]
-    inspection.complete_fai(session, number=delta.number, actor="olga")
-    inspection.sign_fai(session, number=delta.number, username="qe", password=PASSWORD, meaning="approved")
-    assert inspection.fai_status(session, program="ACT")["complete"]
+    record = first_article.fai_record(session, ins, number=delta.number)
+    assert [(r["char_no"], r["code"], r["result"]) for r in record.form3] == [(4, "NOISE", "41 dB")]
+    first_article.complete_fai(session, ins, number=delta.number)
+    first_article.sign_fai(session, qe, number=delta.number, password=PASSWORD, meaning="approved")
+    assert first_article.fai_status(session, ins, program="ACT").complete
+
+
+def test_an_out_of_spec_result_on_the_first_article_names_its_ncr(session):
+    build_line(session)
+    _units(session, "L1", "SN-1")
+    admin = actor(session, ADMIN)
+    first_article.create_fai(session, admin, serial="SN-1")
+    olga = actor(session, "olga")
+    execution.start_operation(session, olga, serial="SN-1", operation=10, tools=["TQ-1"])
+    execution.record_measurement(session, olga, serial="SN-1", characteristic="TORQUE", result="2.5")
+    row = next(r for r in first_article.fai_record(session, admin, number="FAI-0001").form3 if r["code"] == "TORQUE")
+    assert (row["in_spec"], row["ncr"], row["disposition"]) == (False, "NCR-000001", None)
 
 
 def test_fai_pdf_and_csv_export(session):
     build_line(session)
-    execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
+    _units(session, "L1", "SN-1")
     run_op10(session, "SN-1", "M-001")
     _finish(session, "SN-1")
-    inspection.create_fai(session, serial="SN-1", actor="olga")
-    inspection.complete_fai(session, number="FAI-0001", actor="olga")
-    record = inspection.fai_record(session, "FAI-0001")
+    olga = actor(session, ADMIN)
+    first_article.create_fai(session, olga, serial="SN-1")
+    record = first_article.complete_fai(session, olga, number="FAI-0001")
     pdf = export.fai_pdf(record)
     assert pdf.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
@@ -229,10 +340,40 @@ def test_fai_pdf_and_csv_export(session):
 
 def test_fai_create_is_refused_with_every_reason(session):
     build_line(session)
-    execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-    inspection.create_fai(session, serial="SN-1", actor="olga")
+    _units(session, "L1", "SN-1")
+    admin = actor(session, ADMIN)
+    first_article.create_fai(session, admin, serial="SN-1")
     with pytest.raises(Refused) as refused:
-        inspection.create_fai(session, serial="SN-1", actor="olga", kind="partial", characteristics=["BOGUS"])
+        first_article.create_fai(session, admin, serial="SN-1", kind="partial", characteristics=["BOGUS"])
     assert refused.value.reasons == ["SN-1 already has FAI-0001 open",
                                      "BOGUS is not a characteristic of SN-1's routing (ACT-100 rev A, routing 1)",
                                      "say why this FAI is done (full or partial, and the reason)"]
+    assert session.execute(select(Unit.status)).scalar_one() == "planned"
+
+
+def test_the_fai_list_takes_the_same_statements_whatever_its_length(session):
+    build_line(session)
+    _units(session, "L1", "SN-1", "SN-2", "SN-3")
+    admin = actor(session, ADMIN)
+    engine = session.get_bind()
+
+    def statements() -> int:
+        session.commit()
+        seen = []
+
+        def count(*_):
+            seen.append(1)
+
+        with unit_of_work(engine.url.render_as_string(hide_password=False), write=False) as s:
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                first_article.list_fais(s, actor(s, ADMIN), program="ACT")
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    first_article.create_fai(session, admin, serial="SN-1")
+    one = statements()
+    for serial in ("SN-2", "SN-3"):
+        first_article.create_fai(session, admin, serial=serial, kind="full", reason="a second look")
+    assert statements() == one

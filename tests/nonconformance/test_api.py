@@ -2,19 +2,18 @@
 attachments; CAPA. Permissions are walked for every route in tests/api/test_permissions_matrix.py."""
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from lrip.api.app import create_app
+from lrip.app import create_app
 from lrip.auth.service import create_token
-from lrip.db import engine_for
+from lrip.db import unit_of_work
 
 
 @pytest.fixture
 def api(sqlite_url, kit):
     """Clients as the quality engineer and the other MRB members, on a line with SN-1 on hold (NCR-000001)."""
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
+    with unit_of_work(sqlite_url) as session:
         kit.build(session, serials=["SN-1", "SN-2"], held=["SN-1"])
-        tokens = {u: create_token(session, username=u, name="api", actor="admin")[0]
+        tokens = {u: create_token(session, kit.actor(session, u), username=u, name="api").token
                   for u in ("quinn", "mara", "eli", "pam", "ivy", "olga")}
     app = create_app(sqlite_url)
 
@@ -35,7 +34,7 @@ def test_use_as_is_through_the_api_refused_then_signed_then_released(api, kit):
     assert r.status_code == 409
     assert r.json()["code"] == "disposition_refused" and "a program signature" in r.json()["reasons"][0]
     r = api("eli").post("/api/v1/ncrs/NCR-000001/signatures", json={"password": "wrong-password!"})
-    assert r.status_code == 409 and r.json()["reasons"] == ["the user name or password is not right"]
+    assert r.status_code == 409 and r.json()["reasons"] == ["the password of eli is not right; nothing was signed"]
     for user in ("mara", "eli", "pam"):
         r = api(user).post("/api/v1/ncrs/NCR-000001/signatures", json={"password": kit.password})
         assert r.status_code == 201, r.text
@@ -52,8 +51,12 @@ def test_use_as_is_through_the_api_refused_then_signed_then_released(api, kit):
 
 def test_the_unit_disposition_endpoint_goes_through_the_ncr(api):
     r = api("quinn").post("/api/v1/units/SN-1/disposition", json={"action": "rework", "reason": "redo", "rework_to": "10"})
-    assert r.status_code == 200 and r.json()["status"] == "in_work"
+    assert r.status_code == 200, r.text
+    assert r.json() == {"serial": "SN-1", "lot": "L1", "status": "in_work", "ncr": "NCR-000001",
+                        "disposition": "rework"}
     assert api("quinn").get("/api/v1/ncrs/NCR-000001").json()["dispositions"][0]["action"] == "rework"
+    r = api("olga").post("/api/v1/units/SN-1/disposition", json={"action": "scrap", "reason": "mine"})
+    assert r.status_code == 403 and "may not disposition holds" in r.json()["reasons"][0]
 
 
 def test_raise_by_hand_attach_a_file_and_read_it_back(api):
@@ -91,3 +94,15 @@ def test_capa_through_the_api(api):
     r = quinn.post("/api/v1/capas/CAPA-0001/close", json={"reason": "done"})
     assert r.status_code == 409 and "CAPA-0001's effectiveness is not verified yet" in r.json()["reasons"]
     assert [c["number"] for c in quinn.get("/api/v1/capas").json()] == ["CAPA-0001"]
+
+
+def test_answers_are_the_services_typed_answers(api):
+    """The list is paged by the database; the defect codes and a unit's holds come from the same use cases
+    as the CLI's --json."""
+    quinn = api("quinn")
+    page = quinn.get("/api/v1/ncrs", params={"limit": 1, "offset": 0}).json()
+    assert (page["total"], page["limit"], len(page["items"])) == (1, 1, 1)
+    codes = quinn.get("/api/v1/defect-codes").json()
+    assert {"code": "OOS-HIGH", "meaning": "Measured above the upper limit"} in codes
+    holds = quinn.get("/api/v1/ncrs/ncr-000001").json()["holds"]
+    assert [(h["serial"], h["ncr"], h["open"]) for h in holds] == [("SN-1", "NCR-000001", True)]

@@ -123,3 +123,38 @@ def test_attachments_are_small_known_files():
         "an attachment needs a plain file name",
         "files of type application/x-msdownload are not kept; use " + ", ".join(rules.ATTACHMENT_TYPES),
         "the file is 2.0 MB; attachments are at most 2 MB")
+
+
+@pytest.mark.parametrize("current, step, remaining, after", [
+    ("open", "review", 0, "mrb_review"), ("mrb_review", "review", 0, "mrb_review"),
+    ("mrb_review", "disposition", 0, "dispositioned"), ("open", "disposition", 0, "dispositioned"),
+    ("mrb_review", "disposition", 2.0, "open"),  # part of the quantity: the rest is still open
+    ("dispositioned", "close", 0, "closed")])
+def test_the_ncr_lifecycle(current, step, remaining, after):
+    assert rules.next_ncr_status(current, step, remaining=remaining) == after
+
+
+@pytest.mark.parametrize("current, step", [("closed", "review"), ("dispositioned", "disposition"),
+                                           ("open", "close"), ("closed", "close")])
+def test_the_ncr_lifecycle_refuses_a_step_out_of_turn(current, step):
+    with pytest.raises(ValueError):
+        rules.next_ncr_status(current, step)
+
+
+def test_the_capa_lifecycle_says_why_in_words():
+    assert rules.next_capa_status("proposed", "accept") == rules.next_capa_status("open", "accept") == "open"
+    assert rules.next_capa_status("proposed", "reject") == "rejected"
+    assert rules.next_capa_status("open", "close") == "closed"
+    assert rules.capa_step_problems("CAPA-0001", "open", "reject") == [
+        "CAPA-0001 is open; only a proposed CAPA is turned down"]
+    assert rules.capa_step_problems("CAPA-0001", "closed", "accept") == ["CAPA-0001 is closed"]
+    with pytest.raises(ValueError):
+        rules.next_capa_status("rejected", "close")
+
+
+def test_open_ncrs_by_age_in_whole_days():
+    ages = [0, 7, 8, 30, 31, 90, 91, 400]
+    assert rules.aging([T0 - timedelta(days=d, hours=1) for d in ages], T0) == [
+        {"bucket": "0–7 days", "count": 2}, {"bucket": "8–30 days", "count": 2},
+        {"bucket": "31–90 days", "count": 2}, {"bucket": "over 90 days", "count": 2}]
+    assert rules.age_days(T0, None, T0 + timedelta(hours=36)) == 1.5

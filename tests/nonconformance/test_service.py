@@ -1,17 +1,23 @@
-"""NCR, MRB and CAPA services on a real database (SQLite and PostgreSQL)."""
+"""NCR, MRB and CAPA services on a real database (SQLite and PostgreSQL), as the people who would act:
+holds raised through execution's OutOfSpec event, dispositions released through execution's
+release_from_hold, one open hold per unit and NCR, and every use case refused to the wrong role."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
+from factory import actor
+from lrip import events
 from lrip.audit import AuditEvent
-from lrip.db import utcnow
-from lrip.errors import Refused
+from lrip.db import unit_of_work, utcnow
+from lrip.errors import Forbidden, Refused
 from lrip.execution import service as execution
-from lrip.execution.models import Hold, OperationRecord, Unit
-from lrip.nonconformance import service as ncrs
-from lrip.nonconformance.models import Capa, NonConformance
+from lrip.execution.events import HoldPlaced, OutOfSpec
+from lrip.execution.models import Measurement, Unit
+from lrip.nonconformance import capa, mrb, ncr
+from lrip.nonconformance.models import Capa, Hold, NonConformance
+from lrip.supply.events import IncomingRejected, NcrRaised
 from lrip.supply.models import MaterialLot
 
 TOO_HIGH = "TORQUE Screw torque measured 2.5 N·m, above the upper limit 2.2 N·m"
@@ -20,284 +26,414 @@ MISSING_LRIP = ("use_as_is of NCR-000001 needs a quality signature (from a quali
                 "manager). Signatures are given to the disposition under MRB review")
 
 
-def refused(call, **kw) -> list[str]:
+def refused(call, session, who, **kw) -> list[str]:
     with pytest.raises(Refused) as exc:
-        call(**kw)
+        call(session, who, **kw)
     return exc.value.reasons
 
 
 def snapshot(session) -> dict:
-    with Session(session.get_bind()) as s:
-        return {"ncr": s.execute(select(NonConformance.number, NonConformance.status, NonConformance.proposed_action)
-                                 .order_by(NonConformance.id)).all(),
-                "units": dict(s.execute(select(Unit.serial, Unit.status)).all()),
-                "holds": s.execute(select(Hold.id, Hold.released_at)).all(),
-                "events": s.scalar(select(func.count()).select_from(AuditEvent))}
+    """What a refused action must leave alone, as this unit of work sees it (a leftover would be flushed)."""
+    return {"ncr": session.execute(select(NonConformance.number, NonConformance.status,
+                                          NonConformance.proposed_action).order_by(NonConformance.id)).all(),
+            "units": dict(session.execute(select(Unit.serial, Unit.status)).all()),
+            "holds": session.execute(select(Hold.id, Hold.released_at).order_by(Hold.id)).all(),
+            "events": session.scalar(select(func.count()).select_from(AuditEvent))}
 
 
-def detail(session, number):
-    with session.begin():
-        return ncrs.ncr_detail(session, number)
-
-
-def test_out_of_spec_raises_an_ncr_and_the_hold_points_at_it(session, kit):
-    kit.build(session, held=["SN-1"])
-    with Session(session.get_bind()) as s:
-        hold = s.execute(select(Hold)).scalar_one()
-        ncr = s.get(NonConformance, hold.ncr_id)
-        assert (ncr.number, ncr.status, ncr.defect_code, ncr.severity, ncr.quantity) == (
-            "NCR-000001", "open", "OOS-HIGH", "major", 1.0)  # TORQUE is a key characteristic
-        assert (ncr.unit.serial, ncr.operation.sequence, ncr.characteristic.code, ncr.description) == (
-            "SN-1", 10, "TORQUE", TOO_HIGH)
-        assert ncr.measurement_id == hold.measurement_id and ncr.program.code == "ACT"
-    with session.begin():
-        rows = ncrs.list_ncrs(session, program="ACT")
-    assert [{k: r[k] for k in ("number", "status", "severity", "defect_code", "serial", "lot", "material_lot",
-                               "supplier", "operation", "characteristic", "quantity", "closed_at", "capa")}
+def test_out_of_spec_raises_an_ncr_through_the_event_and_the_hold_points_at_it(session, kit):
+    kit.build(session)
+    recorded = kit.hold(session, "SN-1", "M-001")
+    hold = session.execute(select(Hold)).scalar_one()
+    n = session.get(NonConformance, hold.ncr_id)
+    assert recorded.ncr == n.number == "NCR-000001"
+    assert (n.status, n.defect_code, n.severity, n.quantity) == ("open", "OOS-HIGH", "major", 1.0)  # TORQUE is key
+    assert (n.unit.serial, n.operation.sequence, n.characteristic.code, n.description) == (
+        "SN-1", 10, "TORQUE", TOO_HIGH)
+    assert n.measurement_id == hold.measurement_id and n.program.code == "ACT"
+    assert session.get(Unit, hold.unit_id).status == "on_hold"
+    rows = ncr.list_ncrs(session, kit.actor(session, "quinn"), program="ACT").items
+    assert [r.model_dump(include={"number", "status", "severity", "defect_code", "serial", "lot", "material_lot",
+                                  "supplier", "operation", "characteristic", "quantity", "closed_at", "capa"})
             for r in rows] == [{"number": "NCR-000001", "status": "open", "severity": "major",
                                 "defect_code": "OOS-HIGH", "serial": "SN-1", "lot": "L1", "material_lot": None,
                                 "supplier": None, "operation": 10, "characteristic": "TORQUE", "quantity": 1.0,
                                 "closed_at": None, "capa": None}]
-    assert rows[0]["opened_at"] is not None
-    raised = [e for e in _events(session) if e.action == "ncr.raised"]
-    assert [(e.record_id, e.reason) for e in raised] == [("NCR-000001", TOO_HIGH)]
+    raised = session.execute(select(AuditEvent).where(AuditEvent.action == "ncr.raised")).scalars().all()
+    assert [(e.record_id, e.reason, e.actor) for e in raised] == [("NCR-000001", TOO_HIGH, "olga")]
 
 
-def _events(session):
-    with Session(session.get_bind()) as s:
-        return list(s.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars())
+def test_the_handler_answers_out_of_spec_with_the_hold_it_placed(session, kit):
+    """Execution publishes OutOfSpec and knows nothing of NCRs: the handler raises the NCR (a failed attribute
+    is TEST-FAIL, and minor off a key characteristic), holds the unit and replies HoldPlaced."""
+    kit.build(session)
+    olga = kit.actor(session, "olga")
+    kit.run_op10(session, "SN-1", "M-001")
+    execution.start_operation(session, olga, serial="SN-1", operation=20)
+    result = execution.record_measurement(session, olga, serial="SN-1", characteristic="VISUAL", result="fail")
+    n = session.execute(select(NonConformance)).scalar_one()
+    hold = session.execute(select(Hold)).scalar_one()
+    assert (result.ncr, result.hold_id, n.defect_code, n.severity) == ("NCR-000001", hold.id, "TEST-FAIL", "minor")
+    assert (hold.ncr_id, hold.unit.status) == (n.id, "on_hold")
+    m = session.get(Measurement, hold.measurement_id)
+    replies = events.publish(session, olga, OutOfSpec(
+        unit_id=hold.unit_id, serial="SN-1", operation_record_id=m.operation_record_id, measurement_id=m.id,
+        characteristic="VISUAL", key=False, reason="VISUAL failed again", at=utcnow()))
+    second = session.execute(select(Hold).where(Hold.id != hold.id)).scalar_one()
+    assert replies == [HoldPlaced(ncr="NCR-000002", hold_id=second.id)]
+
+
+def test_one_open_hold_per_unit_and_ncr(session, kit):
+    kit.build(session, held=["SN-1"])
+    quinn = kit.actor(session, "quinn")
+    n = ncr.get_ncr(session, "NCR-000001")
+    assert refused(lambda s, who, **kw: ncr.hold(s, who, **kw), session, quinn, ncr=n, unit=n.unit, reason="again",
+                   at=utcnow()) == ["SN-1 is already on hold under NCR-000001"]
+    with pytest.raises(IntegrityError):  # and the database says so too
+        with session.begin_nested():
+            session.add(Hold(unit_id=n.unit_id, ncr_id=n.id, reason="a second one", opened_at=utcnow(),
+                             opened_by_id=quinn.id))
+    # an NCR raised by hand on a held unit is a second NCR with its own hold
+    second = ncr.raise_ncr(session, kit.actor(session, "ivy"), description="Scratch on the housing",
+                           severity="minor", defect_code="COSMETIC", serial="SN-1")
+    assert [(h.ncr, h.open) for h in ncr.holds_of(session, n.unit_id)] == [("NCR-000001", True),
+                                                                            (second.number, True)]
 
 
 def test_use_as_is_in_lrip_needs_quality_engineering_and_program_and_names_every_missing(session, kit):
     kit.build(session, held=["SN-1"])
-    ncrs.review(session, number="NCR-000001", actor="quinn", action="use_as_is", reason="within gauge error")
+    quinn = kit.actor(session, "quinn")
+    mrb.review(session, quinn, number="NCR-000001", action="use_as_is", reason="within gauge error")
     before = snapshot(session)
-    assert refused(ncrs.disposition, session=session, number="NCR-000001", actor="quinn") == [MISSING_LRIP]
+    assert refused(mrb.disposition, session, quinn, number="NCR-000001") == [MISSING_LRIP]
     assert snapshot(session) == before
-    ncrs.sign_disposition(session, number="NCR-000001", username="mara", password=kit.password)
-    ncrs.sign_disposition(session, number="NCR-000001", username="eli", password=kit.password)
-    reasons = refused(ncrs.disposition, session=session, number="NCR-000001", actor="quinn")
-    assert reasons == ["use_as_is of NCR-000001 needs a program signature (from a program manager). "
-                       "Signatures are given to the disposition under MRB review"]
+    for who in ("mara", "eli"):
+        mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
+    assert refused(mrb.disposition, session, quinn, number="NCR-000001") == [
+        "use_as_is of NCR-000001 needs a program signature (from a program manager). "
+        "Signatures are given to the disposition under MRB review"]
     assert snapshot(session)["units"] == {"SN-1": "on_hold"}
-    ncrs.sign_disposition(session, number="NCR-000001", username="pam", password=kit.password)
-    d = ncrs.disposition(session, number="NCR-000001", actor="quinn")
-    assert d.action == "use_as_is"
-    state = snapshot(session)
-    assert state["units"] == {"SN-1": "in_work"} and state["ncr"] == [("NCR-000001", "dispositioned", None)]
-    assert all(released is not None for _, released in state["holds"])
-    trail = detail(session, "NCR-000001")["dispositions"]
-    assert [(t["action"], t["decided_by"], [(s["username"], s["role"], s["meaning"]) for s in t["signatures"]])
-            for t in trail] == [("use_as_is", "quinn", [("mara", "mrb_member", "approved"),
-                                                        ("eli", "manufacturing_engineer", "approved"),
-                                                        ("pam", "program_manager", "approved")])]
+    signed = mrb.sign_disposition(session, kit.actor(session, "pam"), number="NCR-000001", password=kit.password)
+    assert signed.missing == []
+    d = mrb.disposition(session, quinn, number="NCR-000001")
+    assert (d.status, d.dispositions[0].action, d.proposal) == ("dispositioned", "use_as_is", None)
+    assert snapshot(session)["units"] == {"SN-1": "in_work"}
+    assert all(h.released_at is not None and h.disposition == "use_as_is" for h in d.holds)
+    assert [(t.action, t.decided_by, [(s.username, s.role, s.meaning) for s in t.signatures])
+            for t in d.dispositions] == [("use_as_is", "quinn", [("mara", "mrb_member", "approved"),
+                                                                ("eli", "manufacturing_engineer", "approved"),
+                                                                ("pam", "program_manager", "approved")])]
     # the hold is released by the disposition: the operation completes now
-    execution.complete_operation(session, serial="SN-1", operation=10, operator="olga")
+    execution.complete_operation(session, kit.actor(session, "olga"), serial="SN-1", operation=10)
 
 
-def test_pilot_needs_quality_and_engineering_only(sqlite_session, kit):
-    session = sqlite_session
+def test_the_disposition_releases_the_unit_through_executions_function(session, kit, monkeypatch):
+    """Nonconformance decides and releases its own hold; what the unit does next is execution's
+    (release_from_hold), told whether another NCR still holds the unit."""
+    kit.build(session, held=["SN-1"])
+    ncr.raise_ncr(session, kit.actor(session, "ivy"), description="Dent", severity="minor", defect_code="DAMAGE",
+                  serial="SN-1")
+    calls = []
+
+    def release(session_, actor, **kw):
+        calls.append((actor.username, kw))
+        return execution.release_from_hold(session_, actor, **kw)
+
+    monkeypatch.setattr(mrb, "release_from_hold", release)
+    quinn = kit.actor(session, "quinn")
+    mrb.disposition(session, quinn, number="NCR-000001", action="rework", rework_to="10", reason="re-torque")
+    assert calls == [("quinn", {"unit_id": 1, "disposition": "rework", "reason": "re-torque", "rework_to": 10,
+                                "still_held": True})]
+    assert snapshot(session)["units"] == {"SN-1": "on_hold"}  # NCR-000002 still holds it
+    mrb.disposition(session, quinn, number="NCR-000002", action="scrap", reason="dent too deep")
+    assert calls[1][1] | {"reason": None} == {"unit_id": 1, "disposition": "scrap", "reason": None,
+                                              "rework_to": None, "still_held": False}
+    assert snapshot(session)["units"] == {"SN-1": "scrapped"}
+
+
+def test_pilot_needs_quality_and_engineering_only(session, kit):
     kit.build(session, held=["SN-1"], phase="pilot")
-    ncrs.review(session, number="NCR-000001", actor="quinn", action="repair", reason="re-seat the screw")
-    assert refused(ncrs.disposition, session=session, number="NCR-000001", actor="quinn") == [
+    quinn = kit.actor(session, "quinn")
+    mrb.review(session, quinn, number="NCR-000001", action="repair", reason="re-seat the screw")
+    assert refused(mrb.disposition, session, quinn, number="NCR-000001") == [
         "repair of NCR-000001 needs a quality signature (from a quality engineer or an MRB member); an engineering "
         "signature (from a manufacturing engineer). Signatures are given to the disposition under MRB review"]
-    ncrs.sign_disposition(session, number="NCR-000001", username="quinn", password=kit.password)
-    ncrs.sign_disposition(session, number="NCR-000001", username="eli", password=kit.password)
-    ncrs.disposition(session, number="NCR-000001", actor="mara")
+    for who in ("quinn", "eli"):
+        mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
+    mrb.disposition(session, kit.actor(session, "mara"), number="NCR-000001")
     assert snapshot(session)["units"] == {"SN-1": "in_work"}
 
 
-def test_a_changed_proposal_voids_the_signatures(sqlite_session, kit):
-    session = sqlite_session
+def test_a_changed_proposal_voids_the_signatures(session, kit):
     kit.build(session, held=["SN-1"], phase="pilot")
-    ncrs.review(session, number="NCR-000001", actor="quinn", action="use_as_is", reason="cosmetic")
-    ncrs.sign_disposition(session, number="NCR-000001", username="quinn", password=kit.password)
-    ncrs.sign_disposition(session, number="NCR-000001", username="eli", password=kit.password)
-    ncrs.review(session, number="NCR-000001", actor="quinn", action="use_as_is", reason="cosmetic, customer agreed")
-    proposal = detail(session, "NCR-000001")["proposal"]
-    assert [s["valid"] for s in proposal["signatures"]] == [False, False]
-    assert len(proposal["missing"]) == 2
+    quinn = kit.actor(session, "quinn")
+    mrb.review(session, quinn, number="NCR-000001", action="use_as_is", reason="cosmetic")
+    for who in ("quinn", "eli"):
+        mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
+    d = mrb.review(session, quinn, number="NCR-000001", action="use_as_is", reason="cosmetic, customer agreed")
+    assert [s.valid for s in d.proposal.signatures] == [False, False]
+    assert len(d.proposal.missing) == 2
 
 
-def test_signing_refuses_a_role_the_policy_does_not_ask_for_and_a_wrong_password(sqlite_session, kit):
-    session = sqlite_session
+def test_signing_refuses_a_role_the_policy_does_not_ask_for_and_a_wrong_password(session, kit):
     kit.build(session, held=["SN-1"])
-    assert refused(ncrs.sign_disposition, session=session, number="NCR-000001", username="eli",
-                   password=kit.password) == ["NCR-000001 has no disposition under MRB review to sign; propose one first"]
-    ncrs.review(session, number="NCR-000001", actor="quinn", action="use_as_is", reason="ok")
-    assert refused(ncrs.sign_disposition, session=session, number="NCR-000001", username="ivy",
+    eli = kit.actor(session, "eli")
+    assert refused(mrb.sign_disposition, session, eli, number="NCR-000001", password=kit.password) == [
+        "NCR-000001 has no disposition under MRB review to sign; propose one first"]
+    mrb.review(session, kit.actor(session, "quinn"), number="NCR-000001", action="use_as_is", reason="ok")
+    assert refused(mrb.sign_disposition, session, kit.actor(session, "ivy"), number="NCR-000001",
                    password=kit.password) == [
         "ivy signs as inspector; this disposition is signed by a quality engineer, an MRB member, "
         "a manufacturing engineer or a program manager"]
-    assert refused(ncrs.sign_disposition, session=session, number="NCR-000001", username="eli",
-                   password="wrong password!") == ["the user name or password is not right"]
+    assert refused(mrb.sign_disposition, session, eli, number="NCR-000001", password="wrong password!") == [
+        "the password of eli is not right; nothing was signed"]
 
 
 def test_rework_sends_the_unit_back_and_the_ncr_closes_once_it_is_done_again(session, kit):
-    names = kit.build(session, held=["SN-1"])
-    before = snapshot(session)
-    assert refused(ncrs.disposition, session=session, number="NCR-000001", actor="quinn", action="rework",
-                   reason="") == ["rework names an operation SN-1 has reached to return to, one of 10",
-                                  "a disposition needs a reason"]
-    assert snapshot(session) == before
-    ncrs.disposition(session, number="NCR-000001", actor="quinn", action="rework", rework_to=10,
-                     reason="re-torque with TQ-1")
-    assert snapshot(session)["units"] == {"SN-1": "in_work"}
-    assert refused(ncrs.close_ncr, session=session, number="NCR-000001", actor="quinn", reason="checked") == [
-        "SN-1 has not completed operation 10 (Assemble) again since the rework"]
-    execution.start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
-    with pytest.raises(Refused):  # its characteristics are measured again
-        execution.complete_operation(session, serial="SN-1", operation=10, operator="olga")
-    execution.record_measurement(session, serial="SN-1", characteristic="TORQUE", result="2.0", operator="olga")
-    execution.complete_operation(session, serial="SN-1", operation=10, operator="olga")
-    ncrs.close_ncr(session, number="NCR-000001", actor="quinn", reason="re-measured 2.0 N·m")
-    d = detail(session, "NCR-000001")
-    assert d["status"] == "closed" and d["closed_at"] is not None
-    assert [h["action"] for h in d["history"]] == ["ncr.raised", "ncr.dispositioned", "ncr.closed"]
-    assert names["lot"] == "L1"
-
-
-def test_scrap_ends_the_unit(session, kit):
     kit.build(session, held=["SN-1"])
-    execution.disposition_hold(session, serial="SN-1", action="scrap", actor="quinn", reason="cracked housing")
-    assert snapshot(session)["units"] == {"SN-1": "scrapped"}
-    assert detail(session, "NCR-000001")["status"] == "dispositioned"
-    assert refused(execution.disposition_hold, session=session, serial="SN-1", action="use_as_is", actor="quinn",
+    quinn, olga = kit.actor(session, "quinn"), kit.actor(session, "olga")
+    session.commit()
+    before = snapshot(session)
+    assert refused(mrb.disposition, session, quinn, number="NCR-000001", action="rework", reason="") == [
+        "rework names an operation SN-1 has reached to return to, one of 10", "a disposition needs a reason"]
+    session.rollback()  # as the entry point would: the refused proposal is not kept
+    assert snapshot(session) == before
+    mrb.disposition(session, quinn, number="NCR-000001", action="rework", rework_to=10, reason="re-torque with TQ-1")
+    assert snapshot(session)["units"] == {"SN-1": "in_work"}
+    assert refused(mrb.close_ncr, session, quinn, number="NCR-000001", reason="checked") == [
+        "SN-1 has not completed operation 10 (Assemble) again since the rework"]
+    execution.start_operation(session, olga, serial="SN-1", operation=10, tools=["TQ-1"])
+    with pytest.raises(Refused):  # its characteristics are measured again
+        execution.complete_operation(session, olga, serial="SN-1", operation=10)
+    execution.record_measurement(session, olga, serial="SN-1", characteristic="TORQUE", result="2.0")
+    execution.complete_operation(session, olga, serial="SN-1", operation=10)
+    d = mrb.close_ncr(session, quinn, number="NCR-000001", reason="re-measured 2.0 N·m")
+    assert d.status == "closed" and d.closed_at is not None and d.closed_by == "quinn"
+    assert [h.action for h in d.history] == ["ncr.raised", "ncr.dispositioned", "ncr.closed"]
+
+
+def test_scrap_through_the_units_disposition_ends_the_unit(session, kit):
+    kit.build(session, held=["SN-1"])
+    quinn = kit.actor(session, "quinn")
+    done = mrb.disposition_unit(session, quinn, serial="sn-1", action="scrap", reason="cracked housing")
+    assert done.model_dump() == {"serial": "SN-1", "lot": "L1", "status": "scrapped", "ncr": "NCR-000001",
+                                 "disposition": "scrap"}
+    assert ncr.ncr_detail(session, quinn, number="NCR-000001").status == "dispositioned"
+    assert refused(mrb.disposition_unit, session, quinn, serial="SN-1", action="use_as_is",
                    reason="changed my mind") == ["SN-1 is not on hold"]
-    ncrs.close_ncr(session, number="NCR-000001", actor="quinn", reason="scrap tag on the unit")
+    mrb.close_ncr(session, quinn, number="NCR-000001", reason="scrap tag on the unit")
+
+
+def test_a_unit_held_by_two_ncrs_is_dispositioned_ncr_by_ncr(session, kit):
+    kit.build(session, held=["SN-1"])
+    ncr.raise_ncr(session, kit.actor(session, "ivy"), description="Dent", severity="minor", serial="SN-1")
+    assert refused(mrb.disposition_unit, session, kit.actor(session, "quinn"), serial="SN-1", action="scrap",
+                   reason="x") == ["SN-1 is held by 2 NCRs (NCR-000001, NCR-000002); disposition each one "
+                                   "(lrip ncr disposition NUMBER)"]
 
 
 def test_an_ncr_raised_by_hand_on_a_unit_puts_it_on_hold(session, kit):
     kit.build(session, serials=["SN-1", "SN-2"])
     kit.run_op10(session, "SN-1", "M-001")
-    ncr = ncrs.raise_ncr(session, actor="ivy", description="Housing scratched 4 mm at the seal bore",
-                         severity="minor", defect_code="cosmetic", serial="SN-1", operation=10)
-    d = detail(session, ncr.number)
-    assert (d["number"], d["defect_code"], d["operation"], d["severity"]) == ("NCR-000001", "COSMETIC", 10, "minor")
+    ivy = kit.actor(session, "ivy")
+    d = ncr.raise_ncr(session, ivy, description="Housing scratched 4 mm at the seal bore", severity="minor",
+                      defect_code="cosmetic", serial="SN-1", operation=10)
+    assert (d.number, d.defect_code, d.operation, d.severity, d.opened_by) == (
+        "NCR-000001", "COSMETIC", 10, "minor", "ivy")
     assert snapshot(session)["units"]["SN-1"] == "on_hold"
-    with Session(session.get_bind()) as s:
-        assert s.execute(select(Hold.ncr_id)).scalar_one() == ncr.id
-    assert refused(ncrs.raise_ncr, session=session, actor="ivy", description=" ", severity="bad",
-                   defect_code="NOPE", quantity=0, serial="SN-2", lot="L1") == [
+    assert [(h.ncr, h.open) for h in d.holds] == [("NCR-000001", True)]
+    assert refused(ncr.raise_ncr, session, ivy, description=" ", severity="bad", defect_code="NOPE", quantity=0,
+                   serial="SN-2", lot="L1") == [
         "an NCR is on one thing: give only one of serial, lot or material lot",
         "an NCR needs a description of what is wrong", "the severity is critical, major or minor, not 'bad'",
-        "'NOPE' is not a defect code; the codes are " + ", ".join(ncrs.rules.DEFECT_CODES),
+        "'NOPE' is not a defect code; the codes are " + ", ".join(ncr.rules.DEFECT_CODES),
         "the quantity must be more than 0, not 0"]
 
 
 def test_material_lot_ncr_quarantines_and_returns_to_the_supplier(session, kit):
     kit.build(session)
-    number = ncrs.raise_ncr(session, actor="ivy", description="Screw heads cracked", severity="major",
-                            defect_code="INCOMING", quantity=30, material_lot="SCR-LOT-1").number
-    d = detail(session, number)
-    assert (d["supplier"], d["program"], d["material_lot"], d["quantity"]) == ("SUP-M", "ACT", "SCR-LOT-1", 30.0)
-    with Session(session.get_bind()) as s:
-        assert s.execute(select(MaterialLot.status).filter_by(lot_number="SCR-LOT-1")).scalar_one() == "quarantine"
-    assert refused(ncrs.disposition, session=session, number=number, actor="quinn", action="rework",
-                   reason="x", rework_to=10) == [
+    ivy, quinn = kit.actor(session, "ivy"), kit.actor(session, "quinn")
+    number = ncr.raise_ncr(session, ivy, description="Screw heads cracked", severity="major", defect_code="INCOMING",
+                           quantity=30, material_lot="SCR-LOT-1").number
+    d = ncr.ncr_detail(session, ivy, number=number)
+    assert (d.supplier, d.program, d.material_lot, d.quantity) == ("SUP-M", "ACT", "SCR-LOT-1", 30.0)
+    lot = session.execute(select(MaterialLot).filter_by(lot_number="SCR-LOT-1")).scalar_one()
+    assert lot.status == "quarantine"
+    assert refused(mrb.disposition, session, quinn, number=number, action="rework", reason="x", rework_to=10) == [
         "rework is not a disposition for a material lot; it takes use_as_is, scrap, return_to_supplier"]
-    ncrs.disposition(session, number=number, actor="quinn", action="return_to_supplier", quantity=30,
-                     reason="RMA 5512 to SUP-M")
-    with Session(session.get_bind()) as s:
-        lot = s.execute(select(MaterialLot).filter_by(lot_number="SCR-LOT-1")).scalar_one()
-        assert (lot.quantity_on_hand, lot.status) == (70.0, "quarantine")
-    with session.begin():
-        assert [r["number"] for r in ncrs.list_ncrs(session, supplier="SUP-M")] == [number]
-        assert ncrs.list_ncrs(session, supplier="SUP-X") == []
-    assert detail(session, number)["status"] == "dispositioned"
+    mrb.disposition(session, quinn, number=number, action="return_to_supplier", quantity=30, reason="RMA 5512 to SUP-M")
+    assert (lot.quantity_on_hand, lot.status) == (70.0, "quarantine")
+    assert [r.number for r in ncr.list_ncrs(session, quinn, supplier="sup-m").items] == [number]
+    assert ncr.list_ncrs(session, quinn, supplier="SUP-X").items == []
+    assert ncr.ncr_detail(session, quinn, number=number).status == "dispositioned"
 
 
 def test_recurring_defect_is_flagged_and_proposes_a_capa(session, kit):
     kit.build(session, serials=["SN-1", "SN-2", "SN-3"], held=["SN-1", "SN-2"])
-    with Session(session.get_bind()) as s:
-        assert s.scalar(select(func.count()).select_from(Capa)) == 0
-        assert not any(s.execute(select(NonConformance.recurring)).scalars())
+    assert session.scalar(select(func.count()).select_from(Capa)) == 0
+    assert not any(session.execute(select(NonConformance.recurring)).scalars())
     kit.hold(session, "SN-3", "M-003")
-    with session.begin():
-        rows = ncrs.list_ncrs(session)
-        capas = ncrs.list_capas(session, program="ACT")
-    assert [r["recurring"] for r in rows] == [True, True, True]
-    assert {r["capa"] for r in rows} == {"CAPA-0001"}
-    assert capas == [{"number": "CAPA-0001", "status": "proposed", "ncrs": ["NCR-000001", "NCR-000002",
-                                                                               "NCR-000003"],
-                      "effectiveness_verified": False, "closed_at": None,
-                      "title": "Recurring OOS-HIGH at operation 10 (Assemble)", "defect_code": "OOS-HIGH",
-                      "operation": 10, "program": "ACT", "opened_at": capas[0]["opened_at"], "actions_open": 0}]
+    quinn = kit.actor(session, "quinn")
+    rows = ncr.list_ncrs(session, quinn).items
+    capas = capa.list_capas(session, quinn, program="ACT")
+    assert [r.recurring for r in rows] == [True, True, True]
+    assert {r.capa for r in rows} == {"CAPA-0001"}
+    assert [c.model_dump(exclude={"opened_at"}) for c in capas] == [{
+        "number": "CAPA-0001", "status": "proposed", "ncrs": ["NCR-000001", "NCR-000002", "NCR-000003"],
+        "effectiveness_verified": False, "closed_at": None, "title": "Recurring OOS-HIGH at operation 10 (Assemble)",
+        "defect_code": "OOS-HIGH", "operation": 10, "program": "ACT", "actions_open": 0}]
 
 
 def _capa_with_two_ncrs(session, kit, monkeypatch, serials):
     """Two over-torque NCRs three days ago (K=2 here) propose CAPA-0001; its 8D is filled in."""
     monkeypatch.setenv("LRIP_RECURRENCE_COUNT", "2")
     kit.build(session, serials=serials, held=["SN-1", "SN-2"], held_at=utcnow() - timedelta(days=3))
-    ncrs.update_capa(session, number="CAPA-0001", actor="quinn", fields={
+    quinn = kit.actor(session, "quinn")
+    capa.update_capa(session, quinn, number="CAPA-0001", fields={
         "d1_team": "quinn, eli", "d2_problem": "over-torque at op 10", "d3_containment": "100% torque audit",
         "d4_root_cause": "driver set too high", "d5_corrective_action": "reset and lock the driver",
         "d6_implementation": "done on the line", "d7_prevention": "locking collar on all drivers",
         "d8_closure": "team thanked", "effectiveness_units": 2})
-    return ncrs.add_action(session, number="CAPA-0001", actor="quinn", kind="corrective",
-                           description="lock TQ-1", owner="eli", due_on=utcnow().date() + timedelta(days=7)).id
+    added = capa.add_action(session, quinn, number="CAPA-0001", kind="corrective", description="lock TQ-1",
+                            owner="eli", due_on=utcnow().date() + timedelta(days=7))
+    return added.actions[0].id
 
 
 def test_capa_closes_only_after_its_effectiveness_is_verified(session, kit, monkeypatch):
     action = _capa_with_two_ncrs(session, kit, monkeypatch, ["SN-1", "SN-2", "SN-3", "SN-4"])
-    capa, today = "CAPA-0001", utcnow().date()
-    assert refused(ncrs.verify_effectiveness, session=session, number=capa, actor="quinn") == [
+    number, today, quinn = "CAPA-0001", utcnow().date(), kit.actor(session, "quinn")
+    assert refused(capa.verify_effectiveness, session, quinn, number=number) == [
         f"action not done yet: corrective 'lock TQ-1' (eli, due {today + timedelta(days=7)})"]
     done = today - timedelta(days=2)
-    ncrs.complete_action(session, number=capa, action_id=action, actor="eli", done_on=done)
+    with pytest.raises(Refused):  # the owner marks it done, or a quality engineer
+        capa.complete_action(session, kit.actor(session, "ivy"), number=number, action_id=action, done_on=done)
+    capa.complete_action(session, kit.actor(session, "eli"), number=number, action_id=action, done_on=done)
     kit.run_op10(session, "SN-3", "M-003")
-    assert refused(ncrs.verify_effectiveness, session=session, number=capa, actor="quinn") == [
+    assert refused(capa.verify_effectiveness, session, quinn, number=number) == [
         f"only 1 of the 2 units needed have gone through operation 10 (Assemble) since the actions were done "
         f"on {done}"]
-    assert refused(ncrs.close_capa, session=session, number=capa, actor="quinn", reason="done") == [
+    assert refused(capa.close_capa, session, quinn, number=number, reason="done") == [
         "CAPA-0001's effectiveness is not verified yet", "linked NCRs are still open: NCR-000001, NCR-000002"]
     kit.run_op10(session, "SN-4", "M-004")
-    facts = ncrs.verify_effectiveness(session, number=capa, actor="quinn")
-    assert (facts["units_after"], facts["recurrences"], facts["verified"]) == (2, [], True)
+    facts = capa.verify_effectiveness(session, quinn, number=number)
+    assert (facts.units_after, facts.recurrences, facts.verified) == (2, [], True)
     for n in ("NCR-000001", "NCR-000002"):
-        ncrs.disposition(session, number=n, actor="quinn", action="scrap", reason="scrap")
-        ncrs.close_ncr(session, number=n, actor="quinn", reason="scrapped")
-    ncrs.close_capa(session, number=capa, actor="quinn", reason="effective over 2 units")
-    with session.begin():
-        assert ncrs.list_capas(session)[0] | {"opened_at": None} == {
-            "number": capa, "status": "closed", "ncrs": ["NCR-000001", "NCR-000002"],
-            "effectiveness_verified": True, "closed_at": ncrs.list_capas(session)[0]["closed_at"],
-            "title": "Recurring OOS-HIGH at operation 10 (Assemble)", "defect_code": "OOS-HIGH", "operation": 10,
-            "program": "ACT", "opened_at": None, "actions_open": 0}
+        mrb.disposition(session, quinn, number=n, action="scrap", reason="scrap")
+        mrb.close_ncr(session, quinn, number=n, reason="scrapped")
+    closed = capa.close_capa(session, quinn, number=number, reason="effective over 2 units")
+    assert (closed.status, closed.effectiveness_verified, closed.actions_open) == ("closed", True, 0)
+    assert capa.list_capas(session, quinn)[0].status == "closed"
 
 
-def test_a_recurrence_after_the_actions_fails_the_effectiveness_check(sqlite_session, kit, monkeypatch):
-    session = sqlite_session
+def test_a_recurrence_after_the_actions_fails_the_effectiveness_check(session, kit, monkeypatch):
     action = _capa_with_two_ncrs(session, kit, monkeypatch, ["SN-1", "SN-2", "SN-3", "SN-4"])
-    ncrs.complete_action(session, number="CAPA-0001", action_id=action, actor="eli",
+    quinn = kit.actor(session, "quinn")
+    capa.complete_action(session, quinn, number="CAPA-0001", action_id=action,
                          done_on=utcnow().date() - timedelta(days=2))
     kit.run_op10(session, "SN-3", "M-003")
     kit.hold(session, "SN-4", "M-004")
-    assert refused(ncrs.verify_effectiveness, session=session, number="CAPA-0001", actor="quinn") == [
+    assert refused(capa.verify_effectiveness, session, quinn, number="CAPA-0001") == [
         "the defect came back at operation 10 (Assemble) after the actions: NCR-000003"]
-    assert detail(session, "NCR-000003")["capa"] == "CAPA-0001"  # it recurred: it joins the open CAPA
+    assert ncr.ncr_detail(session, quinn, number="NCR-000003").capa == "CAPA-0001"  # it joins the open CAPA
 
 
 def test_refused_disposition_changes_nothing_and_lists_every_reason(session, kit):
     kit.build(session, held=["SN-1"])
+    session.commit()
     before = snapshot(session)
-    assert refused(ncrs.disposition, session=session, number="NCR-000001", actor="quinn", action="use_as_is",
+    assert refused(mrb.disposition, session, kit.actor(session, "quinn"), number="NCR-000001", action="use_as_is",
                    reason=" ", quantity=2) == [
         "the quantity 2 is more than the 1 of NCR-000001 still to disposition", "a disposition needs a reason",
         MISSING_LRIP]
+    session.rollback()
     assert snapshot(session) == before
 
 
-def test_lot_ncr_holds_no_unit(sqlite_session, kit):
-    session = sqlite_session
+def test_lot_ncr_holds_no_unit(session, kit):
     kit.build(session, serials=["SN-1"])
-    ncr = ncrs.raise_ncr(session, actor="quinn", description="Torque driver found reading low", severity="major",
-                         defect_code="OOS-HIGH", quantity=5, lot="L1", characteristic="TORQUE")
-    d = detail(session, ncr.number)
-    assert (d["lot"], d["serial"], d["operation"], d["characteristic"], d["quantity"]) == ("L1", None, 10, "TORQUE", 5.0)
+    quinn = kit.actor(session, "quinn")
+    d = ncr.raise_ncr(session, quinn, description="Torque driver found reading low", severity="major",
+                      defect_code="OOS-HIGH", quantity=5, lot="L1", characteristic="TORQUE")
+    assert (d.lot, d.serial, d.operation, d.characteristic, d.quantity, d.holds) == ("L1", None, 10, "TORQUE", 5.0, [])
     assert snapshot(session)["units"] == {"SN-1": "planned"}
-    with session.begin():
-        assert [r["number"] for r in ncrs.list_ncrs(session, lot="L1")] == [ncr.number]
-    with Session(session.get_bind()) as s:
-        assert s.execute(select(func.count()).select_from(OperationRecord)).scalar_one() == 0
+    assert [r.number for r in ncr.list_ncrs(session, quinn, lot="L1").items] == [d.number]
+
+
+@pytest.mark.parametrize("who, use_case, kw", [
+    ("olga", mrb.review, {"number": "NCR-000001", "action": "scrap", "reason": "x"}),
+    ("ivy", mrb.disposition, {"number": "NCR-000001", "action": "scrap", "reason": "x"}),
+    ("olga", mrb.disposition_unit, {"serial": "SN-1", "action": "scrap", "reason": "x"}),
+    ("eli", mrb.close_ncr, {"number": "NCR-000001", "reason": "x"}),
+    ("mara", capa.open_capa, {"title": "x", "ncrs": ["NCR-000001"]}),
+    ("pam", ncr.raise_ncr, {"description": "x", "severity": "minor", "lot": "L1"}),
+])
+def test_the_service_refuses_the_wrong_role(session, kit, who, use_case, kw):
+    """The permission is checked by the use case itself, so the CLI, the API and the pages cannot differ."""
+    kit.build(session, held=["SN-1"])
+    before = snapshot(session)
+    with pytest.raises(Forbidden) as exc:
+        use_case(session, kit.actor(session, who), **kw)
+    assert exc.value.code == "forbidden" and f"{who} (" in exc.value.reasons[0]
+    assert snapshot(session) == before
+
+
+def test_a_rejected_receipt_gets_its_ncr_through_the_supply_event(session, kit):
+    """Supply publishes IncomingRejected; the handler raises the NCR on the material lot and replies with it."""
+    kit.build(session)
+    lot = session.execute(select(MaterialLot).filter_by(lot_number="SCR-LOT-X")).scalar_one()
+    replies = events.publish(session, kit.actor(session, "ivy"), IncomingRejected(
+        material_lot_id=lot.id, lot_number=lot.lot_number, part="SCR-4", supplier_id=lot.supplier_id, quantity=100,
+        description="Incoming inspection rejected lot SCR-LOT-X", severity="major", defect_code="INCOMING",
+        at=utcnow()))
+    assert replies == [NcrRaised(number="NCR-000001")]
+    n = session.execute(select(NonConformance)).scalar_one()
+    assert (n.material_lot_id, n.supplier.code, n.quantity, lot.status) == (lot.id, "SUP-X", 100.0, "quarantine")
+
+
+def test_hold_released_is_kept_with_its_ncr_for_the_traveler(session, kit):
+    kit.build(session, held=["SN-1"])
+    mrb.disposition_unit(session, kit.actor(session, "quinn"), serial="SN-1", action="rework", rework_to="10",
+                         reason="redo")
+    unit = session.execute(select(Unit)).scalar_one()
+    [hold] = ncr.holds_of(session, unit.id)
+    assert (hold.serial, hold.ncr, hold.open, hold.disposition, hold.disposition_note) == (
+        "SN-1", "NCR-000001", False, "rework", "redo")
+    assert hold.reason == TOO_HIGH
+
+
+def _statements(session, work) -> int:
+    """Statements `work(s, actor)` sends in a read-only unit of work of its own, as quinn (counted, never timed)."""
+    session.commit()
+    engine, seen = session.get_bind(), []
+
+    def count(*_):
+        seen.append(1)
+
+    with unit_of_work(engine.url.render_as_string(hide_password=False), write=False) as s:
+        quinn = actor(s, "quinn")
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            work(s, quinn)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_lists_take_the_same_statements_whatever_their_length(session, kit, monkeypatch):
+    monkeypatch.setenv("LRIP_RECURRENCE_COUNT", "2")
+    kit.build(session, serials=["SN-1", "SN-2", "SN-3", "SN-4"], held=["SN-1", "SN-2"])
+    quinn = kit.actor(session, "quinn")
+    capa.open_capa(session, quinn, title="Another", program="ACT", operation=20)
+
+    def lists(s, who):
+        ncr.list_ncrs(s, who)
+        capa.list_capas(s, who)
+
+    few = _statements(session, lists)
+    kit.hold(session, "SN-3", "M-003")
+    kit.hold(session, "SN-4", "M-004")
+    quinn = kit.actor(session, "quinn")
+    capa.open_capa(session, quinn, title="A third", program="ACT", operation=30)
+    capa.add_action(session, quinn, number="CAPA-0003", kind="corrective", description="x", owner="eli",
+                    due_on=utcnow().date())
+    assert _statements(session, lists) == few

@@ -3,10 +3,9 @@ planning tests share (see test_planning_service for the figures it makes)."""
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy.orm import Session
 
-from factory import build_line
-from lrip.db import engine_for
+from factory import actor, build_line
+from lrip.db import unit_of_work
 from lrip.execution import service as execution
 from lrip.planning.service import monday
 from lrip.program import service as program
@@ -19,19 +18,18 @@ TODAY = date.today()
 
 def build_plan(session):
     build_line(session)
+    admin, olga = actor(session, "admin"), actor(session, "olga")
     for week, starts in ((-1, 2), (0, 2), (1, 1)):
-        program.plan_starts(session, program="ACT", period_start=W[week], planned_starts=starts, phase="lrip",
-                            lot="L1", actor="admin")
+        program.plan_starts(session, admin, program="ACT", period_start=W[week], planned_starts=starts, phase="lrip",
+                            lot="L1")
     for week, starts in ((2, 6), (3, 4)):
-        program.plan_starts(session, program="ACT", period_start=W[week], planned_starts=starts, phase="frp",
-                            actor="admin")
-    execution.create_unit(session, lot="L1", serial="SN-1", actor="admin")
-    execution.start_operation(session, serial="SN-1", operation=10, operator="olga", tools=["TQ-1"])
-    execution.consume(session, serial="SN-1", operation=10, identifier="M-001")
+        program.plan_starts(session, admin, program="ACT", period_start=W[week], planned_starts=starts, phase="frp")
+    execution.create_unit(session, admin, lot="L1", serial="SN-1")
+    execution.start_operation(session, olga, serial="SN-1", operation=10, tools=["TQ-1"])
+    execution.consume(session, olga, serial="SN-1", operation=10, identifier="M-001")
     # 4 motors on order, promised on Wednesday of week +3
-    supply.create_purchase_order(session, number="PO-1", supplier="SUP-M", ordered_on=TODAY, actor="admin")
-    supply.add_order_line(session, po="PO-1", part="MTR-1", quantity=4, promised_on=W[3] + timedelta(days=2),
-                          actor="admin")
+    supply.create_purchase_order(session, admin, number="PO-1", supplier="SUP-M", ordered_on=TODAY)
+    supply.add_order_line(session, admin, po="PO-1", part="MTR-1", quantity=4, promised_on=W[3] + timedelta(days=2))
 
 
 @pytest.fixture
@@ -42,6 +40,6 @@ def planned(session):
 
 @pytest.fixture
 def planned_url(sqlite_url):
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
+    with unit_of_work(sqlite_url) as session:
         build_plan(session)
     return sqlite_url

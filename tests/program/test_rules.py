@@ -48,7 +48,7 @@ def test_policy_as_dict_lists_signatures_and_covers_every_field():
 @pytest.mark.parametrize("target", PHASES)
 @pytest.mark.parametrize("go", [False, True])
 def test_phase_moves_only_one_step_forward_and_frp_needs_go(current, target, go):
-    v = rules.check_phase_change(current, target, readiness_go=go)
+    v = rules.check_phase_change(current, target, frp_go=go)
     one_step = PHASES.index(target) == PHASES.index(current) + 1
     assert v.allowed == (one_step and (target != "frp" or go))
     if not one_step:
@@ -60,7 +60,7 @@ def test_phase_moves_only_one_step_forward_and_frp_needs_go(current, target, go)
 
 
 def test_phase_change_to_an_unknown_phase():
-    v = rules.check_phase_change("pilot", "mass", readiness_go=True)
+    v = rules.check_phase_change("pilot", "mass", frp_go=True)
     assert v.reasons == ("'mass' is not a phase; phases are prototype, pilot, lrip, frp",)
 
 
@@ -75,11 +75,12 @@ def test_a_good_lot_is_allowed():
 
 
 def test_a_bad_lot_gets_every_reason_at_once():
-    v = rules.check_lot(number=" ", number_taken=True, planned_quantity=0, phase="pilot",
+    v = rules.check_lot(number="L 1", number_taken=True, planned_quantity=0, phase="pilot",
                         program_phase="lrip", routing_status="draft")
     assert v.reasons == (
-        "a lot needs a number",
-        "lot number   is already used",
+        "a lot number is 1 to 60 of the characters A-Z, a-z, 0-9, '-', '_' and '.', beginning with a letter or "
+        "digit, without '..', not 'L 1'",
+        "lot number L 1 is already used",
         "a lot plans at least 1 unit, not 0",
         "the program is in lrip; a new lot is built in that phase, not pilot",
     )
@@ -92,6 +93,13 @@ def test_draft_routing_is_refused_only_from_lrip_on(phase):
         assert v.reasons == (f"an {phase.upper()} lot builds on a released routing; this routing is draft",)
     else:
         assert v.allowed
+
+
+def test_only_an_open_lot_is_closed():
+    status, v = rules.LOT.next("open", "close", "lot L1")
+    assert (status, v.allowed) == (rules.LotStatus.CLOSED, True)
+    status, v = rules.LOT.next(rules.LotStatus.CLOSED, "close", "lot L1")
+    assert (status, v.reasons) == (None, ("lot L1 is closed; only an open lot is closed",))
 
 
 def test_lot_in_unknown_phase():

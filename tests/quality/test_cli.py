@@ -101,29 +101,37 @@ def test_spc_analyze_phase_two_against_a_baseline(tmp_path):
 
 
 def test_program_commands_print_json_and_refuse_in_words(sqlite_url):
-    from sqlalchemy.orm import Session
-
-    from lrip.db import engine_for
+    from factory import actor
+    from lrip.auth.service import create_token
+    from lrip.db import unit_of_work
     from quality.lines import build_torque_series
 
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
+    with unit_of_work(sqlite_url) as session:
         build_torque_series(session)
-    result = runner.invoke(app, ["spc", "characteristic", "ACT", "TORQUE", "--db", sqlite_url, "--json"])
+        token = create_token(session, actor(session, "oscar"), username="oscar", name="cli test").token
+
+    def lrip(*args):
+        return runner.invoke(app, [*args, "--db", sqlite_url], env={"LRIP_TOKEN": token})
+
+    result = lrip("spc", "characteristic", "ACT", "TORQUE", "--json")
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert CONTRACT <= set(body) and {"characteristic", "lsl", "usl", "units", "key"} <= set(body)
     assert (body["characteristic"], body["n_points"], round(body["center"] * 25, 2)) == ("TORQUE", 10, 50.81)
-    text = runner.invoke(app, ["spc", "characteristic", "ACT", "TORQUE", "--db", sqlite_url])
+    text = lrip("spc", "characteristic", "ACT", "TORQUE")
     assert "imr chart of 10 points" in text.output and "Cpk" in text.output
 
-    result = runner.invoke(app, ["metrics", "ACT", "--by", "operation", "--db", sqlite_url, "--json"])
+    result = lrip("metrics", "ACT", "--by", "operation", "--json")
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert body["by"] == "operation" and [g["group"] for g in body["groups"]] == ["10 Assemble"]
     assert body["groups"][0]["fpy"] == 1.0 and body["total"]["units"] == 10
 
-    refused = runner.invoke(app, ["spc", "characteristic", "ACT", "NOPE", "--db", sqlite_url, "--json"])
+    refused = lrip("spc", "characteristic", "ACT", "NOPE", "--json")
     assert refused.exit_code == 2
     assert json.loads(refused.output)["reasons"] == ["ACT has no characteristic NOPE; it has TORQUE, VISUAL, "
                                                      "CURRENT, NOISE"]
-    assert runner.invoke(app, ["metrics", "ACT", "--by", "shift", "--db", sqlite_url]).exit_code == 2
+    shift = lrip("metrics", "ACT", "--by", "shift", "--json")  # the API's own query schema refuses it
+    assert shift.exit_code == 2 and json.loads(shift.output)["reasons"][0].startswith("by: Input should be")
+    nobody = runner.invoke(app, ["metrics", "ACT", "--db", sqlite_url, "--json"], env={"LRIP_TOKEN": ""})
+    assert nobody.exit_code == 2 and json.loads(nobody.output)["error"] == "not_signed_in"

@@ -1,5 +1,4 @@
 """The yield and defect metrics (pure), against hand-worked cases and published examples."""
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -32,13 +31,6 @@ def test_pareto_largest_first_with_cumulative_share():
     assert [(r["category"], r["count"]) for r in rows] == [("SCRATCH", 5), ("TORQUE", 3), ("SOLDER", 2)]
     assert [r["cumulative_percent"] for r in rows] == pytest.approx([50.0, 80.0, 100.0])
     assert rows[1]["percent"] == pytest.approx(30.0)
-
-
-def test_aging_buckets_by_whole_days():
-    now = datetime(2026, 3, 31, 12, tzinfo=timezone.utc)
-    opened = [now - timedelta(days=d, hours=1) for d in (0, 7, 8, 30, 31, 90, 91, 400)]
-    assert [(b["bucket"], b["count"]) for b in m.aging(opened, now)] == [
-        ("0–7 days", 2), ("8–30 days", 2), ("31–90 days", 2), ("over 90 days", 2)]
 
 
 def _scene() -> list[m.Step]:

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from factory import actor, build_line
 from lrip.errors import Invalid, NotFound
 from lrip.quality import service
 from quality.lines import build_four_units, selects_while, start_time
@@ -13,8 +14,10 @@ OPS = ["10 Assemble", "20 Inspect", "30 Test"]
 
 def test_metrics_of_the_four_unit_scene(session):
     build_four_units(session)
-    r, selects = selects_while(session, lambda: service.metrics(session, program="ACT", by="lot"))
+    oscar = actor(session, "oscar")
+    r, selects = selects_while(session, lambda: service.metrics(session, oscar, program="ACT", by="lot"))
     assert selects <= 6  # set-based: a fixed handful of SELECTs whatever the number of units
+    r = r.model_dump()
 
     assert [g["group"] for g in r["groups"]] == ["L1"]
     t = r["total"]
@@ -39,26 +42,28 @@ def test_metrics_of_the_four_unit_scene(session):
         assert [a["count"] for a in r["ncr_aging"]] == [2, 0, 0, 0]
 
     # by operation, week (of each unit's first start) and phase
-    by_op = service.metrics(session, program="ACT", by="operation")
+    by_op = service.metrics(session, oscar, program="ACT", by="operation").model_dump()
     assert [g["group"] for g in by_op["groups"]] == OPS
     assemble = by_op["groups"][0]
     assert assemble["fpy"] == pytest.approx(0.75) and assemble["rework_rate"] == pytest.approx(0.25)
     assert assemble["cycle_minutes"]["mean"] == pytest.approx((30 + 40 + 30 + 30) / 4)  # per unit that completed it
     assert by_op["groups"][1]["scrap_rate"] == pytest.approx(1 / 4)  # U3 of the four that reached 20
-    dashboard = service.dashboard(session, program="ACT")  # the page's figures, from one reading
+    dashboard = service.dashboard(session, oscar, program="ACT").model_dump()  # the page's figures, in one reading
     assert dashboard["by_operation"] == by_op["groups"] and dashboard["by_lot"]["groups"] == r["groups"]
 
     monday = start_time().date().toordinal() - start_time().weekday()
-    by_week = service.metrics(session, program="ACT", by="week")
+    by_week = service.metrics(session, oscar, program="ACT", by="week").model_dump()
     assert [g["group"] for g in by_week["groups"]] == [date.fromordinal(monday).isoformat()]
-    by_phase = service.metrics(session, program="ACT", by="phase")
+    by_phase = service.metrics(session, oscar, program="ACT", by="phase").model_dump()
     assert [g["group"] for g in by_phase["groups"]] == ["lrip"]
     assert by_phase["total"] == by_op["total"]
-    assert service.metrics(session, program="ACT", phase="pilot")["groups"] == []
+    assert service.metrics(session, oscar, program="ACT", phase="pilot").groups == []
 
 
 def test_metrics_refusals(session):
+    build_line(session)
+    oscar = actor(session, "oscar")
     with pytest.raises(Invalid, match="group by one of lot, operation, week, phase, not shift"):
-        service.metrics(session, program="ACT", by="shift")
+        service.metrics(session, oscar, program="ACT", by="shift")
     with pytest.raises(NotFound, match="No program with code NOPE"):
-        service.metrics(session, program="NOPE")
+        service.metrics(session, oscar, program="NOPE")

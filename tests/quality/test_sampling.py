@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrip.quality.sampling import (
+from lrip.stats.sampling import (
     AQLS,
     LEVELS,
     SEVERITIES,

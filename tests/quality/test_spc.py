@@ -1,4 +1,4 @@
-"""Tests for lrip.quality.spc against published worked examples.
+"""Tests for lrip.stats.spc against published worked examples.
 
 Sources of the data and expected figures:
 - Montgomery, D. C., Introduction to Statistical Quality Control, 6th ed.:
@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from lrip.quality import spc
+from lrip.stats import spc
 
 # Montgomery Table 6.3 (Examples 6.1, 6.3): piston-ring inside diameter, mm.
 # Published summaries: sum of x-bar 1850.028 (74.001), sum of R 0.581 (R-bar 0.023).

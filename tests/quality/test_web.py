@@ -4,12 +4,13 @@ import shutil
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from lrip.api.app import create_app
+from factory import actor
+from lrip.app import create_app
 from lrip.auth.service import create_token, create_user
-from lrip.db import engine_for
-from quality.lines import build_four_units
+from lrip.db import engine_for, unit_of_work
+from quality.lines import build_four_units, build_torque_series
+from supply.world import statements_during
 
 PASSWORD = "quality-pages-pass-7"
 
@@ -19,11 +20,11 @@ def app_url(sqlite_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("quality-web") / "lrip.db"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    with unit_of_work(url) as session:
         build_four_units(session)
-        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin",
+        create_user(session, actor(session, "admin"), username="vera", full_name="Vera Viewer", roles=["viewer"],
                     password=PASSWORD)
-        token = create_token(session, username="vera", name="web test", actor="admin")[0]
+        token = create_token(session, actor(session, "admin"), username="vera", name="web test").token
     yield url, token
     engine_for(url).dispose()
 
@@ -85,3 +86,28 @@ def test_pages_refuse_in_words(browser):
     r = browser.get("/programs/ACT/spc/TORQUE?baseline=many")
     assert r.status_code == 422 and "The baseline must be a whole number" in r.text
     assert browser.get("/programs/NOPE/quality").status_code == 404
+
+
+def statements_for_page(url: str, path: str) -> int:
+    """The SQL statements one signed-in GET of `path` sends, sign-in lookup included."""
+    with unit_of_work(url) as session:
+        create_user(session, actor(session, "admin"), username="vera", full_name="Vera Viewer", roles=["viewer"],
+                    password=PASSWORD)
+    client = TestClient(create_app(url))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": csrf})
+    return statements_during(url, lambda: client.get(path).raise_for_status())
+
+
+def test_the_characteristic_list_is_a_constant_number_of_statements(sqlite_template, tmp_path):
+    """3 units or 10 units measured: the same statements (set-based reads, no query per unit or characteristic)."""
+    counts = []
+    for units in (3, 10):
+        path = tmp_path / f"{units}.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+        with unit_of_work(url) as session:
+            build_torque_series(session, units=units)
+        counts.append(statements_for_page(url, "/programs/ACT/spc"))
+        engine_for(url).dispose()
+    assert counts[0] == counts[1] <= 8, counts

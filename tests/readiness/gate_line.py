@@ -1,7 +1,7 @@
 """A small LRIP line with three finished units, and the people who assess, attest, waive and sign."""
 from sqlalchemy.orm import Session
 
-from factory import build_line, run_op10
+from factory import actor, build_line, run_op10
 from lrip.auth.service import create_user
 from lrip.execution import service as execution
 
@@ -12,23 +12,23 @@ PEOPLE = [("pam", "Pam Program", ["program_manager"]), ("quinn", "Quinn Quality"
 
 def finish(session: Session, serial: str, motor: str, *, operator: str = "olga", current: str = "1.01") -> None:
     """Create a unit in L1 and take it through operations 10, 20 and 30, every characteristic in spec."""
-    with session.begin():
-        execution.create_unit(session, lot="L1", serial=serial, actor="admin")
-        run_op10(session, serial, motor, operator=operator)
-        execution.start_operation(session, serial=serial, operation=20, operator=operator)
-        execution.record_measurement(session, serial=serial, characteristic="VISUAL", result="pass", operator=operator)
-        execution.complete_operation(session, serial=serial, operation=20, operator=operator)
-        execution.start_operation(session, serial=serial, operation=30, operator=operator)
-        execution.record_measurement(session, serial=serial, characteristic="CURRENT", result=current, operator=operator)
-        execution.record_measurement(session, serial=serial, characteristic="NOISE", result="40", operator=operator)
-        execution.complete_operation(session, serial=serial, operation=30, operator=operator)
+    who = actor(session, operator)
+    execution.create_unit(session, actor(session, "admin"), lot="L1", serial=serial)
+    run_op10(session, serial, motor, operator=operator)
+    execution.start_operation(session, who, serial=serial, operation=20)
+    execution.record_measurement(session, who, serial=serial, characteristic="VISUAL", result="pass")
+    execution.complete_operation(session, who, serial=serial, operation=20)
+    execution.start_operation(session, who, serial=serial, operation=30)
+    execution.record_measurement(session, who, serial=serial, characteristic="CURRENT", result=current)
+    execution.record_measurement(session, who, serial=serial, characteristic="NOISE", result="40")
+    execution.complete_operation(session, who, serial=serial, operation=30)
 
 
 def build_gate_line(session: Session, units: int = 3) -> dict:
-    with session.begin():
-        names = build_line(session, phase="lrip", lot_quantity=5)
-        for username, name, roles in PEOPLE:
-            create_user(session, username=username, full_name=name, roles=roles, actor="admin", password=PASSWORD)
+    names = build_line(session, phase="lrip", lot_quantity=5)
+    admin = actor(session, "admin")
+    for username, name, roles in PEOPLE:
+        create_user(session, admin, username=username, full_name=name, roles=roles, password=PASSWORD)
     for i in range(units):
         finish(session, f"SN-{i + 1}", names["motors"][i])
     return names

@@ -1,5 +1,6 @@
 """The pure readiness logic: each judge, the verdict with blocking findings first, and the diff."""
 from lrip.readiness import criteria as r
+from lrip.readiness.rules import is_go
 
 T = r.targets_for({})
 
@@ -34,7 +35,7 @@ def test_waived_failures_only_is_go_with_conditions_naming_the_signer():
     verdict, out, findings = r.decide(results, {"supply_chain": {"name": "Laura Martin", "condition": "expedite NGE"}})
     assert verdict == r.GO_WITH_CONDITIONS
     assert findings[0]["text"] == "waived by Laura Martin: expedite NGE"
-    assert r.is_go(verdict) and not r.is_go(r.NO_GO)
+    assert is_go(verdict) and not is_go(r.NO_GO)
 
 
 def test_a_waiver_does_not_change_a_passing_criterion():

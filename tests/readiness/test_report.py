@@ -6,15 +6,16 @@ import shutil
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from readiness.gate_line import PASSWORD, build_gate_line
-from lrip.api.app import create_app
+from factory import actor
+from lrip.app import create_app
 from lrip.auth.service import create_token
 from lrip.cli import app
-from lrip.db import engine_for
+from lrip.config import database_url
+from lrip.db import unit_of_work
 from lrip.readiness import report, service
+from readiness.gate_line import PASSWORD, build_gate_line
 
 
 @pytest.fixture(scope="module")
@@ -22,18 +23,19 @@ def package(sqlite_template, tmp_path_factory):
     """A signed, waived and attested assessment of the small line, written out once."""
     path = tmp_path_factory.mktemp("gate") / "lrip.db"
     shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    with Session(engine_for(url), expire_on_commit=False) as session:
+    url = database_url(f"sqlite:///{path}")
+    with unit_of_work(url) as session:
         build_gate_line(session)
-        service.attest(session, program="ACT", topic="funding", statement="FY27 funds released",
-                       attachment_name="funding memo.pdf", attachment=b"%PDF-1.4 memo", username="pam",
-                       password=PASSWORD)
-        service.waive(session, program="ACT", criterion="attestations", condition="attest the rest by the first FRP lot",
-                      reason="board date", username="pam", password=PASSWORD)
-        service.evaluate(session, program="ACT", actor="pam")
-        service.sign_assessment(session, program="ACT", username="pam", password=PASSWORD)
-        out = tmp_path_factory.mktemp("package")
-        written = report.write_package(session, program="ACT", out=out)
+        pam = actor(session, "pam")
+        service.attest(session, pam, program="ACT", topic="funding", statement="FY27 funds released",
+                       attachment_name="funding memo.pdf", attachment=b"%PDF-1.4 memo", password=PASSWORD)
+        service.waive(session, pam, program="ACT", criterion="attestations",
+                      condition="attest the rest by the first FRP lot", reason="board date", password=PASSWORD)
+        service.evaluate(session, pam, program="ACT")
+        service.sign_assessment(session, pam, program="ACT", password=PASSWORD)
+    out = tmp_path_factory.mktemp("package")
+    with unit_of_work(url, write=False) as session:
+        written = report.write_package(session, actor(session, "pam"), program="ACT", out=out)
     return url, out, written
 
 
@@ -47,14 +49,14 @@ def _copy(package, tmp_path):
 def test_the_package_has_every_file_in_its_manifest(package):
     _, out, written = package
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert names == written["files"]
+    assert names == written.files
     assert {"report.html", "report.pdf", "evidence.json", "criteria.csv", "findings.csv", "evidence.csv",
             "attachments/1-funding_memo.pdf", "manifest.sha256"} <= set(names)
     listed = [line.split("  ", 1)[1] for line in (out / "manifest.sha256").read_text().splitlines()]
     assert sorted(listed) == [n for n in names if n != "manifest.sha256"]
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     evidence = json.loads((out / "evidence.json").read_text())
-    assert evidence["assessment"]["verdict"] == written["verdict"]
+    assert evidence["assessment"]["verdict"] == written.verdict
     assert evidence["attestations"][0]["attachment_sha256"] == hashlib.sha256(b"%PDF-1.4 memo").hexdigest()
     assert evidence["signatures"][0]["name"] == "Pam Program"
     html = (out / "report.html").read_text()
@@ -63,14 +65,14 @@ def test_the_package_has_every_file_in_its_manifest(package):
 
 def test_verify_accepts_the_package_as_written(package):
     result = report.verify_package(package[1])
-    assert result == {"ok": True, "files": len(package[2]["files"]) - 1, "signatures": 3, "problems": []}
+    assert result.model_dump() == {"ok": True, "files": len(package[2].files) - 1, "signatures": 3, "problems": []}
 
 
 def test_verify_names_the_changed_file(package, tmp_path):
     copy = _copy(package, tmp_path)
     (copy / "report.html").write_text((copy / "report.html").read_text().replace("Pam Program", "Someone Else"))
     (copy / "notes.txt").write_text("added later")
-    assert report.verify_package(copy)["problems"] == [
+    assert report.verify_package(copy).problems == [
         "report.html: changed since the package was written (its SHA-256 differs from the manifest)",
         "notes.txt: not in the manifest (added after the package was written)"]
 
@@ -87,44 +89,58 @@ def test_verify_names_a_signature_that_no_longer_matches(package, tmp_path):
     manifest = [f"{hashlib.sha256(text).hexdigest()}  evidence.json" if line.endswith("  evidence.json") else line
                 for line in manifest]
     (copy / "manifest.sha256").write_text("\n".join(manifest) + "\n")
-    problems = report.verify_package(copy)["problems"]
+    problems = report.verify_package(copy).problems
     assert problems[0].startswith("evidence.json: assessment 1 does not hash to its recorded snapshot SHA-256")
     assert problems[1].startswith("evidence.json: the signed decision names a different snapshot or verdict")
     assert problems[2].startswith("waiver 1 (attestations): the signature of Pam Program (approved, ")
 
 
-def test_cli_evaluate_json_and_verify(package, tmp_path):
+@pytest.fixture
+def tokens(package):
     url, _, _ = package
-    runner = CliRunner()
-    result = runner.invoke(app, ["readiness", "evaluate", "ACT", "--db", url, "--by", "quinn", "--json"])
+    with unit_of_work(url) as session:
+        admin = actor(session, "admin")
+        return {who: create_token(session, admin, username=who, name="test").token for who in ("quinn", "olga")}
+
+
+def test_cli_evaluate_json_and_verify(package, tokens, tmp_path, monkeypatch):
+    url, _, _ = package
+    monkeypatch.setenv("LRIP_HOME", str(tmp_path / "home"))
+    runner = CliRunner(env={"LRIP_TOKEN": tokens["quinn"]})
+    result = runner.invoke(app, ["readiness", "evaluate", "ACT", "--db", url, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["program"] == "ACT" and data["verdict"] in ("GO", "GO_WITH_CONDITIONS", "NO_GO")
+    assert data["evaluated_by"] == "quinn" and data["status"] == "assessed"
     assert {"id", "title", "status", "value", "target", "evidence"} <= set(data["criteria"][0])
     copy = _copy(package, tmp_path)
     (copy / "criteria.csv").write_text("tampered\n")
-    result = runner.invoke(app, ["readiness", "verify", str(copy)])
+    result = CliRunner(env={"LRIP_TOKEN": ""}).invoke(app, ["readiness", "verify", str(copy)])
     assert result.exit_code == 1 and "criteria.csv: changed since the package was written" in result.output
     result = runner.invoke(app, ["readiness", "set-target", "ACT", "yield", "rty_min", "95", "--reason", "x",
                                  "--db", url])
     assert result.exit_code == 2 and "rty_min is a fraction between 0 and 1" in result.output
+    result = runner.invoke(app, ["readiness", "set-target", "ACT", "yield", "rty_min", "-0.5", "--reason", "x",
+                                 "--db", url])
+    assert result.exit_code == 2 and "a target is zero or more, not -0.5" in result.output
+    result = runner.invoke(app, ["readiness", "sign", "ACT", "--db", url, "--json"], input="x\n")
+    assert result.exit_code == 2 and json.loads(result.output)["error"] == "forbidden"
 
 
-def test_api_evaluates_lists_and_downloads(package):
+def test_api_evaluates_lists_and_downloads(package, tokens):
     url, _, _ = package
-    with Session(engine_for(url), expire_on_commit=False) as session:
-        token = create_token(session, username="quinn", name="test", actor="admin")[0]
-        viewer = create_token(session, username="olga", name="test", actor="admin")[0]
     client = TestClient(create_app(url))
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {tokens['quinn']}"}
     made = client.post("/api/v1/programs/ACT/readiness/assessments", headers=auth)
     assert made.status_code == 201 and made.json()["evaluated_by"] == "quinn"
     rows = client.get("/api/v1/programs/ACT/readiness/assessments", headers=auth).json()
-    assert rows[0]["number"] == made.json()["assessment"]
-    refused = client.post("/api/v1/programs/ACT/readiness/assessments", headers={"Authorization": f"Bearer {viewer}"})
+    assert rows[0]["number"] == made.json()["assessment"] and rows[0]["status"] == "assessed"
+    refused = client.post("/api/v1/programs/ACT/readiness/assessments",
+                          headers={"Authorization": f"Bearer {tokens['olga']}"})
     assert refused.status_code == 403
     sign = client.post(f"/api/v1/programs/ACT/readiness/assessments/{rows[0]['number']}/signatures",
                        json={"password": "x"}, headers=auth)
     assert sign.status_code == 403  # a quality engineer does not decide readiness
     zipped = client.get("/api/v1/programs/ACT/readiness/report", headers=auth)
     assert zipped.status_code == 200 and zipped.content[:2] == b"PK"
+    assert zipped.headers["content-disposition"] == f'attachment; filename="ACT-readiness-{rows[0]["number"]}.zip"'

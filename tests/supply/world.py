@@ -2,13 +2,17 @@
 disqualified), a lot-tracked and a serialized part, and a buyer and an inspector."""
 from datetime import date, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from factory import actor
+from lrip.auth.actor import INSTALLATION
 from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
+from lrip.db import engine_for
 from lrip.supply import service as supply
 
-ADMIN, BUYER, INSPECTOR = "admin", "bea", "ian"
+ADMIN, BUYER, INSPECTOR, QUALITY = "admin", "bea", "ian", "quinn"
 TODAY = date.today()
 
 
@@ -17,22 +21,41 @@ def days_ago(n: int) -> date:
 
 
 def build_supply(session: Session) -> None:
-    create_user(session, username=ADMIN, full_name="Ada Admin", roles=["admin"], actor="system")
-    create_user(session, username=BUYER, full_name="Bea Buyer", roles=["supply_chain"], actor=ADMIN)
-    create_user(session, username=INSPECTOR, full_name="Ian Inspector", roles=["inspector"], actor=ADMIN)
-    catalog.create_part(session, number="BRK-1", description="Bracket", tracking="lot", actor=ADMIN)
-    catalog.create_part(session, number="PCB-9", description="Controller board", tracking="serial", actor=ADMIN)
-    catalog.create_part(session, number="GSK-2", description="Gasket", tracking="lot", actor=ADMIN)
-    supply.create_supplier(session, code="ACME", name="Acme Machining", status="approved", actor=BUYER)
-    supply.create_supplier(session, code="CND", name="Conditional Circuits", status="conditional", actor=BUYER)
-    supply.create_supplier(session, code="DQ", name="Disqualified Die Casting", status="approved", actor=BUYER)
-    supply.approve_source(session, part="BRK-1", supplier="ACME", actor=BUYER)
-    supply.approve_source(session, part="PCB-9", supplier="CND", actor=BUYER)
-    supply.approve_source(session, part="BRK-1", supplier="DQ", actor=BUYER)
+    create_user(session, INSTALLATION, username=ADMIN, full_name="Ada Admin", roles=["admin"])
+    admin = actor(session, ADMIN)
+    create_user(session, admin, username=BUYER, full_name="Bea Buyer", roles=["supply_chain"])
+    create_user(session, admin, username=INSPECTOR, full_name="Ian Inspector", roles=["inspector"])
+    create_user(session, admin, username=QUALITY, full_name="Quinn Quality", roles=["quality_engineer"])
+    catalog.create_part(session, admin, number="BRK-1", description="Bracket", tracking="lot")
+    catalog.create_part(session, admin, number="PCB-9", description="Controller board", tracking="serial")
+    catalog.create_part(session, admin, number="GSK-2", description="Gasket", tracking="lot")
+    bea = actor(session, BUYER)
+    supply.create_supplier(session, bea, code="ACME", name="Acme Machining", status="approved")
+    supply.create_supplier(session, bea, code="CND", name="Conditional Circuits", status="conditional")
+    supply.create_supplier(session, bea, code="DQ", name="Disqualified Die Casting", status="approved")
+    supply.approve_source(session, bea, part="BRK-1", supplier="ACME")
+    supply.approve_source(session, bea, part="PCB-9", supplier="CND")
+    supply.approve_source(session, bea, part="BRK-1", supplier="DQ")
 
 
 def order(session: Session, number: str, supplier: str, ordered: date, lines: list[tuple]) -> None:
     """lines: (part, quantity, promised date)."""
-    supply.create_purchase_order(session, number=number, supplier=supplier, ordered_on=ordered, actor=BUYER)
-    for part, quantity, promised in lines:
-        supply.add_order_line(session, po=number, part=part, quantity=quantity, promised_on=promised, actor=BUYER)
+    supply.place_order(session, actor(session, BUYER), number=number, supplier=supplier, ordered_on=ordered,
+                       lines=lines)
+
+
+def statements_during(url: str, work) -> int:
+    """How many SQL statements the application sends to the database at `url` while work() runs
+    (a page's reads, its sign-in lookup included)."""
+    sent = []
+
+    def count(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    engine = engine_for(url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent)

@@ -1,20 +1,15 @@
 """The trace API on SQLite and PostgreSQL: the tree as JSON, completeness, errors as problem+json."""
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from lrip.api.app import create_app
-from lrip.auth.service import create_token, create_user
-from lrip.db import engine_for
+from lrip.app import create_app
+from reading import viewer_token
 
 
 @pytest.fixture
 def api(genealogy):
-    with Session(engine_for(genealogy), expire_on_commit=False) as session:
-        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin")
-        token = create_token(session, username="vera", name="desk", actor="admin")[0]
     client = TestClient(create_app(genealogy))
-    client.headers["Authorization"] = f"Bearer {token}"
+    client.headers["Authorization"] = f"Bearer {viewer_token(genealogy)}"
     return client
 
 
@@ -24,10 +19,10 @@ def test_trace_both_ways_and_completeness_over_http(api):
     body = r.json()
     motor = body["root"]["links"][0]
     assert (motor["identifier"], motor["links"][0]["identifier"]) == ("MTR-S01", "WIRE-LOT-1")
-    assert motor["links"][0]["receipt"] == {"po": "PO-7001", "line": 1, "received_on": motor["links"][0]["receipt"][
-        "received_on"], "promised_on": motor["links"][0]["receipt"]["promised_on"], "quantity": 50.0,
-        "inspection": "accepted"}
-    assert "contains" not in motor  # no nulls in the tree
+    receipt = motor["links"][0]["receipt"]
+    assert receipt == {"po": "PO-7001", "line": 1, "received_on": receipt["received_on"],
+                       "promised_on": receipt["promised_on"], "quantity": 50.0, "inspection": "accepted"}
+    assert motor["contains"] is None and motor["into"] == "SN-TOP"
 
     r = api.get("/api/v1/trace/WIRE-LOT-1", params={"direction": "forward"})
     assert [(u["identifier"], u["status"]) for u in r.json()["units"]] == [("MTR-S01", "complete"),
@@ -44,5 +39,8 @@ def test_unknown_identifiers_and_bad_directions_are_problems_not_500s(api):
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["reasons"] == ["No unit serial or material lot number NOPE-9"]
     assert api.get("/api/v1/trace/SN-TOP", params={"direction": "up"}).status_code == 422
+    assert api.get("/api/v1/trace/SN-TOP", params={"kind": "pallet"}).status_code == 422
+    assert api.get("/api/v1/trace/SN%20TOP").status_code == 422  # identifiers in paths: fields.IDENTIFIER_PATTERN
+    assert api.get("/api/v1/lots/L%E2%80%911/completeness").status_code == 422  # a look-alike hyphen
     assert api.get("/api/v1/lots/NOPE/completeness").status_code == 404
     assert TestClient(api.app).get("/api/v1/trace/SN-TOP").status_code == 401

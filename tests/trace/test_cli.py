@@ -1,17 +1,23 @@
-"""`lrip trace` on a real SQLite file: both command shapes, --json, exit codes."""
+"""`lrip trace` on a real SQLite file, signed in with a viewer's token: both command shapes, --json,
+exit codes; the same answer as the API."""
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from lrip.app import create_app
 from lrip.cli import app
+from reading import viewer_token
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def url(sqlite_url, build_genealogy_into):
+def url(sqlite_url, build_genealogy_into, monkeypatch, tmp_path):
     build_genealogy_into(sqlite_url)
+    monkeypatch.setenv("LRIP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LRIP_TOKEN", viewer_token(sqlite_url))
     return sqlite_url
 
 
@@ -39,12 +45,30 @@ def test_trace_is_the_default_command_and_check_a_subcommand(url):
     assert helped.exit_code == 0 and "check" in helped.output and "SERIAL_OR_LOT" in helped.output
 
 
+def test_the_cli_gives_the_api_answer(url):
+    client = TestClient(create_app(url))
+    client.headers["Authorization"] = f"Bearer {viewer_token(url)}"
+    api = client.get("/api/v1/trace/SCR-LOT-1", params={"direction": "forward"}).json()
+    assert json.loads(lrip(url, "trace", "SCR-LOT-1", "--direction", "forward", "--json").output) == api
+    api = client.get("/api/v1/lots/L1/completeness").json()
+    assert json.loads(lrip(url, "trace", "check", "L1", "--json").output) == api
+
+
 def test_refusals_exit_2_with_every_reason(url):
     missing = lrip(url, "trace", "L1", "--direction", "forward", "--json")
     assert missing.exit_code == 2
     assert json.loads(missing.output)["reasons"][1].startswith("L1 is a production lot")
-    sideways = lrip(url, "trace", "SN-TOP", "--direction", "sideways")
-    assert sideways.exit_code == 2 and "direction is backward or forward" in sideways.output
+    sideways = lrip(url, "trace", "SN-TOP", "--direction", "sideways", "--json")
+    assert sideways.exit_code == 2 and json.loads(sideways.output)["reasons"] == [
+        "direction: Input should be 'backward' or 'forward'"]
+    bad = lrip(url, "trace", "SN/TOP", "--json")
+    assert bad.exit_code == 2 and json.loads(bad.output)["reasons"][0].startswith("identifier: an identifier is")
+
+
+def test_reading_needs_someone_signed_in(url, monkeypatch):
+    monkeypatch.delenv("LRIP_TOKEN")
+    result = lrip(url, "trace", "SN-TOP", "--json")
+    assert result.exit_code == 2 and json.loads(result.output)["error"] == "not_signed_in"
 
 
 def test_check_lists_gaps_and_exits_1_only_when_there_are_some(url):

@@ -2,27 +2,14 @@
 import re
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from lrip.api.app import create_app
-from lrip.auth.service import create_user
-from lrip.db import engine_for
-
-PASSWORD = "trace-pages-pass-7"
+from reading import viewer_pages
 
 
 @pytest.fixture
 def client(sqlite_url, build_genealogy_into):
     build_genealogy_into(sqlite_url)
-    with Session(engine_for(sqlite_url), expire_on_commit=False) as session:
-        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin",
-                    password=PASSWORD)
-    c = TestClient(create_app(sqlite_url))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    assert c.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": token},
-                  follow_redirects=False).status_code == 303
-    return c
+    return viewer_pages(sqlite_url)
 
 
 def test_the_tree_page_both_ways(client):
@@ -34,6 +21,8 @@ def test_the_tree_page_both_ways(client):
     assert "2 unit(s) contain SCR-LOT-1" in html and 'id="trace-units"' in html
     r = client.get("/trace", params={"identifier": "NOPE"})
     assert r.status_code == 404 and "No unit serial or material lot number NOPE." in r.text
+    r = client.get("/trace", params={"identifier": "SN/TOP"})
+    assert r.status_code == 422 and "an identifier is 1 to 60 of the characters" in r.text
 
 
 def test_the_completeness_page(client):

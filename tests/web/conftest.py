@@ -3,12 +3,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from factory import build_line
-from lrip.api.app import create_app
+from factory import actor, build_line
+from lrip.app import create_app
 from lrip.auth.service import create_user, set_password
-from lrip.db import engine_for
+from lrip.db import unit_of_work
 from lrip.execution.service import create_unit
 
 PASSWORD = "floor-web-pass-7"
@@ -38,23 +37,23 @@ def web_url(sqlite_url):
 @pytest.fixture
 def line(web_url):
     """The factory line, olga/oscar/newbie with PASSWORD, viewer vera, and unit SN-1 (planned) in lot L1."""
-    with Session(engine_for(web_url), expire_on_commit=False) as session:
+    with unit_of_work(web_url) as session:
         build_line(session)
+        admin = actor(session, "admin")
         for name in ("olga", "oscar", "newbie"):
-            set_password(session, username=name, password=PASSWORD, actor="admin")
-        create_user(session, username="vera", full_name="Vera Viewer", roles=["viewer"], actor="admin",
-                    password=PASSWORD)
-        create_unit(session, lot="L1", serial="SN-1", actor="admin")
+            set_password(session, admin, username=name, password=PASSWORD)
+        create_user(session, admin, username="vera", full_name="Vera Viewer", roles=["viewer"], password=PASSWORD)
+        create_unit(session, admin, lot="L1", serial="SN-1")
     return web_url
 
 
 @pytest.fixture
 def db(line):
-    """db(lambda s: ...) runs one read or service call in a session of its own, closed at once,
+    """db(lambda s: ...) runs one read or service call in a unit of work of its own, committed at once,
     so the test never holds a transaction (or SQLite's write lock) while the app works."""
 
     def run(work):
-        with Session(engine_for(line), expire_on_commit=False) as session:
+        with unit_of_work(line) as session:
             return work(session)
 
     return run

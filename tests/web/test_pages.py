@@ -2,7 +2,10 @@
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 
-from lrip.api.app import create_app
+from lrip.app import create_app
+from lrip.auth.actor import INSTALLATION
+from lrip.auth.service import create_user
+from lrip.db import unit_of_work
 from lrip.migrate import alembic_config
 
 
@@ -22,13 +25,8 @@ def test_home_lists_programs_with_their_units(sign_in):
 
 
 def test_no_programs_yet(sqlite_url, csrf_of):
-    from sqlalchemy.orm import Session
-
-    from lrip.auth.service import create_user
-    from lrip.db import engine_for
-
-    with Session(engine_for(sqlite_url)) as session:
-        create_user(session, username="admin", full_name="Ada Admin", roles=["admin"], actor="system",
+    with unit_of_work(sqlite_url) as session:
+        create_user(session, INSTALLATION, username="admin", full_name="Ada Admin", roles=["admin"],
                     password="root-of-trust-22")
     client = TestClient(create_app(sqlite_url))
     client.post("/login", data={"username": "admin", "password": "root-of-trust-22",

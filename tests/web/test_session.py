@@ -2,8 +2,9 @@
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from lrip.api.app import create_app
+from lrip.app import create_app
 from lrip.audit import AuditEvent
+from factory import actor
 from lrip.auth.service import disable_user
 from lrip.execution.service import get_unit
 
@@ -99,7 +100,25 @@ def test_the_cookie_is_signed(sign_in):
 
 def test_a_disabled_account_is_signed_out(sign_in, db):
     client, _ = sign_in("olga")
-    db(lambda s: disable_user(s, username="olga", actor="admin", reason="left the company"))
+    db(lambda s: disable_user(s, actor(s, "admin"), username="olga", reason="left the company"))
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_a_cookie_kept_after_logout_no_longer_signs_anyone_in(sign_in):
+    """The session lives on the server: logging out ends it, so a copy of the cookie is worthless."""
+    client, token = sign_in("olga")
+    kept = client.cookies.get("lrip_session")
+    client.post("/logout", data={"csrf_token": token})
+    r = TestClient(client.app).get("/", headers={"cookie": f"lrip_session={kept}"}, follow_redirects=False)
+    assert r.headers["location"] == "/login"
+
+
+def test_a_lock_ends_the_web_session(sign_in, line, password, csrf_of):
+    client, _ = sign_in("olga")
+    other = TestClient(client.app)
+    token = csrf_of(other.get("/login").text)
+    for _ in range(5):
+        other.post("/login", data={"username": "olga", "password": "wrong-password-1", "csrf_token": token})
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
 
 

@@ -1,7 +1,9 @@
 """A unit through operation 10 by the traveler's forms, on SQLite and on PostgreSQL."""
 import pytest
 
+from factory import actor
 from lrip.execution import service as execution
+from lrip.traveler import service as traveler
 
 
 @pytest.fixture
@@ -22,11 +24,11 @@ def test_operation_10_through_the_traveler_forms(sign_in, db):
                         follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/units/SN-1", r.text
         assert message in client.get("/units/SN-1").text
-    t = db(lambda s: execution.traveler(s, "SN-1"))
-    [attempt] = t["operations"][0]["attempts"]
-    assert attempt["status"] == "complete" and attempt["started_by"] == "olga" and attempt["tools"] == ["TQ-1"]
-    assert [(m["characteristic"], m["value"], m["gauge"]) for m in attempt["measurements"]] == [("TORQUE", 2.05, "TW-3")]
-    assert t["next"]["sequence"] == 20
+    t = db(lambda s: traveler.traveler(s, actor(s, "olga"), serial="SN-1"))
+    [attempt] = t.operations[0].attempts
+    assert attempt.status == "complete" and attempt.started_by == "olga" and attempt.tools == ["TQ-1"]
+    assert [(m.characteristic, m.value, m.gauge) for m in attempt.measurements] == [("TORQUE", 2.05, "TW-3")]
+    assert t.next.sequence == 20
     page = client.get("/units/SN-1").text
     assert 'data-operation="20"' in page and "Start operation 20" in page
 
@@ -35,5 +37,5 @@ def test_an_out_of_spec_value_on_a_form_holds_the_unit(sign_in, db):
     client, token = sign_in("olga")
     client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
     r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "1.7", "csrf_token": token})
-    assert "below the lower limit 1.8 N·m" in r.text and 'id="hold"' in r.text
+    assert "below the lower limit 1.8 N·m" in r.text and 'id="hold"' in r.text and "NCR-000001" in r.text
     assert db(lambda s: execution.get_unit(s, "SN-1").status) == "on_hold"

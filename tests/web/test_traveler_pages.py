@@ -2,7 +2,7 @@
 typed values kept, holds shown, permissions, and the as-built record."""
 import re
 
-from factory import run_op10
+from factory import actor, run_op10
 from lrip.execution import service as execution
 
 
@@ -68,10 +68,11 @@ def test_complete_too_early_lists_everything_missing_and_measures_are_kept_on_re
 def test_values_recorded_stay_recorded_and_refused_ones_stay_typed(sign_in, db):
     def to_op30(s):
         run_op10(s, "SN-1", "M-001")
-        execution.start_operation(s, serial="SN-1", operation=20, operator="olga")
-        execution.record_measurement(s, serial="SN-1", characteristic="VISUAL", result="pass", operator="olga")
-        execution.complete_operation(s, serial="SN-1", operation=20, operator="olga")
-        execution.start_operation(s, serial="SN-1", operation=30, operator="olga")
+        olga = actor(s, "olga")
+        execution.start_operation(s, olga, serial="SN-1", operation=20)
+        execution.record_measurement(s, olga, serial="SN-1", characteristic="VISUAL", result="pass")
+        execution.complete_operation(s, olga, serial="SN-1", operation=20)
+        execution.start_operation(s, olga, serial="SN-1", operation=30)
 
     db(to_op30)
     client, token = sign_in("olga")
@@ -112,3 +113,31 @@ def test_the_as_built_record_shows_what_lrip_traveler_shows(sign_in, db):
     for text in ("As-built record", "olga", "TQ-1", "WI-10 rev A", "TORQUE", "2 N·m", "[1.8 – 2.2 N·m]", "M-001",
                  "SCR-LOT-1", "(SCR-4) × 4", "SUP-M", "Next: start operation 20 (Inspect)"):
         assert text in page, text
+
+
+def test_a_serial_is_found_regardless_of_case(sign_in):
+    client, _ = sign_in("olga")
+    r = client.get("/traveler?serial=sn-1", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/units/SN-1"
+    assert "Operation 10 — Assemble" in client.get("/units/sn-1").text
+
+
+def test_a_held_unit_names_its_ncr_and_takes_no_more_values(sign_in):
+    client, token = sign_in("olga")
+    client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2.5", "csrf_token": token})
+    page = client.get("/units/SN-1").text
+    assert 'href="/ncrs/NCR-000001"' in page
+    r = client.post("/units/SN-1/consume", data={"operation": "10", "material": "M-001", "csrf_token": token})
+    assert r.status_code == 409
+    assert reasons(r.text, "consume-refused") == [
+        "SN-1 is on hold; it takes no new work until the MRB&#39;s disposition releases it."]
+
+
+def test_a_value_that_is_not_a_plain_decimal_is_refused_on_the_page(sign_in, db):
+    client, token = sign_in("olga")
+    client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "0_08", "csrf_token": token})
+    assert r.status_code == 422
+    assert reasons(r.text, "measure-refused") == ["TORQUE Screw torque needs a number, not &#39;0_08&#39;."]
+    assert db(lambda s: execution.get_unit(s, "SN-1").status) == "in_work"

@@ -8,7 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lrip.errors import Conflict, Forbidden, Invalid, LripError, NotFound, Refused
+from lrip.fields import reasons_of
+from lrip.errors import Conflict, Forbidden, Invalid, LripError, NotFound, NotSignedIn, Refused
 
 MEDIA_TYPE = "application/problem+json"
 STATUS = {Refused: 409, Conflict: 409, NotFound: 404, Forbidden: 403, Invalid: 422}
@@ -29,25 +30,16 @@ RESPONSES = {status: {"description": TITLES[status], "content": {MEDIA_TYPE: {"s
 """Every API router documents these, so clients (and schemathesis) know each error's shape."""
 
 
-class Unauthenticated(LripError):
-    kind = "unauthenticated"
-
-
 def problem(status: int, code: str, reasons: list[str], instance: str = "", headers: dict | None = None) -> JSONResponse:
     body = {"type": f"urn:lrip:problem:{code}", "title": TITLES.get(status, "Error"), "status": status,
             "detail": "; ".join(reasons), "instance": instance, "code": code, "reasons": reasons}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def _field(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(LripError)
     async def lrip_error(request: Request, exc: LripError):
-        if isinstance(exc, Unauthenticated):
+        if isinstance(exc, NotSignedIn):
             return problem(401, exc.code, exc.reasons, request.url.path, {"WWW-Authenticate": "Bearer"})
         return problem(STATUS.get(type(exc), 409), exc.code, exc.reasons, request.url.path)
 
@@ -56,7 +48,7 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(400, "malformed_json", ["the request body is not valid JSON"], request.url.path)
-        reasons = [f"{_field(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in errors]
+        reasons = reasons_of(errors)
         return problem(422, "invalid_input", reasons, request.url.path)
 
     @app.exception_handler(StarletteHTTPException)

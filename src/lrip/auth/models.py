@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.db import Base, UTCDateTime, utcnow
@@ -10,6 +10,7 @@ from lrip.db import Base, UTCDateTime, utcnow
 
 class User(Base):
     __tablename__ = "user_account"
+    __table_args__ = (Index("ux_user_account_username_ci", func.lower(text("username")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -61,3 +62,22 @@ class Signature(Base):
     meaning: Mapped[str] = mapped_column(String(20))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SignIn(Base):
+    """A signed-in session of the web or the CLI (`lrip login`), kept on the server: the browser's
+    cookie or the CLI's session file holds only the token, whose SHA-256 is kept here. Logging out,
+    disabling or locking the account ends it at once."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # web or cli
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the client's address or host
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()

@@ -27,7 +27,7 @@ _TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "operation.start": ("start operations", ("operator", "inspector")),
     "operation.complete": ("complete operations", ("operator", "inspector")),
     "measurement.record": ("record measurements", ("operator", "inspector", "quality_engineer")),
-    "material.consume": ("build material into units", ("operator",)),
+    "material.consume": ("build material into units", ("operator", "inspector")),
     "measurement.import": ("import measurements", ("inspector", "quality_engineer", "manufacturing_engineer")),
     "ncr.raise": ("raise nonconformances", ("operator", "inspector", "quality_engineer", "manufacturing_engineer",
                                             "supply_chain")),
@@ -37,6 +37,7 @@ _TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "inspection.lot": ("record lot inspection results", ("inspector", "quality_engineer")),
     "fai.record": ("record first article inspections", ("inspector", "quality_engineer")),
     "capa.manage": ("manage corrective actions", ("quality_engineer",)),
+    "capa.action": ("mark corrective actions done", WORKERS),  # their own; a quality engineer anyone's
     "receipt.inspect": ("inspect received material", ("inspector", "quality_engineer")),
     "audit.read": ("read the audit trail", ("quality_engineer", "program_manager")),
     "audit.verify": ("verify the audit trail", ("quality_engineer",)),

@@ -1,34 +1,53 @@
-"""People and their keys: users, roles, passwords, log-in with lockout, API tokens.
+"""People and their keys: users, roles, passwords, sign-in with lockout, sessions, API tokens.
 
-Each function is one audited transaction, except `authenticate` (see there).
-The clock is read through `lrip.db.utcnow` so tests can move it.
+Every use case takes the acting person (lrip.auth.actor.Actor) and checks the permission table
+itself. Signing in is the one action without an actor: it records its outcome (a new session, or a
+counted failure and perhaps a lock) and returns it, so the entry point commits the record either way
+and then refuses in words. The clock is read through `lrip.db.utcnow` so tests can move it.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lrip import audit, db
-from lrip.auth.models import ApiToken, User
+from lrip.auth.actor import INSTALLATION, Actor, command, query
+from lrip.auth.models import ApiToken, SignIn, User
 from lrip.auth.passwords import generate_password, hash_password, needs_rehash, password_problems, verify_password
-from lrip.auth.permissions import ROLES
+from lrip.auth.permissions import ROLES, check_token_owner
 from lrip.auth.rules import (DISABLED, LOCK_FOR, MAX_FAILED_LOGINS, WRONG_LOGIN, after_failed_login, is_locked,
                              locked_reason, token_problems)
-from lrip.db import get_one, transactional
-from lrip.errors import NotFound, Refused, verdict
-
-__all__ = ["ROLES", "create_user", "create_first_admin", "get_user", "list_users", "set_password", "authenticate",
-           "disable_user", "enable_user", "set_roles", "create_token", "revoke_token", "user_for_token",
-           "list_tokens"]
+from lrip.auth.schemas import SignedIn, SignedOut, TokenCreated, TokenOut, UserOut, WhoAmI
+from lrip.db import get_one, require_unit_of_work
+from lrip.errors import NotFound, NotSignedIn, Refused, verdict
+from lrip.fields import identifier
 
 TOKEN_START = "lrip_"
 PREFIX_LENGTH = 12          # "lrip_" and 7 characters of the token: enough to tell tokens apart
 MAX_TOKEN_DAYS = 366
-TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+SESSION_FOR = timedelta(hours=12)  # a long shift
+TOUCH_EVERY = timedelta(minutes=1)  # a token's last_used_at is written at most this often
+NOT_SIGNED_IN = "sign in first: `lrip login USERNAME` (or set LRIP_TOKEN to an API token)"
+
+
+def _digest(plaintext: str) -> str:
+    """SHA-256 is enough: a token is 256 random bits, not a guessable password."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, full_name=user.full_name, roles=tuple(user.roles or ()))
+
+
+def _user_out(u: User, now) -> UserOut:
+    return UserOut(username=u.username, full_name=u.full_name, roles=list(u.roles), active=u.active,
+                   locked_until=u.locked_until if is_locked(u.locked_until, now) else None,
+                   has_password=u.password_hash is not None)
 
 
 # ---------------------------------------------------------------- users
@@ -40,16 +59,20 @@ def _role_problems(roles: list[str]) -> list[str]:
     return reasons
 
 
-@transactional
-def create_user(session: Session, *, username: str, full_name: str, roles: list[str], actor: str,
-                password: str | None = None) -> User:
-    """A user with roles; without a password they cannot log in until one is set."""
-    reasons = []
-    if not username.strip() or " " in username:
-        reasons.append("a username is one word")
-    if session.execute(select(User.id).where(User.username == username)).first():
-        reasons.append(f"username {username} is taken")
-    reasons += [f"'{r}' is not a role; roles are {', '.join(ROLES)}" for r in roles if r not in ROLES]
+def _username_problems(session: Session, username: str) -> list[str]:
+    try:
+        identifier(username, "a username")
+    except ValueError as exc:
+        return [str(exc)]
+    if session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        return [f"username {username} is taken"]
+    return []
+
+
+def add_user(session: Session, actor: Actor, *, username: str, full_name: str, roles: list[str],
+             password: str | None = None) -> UserOut:
+    """The user, for `create_user` and the installation's first admin."""
+    reasons = _username_problems(session, username) + _role_problems(list(roles))
     if password is not None:
         reasons += password_problems(password, username)
     verdict(reasons).raise_if_refused("user_refused")
@@ -59,31 +82,40 @@ def create_user(session: Session, *, username: str, full_name: str, roles: list[
     session.flush()
     audit.record(session, actor=actor, action="user.created", record_type="user", record_id=username,
                  after={"full_name": full_name, "roles": list(roles), "password_set": password is not None})
-    return user
+    return _user_out(user, db.utcnow())
 
 
-@transactional
+@command("user.manage")
+def create_user(session: Session, actor: Actor, *, username: str, full_name: str, roles: list[str],
+                password: str | None = None) -> UserOut:
+    """A user with roles; without a password they cannot sign in until one is set."""
+    return add_user(session, actor, username=username, full_name=full_name, roles=roles, password=password)
+
+
 def create_first_admin(session: Session) -> str | None:
-    """On an empty database, the user `admin` with a generated password, returned to be shown once;
-    None when there are users already."""
+    """Installation: on an empty database, the user `admin` with a generated password, returned to be
+    shown once; None when there are users already."""
+    require_unit_of_work(session, write=True)
     if session.execute(select(User.id).limit(1)).first():
         return None
     password = generate_password()
-    create_user(session, username="admin", full_name="Administrator", roles=["admin"], actor="lrip init",
-                password=password)
+    add_user(session, INSTALLATION, username="admin", full_name="Administrator", roles=["admin"], password=password)
     return password
+
+
+@query()
+def whoami(session: Session, actor: Actor) -> WhoAmI:
+    return WhoAmI(username=actor.username, full_name=actor.full_name, roles=list(actor.roles))
 
 
 def get_user(session: Session, username: str) -> User:
     return get_one(session, User, "user", username=username)
 
 
-def list_users(session: Session) -> list[dict]:
+@query("user.manage")
+def list_users(session: Session, actor: Actor) -> list[UserOut]:
     now = db.utcnow()
-    return [{"username": u.username, "full_name": u.full_name, "roles": list(u.roles), "active": u.active,
-             "locked_until": u.locked_until.isoformat() if is_locked(u.locked_until, now) else None,
-             "has_password": u.password_hash is not None}
-            for u in session.execute(select(User).order_by(User.username)).scalars()]
+    return [_user_out(u, now) for u in session.execute(select(User).order_by(User.username)).scalars()]
 
 
 def _active_admins_besides(session: Session, username: str) -> int:
@@ -91,138 +123,155 @@ def _active_admins_besides(session: Session, username: str) -> int:
     return sum(1 for u in users if "admin" in (u.roles or []))
 
 
-@transactional
-def set_password(session: Session, *, username: str, password: str, actor: str, reason: str | None = None) -> User:
-    """Set a new password; it also clears failed log-ins and any lock (an admin's way to unlock early)."""
+def _end_sign_ins(session: Session, user: User, now) -> None:
+    """A disabled account's sessions end now; its tokens stop by the owner check."""
+    for s in session.execute(select(SignIn).where(SignIn.user_id == user.id, SignIn.ended_at.is_(None))).scalars():
+        s.ended_at = now
+
+
+@command("user.manage")
+def set_password(session: Session, actor: Actor, *, username: str, password: str,
+                 reason: str | None = None) -> UserOut:
+    """Set a new password; it also clears failed sign-ins and any lock (an admin's way to unlock early)."""
     user = get_one(session, User, "user", lock=True, username=username)
-    verdict(password_problems(password, username)).raise_if_refused("password_refused")
+    verdict(password_problems(password, user.username)).raise_if_refused("password_refused")
     before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
-    audit.record(session, actor=actor, action="user.password_set", record_type="user", record_id=username,
+    audit.record(session, actor=actor, action="user.password_set", record_type="user", record_id=user.username,
                  before=before, after={"failed_logins": 0, "locked_until": None, "password_set": True}, reason=reason)
-    return user
+    return _user_out(user, db.utcnow())
 
 
-@transactional
-def disable_user(session: Session, *, username: str, actor: str, reason: str | None = None) -> User:
-    """A disabled user cannot log in, sign, or use their API tokens. Nothing of theirs is deleted."""
+@command("user.manage")
+def disable_user(session: Session, actor: Actor, *, username: str, reason: str | None = None) -> UserOut:
+    """A disabled user cannot sign in, sign, or use their tokens and sessions. Nothing of theirs is deleted."""
     user = get_one(session, User, "user", lock=True, username=username)
     reasons = []
     if not user.active:
-        reasons.append(f"{username} is disabled already")
-    if "admin" in user.roles and user.active and not _active_admins_besides(session, username):
-        reasons.append(f"{username} is the last active admin; make another user admin first")
+        reasons.append(f"{user.username} is disabled already")
+    if "admin" in user.roles and user.active and not _active_admins_besides(session, user.username):
+        reasons.append(f"{user.username} is the last active admin; make another user admin first")
     verdict(reasons).raise_if_refused("user_refused")
+    now = db.utcnow()
     user.active = False
-    audit.record(session, actor=actor, action="user.disabled", record_type="user", record_id=username,
+    _end_sign_ins(session, user, now)
+    audit.record(session, actor=actor, action="user.disabled", record_type="user", record_id=user.username,
                  before={"active": True}, after={"active": False}, reason=reason)
-    return user
+    return _user_out(user, now)
 
 
-@transactional
-def enable_user(session: Session, *, username: str, actor: str, reason: str | None = None) -> User:
+@command("user.manage")
+def enable_user(session: Session, actor: Actor, *, username: str, reason: str | None = None) -> UserOut:
     """Enable a disabled user, or unlock a locked one."""
     user = get_one(session, User, "user", lock=True, username=username)
-    locked = is_locked(user.locked_until, db.utcnow())
-    if user.active and not locked:
-        raise Refused("user_refused", f"{username} is enabled already and not locked")
+    now = db.utcnow()
+    if user.active and not is_locked(user.locked_until, now):
+        raise Refused("user_refused", f"{user.username} is enabled already and not locked")
     before = {"active": user.active, "locked_until": user.locked_until, "failed_logins": user.failed_logins}
     user.active, user.locked_until, user.failed_logins = True, None, 0
-    audit.record(session, actor=actor, action="user.enabled", record_type="user", record_id=username,
+    audit.record(session, actor=actor, action="user.enabled", record_type="user", record_id=user.username,
                  before=before, after={"active": True, "locked_until": None, "failed_logins": 0}, reason=reason)
-    return user
+    return _user_out(user, now)
 
 
-@transactional
-def set_roles(session: Session, *, username: str, roles: list[str], actor: str, reason: str | None = None) -> User:
+@command("user.manage")
+def set_roles(session: Session, actor: Actor, *, username: str, roles: list[str],
+              reason: str | None = None) -> UserOut:
     user = get_one(session, User, "user", lock=True, username=username)
     roles = list(dict.fromkeys(roles))
     reasons = _role_problems(roles)
-    if "admin" in user.roles and "admin" not in roles and user.active and not _active_admins_besides(session, username):
-        reasons.append(f"{username} is the last active admin; make another user admin first")
+    if ("admin" in user.roles and "admin" not in roles and user.active
+            and not _active_admins_besides(session, user.username)):
+        reasons.append(f"{user.username} is the last active admin; make another user admin first")
     verdict(reasons).raise_if_refused("user_refused")
     before = list(user.roles)
     user.roles = roles
-    audit.record(session, actor=actor, action="user.roles_set", record_type="user", record_id=username,
+    audit.record(session, actor=actor, action="user.roles_set", record_type="user", record_id=user.username,
                  before={"roles": before}, after={"roles": roles}, reason=reason)
+    return _user_out(user, db.utcnow())
+
+
+# ---------------------------------------------------------------- signing in
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """What a sign-in attempt did: `signed_in` when it worked, otherwise the words to refuse it with.
+    Either way the attempt is recorded, so the entry point commits and then refuses."""
+
+    signed_in: SignedIn | None = None
+    refusal: str | None = None
+
+    def raise_if_refused(self) -> SignedIn:
+        if self.signed_in is None:
+            raise Refused("login_refused", self.refusal or WRONG_LOGIN)
+        return self.signed_in
+
+
+def check_password(session: Session, username: str, password: str) -> User | None:
+    """The user, when the password is right and the account may act now; None otherwise. Records
+    nothing: signing in records its attempts, an e-signature refuses a wrong password in words."""
+    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())
+                           ).scalar_one_or_none()
+    if user is None:
+        verify_password(None, password)  # the same time as a real check
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
     return user
 
 
-# ---------------------------------------------------------------- log-in
-
-class _LoginFailed(Exception):
-    """Carries a refused log-in out of its rolled-back transaction, to be recorded in one of its own."""
-
-    def __init__(self, username: str, password_right: bool):
-        self.username, self.password_right = username, password_right
-
-
-def authenticate(session: Session, username: str, password: str) -> User:
-    """The user, if the password is right and the account neither disabled nor locked.
-
-    A refusal must be remembered even though it raises, and even when the caller
-    has a transaction open (signing inside a disposition): the caller's
-    transaction is rolled back — it was failing anyway — and the failure, the
-    lock and their audit events are committed in a transaction of their own.
-    The refusal never tells whether the name exists: a wrong password and an
-    unknown name read the same, unknown names lock after MAX_FAILED_LOGINS like
-    real ones, and "disabled" is said only to whoever gives the right password.
-    """
-    try:
-        return _check_login(session, username, password)
-    except _LoginFailed as failure:
-        session.rollback()
-        with Session(session.get_bind(), expire_on_commit=False) as own, own.begin():
-            text = _record_failed_login(own, failure)
-        raise Refused("login_refused", text) from None
-
-
-@transactional
-def _check_login(session: Session, username: str, password: str) -> User:
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or is_locked(user.locked_until, db.utcnow()):
-        verify_password(None, password)  # the same time as a real check
-        raise _LoginFailed(username, False)
+def sign_in(session: Session, *, username: str, password: str, kind: str, source: str | None = None
+            ) -> SignInOutcome:
+    """A session for `kind` ('web' or 'cli') when the password is right and the account neither disabled
+    nor locked. A refusal never tells whether the name exists: a wrong password and an unknown name read
+    the same, unknown names lock after MAX_FAILED_LOGINS like real ones, and "disabled" is said only to
+    whoever gives the right password."""
+    require_unit_of_work(session, write=True)
+    name, now = username.strip(), db.utcnow()
+    user = session.execute(select(User).where(func.lower(User.username) == name.lower()).with_for_update()
+                           ).scalar_one_or_none()
+    if user is None:
+        verify_password(None, password)
+        return SignInOutcome(refusal=_failed_unknown_name(session, name, now))
+    who = dict(actor=user.username, record_type="user", record_id=user.username)
+    if is_locked(user.locked_until, now):
+        verify_password(None, password)
+        audit.record(session, action="user.login_refused", reason="locked", **who)
+        return SignInOutcome(refusal=locked_reason(user.locked_until))
     right = verify_password(user.password_hash, password)
-    if not right or not user.active:
-        raise _LoginFailed(username, right)
+    if right and not user.active:
+        audit.record(session, action="user.login_refused", reason="disabled", **who)
+        return SignInOutcome(refusal=DISABLED)
+    if not right:
+        before = {"failed_logins": user.failed_logins}
+        user.failed_logins, user.locked_until = after_failed_login(user.failed_logins, now)
+        audit.record(session, action="user.login_failed", before=before, after={"failed_logins": user.failed_logins},
+                     reason="wrong password", **who)
+        if user.locked_until is None:
+            return SignInOutcome(refusal=WRONG_LOGIN)
+        _end_sign_ins(session, user, now)
+        audit.record(session, action="user.locked", after={"locked_until": user.locked_until},
+                     reason=f"{MAX_FAILED_LOGINS} failed sign-ins", **who)
+        return SignInOutcome(refusal=locked_reason(user.locked_until))
     if user.failed_logins or user.locked_until or needs_rehash(user.password_hash):
-        before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
         user.failed_logins, user.locked_until = 0, None
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        audit.record(session, actor=username, action="user.logged_in", record_type="user", record_id=username,
-                     before=before, after={"failed_logins": 0, "locked_until": None})
-    return user
+    token = secrets.token_urlsafe(32)
+    row = SignIn(user_id=user.id, kind=kind, token_hash=_digest(token), source=(source or "")[:200] or None,
+                 created_at=now, expires_at=now + SESSION_FOR)
+    session.add(row)
+    session.flush()
+    audit.record(session, action="user.signed_in", after={"kind": kind, "session": row.id, "source": row.source},
+                 **who)
+    return SignInOutcome(SignedIn(token=token, username=user.username, full_name=user.full_name,
+                                  roles=list(user.roles), expires_at=row.expires_at))
 
 
-def _record_failed_login(session: Session, failure: _LoginFailed) -> str:
-    """Count and audit one refused log-in; returns the words to refuse it with."""
-    now, name = db.utcnow(), failure.username
-    who = dict(actor=name[:80], record_type="user", record_id=name[:120])
-    user = session.execute(select(User).where(User.username == name).with_for_update()).scalar_one_or_none()
-    if user is None:
-        return _record_unknown_name(session, name, now, who)
-    if is_locked(user.locked_until, now):
-        audit.record(session, action="user.login_refused", reason="locked", **who)
-        return locked_reason(user.locked_until)
-    if failure.password_right:  # so the account is disabled
-        audit.record(session, action="user.login_refused", reason="disabled", **who)
-        return DISABLED
-    before = {"failed_logins": user.failed_logins}
-    user.failed_logins, user.locked_until = after_failed_login(user.failed_logins, now)
-    audit.record(session, action="user.login_failed", before=before, after={"failed_logins": user.failed_logins},
-                 reason="wrong password", **who)
-    if user.locked_until is None:
-        return WRONG_LOGIN
-    audit.record(session, action="user.locked", after={"locked_until": user.locked_until},
-                 reason=f"{MAX_FAILED_LOGINS} failed log-ins", **who)
-    return locked_reason(user.locked_until)
-
-
-def _record_unknown_name(session: Session, name: str, now, who: dict) -> str:
+def _failed_unknown_name(session: Session, name: str, now) -> str:
     """An unknown name is refused like a real one, lock included, counted from the audit trail."""
+    who = dict(actor=name[:80], record_type="user", record_id=name[:120])
     failures = session.execute(select(audit.AuditEvent.at).where(
         audit.AuditEvent.record_type == "user", audit.AuditEvent.record_id == who["record_id"],
         audit.AuditEvent.action == "user.login_failed", audit.AuditEvent.at > now - LOCK_FOR,
@@ -234,17 +283,60 @@ def _record_unknown_name(session: Session, name: str, now, who: dict) -> str:
     return locked_reason(now + LOCK_FOR) if len(failures) + 1 >= MAX_FAILED_LOGINS else WRONG_LOGIN
 
 
+def _may_act(user: User, now) -> list[str]:
+    if not user.active:
+        return [f"the account {user.username} is disabled"]
+    if is_locked(user.locked_until, now):
+        return [f"the account {user.username} is locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"]
+    return []
+
+
+def actor_for_session(session: Session, token: str) -> Actor:
+    """The person a web or CLI session stands for, in one read; NotSignedIn when it ended, expired,
+    or its account was disabled or locked since."""
+    found = session.execute(select(SignIn, User).join(User, User.id == SignIn.user_id)
+                            .where(SignIn.token_hash == _digest(token))).first()
+    now = db.utcnow()
+    if found is None:
+        raise NotSignedIn("not_signed_in", [f"this session is not known; {NOT_SIGNED_IN}"])
+    row, user = found
+    reasons = _may_act(user, now)
+    if row.ended_at is not None:
+        reasons.append(f"this session was ended on {row.ended_at:%Y-%m-%d %H:%M} UTC")
+    elif now >= row.expires_at:
+        reasons.append(f"this session expired on {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    if reasons:
+        raise NotSignedIn("not_signed_in", reasons + [NOT_SIGNED_IN])
+    return actor_of(user)
+
+
+def sign_out(session: Session, token: str) -> SignedOut | None:
+    """End the session of this token (logging out); None when it was over already."""
+    require_unit_of_work(session, write=True)
+    row = session.execute(select(SignIn).where(SignIn.token_hash == _digest(token)).with_for_update()
+                          ).scalar_one_or_none()
+    if row is None or row.ended_at is not None:
+        return None
+    row.ended_at = db.utcnow()
+    audit.record(session, actor=row.user.username, action="user.signed_out", record_type="user",
+                 record_id=row.user.username, after={"kind": row.kind, "session": row.id})
+    return SignedOut(username=row.user.username, ended_at=row.ended_at)
+
+
 # ---------------------------------------------------------------- API tokens
 
-def _token_hash(plaintext: str) -> str:
-    """SHA-256 is enough: a token is 256 random bits, not a guessable password."""
-    return hashlib.sha256(plaintext.encode()).hexdigest()
+def _token_out(t: ApiToken, now, token: str | None = None) -> TokenOut:
+    status = "revoked" if t.revoked_at else "expired" if now >= t.expires_at else "active"
+    fields = dict(id=t.id, prefix=t.prefix, user=t.user.username, name=t.name, status=status,
+                  created_at=t.created_at, expires_at=t.expires_at, last_used_at=t.last_used_at)
+    return TokenCreated(**fields, token=token) if token else TokenOut(**fields)
 
 
-@transactional
-def create_token(session: Session, *, username: str, name: str, expires_in_days: int = 90,
-                 actor: str) -> tuple[str, ApiToken]:
-    """A new API token for a user: (the token, to show once; its row, which keeps only a hash)."""
+@command("token.manage")
+def create_token(session: Session, actor: Actor, *, username: str, name: str,
+                 expires_in_days: int = 90) -> TokenCreated:
+    """A new API token for a user (an admin's for anyone; everyone's own), shown once; only its hash is kept."""
+    check_token_owner(actor, username)
     user = get_user(session, username)
     reasons = []
     if not name.strip():
@@ -254,18 +346,19 @@ def create_token(session: Session, *, username: str, name: str, expires_in_days:
     if not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
         reasons.append(f"a token lasts 1 to {MAX_TOKEN_DAYS} days, not {expires_in_days}")
     if not user.active:
-        reasons.append(f"{username}'s account is disabled")
+        reasons.append(f"{user.username}'s account is disabled")
     verdict(reasons).raise_if_refused("token_refused")
     plaintext = TOKEN_START + secrets.token_urlsafe(32)
     now = db.utcnow()
     row = ApiToken(user_id=user.id, name=name.strip(), prefix=plaintext[:PREFIX_LENGTH],
-                   token_hash=_token_hash(plaintext), created_at=now, created_by=actor,
+                   token_hash=_digest(plaintext), created_at=now, created_by=actor.username,
                    expires_at=now + timedelta(days=expires_in_days))
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="token.created", record_type="api_token", record_id=row.id,
-                 after={"user": username, "name": row.name, "prefix": row.prefix, "expires_at": row.expires_at})
-    return plaintext, row
+                 after={"user": user.username, "name": row.name, "prefix": row.prefix, "expires_at": row.expires_at})
+    row.user = user
+    return _token_out(row, now, plaintext)
 
 
 def _find_token(session: Session, token: str) -> ApiToken:
@@ -273,7 +366,11 @@ def _find_token(session: Session, token: str) -> ApiToken:
     if token.isdigit():
         return get_one(session, ApiToken, "API token", lock=True, id=int(token))
     if len(token) > PREFIX_LENGTH:
-        return get_one(session, ApiToken, "API token", lock=True, token_hash=_token_hash(token))
+        found = session.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token)).with_for_update()
+                                ).scalar_one_or_none()
+        if found is None:
+            raise NotFound("api_token_not_found", "No API token like the one given")
+        return found
     rows = session.execute(select(ApiToken).where(ApiToken.prefix == token).with_for_update()).scalars().all()
     if not rows:
         raise NotFound("api_token_not_found", f"No API token with prefix {token}")
@@ -282,48 +379,66 @@ def _find_token(session: Session, token: str) -> ApiToken:
     return rows[0]
 
 
-@transactional
-def revoke_token(session: Session, *, token: str, actor: str, reason: str | None = None) -> ApiToken:
+@command("token.manage")
+def revoke_token(session: Session, actor: Actor, *, token: str, reason: str | None = None) -> TokenOut:
     """Revoke a token (id, prefix or the token itself); it stops working at once."""
     row = _find_token(session, token)
+    check_token_owner(actor, row.user.username)
     if row.revoked_at is not None:
         raise Refused("token_refused", f"token {row.prefix} was revoked already, on "
                                        f"{row.revoked_at:%Y-%m-%d %H:%M} UTC by {row.revoked_by}")
-    row.revoked_at, row.revoked_by = db.utcnow(), actor
+    row.revoked_at, row.revoked_by = db.utcnow(), actor.username
     audit.record(session, actor=actor, action="token.revoked", record_type="api_token", record_id=row.id,
                  before={"revoked_at": None}, after={"revoked_at": row.revoked_at, "prefix": row.prefix},
                  reason=reason)
-    return row
+    return _token_out(row, db.utcnow())
 
 
-@transactional
-def user_for_token(session: Session, plaintext: str) -> User:
-    """The user an API token stands for, or refused in words (unknown, revoked, expired, owner disabled).
+@dataclass(frozen=True)
+class TokenActor:
+    actor: Actor
+    token_id: int
+    stale: bool  # last_used_at is older than TOUCH_EVERY: the entry point may note the use
 
-    last_used_at is bookkeeping, not a change to a record: it is not audited,
-    and written at most once a minute so a busy client does not write on every call."""
-    row = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))).scalar_one_or_none()
-    if row is None:
-        raise Refused("token_refused", "this API token is not known; check it was copied whole")
+
+def actor_for_token(session: Session, plaintext: str) -> TokenActor:
+    """The person an API token stands for, in one read (no write: a read never waits behind a writer);
+    NotSignedIn in words when it is unknown, revoked, expired, or its owner is disabled or locked."""
+    found = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                            .where(ApiToken.token_hash == _digest(plaintext))).first()
+    if found is None:
+        raise NotSignedIn("token_invalid", "this API token is not known; check it was copied whole")
+    row, user = found
     now = db.utcnow()
-    verdict(token_problems(expires_at=row.expires_at, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
-                           owner=row.user.username, owner_active=row.user.active,
-                           now=now)).raise_if_refused("token_refused")
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+    reasons = token_problems(expires_at=row.expires_at, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
+                             owner=user.username, owner_active=user.active, now=now)
+    if user.active and is_locked(user.locked_until, now):
+        reasons.append(f"the account {user.username} that owns this API token is locked until "
+                       f"{user.locked_until:%Y-%m-%d %H:%M} UTC")
+    if reasons:
+        raise NotSignedIn("token_invalid", reasons)
+    stale = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+    return TokenActor(actor_of(user), row.id, stale)
+
+
+def note_token_use(session: Session, token_id: int) -> None:
+    """Bookkeeping, not a change to a record: not audited, written at most once a minute."""
+    require_unit_of_work(session, write=True)
+    row = session.get(ApiToken, token_id)
+    now = db.utcnow()
+    if row is not None and (row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY):
         row.last_used_at = now
-    return row.user
 
 
-def list_tokens(session: Session, username: str | None = None) -> list[dict]:
-    query = select(ApiToken).join(User).order_by(ApiToken.id)
+@query("token.manage")
+def list_tokens(session: Session, actor: Actor, username: str | None = None) -> list[TokenOut]:
+    """Tokens (never the tokens themselves): everyone sees their own, an admin anyone's."""
+    if username is None and not actor.may("token.manage_others"):
+        username = actor.username
+    if username is not None:
+        check_token_owner(actor, get_user(session, username).username)
+    query_ = select(ApiToken).join(User).order_by(ApiToken.id)
     if username:
-        query = query.where(User.username == username)
+        query_ = query_.where(func.lower(User.username) == username.lower())
     now = db.utcnow()
-
-    def status(t: ApiToken) -> str:
-        return "revoked" if t.revoked_at else "expired" if now >= t.expires_at else "active"
-
-    return [{"id": t.id, "prefix": t.prefix, "user": t.user.username, "name": t.name, "status": status(t),
-             "created_at": t.created_at.isoformat(), "expires_at": t.expires_at.isoformat(),
-             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
-            for t in session.execute(query).scalars()]
+    return [_token_out(t, now) for t in session.execute(query_).scalars()]

@@ -1,8 +1,9 @@
 """Electronic signatures (21 CFR Part 11 style): the one service that MRB dispositions,
 change approvals, LRIP quantity approvals and the readiness decision call.
 
-A signature asks for the signer's password again (11.200: each signing is an
-authentication, and wrong passwords count towards the lockout), records the
+A signature is made by the signed-in person, who gives their password again
+(11.200: each signing is an authentication; a wrong one is refused in words and
+never locks anyone out of signing), records the
 printed name, UTC time, meaning and role (11.50), and is bound to the SHA-256
 of the signed record's canonical JSON (11.70), so a later change to the record
 shows the signature no longer matches. There is no function to edit or delete
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from lrip import audit, db
 from lrip.auth.models import Signature
 from lrip.auth.rules import MEANINGS, PriorSignature, content_hash, signing_role, signing_verdict
-from lrip.auth.service import authenticate
-from lrip.db import transactional
+from lrip.auth.actor import Actor
+from lrip.auth.service import check_password
+from lrip.db import require_unit_of_work
 from lrip.errors import Refused
 
 __all__ = ["MEANINGS", "sign", "signatures_for", "content_hash"]
@@ -28,20 +30,21 @@ def _on_record(session: Session, record_type: str, record_id: str) -> list[Signa
         Signature.record_type == record_type, Signature.record_id == record_id).order_by(Signature.id)).scalars())
 
 
-@transactional
-def sign(session: Session, *, record_type: str, record_id: str | int, content: dict, username: str, password: str,
-         meaning: str, role: str | None = None, author: str | None = None,
-         independent: bool = False) -> Signature:
-    """Sign a record's content as `username`, whose password is asked again.
+def sign(session: Session, actor: Actor, *, record_type: str, record_id: str | int, content: dict, password: str,
+         meaning: str, role: str | None = None, author: str | None = None, independent: bool = False) -> Signature:
+    """Sign a record's content as the signed-in `actor`, whose password is asked again.
 
     `content` is what is signed: the fields of the record a reviewer relies on.
     `role` may be left out when the signer holds one role. `author` (a username)
     and `independent=True` forbid the author to review, approve or verify it.
-    A wrong password ends the caller's transaction (see authenticate)."""
-    try:
-        user = authenticate(session, username, password)
-    except Refused as exc:
-        raise Refused("signature_refused", exc.reasons) from None
+    The calling use case has checked its own permission; this checks the signer."""
+    require_unit_of_work(session, write=True)
+    user = check_password(session, actor.username, password)
+    if user is None or user.id != actor.id:
+        raise Refused("signature_refused", f"the password of {actor.username} is not right; nothing was signed")
+    if not user.active:
+        raise Refused("signature_refused", f"the account {user.username} is disabled and may not sign")
+    username = user.username
     record_id = str(record_id)
     digest = content_hash(content)
     prior = [PriorSignature(s.username, s.role, s.meaning, s.content_hash)

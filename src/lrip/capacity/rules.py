@@ -11,6 +11,24 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+DAYS_PER_WEEK, MIN_DAYS_PER_WEEK, MAX_DAYS_PER_WEEK = 5.0, 0.5, 7.0
+MAX_UTILISATION, MIN_UTILISATION = 0.85, 0.05  # the usual target, and the lowest a plan can be made with
+MAX_RATE = 1e6  # units a week
+MIN_AVAILABLE_HOURS = 0.01  # a work center with less cannot carry a plan (and would overflow the arithmetic)
+
+
+def settings_problems(rate: float | None, max_utilisation: float, days_per_week: float) -> list[str]:
+    """What is wrong with a capacity question's settings, every reason (the request schemas use
+    the same bounds, so the API, the CLI and the pages refuse the same values)."""
+    reasons = []
+    if rate is not None and not 0 < rate <= MAX_RATE:
+        reasons.append(f"a rate is more than 0 and at most {MAX_RATE:,.0f} units a week, not {rate:g}")
+    if not MIN_UTILISATION <= max_utilisation <= 1:
+        reasons.append(f"the utilisation target is {MIN_UTILISATION:g} to 1 (85% is 0.85), not {max_utilisation:g}")
+    if not MIN_DAYS_PER_WEEK <= days_per_week <= MAX_DAYS_PER_WEEK:
+        reasons.append(f"a week has {MIN_DAYS_PER_WEEK:g} to {MAX_DAYS_PER_WEEK:g} working days, not {days_per_week:g}")
+    return reasons
+
 
 @dataclass(frozen=True)
 class WorkCenter:
@@ -27,6 +45,9 @@ class WorkCenter:
             raise ValueError(f"{self.label} must have a whole number of stations, at least 1.")
         if not 0 < self.efficiency <= 1:
             raise ValueError(f"{self.label} efficiency must be above 0 and at most 1.")
+        if self.available_hours < MIN_AVAILABLE_HOURS:
+            raise ValueError(f"{self.label} has {self.available_hours:.2g} hours per period; a work center needs "
+                             f"at least {MIN_AVAILABLE_HOURS:g} to plan with.")
 
     @classmethod
     def from_shifts(cls, code: str, name: str, shifts: int, hours_per_shift: float,

@@ -1,8 +1,56 @@
-"""Capacity and learning-curve reports as the API returns them."""
-from pydantic import BaseModel
+"""Requests and answers of the capacity and learning-curve reports. The settings are bounded here
+as the service bounds them (capacity.rules), so no value a client can send makes the arithmetic
+overflow."""
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from lrip.capacity.rules import (DAYS_PER_WEEK, MAX_DAYS_PER_WEEK, MAX_RATE, MAX_UTILISATION, MIN_DAYS_PER_WEEK,
+                                 MIN_UTILISATION)
+from lrip.fields import Answer, Identifier, Name, Strict, plain_number
+from lrip.program.rules import Phase
+
+_plain = BeforeValidator(lambda v: plain_number(v) if isinstance(v, str) else v)
+# the bounds come before the validator, so the OpenAPI document shows them as minimum and maximum
+Rate = Annotated[float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False, description="Units a week."), _plain]
+Utilisation = Annotated[float, Field(ge=MIN_UTILISATION, le=1, allow_inf_nan=False,
+                                     description="Utilisation target (0.85 = 85%)."), _plain]
+DaysPerWeek = Annotated[float, Field(ge=MIN_DAYS_PER_WEEK, le=MAX_DAYS_PER_WEEK, allow_inf_nan=False,
+                                     description="Working days in a week (a period)."), _plain]
 
 
-class CenterRow(BaseModel):
+class LineOptions(Strict):
+    max_utilisation: Utilisation = MAX_UTILISATION
+    days_per_week: DaysPerWeek = DAYS_PER_WEEK
+
+
+class CapacityOptions(LineOptions):
+    """The query of GET /programs/{program}/capacity."""
+
+    rate: Rate | None = Field(None, description="Units a week to check (default: the FRP target).")
+    observed: bool = Field(False, description="Load with the median observed minutes of LRIP units, not the "
+                                              "standard.")
+
+
+class CapacityRequest(CapacityOptions):
+    """The program and the settings, as the CLI and the capacity page take them."""
+
+    program: Identifier
+
+
+class LearningOptions(LineOptions):
+    """The query of GET /programs/{program}/learning."""
+
+    operation: Name | None = Field(None, description="One operation: sequence (30) or name.")
+
+
+class LearningRequest(LearningOptions):
+    """The program and the settings, as the CLI and the learning page take them."""
+
+    program: Identifier
+
+
+class CenterRow(Answer):
     code: str
     name: str
     hours_per_day: float
@@ -16,7 +64,7 @@ class CenterRow(BaseModel):
     max_rate: float | None  # units a week this center holds at the utilisation target
 
 
-class OperationRow(BaseModel):
+class OperationRow(Answer):
     sequence: int
     name: str
     work_center: str
@@ -27,7 +75,7 @@ class OperationRow(BaseModel):
     source: str
 
 
-class CenterLoad(BaseModel):
+class CenterLoad(Answer):
     work_center: str
     load_hours: float
     capacity_hours: float
@@ -35,29 +83,29 @@ class CenterLoad(BaseModel):
     overloaded: bool
 
 
-class PeriodRow(BaseModel):
+class PeriodRow(Answer):
     period: str
     starts: int
-    phases: list[str]
+    phases: list[Phase]
     overloaded: bool
     centers: list[CenterLoad]
 
 
-class Bottleneck(BaseModel):
+class Bottleneck(Answer):
     code: str
     name: str
     minutes_per_unit: float
     capacity_hours: float
 
 
-class Change(BaseModel):
+class Change(Answer):
     work_center: str
     extra_hours_per_week: float
     extra_stations: int
     message: str
 
 
-class Capacity(BaseModel):
+class Capacity(Answer):
     program: str
     routing: str
     period: str
@@ -77,7 +125,7 @@ class Capacity(BaseModel):
     changes_needed: list[Change]
 
 
-class Fit(BaseModel):
+class Fit(Answer):
     model: str
     learning_rate: float
     ci_low: float
@@ -89,7 +137,7 @@ class Fit(BaseModel):
     n: int
 
 
-class UnitHours(BaseModel):
+class UnitHours(Answer):
     unit: int
     serial: str
     hours: float
@@ -97,7 +145,7 @@ class UnitHours(BaseModel):
     wright: float | None
 
 
-class Projection(BaseModel):
+class Projection(Answer):
     label: str
     unit: int
     crawford_hours: float
@@ -106,15 +154,16 @@ class Projection(BaseModel):
     fits_target: bool | None
 
 
-class OperationRef(BaseModel):
+class OperationRef(Answer):
     sequence: int
     name: str
     work_center: str
 
 
-class Learning(BaseModel):
+class Learning(Answer):
     program: str
     operation: OperationRef | None
+    operations: list[OperationRef]  # the routing's, to choose one
     basis: str
     units: list[UnitHours]
     wright: Fit

@@ -22,50 +22,44 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lrip.auth.actor import Actor, query
 from lrip.capacity import learning as curves
 from lrip.capacity import rules
-from lrip.catalog.models import Operation, Routing, WorkCenter
-from lrip.errors import Invalid, NotFound
+from lrip.capacity.schemas import (Bottleneck, Capacity, CenterLoad, CenterRow, Change, Fit, Learning, OperationRef,
+                                   OperationRow, PeriodRow, Projection, UnitHours)
+from lrip.catalog.models import Operation, Part, PartRevision, Routing, WorkCenter
+from lrip.catalog.service import find_operation
+from lrip.errors import Invalid
 from lrip.execution.models import OperationRecord, Unit
+from lrip.execution.rules import UnitStatus
 from lrip.program.models import Lot, Program, RampPlanEntry
-from lrip.program.service import get_program
-
-DAYS_PER_WEEK = 5.0
-MAX_UTILISATION = 0.85
+from lrip.program.rules import Phase
+from lrip.program.service import current_routing, get_program
 
 
-def current_routing(session: Session, prog: Program) -> Routing:
-    """The routing the program builds on now: its newest open lot's, else its newest lot's, else
-    the newest released routing of its part revision."""
-    routing_id = session.execute(select(Lot.routing_id).where(Lot.program_id == prog.id)
-                                 .order_by((Lot.status == "open").desc(), Lot.id.desc()).limit(1)).scalar_one_or_none()
-    if routing_id is None:
-        routing_id = session.execute(select(Routing.id).where(Routing.part_revision_id == prog.part_revision_id,
-                                                              Routing.status == "released")
-                                     .order_by(Routing.id.desc()).limit(1)).scalar_one_or_none()
-    if routing_id is None:
-        part = prog.part_revision
-        raise Invalid("routing_missing", f"{part.part.number} rev {part.revision} has no released routing; "
-                                         "capacity is worked out from its operations")
-    return session.get(Routing, routing_id)
+def _operations(session: Session, routing: Routing) -> list[tuple[Operation, WorkCenter]]:
+    """The routing's operations in sequence, each with its work center: one statement."""
+    return [tuple(row) for row in session.execute(
+        select(Operation, WorkCenter).join(WorkCenter, WorkCenter.id == Operation.work_center_id)
+        .where(Operation.routing_id == routing.id).order_by(Operation.sequence))]
 
 
-def _line(routing: Routing, days_per_week: float) -> list[rules.WorkCenter]:
-    centers: dict[str, WorkCenter] = {op.work_center.code: op.work_center for op in routing.operations}
+def _line(operations: list[tuple[Operation, WorkCenter]], days_per_week: float) -> list[rules.WorkCenter]:
+    centers = {center.code: center for _, center in operations}
     try:
         return [rules.WorkCenter(c.code, c.name, c.hours_per_day * days_per_week, c.stations, c.efficiency)
                 for c in centers.values()]
-    except ValueError as exc:
-        raise Invalid("work_center_invalid", str(exc)) from None
+    except ValueError as exc:  # a period is a week here
+        raise Invalid("work_center_invalid", str(exc).replace("per period", "a week")) from None
 
 
-def observed_minutes(session: Session, program_id: int) -> dict[int, tuple[float, int]]:
+def _observed_minutes(session: Session, program_id: int) -> dict[int, tuple[float, int]]:
     """Per operation sequence: (median minutes per LRIP unit, every attempt summed; units seen)."""
     rows = session.execute(
         select(Operation.sequence, OperationRecord.unit_id, func.sum(OperationRecord.cycle_minutes))
         .join(Operation, Operation.id == OperationRecord.operation_id)
         .join(Unit, Unit.id == OperationRecord.unit_id).join(Lot, Lot.id == Unit.lot_id)
-        .where(Lot.program_id == program_id, Lot.phase == "lrip", OperationRecord.cycle_minutes.is_not(None))
+        .where(Lot.program_id == program_id, Lot.phase == Phase.LRIP, OperationRecord.cycle_minutes.is_not(None))
         .group_by(Operation.sequence, OperationRecord.unit_id)).all()
     per_op: dict[int, list[float]] = defaultdict(list)
     for sequence, _, minutes in rows:
@@ -74,99 +68,93 @@ def observed_minutes(session: Session, program_id: int) -> dict[int, tuple[float
 
 
 def _check_settings(rate: float | None, max_utilisation: float, days_per_week: float) -> None:
-    reasons = []
-    if rate is not None and not 0 < rate < 1e6:
-        reasons.append(f"a rate is more than 0 units a week, not {rate:g}")
-    if not 0 < max_utilisation <= 1:
-        reasons.append(f"the utilisation target is above 0 and at most 1 (85% is 0.85), not {max_utilisation:g}")
-    if not 0 < days_per_week <= 7:
-        reasons.append(f"a week has more than 0 and at most 7 working days, not {days_per_week:g}")
+    reasons = rules.settings_problems(rate, max_utilisation, days_per_week)
     if reasons:
         raise Invalid("capacity_invalid", reasons)
 
 
+def _routing_name(session: Session, prog: Program, routing: Routing) -> str:
+    part, revision = session.execute(select(Part.number, PartRevision.revision).join(
+        PartRevision, PartRevision.part_id == Part.id).where(PartRevision.id == prog.part_revision_id)).one()
+    return f"{part} rev {revision}, routing {routing.revision}"
+
+
 def _center_row(center: rules.WorkCenter, minutes: float, at_target: rules.CenterLoad, max_utilisation: float,
-                hours_per_day: float) -> dict:
-    return {"code": center.code, "name": center.name, "hours_per_day": hours_per_day, "stations": center.stations,
-            "efficiency": center.efficiency, "capacity_hours": round(center.available_hours, 4),
-            "minutes_per_unit": round(minutes, 4), "load_hours_at_target": round(at_target.load_hours, 4),
-            "utilisation_at_target": round(at_target.utilisation, 4), "overloaded_at_target": at_target.overloaded,
-            "max_rate": round(center.available_hours * max_utilisation * 60 / minutes, 4) if minutes else None}
+                hours_per_day: float) -> CenterRow:
+    return CenterRow(code=center.code, name=center.name, hours_per_day=hours_per_day, stations=center.stations,
+                     efficiency=center.efficiency, capacity_hours=round(center.available_hours, 4),
+                     minutes_per_unit=round(minutes, 4), load_hours_at_target=round(at_target.load_hours, 4),
+                     utilisation_at_target=round(at_target.utilisation, 4),
+                     overloaded_at_target=at_target.overloaded,
+                     max_rate=round(center.available_hours * max_utilisation * 60 / minutes, 4) if minutes else None)
 
 
-def capacity(session: Session, *, program: str, rate: float | None = None, observed: bool = False,
-             max_utilisation: float = MAX_UTILISATION, days_per_week: float = DAYS_PER_WEEK) -> dict:
+@query("read")
+def capacity(session: Session, actor: Actor, *, program: str, rate: float | None = None, observed: bool = False,
+             max_utilisation: float = rules.MAX_UTILISATION,
+             days_per_week: float = rules.DAYS_PER_WEEK) -> Capacity:
     """Load against capacity per week of the ramp plan and per work center, the bottleneck, the
     highest rate the line holds at the utilisation target, and whether the target rate (the
-    program's FRP target unless `rate` is given) fits, with what must change if not."""
+    program's FRP target unless `rate` is given) fits, with what must change if not. The same
+    handful of statements however long the plan and however many units were built."""
     _check_settings(rate, max_utilisation, days_per_week)
     prog = get_program(session, program)
     routing = current_routing(session, prog)
-    centers = _line(routing, days_per_week)
-    seen = observed_minutes(session, prog.id) if observed else {}
+    steps = _operations(session, routing)
+    centers = _line(steps, days_per_week)
+    seen = _observed_minutes(session, prog.id) if observed else {}
     operations, loads = [], []
-    for op in routing.operations:
+    for op, center in steps:
         median, units = seen.get(op.sequence, (None, 0))
         used = median if median is not None else op.standard_minutes
-        loads.append(rules.OperationLoad(str(op.sequence), op.work_center.code, used))
-        operations.append({"sequence": op.sequence, "name": op.name, "work_center": op.work_center.code,
-                           "standard_minutes": op.standard_minutes,
-                           "observed_minutes": None if median is None else round(median, 3),
-                           "units_observed": units, "minutes_used": round(used, 3),
-                           "source": "observed" if median is not None else
-                           ("standard (no LRIP record yet)" if observed else "standard")})
+        loads.append(rules.OperationLoad(str(op.sequence), center.code, used))
+        operations.append(OperationRow(
+            sequence=op.sequence, name=op.name, work_center=center.code, standard_minutes=op.standard_minutes,
+            observed_minutes=None if median is None else round(median, 3), units_observed=units,
+            minutes_used=round(used, 3),
+            source="observed" if median is not None else ("standard (no LRIP record yet)" if observed else "standard")))
     if not any(load.minutes_per_unit > 0 for load in loads):
         raise Invalid("routing_empty", f"routing {routing.revision} puts no minutes on any work center")
     target = rate if rate is not None else prog.frp_target_rate
-    plan = session.execute(select(RampPlanEntry.period_start, func.sum(RampPlanEntry.planned_starts))
-                           .where(RampPlanEntry.program_id == prog.id)
-                           .group_by(RampPlanEntry.period_start).order_by(RampPlanEntry.period_start)).all()
+    starts: dict = defaultdict(int)
     phases: dict = defaultdict(set)
-    for period, phase in session.execute(select(RampPlanEntry.period_start, RampPlanEntry.phase)
-                                         .where(RampPlanEntry.program_id == prog.id)):
+    for period, phase, planned in session.execute(
+            select(RampPlanEntry.period_start, RampPlanEntry.phase, func.sum(RampPlanEntry.planned_starts))
+            .where(RampPlanEntry.program_id == prog.id).group_by(RampPlanEntry.period_start, RampPlanEntry.phase)):
+        starts[period.isoformat()] += int(planned)
         phases[period.isoformat()].add(phase)
-    periods = rules.plan_loads(centers, loads, [(p.isoformat(), int(n)) for p, n in plan],
-                               max_utilisation=max_utilisation)
-    minutes = rules.minutes_per_unit(centers, loads)
-    at_target = rules.center_loads(centers, loads, target, max_utilisation=max_utilisation)
-    neck = rules.bottleneck(centers, loads)
-    check = rules.check_rate(centers, loads, target, max_utilisation=max_utilisation)
-    hours_per_day = {op.work_center.code: op.work_center.hours_per_day for op in routing.operations}
-    part = prog.part_revision
-    return {
-        "program": prog.code, "routing": f"{part.part.number} rev {part.revision}, routing {routing.revision}",
-        "period": f"a week of {days_per_week:g} working days", "days_per_week": days_per_week,
-        "minutes": "observed: median minutes per LRIP unit, every attempt summed" if observed else "standard minutes",
-        "observed": observed, "max_utilisation": max_utilisation,
-        "target_rate": target, "target_source": "rate asked" if rate is not None else "FRP target rate",
-        "work_centers": [_center_row(c, minutes[c.code], load, max_utilisation, hours_per_day[c.code])
-                         for c, load in zip(centers, at_target)],
-        "operations": operations,
-        "periods": [{"period": p.period, "starts": p.starts, "phases": sorted(phases[p.period]),
-                     "overloaded": p.overloaded,
-                     "centers": [{"work_center": c.work_center, "load_hours": round(c.load_hours, 4),
-                                  "capacity_hours": round(c.capacity_hours, 4), "utilisation": round(c.utilisation, 4),
-                                  "overloaded": c.overloaded} for c in p.centers]} for p in periods],
-        "bottleneck": {"code": neck.code, "name": neck.name, "minutes_per_unit": round(minutes[neck.code], 4),
-                       "capacity_hours": round(neck.available_hours, 4)},
-        "sustainable_rate": round(rules.max_sustainable_rate(centers, loads, max_utilisation=max_utilisation), 4),
-        "sustainable_rate_at_full_load": round(rules.max_sustainable_rate(centers, loads), 4),
-        "fits": check.fits,
-        "changes_needed": [{"work_center": s.work_center, "extra_hours_per_week": round(s.extra_hours_per_period, 4),
-                            "extra_stations": s.extra_stations,
-                            "message": s.message.replace("per period", "a week")}
-                           for s in check.shortfalls],
-    }
-
-
-
-def _find_operation(routing: Routing, operation: str) -> Operation:
-    wanted = operation.strip()
-    for op in routing.operations:
-        if wanted == str(op.sequence) or wanted.casefold() == op.name.casefold():
-            return op
-    names = ", ".join(f"{op.sequence} ({op.name})" for op in routing.operations)
-    raise NotFound("operation_not_found", f"routing {routing.revision} has no operation {wanted}; it has {names}")
+    try:
+        periods = rules.plan_loads(centers, loads, sorted(starts.items()), max_utilisation=max_utilisation)
+        minutes = rules.minutes_per_unit(centers, loads)
+        at_target = rules.center_loads(centers, loads, target, max_utilisation=max_utilisation)
+        neck = rules.bottleneck(centers, loads)
+        check = rules.check_rate(centers, loads, target, max_utilisation=max_utilisation)
+    except ValueError as exc:  # the program's or the routing's own figures cannot be planned with
+        raise Invalid("capacity_invalid", str(exc)) from None
+    hours_per_day = {center.code: center.hours_per_day for _, center in steps}
+    return Capacity(
+        program=prog.code, routing=_routing_name(session, prog, routing),
+        period=f"a week of {days_per_week:g} working days", days_per_week=days_per_week,
+        minutes="observed: median minutes per LRIP unit, every attempt summed" if observed else "standard minutes",
+        observed=observed, max_utilisation=max_utilisation,
+        target_rate=target, target_source="rate asked" if rate is not None else "FRP target rate",
+        work_centers=[_center_row(c, minutes[c.code], load, max_utilisation, hours_per_day[c.code])
+                      for c, load in zip(centers, at_target)],
+        operations=operations,
+        periods=[PeriodRow(period=p.period, starts=p.starts, phases=sorted(phases[p.period]), overloaded=p.overloaded,
+                           centers=[CenterLoad(work_center=c.work_center, load_hours=round(c.load_hours, 4),
+                                               capacity_hours=round(c.capacity_hours, 4),
+                                               utilisation=round(c.utilisation, 4), overloaded=c.overloaded)
+                                    for c in p.centers]) for p in periods],
+        bottleneck=Bottleneck(code=neck.code, name=neck.name, minutes_per_unit=round(minutes[neck.code], 4),
+                              capacity_hours=round(neck.available_hours, 4)),
+        sustainable_rate=round(rules.max_sustainable_rate(centers, loads, max_utilisation=max_utilisation), 4),
+        sustainable_rate_at_full_load=round(rules.max_sustainable_rate(centers, loads), 4),
+        fits=check.fits,
+        changes_needed=[Change(work_center=s.work_center, extra_hours_per_week=round(s.extra_hours_per_period, 4),
+                               extra_stations=s.extra_stations, message=s.message.replace("per period", "a week"))
+                        for s in check.shortfalls],
+    )
 
 
 def _first_attempts(session: Session, prog: Program, sequence: int | None) -> list[tuple[str, dict[int, float]]]:
@@ -177,7 +165,7 @@ def _first_attempts(session: Session, prog: Program, sequence: int | None) -> li
              .join(Unit, Unit.id == OperationRecord.unit_id).join(Lot, Lot.id == Unit.lot_id)
              .where(Lot.program_id == prog.id, OperationRecord.attempt == 1,
                     OperationRecord.cycle_minutes.is_not(None)))
-    query = query.where(Unit.status == "complete") if sequence is None else query.where(Operation.sequence == sequence)
+    query = query.where(Unit.status == UnitStatus.COMPLETE if sequence is None else Operation.sequence == sequence)
     units: dict[str, dict] = {}
     for serial, seq, minutes, started in session.execute(query).all():
         unit = units.setdefault(serial, {"first": started, "minutes": {}})
@@ -186,22 +174,25 @@ def _first_attempts(session: Session, prog: Program, sequence: int | None) -> li
     return [(serial, u["minutes"]) for serial, u in sorted(units.items(), key=lambda kv: (kv[1]["first"], kv[0]))]
 
 
-def _fit_row(fit: curves.LearningFit) -> dict:
-    return {"model": fit.model, "learning_rate": round(fit.learning_rate, 4), "ci_low": round(fit.rate_ci_low, 4),
-            "ci_high": round(fit.rate_ci_high, 4), "confidence": fit.confidence,
-            "first_unit_hours": round(fit.first_unit_hours, 4), "exponent": round(fit.exponent, 5),
-            "r_squared": round(fit.r_squared, 4), "n": fit.n}
+def _fit(fit: curves.LearningFit) -> Fit:
+    return Fit(model=fit.model, learning_rate=round(fit.learning_rate, 4), ci_low=round(fit.rate_ci_low, 4),
+               ci_high=round(fit.rate_ci_high, 4), confidence=fit.confidence,
+               first_unit_hours=round(fit.first_unit_hours, 4), exponent=round(fit.exponent, 5),
+               r_squared=round(fit.r_squared, 4), n=fit.n)
 
 
-def learning(session: Session, *, program: str, operation: str | None = None,
-             max_utilisation: float = MAX_UTILISATION, days_per_week: float = DAYS_PER_WEEK) -> dict:
+@query("read")
+def learning(session: Session, actor: Actor, *, program: str, operation: str | None = None,
+             max_utilisation: float = rules.MAX_UTILISATION,
+             days_per_week: float = rules.DAYS_PER_WEEK) -> Learning:
     """Wright and Crawford curves fitted to hours per unit in build order, with the learning
     rate's 95% interval; projected hours at the next unit, the first FRP unit and the planned
     total (Crawford, the unit model), and the rate those hours allow on the line."""
     _check_settings(None, max_utilisation, days_per_week)
     prog = get_program(session, program)
     routing = current_routing(session, prog)
-    op = _find_operation(routing, operation) if operation is not None else None
+    steps = _operations(session, routing)
+    op = find_operation(routing, operation) if operation is not None else None
     units = _first_attempts(session, prog, op.sequence if op else None)
     if len(units) < 3:
         what = f"operation {op.sequence} ({op.name}) done on" if op else "complete"
@@ -216,43 +207,45 @@ def learning(session: Session, *, program: str, operation: str | None = None,
     xs = range(1, n + 1)
     fitted = {"crawford": curves.project_unit_hours(crawford, xs), "wright": _wright_hours(wright, xs)}
     # each operation's share of the hours, to spread a projected unit over the work centers
-    ops = {o.sequence: o for o in routing.operations}
+    center_of = {o.sequence: center.code for o, center in steps}
     totals: dict[int, float] = defaultdict(float)
     for _, minutes in units:
         for seq, m in minutes.items():
-            if seq in ops:
+            if seq in center_of:
                 totals[seq] += m
     whole = sum(totals.values())
-    centers = _line(routing, days_per_week)
+    centers = _line(steps, days_per_week)
     planned_before_frp = session.execute(select(func.coalesce(func.sum(RampPlanEntry.planned_starts), 0)).where(
-        RampPlanEntry.program_id == prog.id, RampPlanEntry.phase != "frp")).scalar_one()
+        RampPlanEntry.program_id == prog.id, RampPlanEntry.phase != Phase.FRP)).scalar_one()
     marks = {"next unit": n + 1, "first FRP unit": max(n + 1, int(planned_before_frp) + 1),
              "planned total": max(n + 1, prog.planned_total)}
     projections = []
     for label, unit in sorted(marks.items(), key=lambda kv: kv[1]):
         (unit_hours,) = curves.project_unit_hours(crawford, [unit])
         wright_hours = _wright_hours(wright, [unit])[0]
-        loads = [rules.OperationLoad(str(seq), ops[seq].work_center.code, 60 * unit_hours * m / whole)
+        loads = [rules.OperationLoad(str(seq), center_of[seq], 60 * unit_hours * m / whole)
                  for seq, m in totals.items() if m > 0]
         rate = rules.max_sustainable_rate(centers, loads, max_utilisation=max_utilisation) if loads else None
-        projections.append({"label": label, "unit": unit, "crawford_hours": round(unit_hours, 4),
-                            "wright_hours": None if wright_hours is None else round(wright_hours, 4),
-                            "rate_allowed": None if rate is None else round(rate, 3),
-                            "fits_target": None if rate is None else rate >= prog.frp_target_rate})
-    return {
-        "program": prog.code,
-        "operation": {"sequence": op.sequence, "name": op.name, "work_center": op.work_center.code} if op else None,
-        "basis": ("first attempt of " + (f"operation {op.sequence}" if op else "every operation, complete units")
-                  + ", hours per unit in build order (first operation started)"),
-        "units": [{"unit": x, "serial": serial, "hours": round(h, 4), "crawford": round(c, 4),
-                   "wright": None if w is None else round(w, 4)}
-                  for x, (serial, _), h, c, w in zip(xs, units, hours, fitted["crawford"], fitted["wright"])],
-        "wright": _fit_row(wright), "crawford": _fit_row(crawford),
-        "projections": projections, "target_rate": prog.frp_target_rate, "max_utilisation": max_utilisation,
-        "days_per_week": days_per_week,
-        "rate_basis": "Crawford hours at that unit, spread over the operations in their measured shares, "
-                      f"on the line's work centers at {max_utilisation:.0%} utilisation",
-    }
+        projections.append(Projection(label=label, unit=unit, crawford_hours=round(unit_hours, 4),
+                                      wright_hours=None if wright_hours is None else round(wright_hours, 4),
+                                      rate_allowed=None if rate is None else round(rate, 3),
+                                      fits_target=None if rate is None else rate >= prog.frp_target_rate))
+    return Learning(
+        program=prog.code,
+        operation=OperationRef(sequence=op.sequence, name=op.name,
+                               work_center=center_of[op.sequence]) if op else None,
+        operations=[OperationRef(sequence=o.sequence, name=o.name, work_center=center.code) for o, center in steps],
+        basis=("first attempt of " + (f"operation {op.sequence}" if op else "every operation, complete units")
+               + ", hours per unit in build order (first operation started)"),
+        units=[UnitHours(unit=x, serial=serial, hours=round(h, 4), crawford=round(c, 4),
+                         wright=None if w is None else round(w, 4))
+               for x, (serial, _), h, c, w in zip(xs, units, hours, fitted["crawford"], fitted["wright"])],
+        wright=_fit(wright), crawford=_fit(crawford),
+        projections=projections, target_rate=prog.frp_target_rate, max_utilisation=max_utilisation,
+        days_per_week=days_per_week,
+        rate_basis="Crawford hours at that unit, spread over the operations in their measured shares, "
+                   f"on the line's work centers at {max_utilisation:.0%} utilisation",
+    )
 
 
 def _wright_hours(fit: curves.LearningFit, xs) -> list[float | None]:

@@ -3,7 +3,7 @@ tools, qualifications, and the routings with their operations and characteristic
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.db import Base, UTCDateTime, utcnow
@@ -11,6 +11,7 @@ from lrip.db import Base, UTCDateTime, utcnow
 
 class Part(Base):
     __tablename__ = "part"
+    __table_args__ = (Index("ux_part_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)
@@ -45,6 +46,7 @@ class BomLine(Base):
 
 class Document(Base):
     __tablename__ = "document"
+    __table_args__ = (Index("ux_document_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)
@@ -71,6 +73,7 @@ class DocumentRevision(Base):
 
 class WorkCenter(Base):
     __tablename__ = "work_center"
+    __table_args__ = (Index("ux_work_center_code_ci", func.lower(text("code")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -82,6 +85,7 @@ class WorkCenter(Base):
 
 class Tool(Base):
     __tablename__ = "tool"
+    __table_args__ = (Index("ux_tool_code_ci", func.lower(text("code")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -151,3 +155,14 @@ class Characteristic(Base):
     usl: Mapped[float | None] = mapped_column(Float, nullable=True)
     units: Mapped[str | None] = mapped_column(String(20), nullable=True)
     key: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SetupVersion(Base):
+    """One row, one number: bumped (lrip.catalog.service.setup_changed) by every change to a released
+    routing, its operations and characteristics, a BOM, a revision's status or a phase policy, so a
+    process that keeps released routings in memory knows when to read them again."""
+
+    __tablename__ = "setup_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -1,4 +1,4 @@
-"""Change requests with their affected items, redlines, and the signed LRIP quantity approvals.
+"""Change requests with their affected items, and redlines.
 
 A change request is frozen when it is submitted: its impact analysis is stored with
 it as a snapshot (recomputable at any time), and its signatures are bound to the
@@ -6,7 +6,7 @@ SHA-256 of its content, so an edit after signing would show."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.auth.models import User
@@ -18,6 +18,7 @@ from lrip.program.models import Program
 
 class ChangeRequest(Base):
     __tablename__ = "change_request"
+    __table_args__ = (Index("ux_change_request_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -25,12 +26,11 @@ class ChangeRequest(Base):
     title: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
-    change_class: Mapped[str] = mapped_column(String(5))  # major | minor
-    urgency: Mapped[str] = mapped_column(String(6))  # normal | urgent
-    effectivity: Mapped[str] = mapped_column(String(12))  # from_serial | next_lot | immediate
+    change_class: Mapped[str] = mapped_column(String(5))  # rules.ChangeClass
+    urgency: Mapped[str] = mapped_column(String(6))  # rules.Urgency
+    effectivity: Mapped[str] = mapped_column(String(12))  # rules.Effectivity
     effectivity_serial: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    # draft | submitted | approved | implemented | rejected | cancelled
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # rules.ChangeStatus
     attachments: Mapped[Any] = mapped_column(JSON, default=list)  # [{document, revision, content_hash}]
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -54,7 +54,7 @@ class ChangeItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("change_request.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(14))  # part_revision | bom | routing | document | tool
+    kind: Mapped[str] = mapped_column(String(14))  # rules.ItemKind
     identifier: Mapped[str] = mapped_column(String(120))  # part, document or tool number; routing: PART/REV
     from_revision: Mapped[str | None] = mapped_column(String(10), nullable=True)
     to_revision: Mapped[str | None] = mapped_column(String(10), nullable=True)
@@ -66,6 +66,7 @@ class Redline(Base):
     `change_id` is the change request that carries it into a released revision."""
 
     __tablename__ = "redline"
+    __table_args__ = (Index("ux_redline_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -81,23 +82,3 @@ class Redline(Base):
     document_revision: Mapped[DocumentRevision | None] = relationship()
     recorded_by: Mapped[User] = relationship()
     change: Mapped[ChangeRequest | None] = relationship()
-
-
-class LripQuantityApproval(Base):
-    """One signed decision on a program's LRIP quantity: the first setting and every increase."""
-
-    __tablename__ = "lrip_quantity_approval"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
-    previous: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    quantity: Mapped[int] = mapped_column(Integer)
-    planned_total: Mapped[int] = mapped_column(Integer)
-    above_ten_percent: Mapped[bool] = mapped_column(Boolean)
-    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
-    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    signature_id: Mapped[int] = mapped_column(ForeignKey("signature.id"))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    program: Mapped[Program] = relationship()
-    approved_by: Mapped[User] = relationship()

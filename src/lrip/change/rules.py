@@ -1,26 +1,78 @@
-"""Change control rules: what a change request must say, which transitions are allowed,
-which signatures are still missing, what a routing revision changes, and the weekly
-change traffic. Pure: plain values in, verdicts and numbers out."""
+"""Change control rules: what a change request must say, its life (draft → submitted → approved →
+implemented, or rejected or cancelled), which signatures are still missing, what a routing revision
+changes, and the weekly change traffic. Pure: plain values in, verdicts, states and numbers out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
+from lrip.catalog.rules import Lifecycle
 from lrip.errors import Verdict, verdict
 
-KINDS = ("part_revision", "bom", "routing", "document", "tool")
+
+class ItemKind(StrEnum):
+    PART_REVISION = "part_revision"
+    BOM = "bom"
+    ROUTING = "routing"
+    DOCUMENT = "document"
+    TOOL = "tool"
+
+
+class ChangeClass(StrEnum):
+    MAJOR = "major"
+    MINOR = "minor"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class Effectivity(StrEnum):
+    FROM_SERIAL = "from_serial"
+    NEXT_LOT = "next_lot"
+    IMMEDIATE = "immediate"
+
+
+class ChangeStatus(StrEnum):
+    """A change request's life; the stored values are these strings."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    IMPLEMENTED = "implemented"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+KINDS = tuple(ItemKind)
 KIND_WORDS = {"part_revision": "part revision", "bom": "BOM", "routing": "routing", "document": "work instruction",
               "tool": "tool"}
-CLASSES = ("major", "minor")
-URGENCIES = ("normal", "urgent")
-EFFECTIVITIES = ("from_serial", "next_lot", "immediate")
-STATUSES = ("draft", "submitted", "approved", "implemented", "rejected", "cancelled")
-OPEN_STATUSES = ("draft", "submitted", "approved")
-# what each transition needs the change to be in now
-TRANSITIONS = {"submit": ("draft",), "sign": ("submitted",), "approve": ("submitted",), "implement": ("approved",),
-               "reject": ("submitted", "approved"), "cancel": ("draft", "submitted")}
+CLASSES = tuple(ChangeClass)
+URGENCIES = tuple(Urgency)
+EFFECTIVITIES = tuple(Effectivity)
+STATUSES = tuple(ChangeStatus)
+OPEN_STATUSES = (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED, ChangeStatus.APPROVED)
+_S = ChangeStatus
 VERBS = {"submit": "submitted", "sign": "signed", "approve": "approved", "implement": "implemented",
          "reject": "rejected", "cancel": "cancelled"}
+
+
+def _only(action: str, *statuses: ChangeStatus) -> str:
+    return f"only a change request that is {' or '.join(statuses)} can be {VERBS[action]}"
+
+
+CHANGE = Lifecycle({
+    "submit": ((_S.DRAFT,), _S.SUBMITTED, _only("submit", _S.DRAFT)),
+    "sign": ((_S.SUBMITTED,), _S.SUBMITTED, _only("sign", _S.SUBMITTED)),
+    "approve": ((_S.SUBMITTED,), _S.APPROVED, _only("approve", _S.SUBMITTED)),
+    "implement": ((_S.APPROVED,), _S.IMPLEMENTED, _only("implement", _S.APPROVED)),
+    "reject": ((_S.SUBMITTED, _S.APPROVED), _S.REJECTED, _only("reject", _S.SUBMITTED, _S.APPROVED)),
+    "cancel": ((_S.DRAFT, _S.SUBMITTED), _S.CANCELLED, _only("cancel", _S.DRAFT, _S.SUBMITTED)),
+})
+"""A change request's life: `CHANGE.next(status, action, number)` is the status after the action, or a
+refusal in words ("CR-0001 is draft; only a change request that is submitted or approved can be rejected")."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +96,18 @@ class ItemSpec:
 def parse_item(text: str) -> ItemSpec:
     """'document:WI-240:A:B', 'routing:EMA-200/A:1:2', 'tool:TQ-201' as the CLI and pages type them."""
     parts = [p.strip() for p in text.split(":")]
-    if len(parts) < 2 or not parts[1]:
+    if len(parts) < 2 or len(parts) > 4 or not parts[1]:
         raise ValueError(f"'{text}' is not an item; write KIND:IDENTIFIER[:FROM[:TO]], e.g. document:WI-240:A:B")
     parts += [""] * (4 - len(parts))
     return ItemSpec(parts[0], parts[1], parts[2] or None, parts[3] or None)
+
+
+def parse_attachment(text: str) -> tuple[str, str]:
+    """'WI-240:C' as the CLI types an attached document: its number and revision."""
+    document, colon, rev = (p.strip() for p in text.partition(":"))
+    if not colon or not document or not rev:
+        raise ValueError(f"'{text}' is not a document; write NUMBER:REVISION, e.g. WI-240:C")
+    return document, rev
 
 
 def check_request(*, title: str, reason: str, description: str, change_class: str, urgency: str, effectivity: str,
@@ -79,13 +139,6 @@ def check_request(*, title: str, reason: str, description: str, change_class: st
     for kind, identifier in sorted({s for s in seen if seen.count(s) > 1}):
         reasons.append(f"{KIND_WORDS.get(kind, kind)} {identifier} is named twice")
     return verdict(reasons + item_problems)
-
-
-def check_transition(*, number: str, status: str, action: str) -> Verdict:
-    if status not in TRANSITIONS[action]:
-        allowed = " or ".join(TRANSITIONS[action])
-        return verdict([f"{number} is {status}; only a change request that is {allowed} can be {VERBS[action]}"])
-    return verdict([])
 
 
 def check_open_lot_rule(*, open_lot_changes: str, phase: str, effectivity: str, urgency: str,
@@ -200,5 +253,3 @@ def check_redline(*, serial: str, phase: str, released_instruction: bool, markup
         reasons.append("a redline says what was marked up")
     return verdict(reasons)
 
-
-LRIP_QUANTITY_SIGNATURES = ("program",)

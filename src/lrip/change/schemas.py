@@ -1,31 +1,72 @@
-"""Request and response models of the change control API."""
-from typing import Any, Literal
+"""Requests and answers of change control: what the API, the CLI (--json) and the pages all use."""
+from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date, datetime
+from typing import Any
 
-from lrip.api.schemas import Identifier, ShortText, Strict, Text
+from pydantic import ConfigDict, Field, model_validator
+
+from lrip.change.rules import (ChangeClass, ChangeStatus, Effectivity, ItemKind, Urgency, parse_attachment,
+                               parse_item)
+from lrip.fields import Answer, Identifier, Name, Note, Reason, Revision, Strict, identifier, revision
+
+# ---------------------------------------------------------------- requests
 
 
 class ItemIn(Strict):
-    kind: Literal["part_revision", "bom", "routing", "document", "tool"]
-    identifier: Identifier = Field(description="Part, document or tool number; a routing as PART/PART_REVISION.")
-    from_revision: Identifier | None = None
-    to_revision: Identifier | None = Field(None, description="The draft revision it changes to (not for a tool).")
+    """An affected item; the CLI and the pages may write it as text, KIND:IDENTIFIER[:FROM[:TO]]."""
+
+    kind: ItemKind
+    identifier: str = Field(max_length=81, description="Part, document or tool number; a routing as "
+                                                       "PART/PART_REVISION.")
+    from_revision: Revision | None = None
+    to_revision: Revision | None = Field(None, description="The draft revision it changes to (not for a tool).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            spec = parse_item(value)
+            return {"kind": spec.kind, "identifier": spec.identifier, "from_revision": spec.from_revision,
+                    "to_revision": spec.to_revision}
+        return value
+
+    @model_validator(mode="after")
+    def _identifier(self) -> "ItemIn":
+        """A routing is named by its part and part revision (PART/REV); everything else by its identifier."""
+        if self.kind == ItemKind.ROUTING:
+            part, slash, rev = self.identifier.partition("/")
+            if not slash:
+                raise ValueError(f"name the routing as PART/PART_REVISION, e.g. {part.strip() or 'EMA-200'}/A")
+            self.identifier = f"{identifier(part, 'a part number')}/{revision(rev)}"
+        else:
+            self.identifier = identifier(self.identifier, f"a {self.kind.replace('_', ' ')}'s identifier")
+        return self
 
 
 class AttachmentIn(Strict):
+    """A released document attached to the request; the CLI writes it as NUMBER:REV."""
+
     document: Identifier
-    revision: Identifier
+    revision: Revision
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            document, rev = parse_attachment(value)
+            return {"document": document, "revision": rev}
+        return value
 
 
 class ChangeCreate(Strict):
     program: Identifier
-    title: ShortText
-    reason: Text
-    description: Text
-    change_class: Literal["major", "minor"]
-    urgency: Literal["normal", "urgent"] = "normal"
-    effectivity: Literal["from_serial", "next_lot", "immediate"] = "next_lot"
+    title: Name
+    reason: Reason
+    description: Note
+    change_class: ChangeClass
+    urgency: Urgency = Urgency.NORMAL
+    effectivity: Effectivity = Effectivity.NEXT_LOT
     effectivity_serial: Identifier | None = None
     items: list[ItemIn] = Field(min_length=1, max_length=50)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
@@ -38,69 +79,218 @@ class SignRequest(Strict):
 
 
 class ReasonRequest(Strict):
-    reason: Text
+    reason: Reason
 
 
 class RedlineCreate(Strict):
-    operation: Identifier = Field(description="Operation sequence number (30) or name.")
-    markup: Text
+    operation: Name = Field(description="Operation sequence number (30) or name.")
+    markup: Note
 
 
-class LripQuantitySet(Strict):
-    quantity: int = Field(ge=1, le=10_000_000)
-    rationale: Text | None = Field(None, description="Required above 10% of the planned total.")
-    password: str = Field(min_length=1, max_length=200, description="Your password, asked again to sign.")
-    role: Identifier | None = None
+# ---------------------------------------------------------------- answers
 
 
-class ChangeRow(BaseModel):
+class SignatureOut(Answer):
+    """One e-signature on a record; `valid` says whether it still matches the record's content."""
+
+    id: int
+    username: str
+    name: str
+    role: str | None
+    meaning: str
+    signed_at: datetime
+    content_hash: str
+    valid: bool | None
+
+
+class ChangeRow(Answer):
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True,
+                              serialize_by_alias=True)
+
     number: str
     program: str
     title: str
-    class_: str = Field(alias="class")
-    urgency: str
-    effectivity: str
+    class_: ChangeClass = Field(alias="class")
+    urgency: Urgency
+    effectivity: Effectivity
     effectivity_serial: str | None
-    status: str
+    status: ChangeStatus
     items: list[str]
     raised_by: str
-    raised_at: str
-    submitted_at: str | None
-    approved_at: str | None
-    implemented_at: str | None
-    closed_at: str | None
+    raised_at: datetime
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    implemented_at: datetime | None
+    closed_at: datetime | None
     signatures: int
     required_signatures: list[str]
     missing_signatures: list[str]
+
+
+class OpenLot(Answer):
+    lot: str
+    routing: str
+    phase: str
+    uses_changed_routing_or_instruction: bool
+
+
+class UnitReached(Answer):
+    serial: str
+    lot: str
+    status: str
+    operations_ahead: list[int]
+
+
+class OperationTouched(Answer):
+    routing: str
+    sequence: int
+    name: str
+    because: list[str]
+
+
+class StepChange(Answer):
+    """An operation a routing revision adds, removes or changes (and how)."""
+
+    sequence: int
+    change: str
+    details: list[str]
+
+
+class CharacteristicChange(Answer):
+    code: str
+    operation: int
+    change: str
+    details: list[str]
+
+
+class RoutingChange(Answer):
+    item: str
+    operations: list[StepChange]
+    characteristics: list[CharacteristicChange]
+
+
+class CharacteristicTouched(CharacteristicChange):
+    name: str
+    key: bool
+
+
+class DeltaFai(Answer):
+    required: bool
+    characteristics: list[str]
+    first_units: list[str]
+    note: str
+
+
+class OpenNcr(Answer):
+    number: str
+    status: str
+    severity: str
+    serial: str | None
+    operation: int | None
+    characteristic: str | None
+    description: str
+
+
+class Impact(Answer):
+    """What a change reaches: open lots, units in work, superseded revisions, operations and characteristics
+    touched, the delta FAI it asks for and the open NCRs citing its items."""
+
+    computed_at: datetime
+    phase: str
+    open_lots: list[OpenLot]
+    units: list[UnitReached]
+    superseded: list[str]
+    operations: list[OperationTouched]
+    routing_changes: list[RoutingChange]
+    characteristics: list[CharacteristicTouched]
+    delta_fai: DeltaFai
+    open_ncrs: list[OpenNcr]
+
+
+class PendingSupersession(Answer):
+    document: str
+    revision: str
+    until_lots_close: list[str]
+
+
+class LotRouting(Answer):
+    lot: str
+    routing: str
+
+
+class Repointed(Answer):
+    routing: str
+    operation: int
+    instruction: str
+    lots: list[str]
+
+
+class DeltaFaiRequired(Answer):
+    characteristics: list[str]
+    note: str
+
+
+class Implementation(Answer):
+    """What implementing did."""
+
+    released: list[str] = []
+    superseded: list[str] = []
+    pending_supersession: list[PendingSupersession] = []
+    lots_switched: list[LotRouting] = []
+    lots_kept: list[LotRouting] = []
+    routings_created: list[str] = []
+    instructions_repointed: list[Repointed] = []
+    notes: list[str] = []
+    delta_fai: DeltaFaiRequired | None = None
+
+
+class AttachmentOut(Answer):
+    document: str
+    revision: str
+    content_hash: str
+
+
+class ItemOut(Answer):
+    kind: ItemKind
+    identifier: str
+    from_revision: str | None
+    to_revision: str | None
+
+
+class HistoryEntry(Answer):
+    at: datetime
+    actor: str
+    action: str
+    reason: str | None
 
 
 class ChangeDetail(ChangeRow):
     reason: str
     description: str
     decision_note: str | None
-    attachments: list[dict[str, Any]]
-    item_details: list[dict[str, Any]]
+    attachments: list[AttachmentOut]
+    item_details: list[ItemOut]
     redlines: list[str]
-    impact: dict[str, Any]
+    impact: Impact
     impact_is_snapshot: bool
-    signature_list: list[dict[str, Any]]
-    implementation: dict[str, Any] | None
-    history: list[dict[str, Any]]
+    signature_list: list[SignatureOut]
+    implementation: Implementation | None
+    history: list[HistoryEntry]
 
 
-class SignOut(BaseModel):
+class ChangeSigned(Answer):
     number: str
-    signatures: list[dict[str, Any]]
+    signatures: list[SignatureOut]
     missing: list[str]
 
 
-class TrafficWeek(BaseModel):
-    week: str
+class TrafficWeek(Answer):
+    week: date
     major: int
     minor: int
 
 
-class RedlineOut(BaseModel):
+class RedlineOut(Answer):
     number: str
     serial: str
     lot: str
@@ -109,20 +299,6 @@ class RedlineOut(BaseModel):
     instruction: str | None
     markup: str
     recorded_by: str
-    recorded_at: str
+    recorded_at: datetime
     change: str | None
     incorporated: bool
-
-
-class QuantityApproval(BaseModel):
-    program: str
-    quantity: int
-    previous: int | None
-    planned_total: int
-    percent_of_planned: float
-    above_ten_percent: bool
-    rationale: str | None
-    approved_by: str
-    approved_at: str
-    signature: dict[str, Any]
-    warnings: list[str] = []

@@ -1,32 +1,37 @@
 """Change control: raise, submit (with the impact analysis), sign, approve, implement, reject or
-cancel a change request; redlines; change traffic; the signed LRIP quantity approvals.
+cancel a change request; redlines; change traffic.
 
 How work in progress follows a change is decided by where execution reads it: a unit builds on
 its lot's routing, and an operation reads its instruction revision from the routing when it
 starts (the operation record keeps the revision it started with). So a new instruction reaches
 the units of an open lot by pointing that lot's routing at it, and reaches only the next lots by
-a new routing revision; a new routing reaches a lot only before its first unit starts.
+a new routing revision; a new routing reaches a lot only before its first unit starts. An
+instruction revision kept in effect for an open lot is superseded when that lot closes
+(`supersede_freed`, run by the handler of program's LotClosed).
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lrip import audit
-from lrip.auth.service import get_user
+from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import Signature
 from lrip.auth.signatures import content_hash, sign, signatures_for
 from lrip.catalog import service as catalog
 from lrip.catalog.models import BomLine, Document, DocumentRevision, Operation, PartRevision, Routing, Tool
 from lrip.change import rules
-from lrip.change.models import ChangeItem, ChangeRequest, LripQuantityApproval, Redline
-from lrip.change.rules import ItemSpec
-from lrip.db import get_one, transactional, utcnow
+from lrip.change.models import ChangeItem, ChangeRequest, Redline
+from lrip.change.rules import ChangeStatus, ItemSpec
+from lrip.change.schemas import ChangeDetail, ChangeRow, ChangeSigned, Impact, RedlineOut, TrafficWeek
+from lrip.db import get_one, utcnow
 from lrip.errors import NotFound, Refused, verdict
 from lrip.execution.models import OperationRecord, Unit
-from lrip.execution.service import find_operation, get_unit
+from lrip.execution.service import get_unit
+from lrip.inspection.first_article import require_delta_fai
 from lrip.nonconformance.models import NonConformance
 from lrip.program.models import Lot, Program
 from lrip.program.rules import SIGNERS, missing_signatures
@@ -66,7 +71,7 @@ def _from_to(item: ItemSpec, revs: dict, drafts: tuple[str, ...]) -> tuple[dict,
     return found, problems
 
 
-def _resolve(session: Session, prog: Program, item: ItemSpec) -> tuple[dict, list[str]]:
+def _resolve(session: Session, item: ItemSpec) -> tuple[dict, list[str]]:
     """The records an item names, and every reason it cannot be changed as asked."""
     found, problems = {}, []
     try:
@@ -154,7 +159,7 @@ def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
             touched_ops.setdefault(op.id, (op, []))[1].append(why)
 
     for spec in _specs(change):
-        found, _ = _resolve(session, prog, spec)
+        found, _ = _resolve(session, spec)
         resolved.append((spec, found))
         if spec.kind == "document" and found.get("from") is not None:
             old = found["from"]
@@ -271,29 +276,38 @@ def _open_lot_verdict(session: Session, change: ChangeRequest, plan: dict):
                                      effectivity=change.effectivity, urgency=change.urgency, lots_in_use=plan["in_use"])
 
 
-def impact(session: Session, number: str) -> dict:
+@query("read")
+def impact(session: Session, actor: Actor, *, number: str) -> Impact:
     """The impact analysis computed now from live records (the stored one is the snapshot at submission)."""
-    return _analyse(session, get_change(session, number))[0]
+    return Impact.model_validate(_analyse(session, get_change(session, number))[0])
 
 
 # ---------------------------------------------------------------- the request's life
 
-def _audit(session: Session, change: ChangeRequest, *, actor: str, action: str, before: str | None,
+def _audit(session: Session, change: ChangeRequest, *, actor: Actor, action: str, before: str | None,
            after: dict | None = None, reason: str | None = None) -> None:
     audit.record(session, actor=actor, action=f"change.{action}", record_type=RECORD, record_id=change.number,
                  before={"status": before} if before else None, after={"status": change.status, **(after or {})},
                  reason=reason)
 
 
-@transactional
-def create_change(session: Session, *, program: str, title: str, reason: str, description: str,
+def _move(change: ChangeRequest, action: str, reasons: list[str] = ()) -> str:
+    """Put the change request in the status after `action`, or refuse with every reason (the
+    lifecycle's and `reasons`); the status it was in."""
+    after, decision = rules.CHANGE.next(change.status, action, change.number)
+    verdict([*decision.reasons, *reasons]).raise_if_refused("change_refused")
+    before, change.status = change.status, after
+    return before
+
+
+@command("change.request")
+def create_change(session: Session, actor: Actor, *, program: str, title: str, reason: str, description: str,
                   change_class: str, urgency: str = "normal", effectivity: str = "next_lot",
-                  effectivity_serial: str | None = None, items: list[ItemSpec] | list[str], actor: str,
+                  effectivity_serial: str | None = None, items: list[ItemSpec] | list[str],
                   attachments: list[tuple[str, str]] = (), redlines: list[str] = (),
-                  at: datetime | None = None) -> ChangeRequest:
+                  at: datetime | None = None) -> ChangeDetail:
     """Raise a change request (a draft): every problem with what it says is named at once."""
     prog = get_program(session, program)
-    user = get_user(session, actor)
     specs, problems = [], []
     for item in items:
         try:
@@ -302,32 +316,32 @@ def create_change(session: Session, *, program: str, title: str, reason: str, de
             problems.append(str(exc))
     for spec in specs:
         if spec.kind in rules.KINDS:
-            problems += _resolve(session, prog, spec)[1]
+            problems += _resolve(session, spec)[1]
     attached = []
     for doc, rev in attachments:
         try:
             r = catalog.get_document_revision(session, doc, rev)
-            attached.append({"document": doc, "revision": rev, "content_hash": r.content_hash})
+            attached.append({"document": r.document.number, "revision": r.revision, "content_hash": r.content_hash})
         except NotFound as exc:
             problems += [f"attachment: {x}" for x in exc.reasons]
     linked = []
-    for rl in redlines:
-        row = session.execute(select(Redline).filter_by(number=rl)).scalar_one_or_none()
+    for number in redlines:
+        row = session.execute(select(Redline).where(func.lower(Redline.number) == number.lower())).scalar_one_or_none()
         if row is None:
-            problems.append(f"no redline {rl}")
+            problems.append(f"no redline {number}")
         elif row.change_id is not None:
-            problems.append(f"redline {rl} is already carried by {row.change.number}")
+            problems.append(f"redline {row.number} is already carried by {row.change.number}")
         else:
             linked.append(row)
     rules.check_request(title=title, reason=reason, description=description, change_class=change_class,
                         urgency=urgency, effectivity=effectivity, effectivity_serial=effectivity_serial,
                         items=specs, item_problems=problems).raise_if_refused("change_refused")
+    serial = (effectivity_serial or "").strip() or None if effectivity == rules.Effectivity.FROM_SERIAL else None
     change = ChangeRequest(number=_next_number(session, ChangeRequest, "CR"), program_id=prog.id, title=title.strip(),
                            reason=reason.strip(), description=description.strip(), change_class=change_class,
-                           urgency=urgency, effectivity=effectivity,
-                           effectivity_serial=(effectivity_serial or "").strip() or None if effectivity == "from_serial"
-                           else None, status="draft", attachments=attached, raised_at=at or utcnow(),
-                           raised_by_id=user.id)
+                           urgency=urgency, effectivity=effectivity, effectivity_serial=serial,
+                           status=ChangeStatus.DRAFT, attachments=attached, raised_at=at or utcnow(),
+                           raised_by_id=actor.id)
     session.add(change)
     session.flush()
     for spec in specs:
@@ -338,100 +352,103 @@ def create_change(session: Session, *, program: str, title: str, reason: str, de
     session.flush()
     session.refresh(change, ["items"])
     _audit(session, change, actor=actor, action="created", before=None,
-           after={"program": program, "title": change.title, "class": change_class, "urgency": urgency,
-                  "effectivity": effectivity, "items": [s.label for s in specs], "redlines": list(redlines)})
-    return change
+           after={"program": prog.code, "title": change.title, "class": change_class, "urgency": urgency,
+                  "effectivity": effectivity, "items": [s.label for s in specs],
+                  "redlines": [r.number for r in linked]})
+    return _detail(session, change)
 
 
-@transactional
-def submit_change(session: Session, *, number: str, actor: str, at: datetime | None = None) -> ChangeRequest:
+@command("change.request")
+def submit_change(session: Session, actor: Actor, *, number: str, at: datetime | None = None) -> ChangeDetail:
     """Submit for approval: the impact analysis is computed and kept with the request as its snapshot."""
     change = get_change(session, number, lock=True)
-    reasons = list(rules.check_transition(number=number, status=change.status, action="submit").reasons)
     result, plan = _analyse(session, change)
-    reasons += _open_lot_verdict(session, change, plan).reasons
+    reasons = list(_open_lot_verdict(session, change, plan).reasons)
     for spec in _specs(change):
-        reasons += _resolve(session, change.program, spec)[1]
-    verdict(reasons).raise_if_refused("change_refused")
-    before = change.status
-    change.status, change.submitted_at, change.impact = "submitted", at or utcnow(), result
+        reasons += _resolve(session, spec)[1]
+    before = _move(change, "submit", reasons)
+    change.submitted_at, change.impact = at or utcnow(), result
     _audit(session, change, actor=actor, action="submitted", before=before,
            after={"open_lots": [x["lot"] for x in result["open_lots"]], "units": len(result["units"]),
                   "characteristics": [c["code"] for c in result["characteristics"]]})
-    return change
+    return _detail(session, change)
 
 
 def required_signatures(session: Session, change: ChangeRequest) -> tuple[str, ...]:
     """The signatures the program's phase asks for: its phase now while the request waits for
     them, the phase it was submitted in once it has been decided."""
     prog = change.program
-    phase = prog.phase if change.status in ("draft", "submitted") else (change.impact or {}).get("phase", prog.phase)
+    waiting = change.status in (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED)
+    phase = prog.phase if waiting else (change.impact or {}).get("phase", prog.phase)
     return tuple(policy_for(session, prog.id, phase).change_signatures)
 
 
 def _signature_state(session: Session, change: ChangeRequest) -> tuple[list[dict], list[str]]:
     sigs = signatures_for(session, RECORD, change.number, _content(change))
-    valid = [s["role"] for s in sigs if s["valid"] and s["meaning"] == "approved"]
-    return sigs, missing_signatures(required_signatures(session, change), valid)
+    return sigs, _missing(session, change, sigs)
 
 
-@transactional
-def sign_change(session: Session, *, number: str, username: str, password: str,
-                role: str | None = None) -> dict:
-    """An approval e-signature (password asked again) in a role the phase policy asks for."""
+def _missing(session: Session, change: ChangeRequest, signatures: list[dict]) -> list[str]:
+    """The signatures still missing, given the change's (each with its role, meaning and validity)."""
+    valid = [s["role"] for s in signatures if s["valid"] and s["meaning"] == "approved"]
+    return missing_signatures(required_signatures(session, change), valid)
+
+
+@command("signature.sign")
+def sign_change(session: Session, actor: Actor, *, number: str, password: str, role: str | None = None
+                ) -> ChangeSigned:
+    """The signed-in person's approval e-signature (password asked again) in a role the phase policy asks for."""
     change = get_change(session, number)
-    rules.check_transition(number=number, status=change.status, action="sign").raise_if_refused("change_refused")
+    rules.CHANGE.next(change.status, "sign", change.number)[1].raise_if_refused("change_refused")
     required = required_signatures(session, change)
-    user = get_user(session, username)
-    chosen = role or (user.roles[0] if len(user.roles or []) == 1 else None)
+    chosen = role or (actor.roles[0] if len(actor.roles) == 1 else None)
     wanted = {r for need in required for r in SIGNERS.get(need, ())}
-    if chosen is not None and chosen in (user.roles or []) and chosen not in wanted:
-        raise Refused("signature_refused", f"{number} needs the signatures of {', '.join(required)} "
+    if chosen is not None and chosen in actor.roles and chosen not in wanted:
+        raise Refused("signature_refused", f"{change.number} needs the signatures of {', '.join(required)} "
                                            f"({', '.join(sorted(r.replace('_', ' ') for r in wanted))}); "
-                                           f"{username}'s signature as {chosen.replace('_', ' ')} does not count")
-    sign(session, record_type=RECORD, record_id=number, content=_content(change), username=username,
-         password=password, meaning="approved", role=chosen)
+                                           f"{actor.username}'s signature as {chosen.replace('_', ' ')} does "
+                                           "not count")
+    sign(session, actor, record_type=RECORD, record_id=change.number, content=_content(change), password=password,
+         meaning="approved", role=chosen)
     sigs, missing = _signature_state(session, change)
-    return {"number": number, "signatures": sigs, "missing": missing}
+    return ChangeSigned(number=change.number, signatures=sigs, missing=missing)
 
 
-@transactional
-def approve_change(session: Session, *, number: str, actor: str, at: datetime | None = None) -> ChangeRequest:
+@command("change.approve")
+def approve_change(session: Session, actor: Actor, *, number: str, at: datetime | None = None) -> ChangeDetail:
     """Approved once every signature the program's phase asks for is there and still matches."""
     change = get_change(session, number, lock=True)
-    reasons = list(rules.check_transition(number=number, status=change.status, action="approve").reasons)
-    if not reasons:
+    reasons = []
+    if change.status == ChangeStatus.SUBMITTED:
         _, missing = _signature_state(session, change)
-        reasons += rules.check_approval(number=number, required=required_signatures(session, change),
+        reasons += rules.check_approval(number=change.number, required=required_signatures(session, change),
                                         missing=missing, phase=change.program.phase).reasons
-    verdict(reasons).raise_if_refused("change_refused")
-    before = change.status
-    change.status, change.approved_at = "approved", at or utcnow()
+    before = _move(change, "approve", reasons)
+    change.approved_at = at or utcnow()
     _audit(session, change, actor=actor, action="approved", before=before,
            after={"signatures": [f"{s['username']} ({s['role']})" for s in _signature_state(session, change)[0]]})
-    return change
+    return _detail(session, change)
 
 
-@transactional
-def reject_change(session: Session, *, number: str, actor: str, reason: str) -> ChangeRequest:
-    return _close(session, number, actor, reason, "reject")
+@command("change.approve")
+def reject_change(session: Session, actor: Actor, *, number: str, reason: str) -> ChangeDetail:
+    """Turn down a submitted or approved change request, saying why."""
+    return _close(session, actor, number, reason, "reject")
 
 
-@transactional
-def cancel_change(session: Session, *, number: str, actor: str, reason: str) -> ChangeRequest:
-    return _close(session, number, actor, reason, "cancel")
+@command("change.request")
+def cancel_change(session: Session, actor: Actor, *, number: str, reason: str) -> ChangeDetail:
+    """Withdraw a draft or submitted change request, saying why."""
+    return _close(session, actor, number, reason, "cancel")
 
 
-def _close(session: Session, number: str, actor: str, reason: str, action: str) -> ChangeRequest:
+def _close(session: Session, actor: Actor, number: str, reason: str, action: str) -> ChangeDetail:
     change = get_change(session, number, lock=True)
-    reasons = list(rules.check_transition(number=number, status=change.status, action=action).reasons)
-    if not (reason or "").strip():
-        reasons.append(f"say why the change request is {rules.VERBS[action]}")
-    verdict(reasons).raise_if_refused("change_refused")
-    before = change.status
-    change.status, change.closed_at, change.decision_note = rules.VERBS[action], utcnow(), reason.strip()
+    missing = [] if (reason or "").strip() else [f"say why the change request is {rules.VERBS[action]}"]
+    before = _move(change, action, missing)
+    change.closed_at, change.decision_note = utcnow(), reason.strip()
     _audit(session, change, actor=actor, action=rules.VERBS[action], before=before, reason=reason.strip())
-    return change
+    return _detail(session, change)
 
 
 # ---------------------------------------------------------------- implementation
@@ -522,7 +539,7 @@ def _plan(session: Session, change: ChangeRequest, plan: dict) -> tuple[list[str
             if change.effectivity == "from_serial":
                 for lot in follow:
                     seqs = {op.sequence for op in r.operations if op.document_revision_id == old.id}
-                    early = [u["serial"] for u in change_units(plan, lot.number)
+                    early = [u["serial"] for u in _lot_units(plan, lot.number)
                              if u["serial"] < change.effectivity_serial and set(u["operations_ahead"]) & seqs]
                     if early:
                         reasons.append(f"{', '.join(early)} in lot {lot.number} come before "
@@ -539,112 +556,129 @@ def _plan(session: Session, change: ChangeRequest, plan: dict) -> tuple[list[str
     return reasons, steps
 
 
-def change_units(plan: dict, lot: str) -> list[dict]:
+def _lot_units(plan: dict, lot: str) -> list[dict]:
     return [u for u in plan.get("units", []) if u["lot"] == lot]
 
 
-@transactional
-def implement_change(session: Session, *, number: str, actor: str, at: datetime | None = None) -> ChangeRequest:
+@command("change.approve")
+def implement_change(session: Session, actor: Actor, *, number: str, at: datetime | None = None) -> ChangeDetail:
     """Release the new revisions, supersede the old ones, move work in progress as the effectivity
     says, and ask for a delta FAI where characteristics changed. All of it, or nothing."""
     change = get_change(session, number, lock=True)
-    reasons = list(rules.check_transition(number=number, status=change.status, action="implement").reasons)
-    verdict(reasons).raise_if_refused("change_refused")
+    rules.CHANGE.next(change.status, "implement", change.number)[1].raise_if_refused("change_refused")
     result, plan = _analyse(session, change)
     plan["units"] = result["units"]
-    reasons += _open_lot_verdict(session, change, plan).reasons
+    reasons = list(_open_lot_verdict(session, change, plan).reasons)
     for spec in _specs(change):
-        reasons += _resolve(session, change.program, spec)[1]
+        reasons += _resolve(session, spec)[1]
     more, steps = _plan(session, change, plan)
     verdict(reasons + more).raise_if_refused("change_refused")
-    why = f"{number}: {change.title}"
+    why = f"{change.number}: {change.title}"
     done = {"released": [], "superseded": [], "pending_supersession": [], "lots_switched": [], "lots_kept": [],
             "routings_created": [], "instructions_repointed": [], "notes": [], "delta_fai": None}
     for step in steps:
-        kind = step["do"]
-        if kind == "release_part":
-            spec = step["spec"]
-            catalog.release_part_revision(session, number=spec.identifier, revision=spec.to_revision, actor=actor,
-                                          reason=why)
-            done["released"].append(f"{spec.identifier} rev {spec.to_revision}")
-            if spec.from_revision:
-                done["superseded"].append(f"{spec.identifier} rev {spec.from_revision} (obsolete)")
-        elif kind == "release_routing":
-            part, _, prev = step["spec"].identifier.partition("/")
-            catalog.release_routing(session, part=part, part_revision=prev, revision=step["routing"].revision,
-                                    actor=actor, reason=why)
-            done["released"].append(_routing_label(step["routing"]))
-        elif kind == "switch_lot":
-            lot, routing = step["lot"], step["routing"]
-            before = lot.routing.revision
-            lot.routing_id = routing.id
-            session.flush()
-            session.refresh(lot, ["routing"])
-            audit.record(session, actor=actor, action="lot.routing_changed", record_type="lot", record_id=lot.number,
-                         before={"routing": before}, after={"routing": routing.revision}, reason=why)
-            done["lots_switched"].append({"lot": lot.number, "routing": routing.revision})
-        elif kind == "keep_lot":
-            done["lots_kept"].append({"lot": step["lot"].number, "routing": step["routing"].revision})
-        elif kind == "release_document":
-            spec = step["spec"]
-            catalog.release_document_revision(session, number=spec.identifier, revision=spec.to_revision,
-                                              actor=actor, supersede=False)
-            done["released"].append(step["revision"].label)
-        elif kind == "repoint":
-            r, old, new = step["routing"], step["old"], step["new"]
-            for op in r.operations:
-                if op.document_revision_id == old.id:
-                    catalog.set_operation_instruction(session, routing=r, sequence=op.sequence,
-                                                      document=new.document.number, revision=new.revision,
-                                                      actor=actor, reason=why)
-                    done["instructions_repointed"].append(
-                        {"routing": _routing_label(r), "operation": op.sequence, "instruction": new.label,
-                         "lots": step["lots"]})
-        elif kind == "new_routing":
-            r, old, new = step["routing"], step["old"], step["new"]
-            prev = r.part_revision
-            taken = set(session.execute(select(Routing.revision).filter_by(part_revision_id=prev.id)).scalars())
-            revision = _next_revision(taken, r.revision)
-            seqs = {op.sequence: (new.document.number, new.revision) for op in r.operations
-                    if op.document_revision_id == old.id}
-            catalog.copy_routing(session, part=prev.part.number, part_revision=prev.revision, revision=r.revision,
-                                 new_revision=revision, instructions=seqs, actor=actor)
-            catalog.release_routing(session, part=prev.part.number, part_revision=prev.revision, revision=revision,
-                                    actor=actor, reason=why)
-            done["routings_created"].append(f"{prev.part.number}/{prev.revision} routing rev {revision} "
-                                            f"(from rev {r.revision}, with {new.label}), released for the next lot")
-        elif kind == "supersede_document":
-            old = step["revision"]
-            if step["kept_by"]:
-                done["pending_supersession"].append({"document": old.document.number, "revision": old.revision,
-                                                     "until_lots_close": step["kept_by"]})
-            elif old.status == "released":
-                catalog.supersede_document_revision(session, number=old.document.number, revision=old.revision,
-                                                    actor=actor, reason=why)
-                done["superseded"].append(old.label)
-        elif kind == "note":
-            done["notes"].append(step["text"])
+        _STEPS[step["do"]](session, actor, step, done, why)
     fai = result["delta_fai"]
     if fai["required"]:
-        from lrip.inspection.service import require_delta_fai
-
         prev = change.program.part_revision
-        require_delta_fai(session, part=prev.part.number, part_revision=prev.revision,
-                          characteristics=fai["characteristics"], reason=why, actor=actor)
+        require_delta_fai(session, actor, part=prev.part.number, part_revision=prev.revision,
+                          characteristics=fai["characteristics"], reason=why)
         done["delta_fai"] = {"characteristics": fai["characteristics"], "note": fai["note"]}
-    before = change.status
-    change.status, change.implemented_at, change.implementation = "implemented", at or utcnow(), done
+    before = _move(change, "implement")
+    change.implemented_at, change.implementation = at or utcnow(), done
     _audit(session, change, actor=actor, action="implemented", before=before,
            after={k: v for k, v in done.items() if v})
-    return change
+    return _detail(session, change)
 
 
-@transactional
-def supersede_freed(session: Session, *, actor: str) -> list[str]:
+def _release_part(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    spec = step["spec"]
+    catalog.release_part_revision(session, actor, number=spec.identifier, revision=spec.to_revision, reason=why)
+    done["released"].append(f"{spec.identifier} rev {spec.to_revision}")
+    if spec.from_revision:
+        done["superseded"].append(f"{spec.identifier} rev {spec.from_revision} (obsolete)")
+
+
+def _release_routing(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    part, _, prev = step["spec"].identifier.partition("/")
+    catalog.release_routing(session, actor, part=part, part_revision=prev, revision=step["routing"].revision,
+                            reason=why)
+    done["released"].append(_routing_label(step["routing"]))
+
+
+def _switch_lot(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    lot, routing = step["lot"], step["routing"]
+    before = lot.routing.revision
+    lot.routing_id = routing.id
+    session.flush()
+    session.refresh(lot, ["routing"])
+    audit.record(session, actor=actor, action="lot.routing_changed", record_type="lot", record_id=lot.number,
+                 before={"routing": before}, after={"routing": routing.revision}, reason=why)
+    done["lots_switched"].append({"lot": lot.number, "routing": routing.revision})
+
+
+def _keep_lot(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    done["lots_kept"].append({"lot": step["lot"].number, "routing": step["routing"].revision})
+
+
+def _release_document(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    spec = step["spec"]
+    catalog.release_document(session, actor, number=spec.identifier, revision=spec.to_revision, supersede=False,
+                             reason=why)
+    done["released"].append(step["revision"].label)
+
+
+def _repoint(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    r, old, new = step["routing"], step["old"], step["new"]
+    for op in r.operations:
+        if op.document_revision_id == old.id:
+            catalog.set_operation_instruction(session, actor, routing=r, sequence=op.sequence,
+                                              document=new.document.number, revision=new.revision, reason=why)
+            done["instructions_repointed"].append({"routing": _routing_label(r), "operation": op.sequence,
+                                                   "instruction": new.label, "lots": step["lots"]})
+
+
+def _new_routing(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    r, old, new = step["routing"], step["old"], step["new"]
+    prev = r.part_revision
+    taken = set(session.execute(select(Routing.revision).filter_by(part_revision_id=prev.id)).scalars())
+    revision = _next_revision(taken, r.revision)
+    seqs = {op.sequence: (new.document.number, new.revision) for op in r.operations
+            if op.document_revision_id == old.id}
+    catalog.copy_routing(session, actor, part=prev.part.number, part_revision=prev.revision, revision=r.revision,
+                         new_revision=revision, instructions=seqs)
+    catalog.release_routing(session, actor, part=prev.part.number, part_revision=prev.revision, revision=revision,
+                            reason=why)
+    done["routings_created"].append(f"{prev.part.number}/{prev.revision} routing rev {revision} "
+                                    f"(from rev {r.revision}, with {new.label}), released for the next lot")
+
+
+def _supersede_document(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    old = step["revision"]
+    if step["kept_by"]:
+        done["pending_supersession"].append({"document": old.document.number, "revision": old.revision,
+                                             "until_lots_close": step["kept_by"]})
+    elif old.status == "released":
+        catalog.supersede_document_revision(session, actor, number=old.document.number, revision=old.revision,
+                                            reason=why)
+        done["superseded"].append(old.label)
+
+
+def _note(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    done["notes"].append(step["text"])
+
+
+_STEPS = {"release_part": _release_part, "release_routing": _release_routing, "switch_lot": _switch_lot,
+          "keep_lot": _keep_lot, "release_document": _release_document, "repoint": _repoint,
+          "new_routing": _new_routing, "supersede_document": _supersede_document, "note": _note}
+"""What each step of an implementation plan does (`_plan` lists the steps, checked before any is done)."""
+
+
+def supersede_freed(session: Session, actor: Actor) -> list[str]:
     """Supersede the instruction revisions implemented changes kept in effect for open lots, once no
-    open lot builds on them any more (call it when a lot closes)."""
+    open lot builds on them any more (the handler of program's LotClosed calls it)."""
     freed = []
-    for change in session.execute(select(ChangeRequest).where(ChangeRequest.status == "implemented")
+    for change in session.execute(select(ChangeRequest).where(ChangeRequest.status == ChangeStatus.IMPLEMENTED)
                                   .order_by(ChangeRequest.id)).scalars():
         pending = (change.implementation or {}).get("pending_supersession") or []
         left = []
@@ -655,7 +689,7 @@ def supersede_freed(session: Session, *, actor: str) -> list[str]:
             if in_use is not None:
                 left.append(p)
             elif rev.status == "released":
-                catalog.supersede_document_revision(session, number=p["document"], revision=p["revision"], actor=actor,
+                catalog.supersede_document_revision(session, actor, number=p["document"], revision=p["revision"],
                                                     reason=f"{change.number}: no open lot builds on it any more")
                 freed.append(rev.label)
         if len(left) != len(pending):
@@ -668,116 +702,116 @@ def supersede_freed(session: Session, *, actor: str) -> list[str]:
 
 # ---------------------------------------------------------------- reading
 
-def _row(session: Session, change: ChangeRequest) -> dict:
-    sigs, missing = _signature_state(session, change)
+def _row_values(session: Session, change: ChangeRequest, signatures: list[dict]) -> dict:
     return {"number": change.number, "program": change.program.code, "title": change.title,
             "class": change.change_class, "urgency": change.urgency, "effectivity": change.effectivity,
             "effectivity_serial": change.effectivity_serial, "status": change.status,
             "items": [s.label for s in _specs(change)], "raised_by": change.raised_by.username,
-            "raised_at": change.raised_at.isoformat(),
-            "submitted_at": change.submitted_at.isoformat() if change.submitted_at else None,
-            "approved_at": change.approved_at.isoformat() if change.approved_at else None,
-            "implemented_at": change.implemented_at.isoformat() if change.implemented_at else None,
-            "closed_at": change.closed_at.isoformat() if change.closed_at else None,
-            "signatures": len([s for s in sigs if s["valid"]]),
+            "raised_at": change.raised_at, "submitted_at": change.submitted_at, "approved_at": change.approved_at,
+            "implemented_at": change.implemented_at, "closed_at": change.closed_at,
+            "signatures": sum(1 for s in signatures if s["valid"]),
             "required_signatures": list(required_signatures(session, change)),
-            "missing_signatures": missing if change.status == "submitted" else []}
+            "missing_signatures": (_missing(session, change, signatures)
+                                   if change.status == ChangeStatus.SUBMITTED else [])}
 
 
-def list_changes(session: Session, *, program: str | None = None, status: str | None = None) -> list[dict]:
-    query = select(ChangeRequest).order_by(ChangeRequest.id)
+def _signatures_of(session: Session, changes: list[ChangeRequest]) -> dict[str, list[dict]]:
+    """Each change's signatures (role, meaning, whether they still match), read in one statement for a list."""
+    digests = {c.number: content_hash(_content(c)) for c in changes}
+    found: dict[str, list[dict]] = defaultdict(list)
+    for number, role, meaning, digest in session.execute(
+            select(Signature.record_id, Signature.role, Signature.meaning, Signature.content_hash)
+            .where(Signature.record_type == RECORD, Signature.record_id.in_(digests)).order_by(Signature.id)):
+        found[number].append({"role": role, "meaning": meaning, "valid": digest == digests[number]})
+    return found
+
+
+def _detail(session: Session, change: ChangeRequest) -> ChangeDetail:
+    sigs = signatures_for(session, RECORD, change.number, _content(change))
+    redlines = session.execute(select(Redline.number).filter_by(change_id=change.id).order_by(Redline.id)).scalars()
+    history = [{"at": e.at, "actor": e.actor, "action": e.action, "reason": e.reason}
+               for e in reversed(audit.history(session, RECORD, change.number))]
+    return ChangeDetail.model_validate({
+        **_row_values(session, change, sigs), "reason": change.reason, "description": change.description,
+        "decision_note": change.decision_note, "attachments": change.attachments or [],
+        "item_details": [{"kind": i.kind, "identifier": i.identifier, "from_revision": i.from_revision,
+                          "to_revision": i.to_revision} for i in change.items],
+        "redlines": list(redlines),
+        "impact": change.impact if change.impact is not None else _analyse(session, change)[0],
+        "impact_is_snapshot": change.impact is not None,
+        "signature_list": sigs, "implementation": change.implementation, "history": history})
+
+
+@query("read")
+def list_changes(session: Session, actor: Actor, *, program: str | None = None, status: str | None = None
+                 ) -> list[ChangeRow]:
+    """Change requests, oldest first."""
+    query_ = select(ChangeRequest).options(selectinload(ChangeRequest.items), joinedload(ChangeRequest.program),
+                                           joinedload(ChangeRequest.raised_by)).order_by(ChangeRequest.id)
     if program:
-        query = query.where(ChangeRequest.program_id == get_program(session, program).id)
+        query_ = query_.where(ChangeRequest.program_id == get_program(session, program).id)
     if status:
-        query = query.where(ChangeRequest.status == status)
-    return [_row(session, c) for c in session.execute(query).scalars()]
+        query_ = query_.where(ChangeRequest.status == status)
+    changes = list(session.execute(query_).scalars())
+    signatures = _signatures_of(session, changes)
+    return [ChangeRow.model_validate(_row_values(session, c, signatures[c.number])) for c in changes]
 
 
-def change_detail(session: Session, number: str) -> dict:
+@query("read")
+def change_detail(session: Session, actor: Actor, *, number: str) -> ChangeDetail:
     """Everything about one change request: the request, its items, the impact snapshot (or, before
     submission, the impact as of now), signatures, what implementing did, and its history."""
-    change = get_change(session, number)
-    sigs, _ = _signature_state(session, change)
-    redlines = session.execute(select(Redline.number).filter_by(change_id=change.id).order_by(Redline.id)).scalars()
-    history = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "reason": e.reason}
-               for e in reversed(audit.history(session, RECORD, number))]
-    return {**_row(session, change), "reason": change.reason, "description": change.description,
-            "decision_note": change.decision_note, "attachments": change.attachments or [],
-            "item_details": [{"kind": i.kind, "identifier": i.identifier, "from_revision": i.from_revision,
-                              "to_revision": i.to_revision} for i in change.items],
-            "redlines": list(redlines),
-            "impact": change.impact if change.impact is not None else _analyse(session, change)[0],
-            "impact_is_snapshot": change.impact is not None,
-            "signature_list": sigs, "implementation": change.implementation, "history": history}
+    return _detail(session, get_change(session, number))
 
 
-def change_traffic(session: Session, *, program: str, weeks: int) -> list[dict]:
+@query("read")
+def change_traffic(session: Session, actor: Actor, *, program: str, weeks: int) -> list[TrafficWeek]:
     """Change requests submitted per week, by class, over the last `weeks` weeks (oldest first)."""
     prog = get_program(session, program)
     rows = session.execute(select(ChangeRequest.submitted_at, ChangeRequest.change_class).where(
         ChangeRequest.program_id == prog.id, ChangeRequest.submitted_at.is_not(None))).all()
-    return rules.traffic([(at, cls) for at, cls in rows], weeks=weeks, today=utcnow().date())
+    return [TrafficWeek.model_validate(w)
+            for w in rules.traffic([(at, cls) for at, cls in rows], weeks=weeks, today=utcnow().date())]
 
 
 # ---------------------------------------------------------------- redlines
 
-@transactional
-def record_redline(session: Session, *, serial: str, operation: str | int, markup: str, actor: str,
-                   at: datetime | None = None) -> Redline:
+@command("change.request")
+def record_redline(session: Session, actor: Actor, *, serial: str, operation: str | int, markup: str,
+                   at: datetime | None = None) -> RedlineOut:
     """A markup on the instruction of a unit's operation: prototype and pilot only."""
     unit = get_unit(session, serial, lock=True)
-    op = find_operation(unit, operation)
-    user = get_user(session, actor)
+    op = catalog.find_operation(unit.lot.routing, operation)
     policy = policy_for(session, unit.lot.program_id, unit.lot.phase)
-    rules.check_redline(serial=serial, phase=unit.lot.phase, released_instruction=policy.released_instruction,
+    rules.check_redline(serial=unit.serial, phase=unit.lot.phase, released_instruction=policy.released_instruction,
                         markup=markup, unit_status=unit.status).raise_if_refused("redline_refused")
     redline = Redline(number=_next_number(session, Redline, "RL"), unit_id=unit.id, operation_id=op.id,
                       document_revision_id=op.document_revision_id, markup=markup.strip(),
-                      recorded_at=at or utcnow(), recorded_by_id=user.id)
+                      recorded_at=at or utcnow(), recorded_by_id=actor.id)
     session.add(redline)
     session.flush()
-    audit.record(session, actor=actor, action="redline.recorded", record_type="unit", record_id=serial,
+    audit.record(session, actor=actor, action="redline.recorded", record_type="unit", record_id=unit.serial,
                  after={"redline": redline.number, "operation": op.sequence,
                         "instruction": op.document_revision.label if op.document_revision else None,
                         "markup": redline.markup})
-    return redline
+    return _redline_out(redline)
 
 
-def redline_row(r: Redline) -> dict:
-    return {"number": r.number, "serial": r.unit.serial, "lot": r.unit.lot.number, "phase": r.unit.lot.phase,
-            "operation": r.operation.sequence, "instruction": r.document_revision.label if r.document_revision else None,
-            "markup": r.markup, "recorded_by": r.recorded_by.username, "recorded_at": r.recorded_at.isoformat(),
-            "change": r.change.number if r.change else None,
-            "incorporated": r.change is not None and r.change.status == "implemented"}
+def _redline_out(r: Redline) -> RedlineOut:
+    return RedlineOut(number=r.number, serial=r.unit.serial, lot=r.unit.lot.number, phase=r.unit.lot.phase,
+                      operation=r.operation.sequence,
+                      instruction=r.document_revision.label if r.document_revision else None, markup=r.markup,
+                      recorded_by=r.recorded_by.username, recorded_at=r.recorded_at,
+                      change=r.change.number if r.change else None,
+                      incorporated=r.change is not None and r.change.status == ChangeStatus.IMPLEMENTED)
 
 
-def list_redlines(session: Session, *, program: str) -> list[dict]:
+@query("read")
+def list_redlines(session: Session, actor: Actor, *, program: str) -> list[RedlineOut]:
+    """A program's redlines and the change requests that carry them."""
     prog = get_program(session, program)
-    rows = session.execute(select(Redline).join(Unit).join(Lot).where(Lot.program_id == prog.id)
-                           .order_by(Redline.id)).scalars()
-    return [redline_row(r) for r in rows]
-
-
-# ---------------------------------------------------------------- LRIP quantity
-
-def _quantity_content(prog: Program, a: LripQuantityApproval) -> dict:
-    """What the approval's signature signed (program.service.set_lrip_quantity)."""
-    return {"program": prog.code, "quantity": a.quantity, "previous": a.previous, "planned_total": a.planned_total,
-            "rationale": a.rationale}
-
-
-def lrip_quantity_approvals(session: Session, *, program: str) -> list[dict]:
-    """Every signed setting of the program's LRIP quantity, oldest first, with its rationale."""
-    prog = get_program(session, program)
-    rows = []
-    for a in session.execute(select(LripQuantityApproval).filter_by(program_id=prog.id)
-                             .order_by(LripQuantityApproval.id)).scalars():
-        sig = session.get(Signature, a.signature_id)
-        rows.append({"program": prog.code, "quantity": a.quantity, "previous": a.previous,
-                     "planned_total": a.planned_total, "percent_of_planned": round(100.0 * a.quantity / a.planned_total, 1),
-                     "above_ten_percent": a.above_ten_percent, "rationale": a.rationale,
-                     "approved_by": a.approved_by.username, "approved_at": a.approved_at.isoformat(),
-                     "signature": {"name": sig.printed_name, "username": sig.username, "role": sig.role,
-                                   "meaning": sig.meaning, "signed_at": sig.signed_at.isoformat(),
-                                   "valid": sig.content_hash == content_hash(_quantity_content(prog, a))}})
-    return rows
+    rows = session.execute(select(Redline).join(Unit).join(Lot).where(Lot.program_id == prog.id).options(
+        joinedload(Redline.unit).joinedload(Unit.lot), joinedload(Redline.operation), joinedload(Redline.recorded_by),
+        joinedload(Redline.document_revision).joinedload(DocumentRevision.document), joinedload(Redline.change))
+        .order_by(Redline.id)).scalars()
+    return [_redline_out(r) for r in rows]

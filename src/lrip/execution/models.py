@@ -1,7 +1,9 @@
-"""What happened on the floor: units, operation records, measurements, consumption (the genealogy) and holds."""
+"""What happened on the floor: units, operation records, measurements, consumption (the genealogy),
+and the measurement files imported. A unit's holds belong to nonconformance (lrip.nonconformance.models.Hold)."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, func,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.auth.models import User
@@ -12,12 +14,17 @@ from lrip.supply.models import MaterialLot
 
 
 class Unit(Base):
+    """A serialized unit; `position` is its place in its lot (1, 2, …), which an FRP inspection sample names."""
+
     __tablename__ = "unit"
+    __table_args__ = (Index("uq_unit_lot_position", "lot_id", "position", unique=True),
+                      Index("ux_unit_serial_ci", func.lower(text("serial")), unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(60), unique=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="planned")  # planned | in_work | on_hold | complete | scrapped
+    position: Mapped[int] = mapped_column(Integer, server_default="0")  # the default only lets the migration add it
+    status: Mapped[str] = mapped_column(String(10), default="planned")  # execution.rules.UnitStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lot: Mapped[Lot] = relationship()
@@ -41,7 +48,7 @@ class OperationRecord(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(10), default="in_work")  # in_work | complete | reworked | stopped
+    status: Mapped[str] = mapped_column(String(10), default="in_work")  # execution.rules.RecordStatus
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -93,23 +100,16 @@ class Consumption(Base):
     operation_record: Mapped[OperationRecord] = relationship()
 
 
-class Hold(Base):
-    """A unit stopped for a reason; released only by a disposition.
+class MeasurementImport(Base):
+    """A test station's file, imported: the same file (same SHA-256) is imported again only on purpose,
+    with a reason."""
 
-    `ncr_id` is the NCR raised with the hold (lrip.nonconformance); its MRB disposition releases it."""
-
-    __tablename__ = "hold"
+    __tablename__ = "measurement_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    operation_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"), nullable=True)
-    measurement_id: Mapped[int | None] = mapped_column(ForeignKey("measurement.id"), nullable=True)
-    reason: Mapped[str] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    ncr_id: Mapped[int | None] = mapped_column(ForeignKey("ncr.id", name="fk_hold_ncr_id"), nullable=True, index=True)
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
-    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)  # use_as_is | repair | rework | scrap
-    disposition_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    unit: Mapped[Unit] = relationship()
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_by: Mapped[str] = mapped_column(String(80))
+    again_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

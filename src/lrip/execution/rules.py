@@ -1,13 +1,65 @@
-"""The shop-floor rules: may this operation start, complete, take this material,
-and is this value in spec. Pure: views in, a Verdict with every reason out."""
+"""The shop-floor rules: may this operation start, complete, take this material or this result,
+is this value in spec, and where does a unit or an operation record go next. Pure: views in, a
+Verdict with every reason (or the next status) out."""
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
+from lrip.catalog.rules import Lifecycle
 from lrip.errors import Verdict, verdict
+from lrip.fields import plain_number
 from lrip.program.rules import Policy
 
-BLOCKED_STATUSES = {"on_hold": "is on hold", "scrapped": "is scrapped", "complete": "is complete"}
+
+class UnitStatus(StrEnum):
+    PLANNED = "planned"
+    IN_WORK = "in_work"
+    ON_HOLD = "on_hold"
+    COMPLETE = "complete"
+    SCRAPPED = "scrapped"
+
+
+class RecordStatus(StrEnum):
+    """One attempt at one operation: rework sends it back, scrap stops it."""
+
+    IN_WORK = "in_work"
+    COMPLETE = "complete"
+    REWORKED = "reworked"
+    STOPPED = "stopped"
+
+
+BLOCKED_STATUSES = {UnitStatus.ON_HOLD: "is on hold", UnitStatus.SCRAPPED: "is scrapped",
+                    UnitStatus.COMPLETE: "is complete"}
+ON_HOLD_WAITS = {UnitStatus.ON_HOLD: "; it takes no new work until the MRB's disposition releases it"}
+
+UNIT = Lifecycle({
+    "start": ((UnitStatus.PLANNED, UnitStatus.IN_WORK), UnitStatus.IN_WORK, "only a planned unit or one in work starts "
+                                                                           "an operation"),
+    "finish": ((UnitStatus.IN_WORK,), UnitStatus.COMPLETE, "only a unit in work is completed"),
+    "hold": ((UnitStatus.PLANNED, UnitStatus.IN_WORK, UnitStatus.ON_HOLD, UnitStatus.COMPLETE), UnitStatus.ON_HOLD,
+             "a scrapped unit is not held"),
+})
+"""The unit's moves on the floor; a disposition's release is unit_after_release."""
+RECORD = Lifecycle({
+    "complete": ((RecordStatus.IN_WORK,), RecordStatus.COMPLETE, "only an operation in work is completed"),
+    "rework": ((RecordStatus.IN_WORK, RecordStatus.COMPLETE), RecordStatus.REWORKED,
+               "only an operation in work or complete is sent back for rework"),
+    "stop": ((RecordStatus.IN_WORK,), RecordStatus.STOPPED, "only an operation in work is stopped"),
+})
+
+
+def unit_after_release(*, disposition: str, still_held: bool, started: bool, all_done: bool) -> UnitStatus:
+    """Where a held unit goes when the MRB's disposition releases its hold: scrapped; still on hold
+    under another NCR; complete when every operation is done (use as is, repair); otherwise back in
+    work, or planned when nothing was started. `all_done` is counted after a rework sent records back."""
+    if disposition == "scrap":
+        return UnitStatus.SCRAPPED
+    if still_held:
+        return UnitStatus.ON_HOLD
+    if all_done:
+        return UnitStatus.COMPLETE
+    return UnitStatus.IN_WORK if started else UnitStatus.PLANNED
 
 
 @dataclass(frozen=True)
@@ -147,8 +199,8 @@ def check_consume(*, serial: str, unit_status: str, step: StepView, record_open:
     what of that part this unit has consumed so far."""
     reasons = []
     op = f"operation {step.sequence} ({step.name})"
-    if unit_status in ("scrapped", "complete"):
-        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
+    if unit_status in BLOCKED_STATUSES:
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}" + ON_HOLD_WAITS.get(unit_status, ""))
     if not record_open:
         reasons.append(f"{op} is not in work on {serial}; start it first")
     if not (quantity > 0 and math.isfinite(quantity)):
@@ -173,12 +225,16 @@ def check_consume(*, serial: str, unit_status: str, step: StepView, record_open:
 
 
 def required_characteristics(policy: Policy, characteristics: list[CharacteristicView],
-                             sampled: frozenset[str] = frozenset()) -> list[CharacteristicView]:
-    """Which characteristics the phase's inspection requires on this unit. In FRP key
-    characteristics stay at 100% and the others only when the sampling plan picks the unit."""
+                             sample: dict[str, list[int]] | None = None, position: int = 0
+                             ) -> list[CharacteristicView]:
+    """Which characteristics the phase's inspection requires on this unit. Under sampling (FRP) key
+    characteristics stay at 100%; another characteristic is required on the units its sample picks
+    (`sample` maps its code to 1-based positions in the lot, as lrip.inspection decided and stored on
+    the lot) and on every unit when the sample does not name it."""
     if policy.inspection == "all":
         return list(characteristics)
-    return [c for c in characteristics if c.key or c.code in sampled]
+    sample = sample or {}
+    return [c for c in characteristics if c.key or c.code not in sample or position in sample[c.code]]
 
 
 def check_complete(*, serial: str, unit_status: str, step: StepView, record_open: bool,
@@ -202,7 +258,8 @@ def check_complete(*, serial: str, unit_status: str, step: StepView, record_open
 
 
 def parse_result(c: CharacteristicView, raw: str) -> tuple[float | None, bool | None]:
-    """Read a typed or imported result: a number for a variable, pass/fail for an attribute."""
+    """Read a typed or imported result: a plain decimal number for a variable ('0_08' and '٠.٠٨' are not
+    numbers here), pass/fail for an attribute."""
     text = raw.strip().lower()
     if c.kind == "attribute":
         if text in ("pass", "p", "ok", "true", "1"):
@@ -210,13 +267,12 @@ def parse_result(c: CharacteristicView, raw: str) -> tuple[float | None, bool | 
         if text in ("fail", "f", "nok", "false", "0"):
             return None, False
         raise ValueError(f"{c.code} {c.name} is pass/fail, not '{raw}'")
+    if text.lstrip("+-") in ("nan", "inf", "infinity"):
+        raise ValueError(f"{c.code} {c.name} needs a finite number, not '{raw}'")
     try:
-        value = float(text)
+        return plain_number(text), None
     except ValueError:
         raise ValueError(f"{c.code} {c.name} needs a number, not '{raw}'") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{c.code} {c.name} needs a finite number, not '{raw}'")
-    return value, None
 
 
 def evaluate(c: CharacteristicView, value: float | None, passed: bool | None) -> str | None:
@@ -232,9 +288,11 @@ def evaluate(c: CharacteristicView, value: float | None, passed: bool | None) ->
 
 
 def check_measure(*, serial: str, unit_status: str, step: StepView, record_open: bool) -> Verdict:
+    """A result is taken only on an operation in work on a unit that is not on hold (a rework
+    disposition releases the hold, and the unit is measured again in the new attempt)."""
     reasons = []
-    if unit_status in ("scrapped", "complete"):
-        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}")
+    if unit_status in BLOCKED_STATUSES:
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}" + ON_HOLD_WAITS.get(unit_status, ""))
     if not record_open:
         reasons.append(f"operation {step.sequence} ({step.name}) is not in work on {serial}; start it first")
     return verdict(reasons)

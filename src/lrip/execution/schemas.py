@@ -1,22 +1,18 @@
-"""Request and response bodies of the shop-floor API."""
+"""The shop floor's requests and the one answer of each of its use cases: what the API returns, the
+CLI prints (and with --json dumps) and the traveler's pages render."""
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field, model_validator
 
-from lrip.api.schemas import Identifier, ShortText, Strict, Text
+from lrip.execution.rules import RecordStatus, UnitStatus
+from lrip.fields import Answer, Identifier, Quantity, Reason, ShortText, Strict
 
+
+# ---------------------------------------------------------------- requests
 
 class UnitCreate(Strict):
     serial: Identifier
-
-
-class UnitRow(BaseModel):
-    serial: str
-    lot: str
-    status: str
-    operation: str | None
-    created_at: str | None
-    completed_at: str | None
 
 
 class StartRequest(Strict):
@@ -24,14 +20,69 @@ class StartRequest(Strict):
                                     description="Codes of the tools scanned at the station.")
 
 
-class AttemptTimes(BaseModel):
+class MeasurementRequest(Strict):
+    characteristic: Identifier
+    value: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")] | float | bool = Field(
+        description="A number for a variable characteristic (a plain decimal: 2.05, -0.01); pass/fail (or "
+                    "true/false) for an attribute.")
+    gauge: ShortText | None = None
+
+    @property
+    def result(self) -> str:
+        """The value as the rules read it: 'pass'/'fail' for a boolean, the text or the number otherwise."""
+        if isinstance(self.value, bool):
+            return "pass" if self.value else "fail"
+        return self.value if isinstance(self.value, str) else repr(self.value)
+
+
+class ConsumeRequest(Strict):
+    operation: Identifier
+    material: Identifier = Field(description="A material lot number, a purchased serial or a child unit's serial.")
+    quantity: Quantity | None = Field(default=None, description="Default: what the BOM still needs at this operation.")
+
+
+class ImportRequest(Strict):
+    """A file is imported once: the same file again (same SHA-256) only with `again` and a reason."""
+
+    again: bool = Field(default=False, description="Import a file that was imported before (needs a reason).")
+    reason: Reason | None = Field(default=None, description="Why the same file is imported again.")
+
+    @model_validator(mode="after")
+    def _again_with_a_reason(self):
+        if self.again and self.reason is None:
+            raise ValueError("importing the same file again needs a reason")
+        if self.reason is not None and not self.again:
+            raise ValueError("a reason is given only to import the same file again")
+        return self
+
+
+# ---------------------------------------------------------------- answers
+
+class UnitRow(Answer):
+    serial: str
+    lot: str
+    position: int
+    status: UnitStatus
+    operation: str | None  # "30 Gear train assembly" while an operation is in work
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class UnitPage(Answer):
+    items: list[UnitRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class AttemptTimes(Answer):
     """One attempt at an operation: who, when, how long, with what."""
 
     attempt: int
-    status: str
-    started_at: str | None
+    status: RecordStatus
+    started_at: datetime
     started_by: str
-    completed_at: str | None
+    completed_at: datetime | None
     completed_by: str | None
     cycle_minutes: float | None
     tools: list[str]
@@ -42,146 +93,65 @@ class OperationRecordOut(AttemptTimes):
     serial: str
     operation: int
     name: str
+    unit_status: UnitStatus
 
 
-class MeasurementRequest(Strict):
-    characteristic: Identifier
-    value: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")] | float | bool = Field(
-        description="A number for a variable characteristic; pass/fail (or true/false) for an attribute.")
-    gauge: ShortText | None = None
+class OperationRecordPage(Answer):
+    items: list[OperationRecordOut]
+    total: int
+    limit: int
+    offset: int
 
 
-class MeasurementOut(BaseModel):
-    serial: str
-    characteristic: str
-    value: float | None
-    passed: bool | None
-    in_spec: bool
-    gauge: str | None
-    recorded_at: str
-    on_hold: bool
-    hold_reason: str | None
+class NextStep(Answer):
+    """The next thing to do on a unit, and every reason it cannot be done now."""
 
-
-class ConsumeRequest(Strict):
-    operation: Identifier
-    material: Identifier = Field(description="A material lot number, a purchased serial or a child unit's serial.")
-    quantity: Annotated[float, Field(gt=0, le=1_000_000)] | None = Field(
-        default=None, description="Default: what the BOM still needs at this operation.")
-
-
-class ConsumptionOut(BaseModel):
-    serial: str
-    operation: int
-    material: str
-    quantity: float
-    on_hand_after: float | None
-
-
-class DispositionRequest(Strict):
-    """The unit's NCR is dispositioned through MRB: use_as_is and repair need the phase's signatures
-    (POST /ncrs/{number}/signatures) first."""
-
-    action: Literal["use_as_is", "repair", "rework", "scrap"]
-    reason: Text
-    rework_to: Identifier | None = Field(default=None, description="For rework: the operation to return to.")
-
-
-class ImportOut(BaseModel):
-    rows: int
-    units: int
-    out_of_spec: int
-    holds: list[dict]
-    sha256: str
-
-
-class Limit(BaseModel):
-    code: str
-    name: str
-    kind: str
-    nominal: float | None
-    lsl: float | None
-    usl: float | None
-    units: str | None
-    key: bool
-    required: bool = True
-    inspection: str | None = None  # why it is or is not required on this unit (phase policy, Z1.4 sample)
-
-
-class MeasurementRow(BaseModel):
-    characteristic: str
-    name: str
-    kind: str
-    value: float | None
-    passed: bool | None
-    lsl: float | None
-    usl: float | None
-    units: str | None
-    key: bool
-    in_spec: bool
-    gauge: str | None
-    recorded_by: str
-    recorded_at: str | None
-    source: str
-
-
-class ConsumedRow(BaseModel):
-    kind: str
-    identifier: str
-    part: str
-    quantity: float
-    supplier: str | None
-
-
-class Attempt(AttemptTimes):
-    measurements: list[MeasurementRow]
-    consumed: list[ConsumedRow]
-
-
-class TravelerOperation(BaseModel):
-    sequence: int
-    name: str
-    work_center: str
-    standard_minutes: float
-    instruction: str | None
-    instruction_status: str | None
-    required_tool_kinds: list[str]
-    required_skill: str | None
-    characteristics: list[Limit]
-    materials: list[dict]
-    status: str
-    attempts: list[Attempt]
-
-
-class HoldRow(BaseModel):
-    id: int
-    reason: str
-    opened_at: str | None
-    open: bool
-    ncr_id: int | None
-    disposition: str | None
-    disposition_note: str | None
-    released_at: str | None
-
-
-class NextStep(BaseModel):
-    action: str
+    action: Literal["start", "complete"]
     sequence: int
     name: str
     blocked_by: list[str]
 
 
-class Traveler(BaseModel):
+class MeasurementRecorded(Answer):
+    """A result taken; out of spec, the unit is on hold under `ncr`."""
+
     serial: str
-    status: str
-    lot: str
-    phase: str
-    program: str
+    characteristic: str
+    operation: int
+    value: float | None
+    passed: bool | None
+    in_spec: bool
+    gauge: str | None
+    recorded_at: datetime
+    unit_status: UnitStatus
+    on_hold: bool
+    hold_reason: str | None
+    ncr: str | None
+    hold_id: int | None
+
+
+class Consumed(Answer):
+    serial: str
+    operation: int
+    material: str
     part: str
-    part_revision: str
-    routing_revision: str
-    created_at: str | None
-    completed_at: str | None
-    holds: list[HoldRow]
-    operations: list[TravelerOperation]
-    next: NextStep | None
+    quantity: float
+    on_hand_after: float | None  # None for a child unit
+
+
+class ImportedHold(Answer):
+    serial: str
+    line: int
+    reason: str
+    ncr: str
+    hold: int
+
+
+class MeasurementsImported(Answer):
+    file: str
+    rows: int
+    units: int
+    out_of_spec: int
+    holds: list[ImportedHold]
+    sha256: str
+    again: bool

@@ -1,584 +1,635 @@
-"""Shop-floor use cases: units, operations, measurements, consumption, holds, the traveler.
+"""Shop-floor use cases: units, operations, measurements, consumption and the measurement import; and
+the plain functions nonconformance calls to hold a unit and to release it by the MRB's disposition.
 
-Every function that changes a unit first locks it (SELECT ... FOR UPDATE on
-PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), then reads
-the unit's state, so two operators acting at the same moment are served one
-after the other and the second sees what the first did.
+Every use case reads the unit's whole context in one statement (`unit_context`): the unit, its lot,
+every operation record with who did it, its tools and the characteristics it has results for, every
+consumption with what the material is, and the setup version, which says whether the routing and the
+phase policy kept in memory (lrip.execution.setup) are still right. So starting an operation,
+recording a result or completing one takes at most eight statements, the audit trail's three included.
+
+A use case that changes a unit locks it before it reads it (`_lock`), so two operators acting on one
+unit at the same moment are served one after the other and the second sees what the first did:
+SQLite's BEGIN IMMEDIATE has serialised the writers already; on PostgreSQL a SELECT ... FOR UPDATE of
+its own comes first, because a statement that waits for a row lock still reads the other rows as they
+were when it began.
 """
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
-from operator import itemgetter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from operator import itemgetter
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, func, null, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
-from lrip import audit
+from lrip import audit, events
+from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import User
-from lrip.auth.service import get_user
-from lrip.catalog.models import BomLine, Characteristic, Operation, Qualification, Routing, Tool
-from lrip.db import get_one, insert_many, transactional, utcnow
+from lrip.catalog.models import (Document, DocumentRevision, Operation, Part, PartRevision, Qualification, Routing,
+                                 SetupVersion, Tool)
+from lrip.catalog.rules import as_identifier
+from lrip.db import get_one, insert_many, is_postgres, utcnow
 from lrip.errors import Invalid, NotFound, Refused, Verdict, verdict
 from lrip.execution import rules
-from lrip.execution.models import Consumption, Hold, Measurement, OperationRecord, Unit
-import lrip.nonconformance.models  # noqa: F401,E402  (Hold.ncr_id points at the ncr table)
+from lrip.execution.events import HoldPlaced, OutOfSpec
+from lrip.execution.models import Consumption, Measurement, MeasurementImport, OperationRecord, Unit, operation_tool
+from lrip.execution.rules import RecordStatus, UnitStatus
+from lrip.execution.schemas import (Consumed, ImportedHold, MeasurementRecorded, MeasurementsImported, NextStep,
+                                    OperationRecordOut, OperationRecordPage, UnitPage, UnitRow)
+from lrip.execution.setup import Setup, Spec, Step, policy_of, setup_of
 from lrip.program import rules as program_rules
-from lrip.program.models import Lot
-from lrip.program.service import get_lot, lrip_units, policy_for
-from lrip.catalog.models import Part
+from lrip.program.models import Lot, Program
+from lrip.program.service import get_lot, lrip_units, note_unit_created, policy_for
 from lrip.supply.models import ApprovedSource, MaterialLot, Supplier
-from lrip.supply.service import is_approved_source
 
 
-# ---------------------------------------------------------------- loading
+# ---------------------------------------------------------------- a unit's context
 
-def get_unit(session: Session, serial: str, *, lock: bool = False) -> Unit:
-    return get_one(session, Unit, "unit", lock=lock, serial=serial)
+@dataclass(frozen=True)
+class Material:
+    """One consumption into the unit: at which operation record, how much, and what it was."""
 
-
-def _operations(unit: Unit) -> list[Operation]:
-    return unit.lot.routing.operations
-
-
-def find_operation(unit: Unit, operation: str | int) -> Operation:
-    """An operation of the unit's routing by sequence number (30) or name (case-insensitive)."""
-    ops = _operations(unit)
-    text = str(operation).strip()
-    for op in ops:
-        if text.isdigit() and op.sequence == int(text) or op.name.lower() == text.lower():
-            return op
-    raise NotFound("operation_not_found", f"{unit.serial}'s routing has no operation {text}; it has "
-                   + ", ".join(f"{o.sequence} {o.name}" for o in ops))
-
-
-def _records(session: Session, unit: Unit) -> list[OperationRecord]:
-    return list(session.execute(select(OperationRecord).where(OperationRecord.unit_id == unit.id)
-                                .order_by(OperationRecord.id)).scalars())
+    record_id: int
+    quantity: float
+    view: rules.MaterialView
+    tracking: str | None  # the material lot's part: serial | lot; None for a child unit
 
 
 @dataclass
-class Progress:
-    open_record: OperationRecord | None
-    next_operation: Operation | None  # the first operation not yet complete
+class UnitContext:
+    """Everything a shop-floor action or the traveler knows about a unit, from one statement."""
+
+    unit: Unit
+    lot: str
+    phase: str
+    program: str
+    sample: dict | None  # the lot's FRP inspection sample (lrip.inspection decides it)
+    setup: Setup
+    policy: program_rules.Policy
+    records: list[OperationRecord]  # every attempt, oldest first
+    people: dict[int, str]  # who started or completed them: user id -> username
+    tools: dict[int, list[str]]  # the tools each attempt was done with, by record id
+    measured: dict[int, set[int]]  # the characteristics each attempt has results for, by record id
+    material: list[Material]
+    qualification: date | None = None  # the acting operator's, for the operation asked about, when asked
+
+    def open_record(self, step: Step | None = None) -> OperationRecord | None:
+        """The attempt in work (at `step`, when given)."""
+        return next((r for r in self.records if r.status == RecordStatus.IN_WORK
+                     and (step is None or r.operation_id == step.id)), None)
+
+    def next_step(self) -> Step | None:
+        """The first operation not yet complete."""
+        done = {r.operation_id for r in self.records if r.status == RecordStatus.COMPLETE}
+        return next((s for s in self.setup.steps if s.id not in done), None)
+
+    def who_when(self, user_id: int | None, at: datetime | None) -> str:
+        return f"{self.people.get(user_id, '?')} at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+
+    def required(self, step: Step) -> list[Spec]:
+        """What the phase's inspection requires on this unit at this operation."""
+        views = rules.required_characteristics(self.policy, [c.view for c in step.characteristics],
+                                               (self.sample or {}).get(str(step.sequence)), self.unit.position)
+        codes = {v.code for v in views}
+        return [c for c in step.characteristics if c.code in codes]
+
+    def consumed_at(self, step: Step) -> dict[str, float]:
+        """What of each part the unit has consumed at this operation, over every attempt."""
+        at_step = {r.id for r in self.records if r.operation_id == step.id}
+        totals: dict[str, float] = {}
+        for m in self.material:
+            if m.record_id in at_step:
+                totals[m.view.part_number] = totals.get(m.view.part_number, 0.0) + m.quantity
+        return totals
+
+    def missing(self, step: Step, record: OperationRecord) -> tuple[list[rules.CharacteristicView], dict[str, float]]:
+        """The characteristics still without a result on this attempt, and the material still to consume."""
+        consumed, measured = self.consumed_at(step), self.measured.get(record.id, set())
+        material = {part: qty - consumed.get(part, 0.0) for part, qty in step.materials
+                    if qty - consumed.get(part, 0.0) > 1e-9}
+        return [c.view for c in self.required(step) if c.id not in measured], material
+
+    def bad_material(self) -> list[str]:
+        """Material already in the unit that the policy would not accept now (a lot rejected after use)."""
+        return [p for p in (rules.material_problem(m.view, self.policy) for m in self.material) if p]
 
 
-def _progress(unit: Unit, records: list[OperationRecord]) -> Progress:
-    done = {r.operation_id for r in records if r.status == "complete"}
-    open_record = next((r for r in records if r.status == "in_work"), None)
-    next_op = next((op for op in _operations(unit) if op.id not in done), None)
-    return Progress(open_record, next_op)
+_version = select(SetupVersion.version).where(SetupVersion.id == 1).scalar_subquery()
 
 
-def _step(op: Operation) -> rules.StepView:
-    doc = op.document_revision
-    return rules.StepView(sequence=op.sequence, name=op.name, instruction=doc.label if doc else None,
-                          instruction_status=doc.status if doc else None,
-                          required_tool_kinds=tuple(op.required_tool_kinds or ()), required_skill=op.required_skill)
+def _qualification(by_name: bool) -> ColumnElement:
+    """The acting operator's qualification for the skill the operation asks (found as Setup.step finds it),
+    as a column of the unit's statement: the operator's check costs no statement of its own."""
+    named = func.lower(Operation.name) == bindparam("operation_name")
+    return (select(Qualification.expires_on).join(Operation, Operation.required_skill == Qualification.skill)
+            .where(Qualification.user_id == bindparam("actor_id"), Operation.routing_id == Lot.routing_id,
+                   named if by_name else or_(Operation.sequence == bindparam("operation_sequence"), named))
+            .order_by(Operation.sequence).limit(1).scalar_subquery())
 
 
-def _characteristic_view(c: Characteristic) -> rules.CharacteristicView:
-    return rules.CharacteristicView(code=c.code, name=c.name, kind=c.kind, lsl=c.lsl, usl=c.usl, units=c.units, key=c.key)
+_RECORD_TOOLS = (select(func.aggregate_strings(Tool.code, ",")).join(operation_tool, operation_tool.c.tool_id == Tool.id)
+                 .where(operation_tool.c.operation_record_id == OperationRecord.id).scalar_subquery())
+_RECORD_RESULTS = (select(func.aggregate_strings(cast(Measurement.characteristic_id, String), ","))
+                   .where(Measurement.operation_record_id == OperationRecord.id).scalar_subquery())
 
 
-def _operator(session: Session, username: str) -> tuple[User, rules.OperatorView]:
-    user = get_user(session, username)
-    skills = {q.skill: q.expires_on for q in session.execute(select(Qualification).filter_by(user_id=user.id)).scalars()}
-    return user, rules.OperatorView(username=user.username, active=user.active, skills=skills)
+@functools.cache
+def _context_statement(by_serial: bool, qualified: str | None):
+    """The unit's context as one statement, built once per shape: a unit found by serial or by id, with
+    the operator's qualification by operation sequence, by name, or none. (Tool codes are identifiers,
+    without commas.)"""
+    started, completed, child, child_lot = aliased(User), aliased(User), aliased(Unit), aliased(Lot)
+    lot_part = aliased(Part)
+    approved = exists().where(ApprovedSource.part_id == MaterialLot.part_id,
+                              ApprovedSource.supplier_id == MaterialLot.supplier_id)
+    child_part = (select(Part.number).join(PartRevision, PartRevision.part_id == Part.id)
+                  .join(Routing, Routing.part_revision_id == PartRevision.id)
+                  .where(Routing.id == child_lot.routing_id).scalar_subquery())
+    return (select(Unit, Lot.number, Lot.phase, Lot.program_id, Lot.routing_id, Lot.inspection_sample,
+                   Program.code, Program.created_at, Routing.status, Routing.created_at, _version,
+                   _qualification(qualified == "name") if qualified else null(),
+                   OperationRecord, started.username, completed.username, _RECORD_TOOLS, _RECORD_RESULTS,
+                   Consumption.quantity, MaterialLot.lot_number, lot_part.number, lot_part.tracking,
+                   MaterialLot.status, MaterialLot.quantity_on_hand, Supplier.code, Supplier.status, approved,
+                   child.serial, child.status, child_part)
+            .join(Lot, Lot.id == Unit.lot_id).join(Program, Program.id == Lot.program_id)
+            .join(Routing, Routing.id == Lot.routing_id)
+            .outerjoin(OperationRecord, OperationRecord.unit_id == Unit.id)
+            .outerjoin(started, started.id == OperationRecord.started_by_id)
+            .outerjoin(completed, completed.id == OperationRecord.completed_by_id)
+            .outerjoin(Consumption, Consumption.operation_record_id == OperationRecord.id)
+            .outerjoin(MaterialLot, MaterialLot.id == Consumption.material_lot_id)
+            .outerjoin(lot_part, lot_part.id == MaterialLot.part_id)
+            .outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id)
+            .outerjoin(child, child.id == Consumption.child_unit_id)
+            .outerjoin(child_lot, child_lot.id == child.lot_id)
+            .where(func.lower(Unit.serial) == bindparam("serial") if by_serial else Unit.id == bindparam("unit_id"))
+            .order_by(OperationRecord.id, Consumption.id))
 
 
-def _tools(session: Session, codes: list[str]) -> list[Tool]:
-    found = {t.code: t for t in session.execute(select(Tool).where(Tool.code.in_(codes))).scalars()} if codes else {}
-    missing = [c for c in codes if c not in found]
-    if missing:
-        raise NotFound("tool_not_found", [f"No tool with code {c}" for c in missing])
-    return [found[c] for c in codes]
+def _load_context(session: Session, *, serial: str | None = None, unit_id: int | None = None,
+                  qualified: tuple[Actor, str | int] | None = None) -> UnitContext | None:
+    params = {"serial": serial.strip().lower()} if serial is not None else {"unit_id": unit_id}
+    shape = None
+    if qualified:
+        who, operation = qualified
+        wanted = str(operation).strip()
+        shape = "sequence" if wanted.isdigit() else "name"
+        params |= {"actor_id": who.id, "operation_name": wanted.lower()}
+        if wanted.isdigit():
+            params["operation_sequence"] = int(wanted)
+    rows = session.execute(_context_statement(serial is not None, shape), params).all()
+    if not rows:
+        return None
+    (unit, lot, phase, program_id, routing_id, sample, program, program_created, routing_status, routing_created,
+     version, qualification) = rows[0][:12]
+    records, people, tools, measured, material = {}, {}, {}, {}, []
+    for (record, started_by, completed_by, tool_codes, results, quantity, lot_number, part, tracking, lot_status,
+         on_hand, supplier, supplier_status, is_approved, child_serial, child_status, child_part_number
+         ) in (row[12:] for row in rows):
+        if record is None:
+            continue
+        if record.id not in records:
+            records[record.id] = record
+            people[record.started_by_id] = started_by
+            if record.completed_by_id is not None:
+                people[record.completed_by_id] = completed_by
+            tools[record.id] = sorted(tool_codes.split(",")) if tool_codes else []
+            measured[record.id] = {int(c) for c in results.split(",")} if results else set()
+        if lot_number is not None:
+            material.append(Material(record.id, quantity, rules.MaterialView(
+                lot_number, part, lot_status, on_hand, supplier, supplier_status, bool(is_approved)), tracking))
+        elif child_serial is not None:
+            material.append(Material(record.id, quantity, rules.MaterialView(
+                child_serial, child_part_number, child_status, 1.0, child_unit=True), None))
+    version = version or 0
+    return UnitContext(
+        unit=unit, lot=lot, phase=phase, program=program, sample=sample,
+        setup=setup_of(session, routing_id, status=routing_status, created_at=routing_created, version=version),
+        policy=policy_of(session, program_id, phase, program_created_at=program_created, version=version),
+        records=list(records.values()), people=people, tools=tools, measured=measured, material=material,
+        qualification=qualification)
 
 
-def _material_view(session: Session, lot: MaterialLot) -> rules.MaterialView:
-    return rules.MaterialView(identifier=lot.lot_number, part_number=lot.part.number, status=lot.status,
-                              on_hand=lot.quantity_on_hand, supplier=lot.supplier.code if lot.supplier else None,
-                              supplier_status=lot.supplier.status if lot.supplier else None,
-                              approved_source=is_approved_source(session, lot.part_id, lot.supplier_id))
+def unit_context(session: Session, serial: str, *, qualified: tuple[Actor, str | int] | None = None) -> UnitContext:
+    """The unit (found regardless of case) and everything the floor knows about it, in one statement;
+    `qualified=(actor, operation)` also reads the actor's qualification for that operation's skill. A use
+    case that changes the unit locks it first (`_lock`)."""
+    found = _load_context(session, serial=serial, qualified=qualified)
+    if found is None:
+        raise NotFound("unit_not_found", f"No unit with serial {serial.strip()}")
+    return found
 
 
-def _child_view(child: Unit) -> rules.MaterialView:
-    return rules.MaterialView(identifier=child.serial, part_number=child.lot.program.part_revision.part.number,
-                              status=child.status, on_hand=1.0, child_unit=True)
+_LOCK_BY_SERIAL = select(Unit.id).where(func.lower(Unit.serial) == bindparam("serial")).with_for_update()
+_LOCK_BY_ID = select(Unit.id).where(Unit.id == bindparam("unit_id")).with_for_update()
+_TOOLS = select(Tool).where(func.lower(Tool.code).in_(bindparam("codes", expanding=True)))
+_TOOLS_LOCKING = (select(Tool).join(Unit, true()).where(func.lower(Unit.serial) == bindparam("serial"),
+                                                      func.lower(Tool.code).in_(bindparam("codes", expanding=True)))
+                  .with_for_update(of=Unit))
 
 
-def _bad_material(session: Session, unit: Unit, policy: program_rules.Policy) -> list[str]:
-    """Material already in the unit that this policy would not accept now (a lot rejected after use).
-    One query: it runs before every operation starts."""
-    approved = select(ApprovedSource.id).where(ApprovedSource.part_id == MaterialLot.part_id,
-                                               ApprovedSource.supplier_id == MaterialLot.supplier_id).exists()
-    lots = session.execute(
-        select(MaterialLot.lot_number, Part.number, MaterialLot.status, MaterialLot.quantity_on_hand,
-               Supplier.code, Supplier.status, approved)
-        .join(Consumption, Consumption.material_lot_id == MaterialLot.id).join(Part, Part.id == MaterialLot.part_id)
-        .outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id).where(Consumption.unit_id == unit.id)).all()
-    views = [rules.MaterialView(*row) for row in lots]
-    children = session.execute(select(Unit.serial, Unit.status).join(Consumption, Consumption.child_unit_id == Unit.id)
-                               .where(Consumption.unit_id == unit.id)).all()
-    views += [rules.MaterialView(serial, "", status, 1.0, child_unit=True) for serial, status in children]
-    return [p for p in (rules.material_problem(v, policy) for v in views) if p]
+def _lock(session: Session, *, serial: str | None = None, unit_id: int | None = None,
+          tools: list[str] = ()) -> dict[str, Tool]:
+    """Lock the unit before its context is read; with it, read the tools scanned (by lower-case code).
+    On PostgreSQL the lock takes a statement of its own (and the tools come with it); SQLite's BEGIN
+    IMMEDIATE has already serialised the writers, so there only the tools are read, if any."""
+    codes = [c.strip().lower() for c in tools]
+    if not is_postgres(session):
+        found = session.execute(_TOOLS, {"codes": codes}).scalars() if codes else []
+    elif codes:
+        found = session.execute(_TOOLS_LOCKING, {"serial": serial.strip().lower(), "codes": codes}).scalars()
+    else:
+        statement, params = ((_LOCK_BY_SERIAL, {"serial": serial.strip().lower()}) if serial is not None
+                             else (_LOCK_BY_ID, {"unit_id": unit_id}))
+        session.execute(statement, params)
+        found = []
+    return {t.code.lower(): t for t in found}
 
 
-def _policy(session: Session, unit: Unit) -> program_rules.Policy:
-    return policy_for(session, unit.lot.program_id, unit.lot.phase)
+def get_unit(session: Session, serial: str, *, lock: bool = False) -> Unit:
+    return get_one(session, Unit, "unit", lock=lock, serial=serial.strip())
 
 
-def _bom_at(session: Session, unit: Unit, op: Operation) -> dict[str, float]:
-    lines = session.execute(select(BomLine).where(
-        BomLine.parent_revision_id == unit.lot.routing.part_revision_id,
-        BomLine.operation_sequence == op.sequence)).scalars()
-    return {line.child_part.number: line.quantity for line in lines}
+def required_characteristics(unit: Unit, op: Operation, policy: program_rules.Policy) -> list[rules.CharacteristicView]:
+    """The characteristics the phase's inspection requires on this unit at this operation (under sampling,
+    the lot's stored sample picks the unit or not): what completing it asks for, and what a complete
+    record has. The one answer to the question; the floor's own path asks it of its frozen setup."""
+    sample = (unit.lot.inspection_sample or {}).get(str(op.sequence))
+    views = [rules.CharacteristicView(code=c.code, name=c.name, kind=c.kind, lsl=c.lsl, usl=c.usl, units=c.units,
+                                      key=c.key) for c in op.characteristics]
+    return rules.required_characteristics(policy, views, sample, unit.position)
 
 
-def _consumed_at(session: Session, unit: Unit, op: Operation) -> dict[str, float]:
-    """What of each part this unit has consumed at this operation, over every attempt."""
-    totals: dict[str, float] = {}
-    rows = session.execute(select(Consumption).join(OperationRecord).where(
-        Consumption.unit_id == unit.id, OperationRecord.operation_id == op.id)).scalars()
-    for c in rows:
-        part = c.material_lot.part.number if c.material_lot else c.child_unit.lot.program.part_revision.part.number
-        totals[part] = totals.get(part, 0.0) + c.quantity
-    return totals
+def _moved(lifecycle, current: str, action: str, what: str):
+    status, decision = lifecycle.next(current, action, what)
+    decision.raise_if_refused("status_refused")
+    return status
 
 
-def _who_when(user: User | None, at: datetime | None) -> str:
-    return f"{user.username if user else '?'} at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+def _start_verdict(ctx: UnitContext, step: Step, *, operator: rules.OperatorView | None,
+                   tools: list[Tool] | None, today: date) -> Verdict:
+    open_record = ctx.open_record()
+    following = ctx.next_step()
+    return rules.check_start(
+        serial=ctx.unit.serial, unit_status=ctx.unit.status, policy=ctx.policy, step=step.view,
+        next_sequence=following.sequence if following else None,
+        open_sequence=ctx.setup.by_id(open_record.operation_id).sequence if open_record else None,
+        operator=operator,
+        tools=None if tools is None else [rules.ToolView(t.code, t.kind, t.category, t.calibration_due, t.active)
+                                          for t in tools],
+        bad_material=ctx.bad_material(), today=today,
+        open_by=ctx.who_when(open_record.started_by_id, open_record.started_at) if open_record else None)
+
+
+def next_step(ctx: UnitContext, today: date) -> NextStep | None:
+    """The next thing to do on the unit and every reason it cannot be done now."""
+    open_record = ctx.open_record()
+    if open_record is not None:
+        step = ctx.setup.by_id(open_record.operation_id)
+        chars, material = ctx.missing(step, open_record)
+        decision = rules.check_complete(serial=ctx.unit.serial, unit_status=ctx.unit.status, step=step.view,
+                                        record_open=True, missing_characteristics=chars, missing_material=material)
+        return NextStep(action="complete", sequence=step.sequence, name=step.name, blocked_by=list(decision.reasons))
+    step = ctx.next_step()
+    if step is None or ctx.unit.status == UnitStatus.SCRAPPED:
+        return None
+    decision = _start_verdict(ctx, step, operator=None, tools=None, today=today)
+    return NextStep(action="start", sequence=step.sequence, name=step.name, blocked_by=list(decision.reasons))
+
+
+def instruction_of(session: Session, step: Step, document_revision_id: int | None) -> str | None:
+    """The instruction an attempt was done to ('WI-10 rev A'): the operation's own, unless it changed since."""
+    if document_revision_id is None or document_revision_id == step.document_revision_id:
+        return step.instruction if document_revision_id is not None else None
+    return session.get(DocumentRevision, document_revision_id).label
+
+
+def _unit_row(unit: Unit, lot: str, operation: str | None) -> UnitRow:
+    return UnitRow(serial=unit.serial, lot=lot, position=unit.position, status=unit.status, operation=operation,
+                   created_at=unit.created_at, completed_at=unit.completed_at)
 
 
 # ---------------------------------------------------------------- units
 
-@transactional
-def create_unit(session: Session, *, lot: str, serial: str, actor: str) -> Unit:
-    """A unit is created within the lot's planned quantity and, in LRIP, the approved LRIP quantity."""
+@command("unit.create")
+def create_unit(session: Session, actor: Actor, *, lot: str, serial: str, at: datetime | None = None) -> UnitRow:
+    """A unit is created within the lot's planned quantity and, in LRIP, the approved LRIP quantity;
+    its serial is an identifier (lrip.fields), unique regardless of case."""
     lot_row = get_lot(session, lot, lock=True)
     program = lot_row.program
-    policy = policy_for(session, program.id, lot_row.phase)
-    in_lot = session.execute(select(func.count(Unit.id)).where(Unit.lot_id == lot_row.id)).scalar_one()
-    program_rules.check_unit_creation(
-        serial=serial, serial_taken=session.execute(select(Unit.id).filter_by(serial=serial)).first() is not None,
-        lot_number=lot, lot_status=lot_row.status, lot_planned=lot_row.planned_quantity, lot_units=in_lot,
-        phase=lot_row.phase, lrip_quantity=program.lrip_quantity, lrip_units=lrip_units(session, program.id),
-        quantity_control=policy.quantity_control,
-    ).raise_if_refused("unit_refused")
-    unit = Unit(serial=serial, lot_id=lot_row.id, status="planned")
+    serial, bad_serial = as_identifier(serial, "a serial")
+    taken = session.execute(select(Unit.id).where(func.lower(Unit.serial) == serial.lower())).first()
+    verdict(bad_serial + list(program_rules.check_unit_creation(
+        serial=serial, serial_taken=taken is not None, lot_number=lot_row.number, lot_status=lot_row.status,
+        lot_planned=lot_row.planned_quantity, lot_units=lot_row.units_created, phase=lot_row.phase,
+        lrip_quantity=program.lrip_quantity, lrip_units=lrip_units(session, program.id),
+        quantity_control=policy_for(session, program.id, lot_row.phase).quantity_control,
+    ).reasons)).raise_if_refused("unit_refused")
+    unit = Unit(serial=serial, lot_id=lot_row.id, position=lot_row.units_created + 1,
+                status=UnitStatus.PLANNED, created_at=at or utcnow())
     session.add(unit)
-    session.flush()
-    audit.record(session, actor=actor, action="unit.created", record_type="unit", record_id=serial,
-                 after={"lot": lot, "status": "planned"})
-    return unit
+    note_unit_created(session, lot_row.id)
+    audit.record(session, actor=actor, action="unit.created", record_type="unit", record_id=unit.serial,
+                 after={"lot": lot_row.number, "position": unit.position, "status": UnitStatus.PLANNED})
+    return _unit_row(unit, lot_row.number, None)
 
 
 # ---------------------------------------------------------------- operations
 
-def _start_verdict(session: Session, unit: Unit, op: Operation, progress: Progress, *,
-                   operator: rules.OperatorView | None, tools: list[Tool] | None, today) -> Verdict:
-    policy = _policy(session, unit)
-    rec = progress.open_record
-    open_seq = rec.operation.sequence if rec else None
-    return rules.check_start(
-        serial=unit.serial, unit_status=unit.status, policy=policy, step=_step(op),
-        next_sequence=progress.next_operation.sequence if progress.next_operation else None,
-        open_sequence=open_seq, operator=operator,
-        tools=None if tools is None else [rules.ToolView(t.code, t.kind, t.category, t.calibration_due, t.active)
-                                          for t in tools],
-        bad_material=_bad_material(session, unit, policy), today=today,
-        open_by=_who_when(rec.started_by, rec.started_at) if rec else None)
-
-
-@transactional
-def start_operation(session: Session, *, serial: str, operation: str | int, operator: str,
-                    tools: list[str] = (), at: datetime | None = None) -> OperationRecord:
-    unit = get_unit(session, serial, lock=True)
-    op = find_operation(unit, operation)
-    user, operator_view = _operator(session, operator)
-    tool_rows = _tools(session, list(tools))
+@command("operation.start")
+def start_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                    tools: list[str] = (), at: datetime | None = None) -> OperationRecordOut:
+    """Start an operation as the signed-in operator, with the tools scanned."""
+    scanned = _lock(session, serial=serial, tools=list(tools))
+    ctx = unit_context(session, serial, qualified=(actor, operation))
+    unit = ctx.unit
+    step = ctx.setup.step(operation, unit.serial)
+    missing = [code for code in tools if code.strip().lower() not in scanned]
+    if missing:
+        raise NotFound("tool_not_found", [f"No tool with code {code}" for code in missing])
+    tool_rows = [scanned[code.strip().lower()] for code in tools]
     at = at or utcnow()
-    progress = _progress(unit, _records(session, unit))
-    _start_verdict(session, unit, op, progress, operator=operator_view, tools=tool_rows,
+    skills = {step.required_skill: ctx.qualification} if step.required_skill and ctx.qualification else {}
+    _start_verdict(ctx, step, operator=rules.OperatorView(actor.username, True, skills), tools=tool_rows,
                    today=at.date()).raise_if_refused("start_refused")
-    attempt = 1 + (session.execute(select(func.max(OperationRecord.attempt)).filter_by(
-        unit_id=unit.id, operation_id=op.id)).scalar_one() or 0)
-    record = OperationRecord(unit_id=unit.id, operation_id=op.id, attempt=attempt, status="in_work", started_at=at,
-                             started_by_id=user.id, document_revision_id=op.document_revision_id, tools=tool_rows)
+    attempt = 1 + max((r.attempt for r in ctx.records if r.operation_id == step.id), default=0)
+    record = OperationRecord(unit_id=unit.id, operation_id=step.id, attempt=attempt, status=RecordStatus.IN_WORK,
+                             started_at=at, started_by_id=actor.id, document_revision_id=step.document_revision_id,
+                             tools=tool_rows)
     session.add(record)
     before = unit.status
-    unit.status = "in_work"
-    session.flush()
-    audit.record(session, actor=operator, action="operation.started", record_type="unit", record_id=serial,
+    unit.status = _moved(rules.UNIT, unit.status, "start", unit.serial)
+    audit.record(session, actor=actor, action="operation.started", record_type="unit", record_id=unit.serial,
                  before={"status": before},
-                 after={"operation": op.sequence, "attempt": attempt, "tools": list(tools),
-                        "instruction": op.document_revision.label if op.document_revision else None})
-    return record
+                 after={"status": unit.status, "operation": step.sequence, "attempt": attempt,
+                        "tools": [t.code for t in tool_rows], "instruction": step.instruction})
+    return OperationRecordOut(serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status,
+                              attempt=attempt, status=record.status, started_at=at, started_by=actor.username,
+                              completed_at=None, completed_by=None, cycle_minutes=None,
+                              tools=[t.code for t in tool_rows], instruction=step.instruction)
 
 
-def _sampled(session: Session, unit: Unit, op: Operation, policy: program_rules.Policy) -> frozenset[str]:
-    """Under a sampling policy (FRP), the characteristics besides key ones the inspection plan picks
-    for this unit (lrip.inspection decides; imported here to keep the areas' imports one way)."""
-    if policy.inspection == "all":
-        return frozenset()
-    from lrip.inspection.service import sampled_characteristics
-
-    return sampled_characteristics(session, unit, op)
-
-
-def _inspection(session: Session, unit: Unit, op: Operation) -> list:
-    """For the traveler: each characteristic of the operation, required on this unit or not, and why."""
-    from lrip.inspection.service import requirements
-
-    return requirements(session, unit, op)
-
-
-def required_characteristics(session: Session, unit: Unit, op: Operation,
-                             policy: program_rules.Policy) -> list[rules.CharacteristicView]:
-    """The characteristics the phase's inspection requires on this unit at this operation (under sampling,
-    the inspection plan picks the unit or not): what completing it asks for, and what a complete record has."""
-    return rules.required_characteristics(policy, [_characteristic_view(c) for c in op.characteristics],
-                                          _sampled(session, unit, op, policy))
-
-
-def _missing(session: Session, unit: Unit, op: Operation, record: OperationRecord | None):
-    """The characteristics still without a result, and the material still to consume, at this operation."""
-    required = required_characteristics(session, unit, op, _policy(session, unit))
-    have = set()
-    if record is not None:
-        have = set(session.execute(select(Characteristic.code).join(Measurement).where(
-            Measurement.operation_record_id == record.id)).scalars())
-    consumed = _consumed_at(session, unit, op)
-    material = {part: qty - consumed.get(part, 0.0) for part, qty in _bom_at(session, unit, op).items()
-                if qty - consumed.get(part, 0.0) > 1e-9}
-    return [c for c in required if c.code not in have], material
-
-
-@transactional
-def complete_operation(session: Session, *, serial: str, operation: str | int, operator: str,
-                       at: datetime | None = None) -> OperationRecord:
-    unit = get_unit(session, serial, lock=True)
-    op = find_operation(unit, operation)
-    user, _ = _operator(session, operator)
-    records = _records(session, unit)
-    record = next((r for r in records if r.operation_id == op.id and r.status == "in_work"), None)
-    missing_chars, missing_material = _missing(session, unit, op, record)
+@command("operation.complete")
+def complete_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                       at: datetime | None = None) -> OperationRecordOut:
+    """Complete the operation in work; refused with every result and material still missing."""
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial)
+    unit = ctx.unit
+    step = ctx.setup.step(operation, unit.serial)
+    record = ctx.open_record(step)
+    missing_chars, missing_material = ctx.missing(step, record) if record else ([], {})
     at = at or utcnow()
-    done = [r for r in records if r.operation_id == op.id and r.status == "complete"]
-    rules.check_complete(serial=serial, unit_status=unit.status, step=_step(op), record_open=record is not None,
-                         missing_characteristics=missing_chars if record else [],
-                         missing_material=missing_material if record else {},
+    done = [r for r in ctx.records if r.operation_id == step.id and r.status == RecordStatus.COMPLETE]
+    rules.check_complete(serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
+                         missing_characteristics=missing_chars, missing_material=missing_material,
                          ends_before_start=record is not None and at < record.started_at,
-                         completed_by=_who_when(done[-1].completed_by, done[-1].completed_at) if done and not record
-                         else None).raise_if_refused("complete_refused")
-    record.status, record.completed_at, record.completed_by_id = "complete", at, user.id
+                         completed_by=ctx.who_when(done[-1].completed_by_id, done[-1].completed_at)
+                         if done and not record else None).raise_if_refused("complete_refused")
+    record.status = _moved(rules.RECORD, record.status, "complete", f"operation {step.sequence} on {unit.serial}")
+    record.completed_at, record.completed_by_id = at, actor.id
     record.cycle_minutes = round((at - record.started_at).total_seconds() / 60.0, 3)
-    session.flush()
     before = unit.status
-    if _progress(unit, records).next_operation is None:
-        unit.status, unit.completed_at = "complete", at
-    audit.record(session, actor=operator, action="operation.completed", record_type="unit", record_id=serial,
+    if ctx.next_step() is None:
+        unit.status, unit.completed_at = _moved(rules.UNIT, unit.status, "finish", unit.serial), at
+    audit.record(session, actor=actor, action="operation.completed", record_type="unit", record_id=unit.serial,
                  before={"status": before},
-                 after={"operation": op.sequence, "attempt": record.attempt, "cycle_minutes": record.cycle_minutes,
+                 after={"operation": step.sequence, "attempt": record.attempt, "cycle_minutes": record.cycle_minutes,
                         "status": unit.status})
-    return record
+    return OperationRecordOut(
+        serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status, attempt=record.attempt,
+        status=record.status, started_at=record.started_at, started_by=ctx.people[record.started_by_id],
+        completed_at=at, completed_by=actor.username, cycle_minutes=record.cycle_minutes,
+        tools=ctx.tools.get(record.id, []), instruction=instruction_of(session, step, record.document_revision_id))
 
 
 # ---------------------------------------------------------------- measurements
 
-def find_characteristic(unit: Unit, code: str) -> tuple[Operation, Characteristic]:
-    for op in _operations(unit):
-        for c in op.characteristics:
-            if c.code.lower() == code.strip().lower():
-                return op, c
-    raise NotFound("characteristic_not_found", f"{unit.serial}'s routing has no characteristic {code}")
+def _out_of_spec(session: Session, actor: Actor, *, unit: Unit, record_id: int, measurement: Measurement,
+                 spec: Spec, reason: str) -> HoldPlaced:
+    """Nonconformance raises the NCR and the hold (lrip.nonconformance.handlers) and answers with them."""
+    replies = events.publish(session, actor, OutOfSpec(
+        unit_id=unit.id, serial=unit.serial, operation_record_id=record_id, measurement_id=measurement.id,
+        characteristic=spec.code, key=spec.key, reason=reason, at=measurement.recorded_at))
+    return next(r for r in replies if isinstance(r, HoldPlaced))
 
 
-def hold_unit(session: Session, unit: Unit, *, reason: str, actor_id: int, actor: str,
-              record: OperationRecord | None = None, measurement_id: int | None = None, ncr=None,
-              at: datetime | None = None) -> Hold:
-    """Put the unit on hold with its NCR: the one raised by hand (`ncr`), or, for an out-of-spec
-    value or failed test, one raised here. Only the NCR's disposition releases the hold."""
-    from lrip.nonconformance import service as nonconformance  # it builds on this module
-
-    at = at or utcnow()
-    if ncr is None:
-        ncr = nonconformance.raise_for_hold(session, unit=unit, reason=reason, actor_id=actor_id, actor=actor,
-                                            record=record, measurement_id=measurement_id, at=at)
-    hold = Hold(unit_id=unit.id, operation_record_id=record.id if record else None, measurement_id=measurement_id,
-                reason=reason, opened_at=at, opened_by_id=actor_id, ncr_id=ncr.id)
-    session.add(hold)
-    before = unit.status
-    unit.status = "on_hold"
-    session.flush()
-    audit.record(session, actor=actor, action="unit.held", record_type="unit", record_id=unit.serial,
-                 before={"status": before}, after={"status": "on_hold", "hold": hold.id}, reason=reason)
-    return hold
-
-
-@dataclass
-class MeasurementResult:
-    measurement: Measurement
-    hold: Hold | None
-
-
-@transactional
-def record_measurement(session: Session, *, serial: str, characteristic: str, result: str, operator: str,
-                       gauge: str | None = None, at: datetime | None = None) -> MeasurementResult:
-    """Record a value or pass/fail; out of spec or failed puts the unit on hold with the reason."""
-    unit = get_unit(session, serial, lock=True)
-    op, char = find_characteristic(unit, characteristic)
-    user, _ = _operator(session, operator)
-    view = _characteristic_view(char)
-    record = next((r for r in _records(session, unit) if r.operation_id == op.id and r.status == "in_work"), None)
-    reasons = list(rules.check_measure(serial=serial, unit_status=unit.status, step=_step(op),
+@command("measurement.record")
+def record_measurement(session: Session, actor: Actor, *, serial: str, characteristic: str, result: str,
+                       gauge: str | None = None, at: datetime | None = None) -> MeasurementRecorded:
+    """Record a value or pass/fail; out of spec or failed puts the unit on hold under an NCR. A unit on
+    hold takes no result until the MRB's disposition releases it."""
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial)
+    unit = ctx.unit
+    step, spec = ctx.setup.characteristic(characteristic, unit.serial)
+    record = ctx.open_record(step)
+    reasons = list(rules.check_measure(serial=unit.serial, unit_status=unit.status, step=step.view,
                                        record_open=record is not None).reasons)
     try:
-        value, passed = rules.parse_result(view, str(result))
+        value, passed = rules.parse_result(spec.view, str(result))
     except ValueError as exc:  # unreadable input is invalid (422), not a rule's refusal
         raise Invalid("measurement_invalid", reasons + [str(exc)]) from None
     verdict(reasons).raise_if_refused("measurement_refused")
-    problem = rules.evaluate(view, value, passed)
-    m = Measurement(unit_id=unit.id, characteristic_id=char.id, operation_record_id=record.id, value=value,
+    problem = rules.evaluate(spec.view, value, passed)
+    m = Measurement(unit_id=unit.id, characteristic_id=spec.id, operation_record_id=record.id, value=value,
                     passed=passed, in_spec=problem is None, gauge=gauge, recorded_at=at or utcnow(),
-                    recorded_by_id=user.id, source="manual")
+                    recorded_by_id=actor.id, source="manual")
     session.add(m)
-    session.flush()
-    audit.record(session, actor=operator, action="measurement.recorded", record_type="unit", record_id=serial,
-                 after={"characteristic": char.code, "value": value, "passed": passed, "in_spec": problem is None,
+    audit.record(session, actor=actor, action="measurement.recorded", record_type="unit", record_id=unit.serial,
+                 after={"characteristic": spec.code, "value": value, "passed": passed, "in_spec": problem is None,
                         "gauge": gauge})
-    hold = None
+    held = None
     if problem:
-        hold = hold_unit(session, unit, reason=problem, actor_id=user.id, actor=operator, record=record,
-                         measurement_id=m.id, at=m.recorded_at)
-    return MeasurementResult(m, hold)
+        session.flush()  # the event names the measurement
+        held = _out_of_spec(session, actor, unit=unit, record_id=record.id, measurement=m, spec=spec, reason=problem)
+    return MeasurementRecorded(
+        serial=unit.serial, characteristic=spec.code, operation=step.sequence, value=value, passed=passed,
+        in_spec=problem is None, gauge=gauge, recorded_at=m.recorded_at, unit_status=unit.status,
+        on_hold=unit.status == UnitStatus.ON_HOLD, hold_reason=problem, ncr=held.ncr if held else None,
+        hold_id=held.hold_id if held else None)
 
 
 # ---------------------------------------------------------------- consumption
 
-def _find_material(session: Session, identifier: str, *, lock: bool) -> MaterialLot | Unit:
-    child = session.execute(select(Unit).filter_by(serial=identifier)).scalar_one_or_none()
-    if child is not None:
-        return child
-    query = select(MaterialLot).filter_by(lot_number=identifier)
-    lot = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
-    if lot is None:
-        raise NotFound("material_not_found", f"No material lot or serial {identifier}")
-    return lot
+def _material(session: Session, identifier: str) -> tuple[rules.MaterialView, MaterialLot | None, int | None,
+                                                          str | None]:
+    """A material lot (locked: its quantity on hand changes) or, failing that, a child unit; found
+    regardless of case. Returns its view, the lot, the child unit's id and what the child is built into."""
+    wanted = identifier.strip().lower()
+    approved = exists().where(ApprovedSource.part_id == MaterialLot.part_id,
+                              ApprovedSource.supplier_id == MaterialLot.supplier_id)
+    found = session.execute(
+        select(MaterialLot, Part.number, Supplier.code, Supplier.status, approved)
+        .join(Part, Part.id == MaterialLot.part_id).outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id)
+        .where(func.lower(MaterialLot.lot_number) == wanted).with_for_update(of=MaterialLot)).first()
+    if found is not None:
+        lot, part, supplier, supplier_status, is_approved = found
+        return (rules.MaterialView(lot.lot_number, part, lot.status, lot.quantity_on_hand, supplier, supplier_status,
+                                   bool(is_approved)), lot, None, None)
+    parent = aliased(Unit)
+    used_in = (select(parent.serial).join(Consumption, Consumption.unit_id == parent.id)
+               .where(Consumption.child_unit_id == Unit.id).limit(1).scalar_subquery())
+    child = session.execute(
+        select(Unit.id, Unit.serial, Unit.status, Part.number, used_in).join(Lot, Lot.id == Unit.lot_id)
+        .join(Routing, Routing.id == Lot.routing_id).join(PartRevision, PartRevision.id == Routing.part_revision_id)
+        .join(Part, Part.id == PartRevision.part_id).where(func.lower(Unit.serial) == wanted)).first()
+    if child is None:
+        raise NotFound("material_not_found", f"No material lot or serial {identifier.strip()}")
+    child_id, serial, status, part, built_into = child
+    return rules.MaterialView(serial, part, status, 1.0, child_unit=True), None, child_id, built_into
 
 
-@transactional
-def consume(session: Session, *, serial: str, operation: str | int, identifier: str, quantity: float | None = None,
-            operator: str | None = None, at: datetime | None = None) -> Consumption:
+@command("material.consume")
+def consume(session: Session, actor: Actor, *, serial: str, operation: str | int, identifier: str,
+            quantity: float | None = None, at: datetime | None = None) -> Consumed:
     """Build a lot's quantity or a child serial into the unit: one genealogy link."""
-    unit = get_unit(session, serial, lock=True)
-    op = find_operation(unit, operation)
-    record = next((r for r in _records(session, unit) if r.operation_id == op.id and r.status == "in_work"), None)
-    material = _find_material(session, identifier, lock=True)
-    is_child = isinstance(material, Unit)
-    view = _child_view(material) if is_child else _material_view(session, material)
-    bom = _bom_at(session, unit, op)
-    already = _consumed_at(session, unit, op).get(view.part_number, 0.0)
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial)
+    unit = ctx.unit
+    step = ctx.setup.step(operation, unit.serial)
+    record = ctx.open_record(step)
+    view, lot, child_id, built_into = _material(session, identifier)
+    already = ctx.consumed_at(step).get(view.part_number, 0.0)
     if quantity is None:
-        quantity = 1.0 if is_child else max(bom.get(view.part_number, 0.0) - already, 0.0) or 1.0
-    used_in = None
-    if is_child:
-        link = session.execute(select(Consumption).filter_by(child_unit_id=material.id)).scalars().first()
-        used_in = link.operation_record.unit.serial if link else None
-    rules.check_consume(serial=serial, unit_status=unit.status, step=_step(op), record_open=record is not None,
-                        material=view, quantity=float(quantity), bom=bom, already=already, policy=_policy(session, unit),
-                        child_already_used_in=used_in).raise_if_refused("consume_refused")
-    username = operator or record.started_by.username
-    user = get_user(session, username)
-    link = Consumption(unit_id=unit.id, operation_record_id=record.id, quantity=float(quantity),
-                       material_lot_id=None if is_child else material.id, child_unit_id=material.id if is_child else None,
-                       consumed_at=at or utcnow(), consumed_by_id=user.id)
-    session.add(link)
-    if not is_child:
-        material.quantity_on_hand -= float(quantity)
-    session.flush()
-    audit.record(session, actor=username, action="material.consumed", record_type="unit", record_id=serial,
-                 after={"operation": op.sequence, "material": identifier, "quantity": float(quantity),
-                        "on_hand_after": None if is_child else material.quantity_on_hand})
-    return link
+        quantity = 1.0 if view.child_unit else max(step.bom.get(view.part_number, 0.0) - already, 0.0) or 1.0
+    rules.check_consume(serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
+                        material=view, quantity=float(quantity), bom=step.bom, already=already, policy=ctx.policy,
+                        child_already_used_in=built_into).raise_if_refused("consume_refused")
+    session.add(Consumption(unit_id=unit.id, operation_record_id=record.id, quantity=float(quantity),
+                            material_lot_id=lot.id if lot else None, child_unit_id=child_id,
+                            consumed_at=at or utcnow(), consumed_by_id=actor.id))
+    if lot is not None:
+        lot.quantity_on_hand -= float(quantity)
+    on_hand = lot.quantity_on_hand if lot is not None else None
+    audit.record(session, actor=actor, action="material.consumed", record_type="unit", record_id=unit.serial,
+                 after={"operation": step.sequence, "material": view.identifier, "quantity": float(quantity),
+                        "on_hand_after": on_hand})
+    return Consumed(serial=unit.serial, operation=step.sequence, material=view.identifier, part=view.part_number,
+                    quantity=float(quantity), on_hand_after=on_hand)
 
 
-# ---------------------------------------------------------------- holds
+# ---------------------------------------------------------------- holds (nonconformance's, on the unit)
 
-@transactional
-def disposition_hold(session: Session, *, serial: str, action: str, actor: str, reason: str,
-                     rework_to: str | int | None = None, ncr=None) -> Unit:
-    """Release a unit's hold by its NCR's disposition: use as is, repair, rework back to an
-    operation, or scrap.
-
-    Called without `ncr` (the `lrip disposition` command, the unit's disposition endpoint),
-    it dispositions the NCR holding the unit through MRB (lrip.nonconformance.service.disposition,
-    which asks for the phase policy's signatures). Called by that service with `ncr`, after its
-    checks, it does the release: that NCR's holds, and the unit's status if nothing else holds it."""
-    if ncr is None:
-        from lrip.nonconformance import service as nonconformance
-
-        unit = get_unit(session, serial, lock=True)
-        numbers = nonconformance.open_ncr_for_unit(session, serial)
-        if not numbers:
-            raise Refused("disposition_refused", f"{serial} is not on hold")
-        if len(numbers) > 1:
-            raise Refused("disposition_refused", f"{serial} is held by {len(numbers)} NCRs ({', '.join(numbers)}); "
-                                                 "disposition each one (lrip ncr disposition NUMBER)")
-        nonconformance.disposition(session, number=numbers[0], actor=actor, action=action, reason=reason,
-                                   rework_to=rework_to)
-        return unit
-    unit = get_unit(session, serial, lock=True)
-    user = get_user(session, actor)
-    records = _records(session, unit)
-    rework_op = find_operation(unit, rework_to) if action == "rework" and rework_to is not None else None
-    now = utcnow()
-    open_holds = session.execute(select(Hold).filter_by(unit_id=unit.id, released_at=None)).scalars().all()
-    for hold in open_holds:
-        if hold.ncr_id == ncr.id or action == "scrap":
-            hold.released_at, hold.released_by_id, hold.disposition, hold.disposition_note = now, user.id, action, reason
-    still_held = any(h.released_at is None for h in open_holds)
+def put_on_hold(session: Session, actor: Actor, *, unit_id: int, reason: str) -> None:
+    """The unit stops: nonconformance opened a hold on it (an out-of-spec result, an NCR raised by hand).
+    The caller holds the unit's lock."""
+    unit = session.get(Unit, unit_id)
     before = unit.status
-    if action == "scrap":
-        new_status = "scrapped"
-        for r in records:
-            if r.status == "in_work":
-                r.status = "stopped"
-    else:
-        if rework_op is not None:
-            for r in records:
-                if r.operation.sequence >= rework_op.sequence and r.status in ("complete", "in_work"):
-                    r.status = "reworked"
-            unit.completed_at = None
-        if still_held:
-            new_status = "on_hold"
-        elif records and _progress(unit, records).next_operation is None and rework_op is None:
-            new_status = "complete"
-        else:
-            new_status = "in_work" if records else "planned"
-    unit.status = new_status
-    audit.record(session, actor=actor, action="unit.dispositioned", record_type="unit", record_id=serial,
+    unit.status = _moved(rules.UNIT, unit.status, "hold", unit.serial)
+    audit.record(session, actor=actor, action="unit.held", record_type="unit", record_id=unit.serial,
+                 before={"status": before}, after={"status": unit.status}, reason=reason)
+
+
+def release_from_hold(session: Session, actor: Actor, *, unit_id: int, disposition: str, reason: str,
+                      rework_to: int | None, still_held: bool) -> str:
+    """What the MRB's disposition does to the unit and its operation records, once nonconformance has
+    decided it and released its hold: scrap stops the attempt in work; rework sends every attempt from
+    operation `rework_to` (a sequence number) on back, to be done and measured again; use as is and
+    repair leave the records as they are. `still_held`: another NCR still holds the unit. Returns the
+    unit's new status."""
+    _lock(session, unit_id=unit_id)
+    ctx = _load_context(session, unit_id=unit_id)
+    unit = ctx.unit
+    for r in ctx.records:
+        sequence = ctx.setup.by_id(r.operation_id).sequence
+        if disposition == "scrap" and r.status == RecordStatus.IN_WORK:
+            r.status = _moved(rules.RECORD, r.status, "stop", unit.serial)
+        elif (disposition == "rework" and rework_to is not None and sequence >= rework_to
+              and r.status in (RecordStatus.COMPLETE, RecordStatus.IN_WORK)):
+            r.status = _moved(rules.RECORD, r.status, "rework", unit.serial)
+    if disposition == "rework":
+        unit.completed_at = None
+    before = unit.status
+    unit.status = rules.unit_after_release(disposition=disposition, still_held=still_held, started=bool(ctx.records),
+                                           all_done=ctx.next_step() is None)
+    audit.record(session, actor=actor, action="unit.dispositioned", record_type="unit", record_id=unit.serial,
                  before={"status": before},
-                 after={"status": new_status, "disposition": action,
-                        "rework_to": rework_op.sequence if rework_op else None}, reason=reason)
-    return unit
+                 after={"status": unit.status, "disposition": disposition, "rework_to": rework_to}, reason=reason)
+    return unit.status
 
 
-# ---------------------------------------------------------------- reading
+# ---------------------------------------------------------------- lists
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
-
-
-def traveler(session: Session, serial: str) -> dict:
-    """The unit's as-built record, and what blocks its next step, as plain data."""
-    unit = get_unit(session, serial)
-    lot = unit.lot
-    records = _records(session, unit)
-    progress = _progress(unit, records)
-    ids = [r.id for r in records]
-    measurements = session.execute(select(Measurement).where(Measurement.operation_record_id.in_(ids))
-                                   .order_by(Measurement.id)).scalars().all() if ids else []
-    links = session.execute(select(Consumption).where(Consumption.operation_record_id.in_(ids))
-                            .order_by(Consumption.id)).scalars().all() if ids else []
-    operations = []
-    for op in _operations(unit):
-        attempts = []
-        for r in (r for r in records if r.operation_id == op.id):
-            attempts.append({
-                "attempt": r.attempt, "status": r.status,
-                "started_at": _iso(r.started_at), "started_by": r.started_by.username,
-                "completed_at": _iso(r.completed_at), "completed_by": r.completed_by.username if r.completed_by else None,
-                "cycle_minutes": r.cycle_minutes, "tools": [t.code for t in r.tools],
-                "instruction": r.document_revision.label if r.document_revision else None,
-                "measurements": [_measurement_row(m) for m in measurements if m.operation_record_id == r.id],
-                "consumed": [_consumption_row(c) for c in links if c.operation_record_id == r.id],
-            })
-        done = any(a["status"] == "complete" for a in attempts)
-        in_work = progress.open_record is not None and progress.open_record.operation_id == op.id
-        operations.append({
-            "sequence": op.sequence, "name": op.name, "work_center": op.work_center.code,
-            "standard_minutes": op.standard_minutes,
-            "instruction": op.document_revision.label if op.document_revision else None,
-            "instruction_status": op.document_revision.status if op.document_revision else None,
-            "required_tool_kinds": list(op.required_tool_kinds or []), "required_skill": op.required_skill,
-            "characteristics": [{"code": c.code, "name": c.name, "kind": c.kind, "nominal": c.nominal, "lsl": c.lsl,
-                                 "usl": c.usl, "units": c.units, "key": c.key, "required": need.required,
-                                 "inspection": need.why}
-                                for c, need in zip(op.characteristics, _inspection(session, unit, op))],
-            "materials": [{"part": p, "quantity": q} for p, q in sorted(_bom_at(session, unit, op).items())],
-            "status": "in_work" if in_work else "complete" if done else "pending",
-            "attempts": attempts,
-        })
-    holds = session.execute(select(Hold).filter_by(unit_id=unit.id).order_by(Hold.id)).scalars().all()
-    return {
-        "serial": unit.serial, "status": unit.status, "lot": lot.number, "phase": lot.phase,
-        "program": lot.program.code, "part": lot.routing.part_revision.part.number,
-        "part_revision": lot.routing.part_revision.revision, "routing_revision": lot.routing.revision,
-        "created_at": _iso(unit.created_at), "completed_at": _iso(unit.completed_at),
-        "holds": [{"id": h.id, "reason": h.reason, "opened_at": _iso(h.opened_at), "open": h.released_at is None,
-                   "ncr_id": h.ncr_id, "disposition": h.disposition, "disposition_note": h.disposition_note,
-                   "released_at": _iso(h.released_at)} for h in holds],
-        "operations": operations,
-        "next": _next_step(session, unit, progress),
-    }
+def _operation(sequence: int | None, name: str | None) -> str | None:
+    return None if sequence is None else f"{sequence} {name}"
 
 
-def _measurement_row(m: Measurement) -> dict:
-    c = m.characteristic
-    return {"characteristic": c.code, "name": c.name, "kind": c.kind, "value": m.value, "passed": m.passed,
-            "lsl": c.lsl, "usl": c.usl, "units": c.units, "key": c.key, "in_spec": m.in_spec, "gauge": m.gauge,
-            "recorded_by": m.recorded_by.username, "recorded_at": _iso(m.recorded_at), "source": m.source}
-
-
-def _consumption_row(c: Consumption) -> dict:
-    if c.material_lot is not None:
-        lot = c.material_lot
-        return {"kind": "serial" if lot.part.tracking == "serial" else "lot", "identifier": lot.lot_number,
-                "part": lot.part.number, "quantity": c.quantity, "supplier": lot.supplier.code if lot.supplier else None}
-    child = c.child_unit
-    return {"kind": "unit", "identifier": child.serial, "part": child.lot.program.part_revision.part.number,
-            "quantity": c.quantity, "supplier": None}
-
-
-def _next_step(session: Session, unit: Unit, progress: Progress) -> dict | None:
-    """The next thing to do on the unit and every reason it cannot be done now, if any."""
-    if progress.open_record is not None:
-        op = progress.open_record.operation
-        missing_chars, missing_material = _missing(session, unit, op, progress.open_record)
-        decision = rules.check_complete(serial=unit.serial, unit_status=unit.status, step=_step(op), record_open=True,
-                                        missing_characteristics=missing_chars, missing_material=missing_material)
-        return {"action": "complete", "sequence": op.sequence, "name": op.name, "blocked_by": list(decision.reasons)}
-    if progress.next_operation is None or unit.status == "scrapped":
-        return None
-    op = progress.next_operation
-    decision = _start_verdict(session, unit, op, progress, operator=None, tools=None, today=utcnow().date())
-    return {"action": "start", "sequence": op.sequence, "name": op.name, "blocked_by": list(decision.reasons)}
-
-
-def list_units(session: Session, lot: str, *, status: str | None = None) -> list[dict]:
-    lot_row = get_lot(session, lot)
-    query = select(Unit).where(Unit.lot_id == lot_row.id).order_by(Unit.id)
+@query()
+def search_units(session: Session, actor: Actor, *, lot: str | None = None, status: str | None = None,
+                 operation: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 50, offset: int = 0) -> UnitPage:
+    """Units filtered by lot, status, operation in work and creation time; a page and the total, in two
+    statements, each unit with the operation it has in work (at most one: found by its unit's index)."""
+    in_work = and_(OperationRecord.unit_id == Unit.id, OperationRecord.status == RecordStatus.IN_WORK)
+    wanted = []
+    if lot:
+        wanted.append(func.lower(Lot.number) == lot.lower())
     if status:
-        query = query.where(Unit.status == status)
-    units = session.execute(query).scalars().all()
-    at = _current_operations(session, [u.id for u in units])
-    holds = dict(session.execute(select(Hold.unit_id, Hold.reason).where(
-        Hold.unit_id.in_([u.id for u in units]), Hold.released_at.is_(None))).all()) if units else {}
-    return [{"serial": u.serial, "status": u.status, "operation": at.get(u.id), "hold_reason": holds.get(u.id),
-             "created_at": _iso(u.created_at), "completed_at": _iso(u.completed_at)} for u in units]
+        wanted.append(Unit.status == status)
+    if operation is not None:
+        wanted.append(Operation.sequence == operation)
+    if since:
+        wanted.append(Unit.created_at >= since)
+    if until:
+        wanted.append(Unit.created_at < until)
+    counted = select(func.count(Unit.id)).join(Lot, Lot.id == Unit.lot_id)
+    if operation is not None:
+        counted = counted.join(OperationRecord, in_work).join(Operation, Operation.id == OperationRecord.operation_id)
+    total = session.execute(counted.where(*wanted)).scalar_one()
+    rows = session.execute(
+        select(Unit, Lot.number, Operation.sequence, Operation.name).join(Lot, Lot.id == Unit.lot_id)
+        .outerjoin(OperationRecord, in_work).outerjoin(Operation, Operation.id == OperationRecord.operation_id)
+        .where(*wanted).order_by(Unit.id).limit(limit).offset(offset)).all()
+    return UnitPage(items=[_unit_row(u, number, _operation(seq, name)) for u, number, seq, name in rows],
+                    total=total, limit=limit, offset=offset)
 
 
-def _current_operations(session: Session, unit_ids: list[int]) -> dict[int, str]:
-    """Each unit's operation in work, in one query."""
-    if not unit_ids:
-        return {}
-    rows = session.execute(select(OperationRecord.unit_id, Operation.sequence, Operation.name).join(Operation).where(
-        OperationRecord.unit_id.in_(unit_ids), OperationRecord.status == "in_work")).all()
-    return {unit_id: f"{seq} {name}" for unit_id, seq, name in rows}
+@query()
+def search_operation_records(session: Session, actor: Actor, *, lot: str | None = None,
+                             operation: int | None = None, serial: str | None = None,
+                             since: datetime | None = None, until: datetime | None = None,
+                             limit: int = 50, offset: int = 0) -> OperationRecordPage:
+    """Operation records (who did what, when, how long) filtered by lot, operation, unit and start time;
+    three statements, whatever the page."""
+    started, completed = aliased(User), aliased(User)
+    query_ = (select(OperationRecord, Unit.serial, Unit.status, Operation.sequence, Operation.name, started.username,
+                     completed.username, Document.number, DocumentRevision.revision)
+              .join(Unit, Unit.id == OperationRecord.unit_id).join(Lot, Lot.id == Unit.lot_id)
+              .join(Operation, Operation.id == OperationRecord.operation_id)
+              .join(started, started.id == OperationRecord.started_by_id)
+              .outerjoin(completed, completed.id == OperationRecord.completed_by_id)
+              .outerjoin(DocumentRevision, DocumentRevision.id == OperationRecord.document_revision_id)
+              .outerjoin(Document, Document.id == DocumentRevision.document_id))
+    if lot:
+        query_ = query_.where(func.lower(Lot.number) == lot.lower())
+    if operation is not None:
+        query_ = query_.where(Operation.sequence == operation)
+    if serial:
+        query_ = query_.where(func.lower(Unit.serial) == serial.lower())
+    if since:
+        query_ = query_.where(OperationRecord.started_at >= since)
+    if until:
+        query_ = query_.where(OperationRecord.started_at < until)
+    total = session.execute(select(func.count()).select_from(query_.subquery())).scalar_one()
+    rows = session.execute(query_.order_by(OperationRecord.id).limit(limit).offset(offset)).all()
+    tools: dict[int, list[str]] = {}
+    for record_id, code in session.execute(
+            select(operation_tool.c.operation_record_id, Tool.code).join(Tool, Tool.id == operation_tool.c.tool_id)
+            .where(operation_tool.c.operation_record_id.in_([r[0].id for r in rows])).order_by(Tool.code)):
+        tools.setdefault(record_id, []).append(code)
+    items = [OperationRecordOut(
+        serial=unit_serial, operation=sequence, name=name, unit_status=unit_status, attempt=r.attempt,
+        status=r.status, started_at=r.started_at, started_by=started_by, completed_at=r.completed_at,
+        completed_by=completed_by, cycle_minutes=r.cycle_minutes, tools=tools.get(r.id, []),
+        instruction=f"{doc} rev {doc_revision}" if doc else None)
+        for r, unit_serial, unit_status, sequence, name, started_by, completed_by, doc, doc_revision in rows]
+    return OperationRecordPage(items=items, total=total, limit=limit, offset=offset)
 
 
 # ---------------------------------------------------------------- bulk import
@@ -593,19 +644,27 @@ def _chunks(items: list, size: int = 900):
         yield items[i:i + size]
 
 
-@dataclass
-class ImportResult:
-    rows: int
-    units: int
-    out_of_spec: int
-    holds: list[dict]
-    sha256: str
+def _imported_before(session: Session, digest: str, source: str, again: bool, reason: str | None) -> None:
+    """The same file (same SHA-256) is imported once, unless someone says again and why."""
+    earlier = session.execute(select(MeasurementImport).where(MeasurementImport.sha256 == digest)
+                              .order_by(MeasurementImport.id)).scalars().first()
+    if earlier is not None and not again:
+        raise Refused("import_refused", f"{source} was imported already (the same file as {earlier.file}, "
+                                        f"{earlier.rows} row{'' if earlier.rows == 1 else 's'}, by {earlier.imported_by} on "
+                                        f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC); to import it again, say so "
+                                        "(--again, or again=true) and why (--reason)")
+    if again and not (reason or "").strip():
+        raise Invalid("import_invalid", "importing the same file again needs a reason")
 
 
-@transactional
-def import_measurements(session: Session, *, text: str, actor: str, source: str = "measurements.csv") -> ImportResult:
-    """Import test-station results. One transaction: any bad row and nothing is written;
-    the refusal lists every bad row by its line number and why."""
+@command("measurement.import")
+def import_measurements(session: Session, actor: Actor, *, text: str, source: str = "measurements.csv",
+                        again: bool = False, reason: str | None = None) -> MeasurementsImported:
+    """Import test-station results. All or nothing: any bad row and nothing is written, and the refusal
+    lists every bad row by its line number and why. A file already imported is refused unless `again`
+    with a `reason`. Each out-of-spec row puts its unit on hold under an NCR."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    _imported_before(session, digest, source, again, reason)
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in IMPORT_COLUMNS if c not in header]
@@ -619,24 +678,28 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
         raise Invalid("import_invalid", f"{source} has no rows")
 
     # Everything the rows refer to is read once, as plain tuples: the loop below runs per row.
-    serials = sorted({row[col["serial"]].strip() for _, row in lines if len(row) == len(header)})
-    units: dict[str, tuple[int, str, int]] = {}  # serial -> (unit id, status, routing id)
+    serials = sorted({row[col["serial"]].strip().lower() for _, row in lines if len(row) == len(header)})
+    units: dict[str, tuple] = {}  # lower(serial) -> (unit id, serial, status, routing id)
+    routings: dict[int, Setup] = {}
     for chunk in _chunks(serials):
-        query = select(Unit.serial, Unit.id, Unit.status, Lot.routing_id).join(Lot).where(Unit.serial.in_(chunk))
-        for serial, unit_id, status, routing_id in session.execute(query.with_for_update(of=Unit)):
-            units[serial] = (unit_id, status, routing_id)
-    chars = {}  # (routing id, code) -> (characteristic id, its view, operation id, sequence, name)
-    for routing_id in {u[2] for u in units.values()}:
-        for op in session.get(Routing, routing_id).operations:
-            for c in op.characteristics:
-                chars[(routing_id, c.code.lower())] = (c.id, _characteristic_view(c), op.id, op.sequence, op.name)
+        query_ = (select(Unit.id, Unit.serial, Unit.status, Lot.routing_id, Routing.status, Routing.created_at, _version)
+                  .join(Lot, Lot.id == Unit.lot_id).join(Routing, Routing.id == Lot.routing_id)
+                  .where(func.lower(Unit.serial).in_(chunk)).with_for_update(of=Unit))
+        for unit_id, serial, status, routing_id, routing_status, created, version in session.execute(query_):
+            units[serial.lower()] = (unit_id, serial, status, routing_id)
+            if routing_id not in routings:
+                routings[routing_id] = setup_of(session, routing_id, status=routing_status, created_at=created,
+                                                version=version or 0)
+    chars = {(routing_id, c.code.lower()): (c, step) for routing_id, setup in routings.items()
+             for step in setup.steps for c in step.characteristics}
     open_records = {}
     for chunk in _chunks([u[0] for u in units.values()]):
         for rec_id, unit_id, op_id in session.execute(select(
                 OperationRecord.id, OperationRecord.unit_id, OperationRecord.operation_id).where(
-                OperationRecord.unit_id.in_(chunk), OperationRecord.status == "in_work")):
+                OperationRecord.unit_id.in_(chunk), OperationRecord.status == RecordStatus.IN_WORK)):
             open_records[(unit_id, op_id)] = rec_id
-    users = {name: (uid, active) for uid, name, active in session.execute(select(User.id, User.username, User.active))}
+    users = {name.lower(): (uid, active) for uid, name, active in session.execute(select(User.id, User.username,
+                                                                                        User.active))}
     now = utcnow()
 
     errors, good, bad_spec = [], [], []
@@ -647,25 +710,25 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
             continue
         reasons = []
         serial, opname, code, raw, when, who, gauge = [cell.strip() for cell in pick(row)]
-        unit = units.get(serial)
+        unit = units.get(serial.lower())
         found = value = passed = record_id = None
         if unit is None:
             reasons.append(f"no unit with serial '{serial}'")
-        elif unit[1] in ("scrapped", "complete"):
-            reasons.append(f"{serial} {rules.BLOCKED_STATUSES[unit[1]]}")
+        elif unit[2] in rules.BLOCKED_STATUSES:
+            reasons.append(f"{unit[1]} {rules.BLOCKED_STATUSES[unit[2]]}" + rules.ON_HOLD_WAITS.get(unit[2], ""))
         else:
-            found = chars.get((unit[2], code.lower()))
+            found = chars.get((unit[3], code.lower()))
             if found is None:
-                reasons.append(f"{serial}'s routing has no characteristic '{code}'")
+                reasons.append(f"{unit[1]}'s routing has no characteristic '{code}'")
         if found:
-            char_id, view, op_id, sequence, op_name = found
-            record_id = open_records.get((unit[0], op_id))
-            if opname != str(sequence) and opname.lower() != op_name.lower():
-                reasons.append(f"{view.code} is measured at operation {sequence} ({op_name}), not '{opname}'")
+            spec, step = found
+            record_id = open_records.get((unit[0], step.id))
+            if opname != str(step.sequence) and opname.lower() != step.name.lower():
+                reasons.append(f"{spec.code} is measured at operation {step.sequence} ({step.name}), not '{opname}'")
             elif record_id is None:
-                reasons.append(f"operation {sequence} ({op_name}) is not in work on {serial}")
+                reasons.append(f"operation {step.sequence} ({step.name}) is not in work on {unit[1]}")
             try:
-                value, passed = rules.parse_result(view, raw)
+                value, passed = rules.parse_result(spec.view, raw)
             except ValueError as exc:
                 reasons.append(str(exc))
         try:
@@ -676,7 +739,7 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
                 reasons.append(f"recorded_at '{when}' is in the future")
         except ValueError:
             reasons.append(f"recorded_at '{when}' is not an ISO 8601 date and time")
-        user = users.get(who)
+        user = users.get(who.lower())
         if user is None:
             reasons.append(f"no user '{who}'")
         elif not user[1]:
@@ -684,10 +747,10 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
         if reasons:
             errors.append(f"line {line}: " + "; ".join(reasons))
             continue
-        problem = rules.evaluate(view, value, passed)
-        values = (unit[0], char_id, record_id, value, passed, problem is None, gauge or None, at, user[0], "import")
+        problem = rules.evaluate(spec.view, value, passed)
+        values = (unit[0], spec.id, record_id, value, passed, problem is None, gauge or None, at, user[0], "import")
         if problem:
-            bad_spec.append((values, problem, serial, who, line))
+            bad_spec.append((values, problem, unit, spec, line))
         else:
             good.append(values)
     if errors:
@@ -697,68 +760,18 @@ def import_measurements(session: Session, *, text: str, actor: str, source: str 
     for chunk in _chunks(good, 5000):
         insert_many(session, Measurement.__table__, MEASUREMENT_COLUMNS, chunk)
     holds = []
-    for values, problem, serial, who, line in bad_spec:
+    for values, problem, unit, spec, line in bad_spec:
         m = Measurement(**dict(zip(MEASUREMENT_COLUMNS, values)))
         session.add(m)
         session.flush()
-        hold = hold_unit(session, get_unit(session, serial), reason=problem, actor_id=m.recorded_by_id,
-                         actor=who, record=session.get(OperationRecord, m.operation_record_id), measurement_id=m.id)
-        holds.append({"serial": serial, "line": line, "reason": problem, "hold": hold.id})
-    digest = hashlib.sha256(text.encode()).hexdigest()
+        held = _out_of_spec(session, actor, unit=session.get(Unit, unit[0]), record_id=m.operation_record_id,
+                            measurement=m, spec=spec, reason=problem)
+        holds.append(ImportedHold(serial=unit[1], line=line, reason=problem, ncr=held.ncr, hold=held.hold_id))
     unit_count = len({v[0] for v in good} | {b[0][0] for b in bad_spec})
+    session.add(MeasurementImport(sha256=digest, file=source[:200], rows=len(lines), imported_at=now,
+                                  imported_by=actor.username, again_reason=reason if again else None))
     audit.record(session, actor=actor, action="measurements.imported", record_type="import", record_id=digest[:16],
                  after={"file": source, "sha256": digest, "rows": len(lines), "out_of_spec": len(bad_spec),
-                        "units": unit_count})
-    return ImportResult(rows=len(lines), units=unit_count, out_of_spec=len(bad_spec), holds=holds, sha256=digest)
-
-
-def search_units(session: Session, *, lot: str | None = None, status: str | None = None,
-                 operation: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                 limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    """Units filtered by lot, status, operation in work and creation time; a page and the total."""
-    query = select(Unit).join(Lot)
-    if lot:
-        query = query.where(Lot.number == lot)
-    if status:
-        query = query.where(Unit.status == status)
-    if operation is not None:
-        query = query.where(Unit.id.in_(select(OperationRecord.unit_id).join(Operation).where(
-            OperationRecord.status == "in_work", Operation.sequence == operation)))
-    if since:
-        query = query.where(Unit.created_at >= since)
-    if until:
-        query = query.where(Unit.created_at < until)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    units = session.execute(query.order_by(Unit.id).limit(limit).offset(offset)).scalars().all()
-    at = _current_operations(session, [u.id for u in units])
-    return [{"serial": u.serial, "lot": u.lot.number, "status": u.status, "operation": at.get(u.id),
-             "created_at": _iso(u.created_at), "completed_at": _iso(u.completed_at)} for u in units], total
-
-
-def search_operation_records(session: Session, *, lot: str | None = None, operation: int | None = None,
-                             serial: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                             limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    """Operation records (who did what, when, how long) filtered by lot, operation, unit and start time."""
-    query = select(OperationRecord).join(Unit).join(Lot).join(Operation, OperationRecord.operation_id == Operation.id)
-    if lot:
-        query = query.where(Lot.number == lot)
-    if operation is not None:
-        query = query.where(Operation.sequence == operation)
-    if serial:
-        query = query.where(Unit.serial == serial)
-    if since:
-        query = query.where(OperationRecord.started_at >= since)
-    if until:
-        query = query.where(OperationRecord.started_at < until)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    records = session.execute(query.order_by(OperationRecord.id).limit(limit).offset(offset)).scalars().all()
-    return [record_row(r) for r in records], total
-
-
-def record_row(r: OperationRecord) -> dict:
-    return {"serial": r.unit.serial, "operation": r.operation.sequence, "name": r.operation.name,
-            "attempt": r.attempt, "status": r.status, "started_at": _iso(r.started_at),
-            "started_by": r.started_by.username, "completed_at": _iso(r.completed_at),
-            "completed_by": r.completed_by.username if r.completed_by else None, "cycle_minutes": r.cycle_minutes,
-            "tools": [t.code for t in r.tools],
-            "instruction": r.document_revision.label if r.document_revision else None}
+                        "units": unit_count, "again": again}, reason=reason if again else None)
+    return MeasurementsImported(file=source, rows=len(lines), units=unit_count, out_of_spec=len(bad_spec),
+                                holds=holds, sha256=digest, again=again)

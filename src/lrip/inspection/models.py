@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.catalog.models import Operation, PartRevision, Routing
@@ -62,6 +62,7 @@ class FirstArticle(Base):
     records; completing it freezes them (`content`), which is what its signatures sign."""
 
     __tablename__ = "first_article"
+    __table_args__ = (Index("ux_first_article_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

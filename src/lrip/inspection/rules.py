@@ -14,7 +14,10 @@ positions floor(j·N/n) + 1, j = 0 … n-1 (position = the order units were crea
 in the lot). That is every (N/n)-th unit starting from the first, spread over
 the whole lot so the sample sees its start, middle and end. Z1.4 section 7.2
 asks that sample units be drawn without regard to their quality; a fixed spread
-decided before the lot is built satisfies that and can be audited.
+decided before the lot is built satisfies that and can be audited. The sample is
+decided when the lot is created and stored on it (`operation_sample`); the shop
+floor requires what is stored, and a characteristic with no stored sample is
+inspected on every unit.
 
 First article inspection follows SAE AS9102: a full FAI on the first unit of a
 configuration (part revision + routing revision) when the phase policy says
@@ -26,15 +29,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from lrip.errors import Verdict, verdict
-from lrip.quality.sampling import AQLS, LEVELS, SamplingPlan, single_sampling_plan
+from lrip.execution.rules import UnitStatus
+from lrip.stats.sampling import AQLS, LEVELS, SamplingPlan, single_sampling_plan
 
 CLASSES = ("critical", "major", "minor")
 SAMPLED_CLASSES = ("major", "minor")  # critical characteristics are always inspected 100%
 DEFAULT_AQL = {"major": 1.0, "minor": 2.5}
 DEFAULT_LEVEL = "II"
 LAPSE = timedelta(days=730)  # AS9102 4.6: a lapse in production of two years
+
+
+class FaiStatus(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    APPROVED = "approved"
+
+
+# A first article's lifecycle: completed (its forms frozen), then approved by an 'approved' signature.
+FAI_STEPS: dict[str, tuple[FaiStatus, FaiStatus]] = {"complete": (FaiStatus.OPEN, FaiStatus.COMPLETE),
+                                                     "approve": (FaiStatus.COMPLETE, FaiStatus.APPROVED)}
+
+
+def next_fai_status(current: FaiStatus | str, step: str) -> FaiStatus:
+    """The FAI's status after `step` (complete, approve); ValueError if it cannot take it (the checks say
+    why in words first)."""
+    start, to = FAI_STEPS[step]
+    if FaiStatus(current) != start:
+        raise ValueError(f"a first article that is {current} cannot {step}")
+    return to
 
 
 def default_class(*, key: bool, kind: str) -> str:
@@ -88,29 +113,62 @@ class Requirement:
     required: bool
     why: str
 
-    def as_dict(self) -> dict:
-        return {"code": self.code, "required": self.required, "why": self.why}
+
+@dataclass(frozen=True)
+class Classified:
+    """A characteristic of an operation with the class its inspection plan gives it."""
+
+    code: str
+    key: bool
+    klass: str
+
+
+def sampled_classes(chars: list[Classified]) -> list[str]:
+    """The classes of an operation that Z1.4 samples: major/minor characteristics that are not key."""
+    return [k for k in SAMPLED_CLASSES if any(c.klass == k and not c.key for c in chars)]
+
+
+def operation_sample(chars: list[Classified], samples: dict[str, ClassSample], *, discontinued: bool,
+                     lot_size: int) -> dict[str, list[int]]:
+    """The units of a lot each sampled characteristic of one operation is measured on: {code: positions}.
+    Key and critical characteristics, discontinued sampling, a lot of one, and a sample as large as the
+    lot are left out: they are inspected on every unit."""
+    if discontinued or lot_size < 2:
+        return {}
+    picked = {}
+    for c in chars:
+        sample = samples.get(c.klass)
+        if not c.key and sample is not None and not sample.plan.hundred_percent:
+            picked[c.code] = list(sample.positions)
+    return picked
 
 
 def requirement(*, code: str, key: bool, klass: str, inspection: str, phase: str, discontinued: bool,
-                sample: ClassSample | None, position: int, lot_size: int) -> Requirement:
-    """Must this characteristic be measured on the unit at `position` of its lot, and why (in words)."""
+                sample: ClassSample | None, stored: tuple[int, ...] | None, position: int,
+                lot_size: int) -> Requirement:
+    """Must this characteristic be measured on the unit at `position` of its lot, and why (in words).
+    `stored` are the positions the lot's stored sample picks for it (None: inspected on every unit);
+    `sample` is what the plan picks now, for its words when it is the same sample."""
     if inspection == "all":
         return Requirement(code, True, f"100%: the {phase.upper()} policy inspects every characteristic")
     if key:
         return Requirement(code, True, "100%: key characteristic")
     if klass == "critical":
         return Requirement(code, True, "100%: critical characteristic")
-    if discontinued:
-        return Requirement(code, True, "100%: sampling is discontinued (Z1.4 8.4) until a corrective action is recorded")
-    if sample is None or lot_size < 2:
-        return Requirement(code, True, "100%: a lot of one unit is inspected whole")
-    if sample.plan.hundred_percent:
-        return Requirement(code, True, f"100%: the sample ({sample.words(lot_size)}) covers the lot of {lot_size}")
-    if position in sample.positions:
-        return Requirement(code, True, f"sampled: unit {position} of {lot_size} is in the sample ({sample.words(lot_size)})")
-    return Requirement(code, False, f"not sampled: unit {position} of {lot_size} is not in the sample "
-                                    f"({sample.words(lot_size)})")
+    if stored is None:
+        if discontinued:
+            return Requirement(code, True, "100%: sampling is discontinued (Z1.4 8.4) until a corrective action "
+                                           "is recorded")
+        if lot_size < 2:
+            return Requirement(code, True, "100%: a lot of one unit is inspected whole")
+        if sample is not None and sample.plan.hundred_percent:
+            return Requirement(code, True, f"100%: the sample ({sample.words(lot_size)}) covers the lot of {lot_size}")
+        return Requirement(code, True, "100%: no sample is stored on the lot for it")
+    words = (sample.words(lot_size) if sample is not None and sample.positions == tuple(stored)
+             else f"units {', '.join(map(str, stored))}, the sample stored on the lot")
+    if position in stored:
+        return Requirement(code, True, f"sampled: unit {position} of {lot_size} is in the sample ({words})")
+    return Requirement(code, False, f"not sampled: unit {position} of {lot_size} is not in the sample ({words})")
 
 
 def check_plan(*, codes: list[str], classes: dict[str, str], aql: dict[str, float], level: str) -> Verdict:
@@ -172,11 +230,11 @@ def check_fai_complete(*, number: str, status: str, serial: str, unit_status: st
                        unknown: list[str]) -> Verdict:
     """May this FAI be completed now? Every reason at once."""
     reasons = []
-    if status != "open":
+    if status != FAI_STEPS["complete"][0]:
         reasons.append(f"{number} is already {status}")
-    if unit_status == "on_hold":
+    if unit_status == UnitStatus.ON_HOLD:
         reasons.append(f"{serial} is on hold; disposition the hold first")
-    if unit_status == "scrapped":
+    if unit_status == UnitStatus.SCRAPPED:
         reasons.append(f"{serial} is scrapped; a scrapped unit cannot be the first article")
     for code in unknown:
         reasons.append(f"{code} is not a characteristic of {serial}'s routing")

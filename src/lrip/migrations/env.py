@@ -1,10 +1,10 @@
 """Alembic environment: the URL comes from lrip's config, the tables from every area's models."""
 from alembic import context
-from sqlalchemy import pool
 
-from lrip.db import Base, get_engine, load_models
+from lrip.areas import load
+from lrip.db import Base, get_engine
 
-load_models()
+load()
 config = context.config
 
 

@@ -1,12 +1,14 @@
-"""Nonconformance reports (NCRs), their MRB dispositions and files, and corrective actions (CAPA, 8D).
+"""Nonconformance reports (NCRs), the holds they put on units, their MRB dispositions and files, and
+corrective actions (CAPA, 8D).
 
 An NCR is on one subject: a unit, a lot (program lot), or a material lot (a
-supplier receipt is its material lot; the supplier is filled in). A CAPA gathers
-the NCRs of one recurring defect; each NCR points to at most one CAPA.
+supplier receipt is its material lot; the supplier is filled in). An NCR on a unit holds it (one open
+hold per unit and NCR); only the NCR's disposition releases the hold. A CAPA gathers the NCRs of one
+recurring defect; each NCR points to at most one CAPA.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.auth.models import User
@@ -22,6 +24,7 @@ class Capa(Base):
     defect or opened by hand; closes only after its effectiveness check is verified."""
 
     __tablename__ = "capa"
+    __table_args__ = (Index("ux_capa_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -70,6 +73,7 @@ class CapaAction(Base):
 
 class NonConformance(Base):
     __tablename__ = "ncr"
+    __table_args__ = (Index("ux_ncr_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -145,3 +149,27 @@ class NcrAttachment(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
     added_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     added_by: Mapped[User] = relationship()
+
+
+class Hold(Base):
+    """A unit stopped under an NCR; released only by that NCR's disposition. One open hold per unit and
+    NCR (a partial unique index): a second out-of-spec result cannot stack holds on one NCR."""
+
+    __tablename__ = "hold"
+    __table_args__ = (Index("ux_hold_open_unit_ncr", "unit_id", "ncr_id", unique=True,
+                            sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    operation_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"), nullable=True)
+    measurement_id: Mapped[int | None] = mapped_column(ForeignKey("measurement.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    ncr_id: Mapped[int | None] = mapped_column(ForeignKey("ncr.id", name="fk_hold_ncr_id"), nullable=True, index=True)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)  # use_as_is | repair | rework | scrap
+    disposition_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    unit: Mapped[Unit] = relationship()
+    ncr: Mapped[NonConformance | None] = relationship()

@@ -1,22 +1,101 @@
-"""Nonconformance rules, pure: what an NCR may hold, which dispositions fit which subject,
-when a defect recurs, and when a CAPA may close. Every check returns every reason at once."""
+"""Nonconformance rules, pure: the NCR's and the CAPA's lifecycles, what an NCR may hold, which
+dispositions fit which subject, when a defect recurs, when a CAPA may close, how long NCRs have been
+open. Every check returns every reason at once."""
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
+from lrip.catalog.rules import Severity
 from lrip.errors import Verdict, verdict
 
-SEVERITIES = ("critical", "major", "minor")
-ACTIONS = ("use_as_is", "repair", "rework", "scrap", "return_to_supplier")
-SIGNED_ACTIONS = ("use_as_is", "repair")  # the phase policy's disposition_signatures apply to these
+
+class NcrStatus(StrEnum):
+    OPEN = "open"
+    MRB_REVIEW = "mrb_review"
+    DISPOSITIONED = "dispositioned"
+    CLOSED = "closed"
+
+
+class CapaStatus(StrEnum):
+    PROPOSED = "proposed"
+    OPEN = "open"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+class Disposition(StrEnum):
+    USE_AS_IS = "use_as_is"
+    REPAIR = "repair"
+    REWORK = "rework"
+    SCRAP = "scrap"
+    RETURN_TO_SUPPLIER = "return_to_supplier"
+
+
+class Subject(StrEnum):
+    UNIT = "unit"
+    LOT = "lot"
+    MATERIAL_LOT = "material_lot"
+
+
+# An NCR's lifecycle: the statuses each step starts from, and where it leads. A disposition of only
+# part of the quantity leaves the NCR open for the rest.
+NCR_STEPS: dict[str, tuple[frozenset[NcrStatus], NcrStatus]] = {
+    "review": (frozenset({NcrStatus.OPEN, NcrStatus.MRB_REVIEW}), NcrStatus.MRB_REVIEW),
+    "disposition": (frozenset({NcrStatus.OPEN, NcrStatus.MRB_REVIEW}), NcrStatus.DISPOSITIONED),
+    "close": (frozenset({NcrStatus.DISPOSITIONED}), NcrStatus.CLOSED),
+}
+
+
+def next_ncr_status(current: NcrStatus | str, step: str, *, remaining: float = 0.0) -> NcrStatus:
+    """The NCR's status after `step` (review, disposition, close); ValueError if it cannot take it
+    (the checks below say why in words first)."""
+    starts, to = NCR_STEPS[step]
+    if NcrStatus(current) not in starts:
+        raise ValueError(f"an NCR that is {current} cannot {step}")
+    if step == "disposition" and remaining > 1e-9:
+        return NcrStatus.OPEN
+    return to
+
+
+# A CAPA's lifecycle: a recurring defect proposes one; working on it (an 8D field, an action) or
+# accepting it opens it; a proposal may be turned down; an open CAPA closes.
+CAPA_STEPS: dict[str, tuple[frozenset[CapaStatus], CapaStatus]] = {
+    "accept": (frozenset({CapaStatus.PROPOSED, CapaStatus.OPEN}), CapaStatus.OPEN),
+    "reject": (frozenset({CapaStatus.PROPOSED}), CapaStatus.REJECTED),
+    "close": (frozenset({CapaStatus.OPEN}), CapaStatus.CLOSED),
+}
+
+
+def capa_step_problems(number: str, current: CapaStatus | str, step: str) -> list[str]:
+    """Why this CAPA cannot take `step` now, in words; empty when it can."""
+    starts, _ = CAPA_STEPS[step]
+    if CapaStatus(current) in starts:
+        return []
+    if step == "reject":
+        return [f"{number} is {current}; only a proposed CAPA is turned down"]
+    if step == "close":
+        return [f"{number} is {current}; only an open CAPA closes"]
+    return [f"{number} is {current}"]
+
+
+def next_capa_status(current: CapaStatus | str, step: str) -> CapaStatus:
+    if capa_step_problems("the CAPA", current, step):
+        raise ValueError(f"a CAPA that is {current} cannot {step}")
+    return CAPA_STEPS[step][1]
+
+
+SEVERITIES = tuple(Severity)
+ACTIONS = tuple(Disposition)
+SIGNED_ACTIONS = (Disposition.USE_AS_IS, Disposition.REPAIR)  # the phase policy's disposition_signatures apply
 # what each subject may be dispositioned to
-ACTIONS_FOR = {"unit": ("use_as_is", "repair", "rework", "scrap"),
-               "lot": ("use_as_is", "repair", "scrap"),
-               "material_lot": ("use_as_is", "scrap", "return_to_supplier")}
-SUBJECT_WORDS = {"unit": "a unit", "lot": "a lot", "material_lot": "a material lot"}
+ACTIONS_FOR = {Subject.UNIT: ("use_as_is", "repair", "rework", "scrap"),
+               Subject.LOT: ("use_as_is", "repair", "scrap"),
+               Subject.MATERIAL_LOT: ("use_as_is", "scrap", "return_to_supplier")}
+SUBJECT_WORDS = {Subject.UNIT: "a unit", Subject.LOT: "a lot", Subject.MATERIAL_LOT: "a material lot"}
 
 # The defect-code catalogue. Out-of-spec values and failed tests are coded automatically.
 DEFECT_CODES = {
@@ -106,7 +185,7 @@ class DispositionView:
 def check_proposal(d: DispositionView) -> Verdict:
     """Every reason this disposition cannot be proposed (signatures aside)."""
     reasons = []
-    if d.status not in ("open", "mrb_review"):
+    if d.status not in NCR_STEPS["disposition"][0]:
         reasons.append(f"{d.number} is {d.status.replace('_', ' ')}; only an open NCR or one under MRB review "
                        "is dispositioned")
     if d.action not in ACTIONS:
@@ -148,7 +227,7 @@ def check_sign(*, number: str, status: str, action: str | None, username: str, r
     """A signature goes on a use-as-is or repair proposal under MRB review, in a role the policy needs
     (`wanted`: the signers' words, 'a quality engineer', … keyed by user role)."""
     reasons = []
-    if status != "mrb_review" or action is None:
+    if status != NcrStatus.MRB_REVIEW or action is None:
         reasons.append(f"{number} has no disposition under MRB review to sign; propose one first")
     elif action not in SIGNED_ACTIONS:
         reasons.append(f"{action} needs no signatures; only use_as_is and repair are signed")
@@ -162,7 +241,7 @@ def check_sign(*, number: str, status: str, action: str | None, username: str, r
 def check_close(*, number: str, status: str, reason: str, unverified: list[str]) -> Verdict:
     """An NCR closes once every quantity is dispositioned and the dispositions are verified done."""
     reasons = []
-    if status != "dispositioned":
+    if status not in NCR_STEPS["close"][0]:
         reasons.append(f"{number} is {status.replace('_', ' ')}; an NCR closes once it is dispositioned"
                        if status != "closed" else f"{number} is already closed")
     reasons += unverified
@@ -224,9 +303,7 @@ def effectiveness(*, units_after: int, needed: int, recurrences: list[str], acti
 
 def check_capa_close(*, number: str, status: str, missing_fields: list[str], verified: bool,
                      open_ncrs: list[str]) -> Verdict:
-    reasons = []
-    if status != "open":
-        reasons.append(f"{number} is {status}; only an open CAPA closes")
+    reasons = capa_step_problems(number, status, "close")
     if missing_fields:
         reasons.append(f"{number} still needs {', '.join(missing_fields)}")
     if not verified:
@@ -234,3 +311,21 @@ def check_capa_close(*, number: str, status: str, missing_fields: list[str], ver
     if open_ncrs:
         reasons.append(f"linked NCRs are still open: {', '.join(open_ncrs)}")
     return verdict(reasons)
+
+
+# ---------------------------------------------------------------- aging
+
+AGE_BUCKETS = ((0, 7, "0–7 days"), (8, 30, "8–30 days"), (31, 90, "31–90 days"), (91, None, "over 90 days"))
+
+
+def aging(opened: list[datetime], now: datetime) -> list[dict]:
+    """How many open NCRs have been open 0–7, 8–30, 31–90 and over 90 days (whole days):
+    [{"bucket": "0–7 days", "count": 3}, …]."""
+    days = [(now - at).days for at in opened]
+    return [{"bucket": label, "count": sum(1 for d in days if d >= low and (high is None or d <= high))}
+            for low, high, label in AGE_BUCKETS]
+
+
+def age_days(opened: datetime, closed: datetime | None, now: datetime) -> float:
+    """Days an NCR has been (or was) open, to a tenth of a day."""
+    return round(((closed or now) - opened).total_seconds() / 86400, 1)

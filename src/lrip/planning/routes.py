@@ -1,27 +1,24 @@
 """Planning API: the ramp plan's shortages and clear-to-build."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from lrip.api import problems
-from lrip.api.deps import read_db, require
-from lrip.api.schemas import IDENTIFIER_PATTERN
-from lrip.auth.models import User
+from lrip.api.deps import read, signed_in, uses
+from lrip.auth.actor import Actor
+from lrip.fields import IDENTIFIER_PATTERN
 from lrip.planning import service
-from lrip.planning.schemas import Shortages
+from lrip.planning.schemas import Shortages, ShortagesOptions
 
 router = APIRouter(tags=["planning"], responses=problems.RESPONSES)
-ProgramPath = Annotated[str, Path(max_length=40, pattern=IDENTIFIER_PATTERN, description="The program code.")]
+ProgramPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The program code.")]
 
 
-@router.get("/programs/{program}/shortages", response_model=Shortages)
-def shortages(program: ProgramPath,
-              horizon: Annotated[int | None, Query(ge=1, le=520, description="Weeks ahead from this one.")] = None,
-              use_observed_lateness: Annotated[bool, Query(
-                  description="Expect open orders their supplier's mean observed lateness after the promised date.")]
-              = False,
-              session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/programs/{program}/shortages", response_model=Shortages, openapi_extra=uses(service.shortages))
+def shortages(program: ProgramPath, options: Annotated[ShortagesOptions, Query()], request: Request,
+              actor: Actor = Depends(signed_in)):
     """Per part and week, the ramp plan's demand netted against accepted stock and open PO lines;
     the shortage list and clear-to-build per lot, with reasons."""
-    return service.shortages(session, program=program, horizon=horizon, use_observed_lateness=use_observed_lateness)
+    with read(request) as session:
+        return service.shortages(session, actor, program=program, horizon=options.horizon,
+                                 use_observed_lateness=options.use_observed_lateness)

@@ -1,8 +1,32 @@
-"""The shortage report as the API returns it."""
-from pydantic import BaseModel
+"""Requests and the answer of the shortage report."""
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from lrip.fields import Answer, Identifier, Strict, plain_number
+from lrip.program.rules import Phase
+
+MAX_HORIZON = 520  # weeks: ten years of ramp plan
+# a plain decimal ('1_0' is not 10); the bounds before the validator, so the OpenAPI document shows them
+Weeks = Annotated[int, Field(ge=1, le=MAX_HORIZON),
+                  BeforeValidator(lambda v: plain_number(v, "the horizon") if isinstance(v, str) else v)]
 
 
-class ShortageRow(BaseModel):
+class ShortagesOptions(Strict):
+    """What to net: the query of GET /programs/{program}/shortages."""
+
+    horizon: Weeks | None = Field(None, description="Weeks ahead from this one (default: to the end of the plan).")
+    use_observed_lateness: bool = Field(False, description="Expect open orders their supplier's mean observed "
+                                                           "lateness after the promised date.")
+
+
+class ShortagesRequest(ShortagesOptions):
+    """The program and what to net, as the CLI and the shortages page take them."""
+
+    program: Identifier
+
+
+class ShortageRow(Answer):
     part: str
     description: str
     period: str  # the Monday of the week, ISO date
@@ -13,16 +37,16 @@ class ShortageRow(BaseModel):
     blocks_lots: list[str]
 
 
-class LotRow(BaseModel):
+class LotRow(Answer):
     lot: str  # a lot number, or 'FRP 2026-12-07' for a plan week without a lot yet
-    phase: str
+    phase: Phase
     assigned: bool  # False: a plan week without a lot
     starts: float
     clear_to_build: bool
     reasons: list[str]
 
 
-class PartRow(BaseModel):
+class PartRow(Answer):
     part: str
     description: str
     per_unit: float
@@ -33,7 +57,7 @@ class PartRow(BaseModel):
     first_short_date: str | None
 
 
-class Shortages(BaseModel):
+class Shortages(Answer):
     program: str
     as_of: str
     weeks: int

@@ -13,56 +13,79 @@ Supply: accepted stock on hand from approved sources (`supply.service.accepted_o
 quarantine lots do not count until accepted) and open PO
 lines by promised date, or by promised date + the supplier's mean observed lateness
 (rounded up to whole days) when asked.
+
+The report takes the same dozen statements however long the plan, however many parts, lots,
+units and orders: the BOM is one recursive query, what units still owe one query per kind.
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
+from lrip.auth.actor import Actor, query
 from lrip.catalog.models import BomLine, Part, PartRevision
+from lrip.catalog.rules import PartRevisionStatus
 from lrip.db import utcnow
 from lrip.errors import Invalid
 from lrip.execution.models import Consumption, Unit
+from lrip.execution.rules import UnitStatus
+from lrip.planning.schemas import MAX_HORIZON, LotRow, PartRow, ShortageRow, Shortages
 from lrip.planning.shortages import OpenOrder, Owed, PlannedStarts, explode, net
 from lrip.program.models import Lot, Program, RampPlanEntry
+from lrip.program.rules import LotStatus
 from lrip.program.service import get_program
 from lrip.supply import service as supply
 from lrip.supply.models import MaterialLot
 
-STARTED = ("in_work", "on_hold", "complete", "scrapped")
-UNFINISHED = ("in_work", "on_hold")
+STARTED = (UnitStatus.IN_WORK, UnitStatus.ON_HOLD, UnitStatus.COMPLETE, UnitStatus.SCRAPPED)
+UNFINISHED = (UnitStatus.IN_WORK, UnitStatus.ON_HOLD)
 
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def bom_tree(session: Session, part_revision_id: int) -> tuple[str, dict[str, list[tuple[str, float]]]]:
-    """The top part number and {part: [(child, quantity)]} down every level: a child with a
-    released revision that has BOM lines is made here (its latest such revision is used).
-    Two queries a level, however many parts a level has."""
-    top = session.get(PartRevision, part_revision_id).part.number
-    tree: dict[str, list[tuple[str, float]]] = {}
-    level = {part_revision_id: top}  # revision id -> part number, the parents of this level
-    while level:
-        for part in level.values():
-            tree[part] = []
-        lines = session.execute(select(BomLine.parent_revision_id, Part.number, BomLine.quantity)
-                                .join(Part, Part.id == BomLine.child_part_id)
-                                .where(BomLine.parent_revision_id.in_(list(level))).order_by(BomLine.id)).all()
-        for parent, child, quantity in lines:
-            tree[level[parent]].append((child, float(quantity)))
-        children = {child for _, child, _ in lines} - set(tree)
-        made = session.execute(
-            select(Part.number, func.max(PartRevision.id)).join(Part, Part.id == PartRevision.part_id)
-            .where(Part.number.in_(children), PartRevision.status == "released",
+@cache
+def bom_walk():
+    """Every BOM line down from a part revision (bound as `top`): a child with a released revision
+    that has BOM lines is made here, and its latest such revision is walked in turn. One recursive
+    statement, built once."""
+    made = (select(PartRevision.part_id, func.max(PartRevision.id).label("revision_id"))
+            .where(PartRevision.status == PartRevisionStatus.RELEASED,
                    select(BomLine.id).where(BomLine.parent_revision_id == PartRevision.id).exists())
-            .group_by(Part.number)).all() if children else []
-        level = {revision: part for part, revision in made}
+            .group_by(PartRevision.part_id).cte("made"))
+    walk = select(PartRevision.id.label("revision_id")).where(PartRevision.id == bindparam("top")).cte(
+        "bom_walk", recursive=True)
+    line = aliased(BomLine)
+    walk = walk.union(select(made.c.revision_id).select_from(walk)
+                      .join(line, line.parent_revision_id == walk.c.revision_id)
+                      .join(made, made.c.part_id == line.child_part_id))
+    parent_revision, parent, child = aliased(PartRevision), aliased(Part), aliased(Part)
+    return (select(walk.c.revision_id, parent.number, child.number, BomLine.quantity).select_from(walk)
+            .join(parent_revision, parent_revision.id == walk.c.revision_id)
+            .join(parent, parent.id == parent_revision.part_id)
+            .outerjoin(BomLine, BomLine.parent_revision_id == walk.c.revision_id)
+            .outerjoin(child, child.id == BomLine.child_part_id)
+            .order_by(BomLine.id))
+
+
+def bom_tree(session: Session, part_revision_id: int) -> tuple[str, dict[str, list[tuple[str, float]]]]:
+    """The top part number and {part: [(child, quantity)]} down every level (see `bom_walk`), however
+    deep and wide the BOM, in one statement."""
+    rows = session.execute(bom_walk(), {"top": part_revision_id}).all()
+    top = next(number for revision, number, _, _ in rows if revision == part_revision_id)
+    tree: dict[str, list[tuple[str, float]]] = {}
+    for revision, number, child_number, quantity in rows:
+        if number == top and revision != part_revision_id:
+            continue  # the top part made again further down: a cycle `explode` names
+        lines = tree.setdefault(number, [])
+        if child_number is not None:
+            lines.append((child_number, float(quantity)))
     return top, tree
 
 
@@ -78,7 +101,7 @@ def _plan(session: Session, prog: Program, this_week: date) -> tuple[list[Planne
                                    .group_by(Unit.lot_id)).all())
     plan, used = [], defaultdict(int)
     phases = {number: (phase, True) for number, phase in session.execute(
-        select(Lot.number, Lot.phase).where(Lot.program_id == prog.id, Lot.status == "open").order_by(Lot.id))}
+        select(Lot.number, Lot.phase).where(Lot.program_id == prog.id, Lot.status == LotStatus.OPEN).order_by(Lot.id))}
     for entry in rows:
         if entry.number is None:
             if entry.period_start < this_week:
@@ -87,7 +110,7 @@ def _plan(session: Session, prog: Program, this_week: date) -> tuple[list[Planne
             plan.append(PlannedStarts(label, entry.period_start, entry.planned_starts))
             phases[label] = (entry.phase, False)
             continue
-        if entry.status != "open":
+        if entry.status != LotStatus.OPEN:
             continue
         already = min(entry.planned_starts, started.get(entry.lot_id, 0) - used[entry.lot_id])
         used[entry.lot_id] += already
@@ -97,23 +120,25 @@ def _plan(session: Session, prog: Program, this_week: date) -> tuple[list[Planne
 
 def _owed(session: Session, prog: Program, tree: dict, top: str, this_week: date) -> list[Owed]:
     """What started, unfinished units in open lots have yet to consume, exploded to purchased parts."""
-    units = session.execute(select(Unit.id, Lot.number).join(Lot, Lot.id == Unit.lot_id).where(
-        Lot.program_id == prog.id, Lot.status == "open", Unit.status.in_(UNFINISHED))).all()
+    unfinished = select(Unit.id, Lot.number).join(Lot, Lot.id == Unit.lot_id).where(
+        Lot.program_id == prog.id, Lot.status == LotStatus.OPEN, Unit.status.in_(UNFINISHED))
+    units = session.execute(unfinished).all()
     if not units:
         return []
+    unit_ids = select(unfinished.subquery().c.id)
     child_unit, child_lot, child_program, child_revision = (aliased(Unit), aliased(Lot), aliased(Program),
                                                             aliased(PartRevision))
     material = (select(Consumption.unit_id, Part.number, func.sum(Consumption.quantity))
                 .join(MaterialLot, MaterialLot.id == Consumption.material_lot_id)
                 .join(Part, Part.id == MaterialLot.part_id)
-                .where(Consumption.unit_id.in_([u for u, _ in units])).group_by(Consumption.unit_id, Part.number))
+                .where(Consumption.unit_id.in_(unit_ids)).group_by(Consumption.unit_id, Part.number))
     children = (select(Consumption.unit_id, Part.number, func.sum(Consumption.quantity))
                 .join(child_unit, child_unit.id == Consumption.child_unit_id)
                 .join(child_lot, child_lot.id == child_unit.lot_id)
                 .join(child_program, child_program.id == child_lot.program_id)
                 .join(child_revision, child_revision.id == child_program.part_revision_id)
                 .join(Part, Part.id == child_revision.part_id)
-                .where(Consumption.unit_id.in_([u for u, _ in units])).group_by(Consumption.unit_id, Part.number))
+                .where(Consumption.unit_id.in_(unit_ids)).group_by(Consumption.unit_id, Part.number))
     consumed: dict[tuple[int, str], float] = defaultdict(float)
     for unit_id, part, quantity in [*session.execute(material).all(), *session.execute(children).all()]:
         consumed[unit_id, part] += quantity
@@ -143,12 +168,13 @@ def _orders(session: Session, parts: list[str], use_observed_lateness: bool) -> 
     return orders, lateness
 
 
-def shortages(session: Session, *, program: str, horizon: int | None = None, use_observed_lateness: bool = False,
-              today: date | None = None) -> dict:
+@query("read")
+def shortages(session: Session, actor: Actor, *, program: str, horizon: int | None = None,
+              use_observed_lateness: bool = False, today: date | None = None) -> Shortages:
     """The shortage list and clear-to-build per lot for the program's ramp plan, from this week
     for `horizon` weeks (default: to the last week of the plan)."""
-    if horizon is not None and not 1 <= horizon <= 520:
-        raise Invalid("horizon_invalid", f"the horizon is 1 to 520 weeks, not {horizon}")
+    if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
+        raise Invalid("horizon_invalid", f"the horizon is 1 to {MAX_HORIZON} weeks, not {horizon}")
     prog = get_program(session, program)
     this_week = monday(today or utcnow().date())
     plan, phases = _plan(session, prog, this_week)
@@ -171,25 +197,22 @@ def shortages(session: Session, *, program: str, horizon: int | None = None, use
     first_short = {}
     for s in result.shortages:
         first_short.setdefault(s.part, s.first_short_date)
-    part_rows = [{
-        "part": part, "description": names.get(part, ""), "per_unit": per_unit.get(part, 0.0),
-        "on_hand": on_hand.get(part, 0.0),
-        "on_order": sum(o.quantity for o in orders if o.part == part and o.expected < end),
-        "demand": round(float(result.demand[i].sum()), 6),
-        "short": round(max(0.0, -float(result.balance[i, -1])) + 0.0, 6),  # + 0.0: never -0
-        "first_short_date": first_short[part].isoformat() if part in first_short else None}
-        for i, part in enumerate(result.parts)]
-    return {
-        "program": prog.code, "as_of": (today or utcnow().date()).isoformat(), "weeks": len(periods),
-        "first_week": periods[0].isoformat(), "last_week": periods[-1].isoformat(),
-        "use_observed_lateness": use_observed_lateness,
-        "lateness_days": {k: round(v, 2) for k, v in sorted(lateness.items())},
-        "clear_to_build": all(c.clear_to_build for c in result.lots),
-        "shortages": [{"part": s.part, "description": names.get(s.part, ""), "period": s.period.isoformat(),
-                       "demand": s.demand, "quantity_short": s.quantity_short, "backlog": s.backlog,
-                       "first_short_date": s.first_short_date.isoformat(), "blocks_lots": list(s.blocks_lots)}
-                      for s in result.shortages],
-        "lots": [{"lot": c.lot, "phase": phases[c.lot][0], "assigned": phases[c.lot][1], "starts": c.starts,
-                  "clear_to_build": c.clear_to_build, "reasons": list(c.reasons)} for c in result.lots],
-        "parts": part_rows,
-    }
+    return Shortages(
+        program=prog.code, as_of=(today or utcnow().date()).isoformat(), weeks=len(periods),
+        first_week=periods[0].isoformat(), last_week=periods[-1].isoformat(),
+        use_observed_lateness=use_observed_lateness,
+        lateness_days={k: round(v, 2) for k, v in sorted(lateness.items())},
+        clear_to_build=all(c.clear_to_build for c in result.lots),
+        shortages=[ShortageRow(part=s.part, description=names.get(s.part, ""), period=s.period.isoformat(),
+                               demand=s.demand, quantity_short=s.quantity_short, backlog=s.backlog,
+                               first_short_date=s.first_short_date.isoformat(), blocks_lots=list(s.blocks_lots))
+                   for s in result.shortages],
+        lots=[LotRow(lot=c.lot, phase=phases[c.lot][0], assigned=phases[c.lot][1], starts=c.starts,
+                     clear_to_build=c.clear_to_build, reasons=list(c.reasons)) for c in result.lots],
+        parts=[PartRow(part=part, description=names.get(part, ""), per_unit=per_unit.get(part, 0.0),
+                       on_hand=on_hand.get(part, 0.0),
+                       on_order=sum(o.quantity for o in orders if o.part == part and o.expected < end),
+                       demand=round(float(result.demand[i].sum()), 6),
+                       short=round(max(0.0, -float(result.balance[i, -1])) + 0.0, 6),  # + 0.0: never -0
+                       first_short_date=first_short[part].isoformat() if part in first_short else None)
+               for i, part in enumerate(result.parts)])

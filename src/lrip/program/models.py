@@ -1,16 +1,19 @@
-"""The product being ramped: its phase policies, lots (work orders) and ramp plan."""
+"""The product being ramped: its phase policies, lots (work orders), ramp plan and the signed
+decisions on its LRIP quantity."""
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lrip.auth.models import User
 from lrip.catalog.models import PartRevision, Routing
 from lrip.db import Base, UTCDateTime, utcnow
 
 
 class Program(Base):
     __tablename__ = "program"
+    __table_args__ = (Index("ux_program_code_ci", func.lower(text("code")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -21,6 +24,9 @@ class Program(Base):
     phase: Mapped[str] = mapped_column(String(10), default="prototype")
     lrip_quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     lrip_quantity_rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the signed GO readiness decision full-rate production needs, recorded by readiness when it is signed
+    frp_go_assessment: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    frp_go_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     part_revision: Mapped[PartRevision] = relationship()
 
@@ -49,9 +55,15 @@ class PhasePolicy(Base):
 
 
 class Lot(Base):
-    """A work order: a planned quantity of units built in one phase on one routing revision."""
+    """A work order: a planned quantity of units built in one phase on one routing revision.
+
+    `units_created` counts the units made in it (execution tells through program.service.note_unit_created),
+    so the lot plan and the LRIP quantity are checked without reading the units. `inspection_sample` is
+    the FRP sample inspection chose: {"<operation sequence>": {"<characteristic code>": [1-based unit
+    positions]}}; a characteristic absent from it is inspected on every unit."""
 
     __tablename__ = "lot"
+    __table_args__ = (Index("ux_lot_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -59,7 +71,9 @@ class Lot(Base):
     phase: Mapped[str] = mapped_column(String(10))
     planned_quantity: Mapped[int] = mapped_column(Integer)
     routing_id: Mapped[int] = mapped_column(ForeignKey("routing.id"))
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(10), default="open")  # program.rules.LotStatus
+    units_created: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspection_sample: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     program: Mapped[Program] = relationship()
     routing: Mapped[Routing] = relationship()
@@ -77,3 +91,23 @@ class RampPlanEntry(Base):
     period_start: Mapped[date] = mapped_column(Date)
     phase: Mapped[str] = mapped_column(String(10))
     planned_starts: Mapped[int] = mapped_column(Integer)
+
+
+class LripQuantityApproval(Base):
+    """One signed decision on a program's LRIP quantity: the first setting and every increase."""
+
+    __tablename__ = "lrip_quantity_approval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    previous: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    planned_total: Mapped[int] = mapped_column(Integer)
+    above_ten_percent: Mapped[bool] = mapped_column(Boolean)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    signature_id: Mapped[int] = mapped_column(ForeignKey("signature.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    program: Mapped[Program] = relationship()
+    approved_by: Mapped[User] = relationship()

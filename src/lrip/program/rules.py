@@ -1,9 +1,27 @@
-"""Phases, their default policies, and the quantity rules. Pure."""
+"""Phases, their default policies, lots, and the quantity rules. Pure."""
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 
+from lrip.catalog.rules import CODE_LENGTH, Lifecycle, RoutingStatus, as_identifier
 from lrip.errors import Verdict, verdict
 
-PHASES = ("prototype", "pilot", "lrip", "frp")
+
+class Phase(StrEnum):
+    PROTOTYPE = "prototype"
+    PILOT = "pilot"
+    LRIP = "lrip"
+    FRP = "frp"
+
+
+PHASES = tuple(Phase)
+
+
+class LotStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+LOT = Lifecycle({"close": ((LotStatus.OPEN,), LotStatus.CLOSED, "only an open lot is closed")})
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,8 @@ SIGNERS = {"quality": ("quality_engineer", "mrb_member"), "engineering": ("manuf
            "program": ("program_manager",), "customer": ("program_manager",)}
 SIGNER_WORDS = {"quality_engineer": "a quality engineer", "mrb_member": "an MRB member",
                "manufacturing_engineer": "a manufacturing engineer", "program_manager": "a program manager"}
+LRIP_QUANTITY_SIGNATURES = ("program",)
+"""The signature the LRIP quantity is approved with: the program office decides it."""
 
 
 def missing_signatures(required: tuple[str, ...] | list[str], signed_as: list[str]) -> list[str]:
@@ -85,24 +105,23 @@ def check_policy_change(field: str, value) -> Verdict:
     return verdict(reasons)
 
 
-def check_phase_change(current: str, target: str, *, readiness_go: bool) -> Verdict:
-    """Phases only move forward, one step at a time; FRP needs a signed GO readiness assessment."""
+def check_phase_change(current: str, target: str, *, frp_go: bool) -> Verdict:
+    """Phases only move forward, one step at a time; FRP needs the signed GO readiness decision recorded
+    on the program."""
     reasons = []
     if target not in PHASES:
         reasons.append(f"'{target}' is not a phase; phases are {', '.join(PHASES)}")
     elif PHASES.index(target) != PHASES.index(current) + 1:
         reasons.append(f"the program is in {current}; it can only move to the next phase"
                        + (f" ({PHASES[PHASES.index(current) + 1]})" if current != "frp" else ""))
-    elif target == "frp" and not readiness_go:
+    elif target == Phase.FRP and not frp_go:
         reasons.append("moving to full-rate production needs a readiness assessment that is GO and signed")
     return verdict(reasons)
 
 
 def check_lot(*, number: str, number_taken: bool, planned_quantity: int, phase: str,
               program_phase: str, routing_status: str) -> Verdict:
-    reasons = []
-    if not number.strip():
-        reasons.append("a lot needs a number")
+    reasons = as_identifier(number, "a lot number", CODE_LENGTH)[1]
     if number_taken:
         reasons.append(f"lot number {number} is already used")
     if planned_quantity < 1:
@@ -111,7 +130,7 @@ def check_lot(*, number: str, number_taken: bool, planned_quantity: int, phase: 
         reasons.append(f"'{phase}' is not a phase; phases are {', '.join(PHASES)}")
     elif phase != program_phase:
         reasons.append(f"the program is in {program_phase}; a new lot is built in that phase, not {phase}")
-    if routing_status != "released" and phase in ("lrip", "frp"):
+    if routing_status != RoutingStatus.RELEASED and phase in (Phase.LRIP, Phase.FRP):
         reasons.append(f"an {phase.upper()} lot builds on a released routing; this routing is {routing_status}")
     return verdict(reasons)
 
@@ -125,7 +144,7 @@ def check_unit_creation(*, serial: str, serial_taken: bool, lot_number: str, lot
         reasons.append("a unit needs a serial number")
     if serial_taken:
         reasons.append(f"serial {serial} is already used")
-    if lot_status != "open":
+    if lot_status != LotStatus.OPEN:
         reasons.append(f"lot {lot_number} is {lot_status}")
     if lot_units >= lot_planned:
         reasons.append(f"lot {lot_number} already has its planned {lot_planned} units")

@@ -27,18 +27,14 @@ Pure: plain rows in, plain numbers out (the service loads the rows). Definitions
   definition 7, NumPy's default).
 - Pareto: categories by count, largest first, with the cumulative percentage (Juran, *Quality
   Control Handbook*, "the vital few and the useful many").
-- NCR aging: open NCRs by days since they were opened, in buckets.
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
-
-AGE_BUCKETS = ((0, 7, "0–7 days"), (8, 30, "8–30 days"), (31, 90, "31–90 days"), (91, None, "over 90 days"))
 
 
 @dataclass(frozen=True)
@@ -94,13 +90,6 @@ def pareto(counts: dict[str, float]) -> list[dict]:
         rows.append({"category": name, "count": count, "percent": 100.0 * count / total,
                      "cumulative_percent": 100.0 * running / total})
     return rows
-
-
-def aging(opened: list[datetime], now: datetime) -> list[dict]:
-    """How many open NCRs have been open 0–7, 8–30, 31–90 and over 90 days (whole days)."""
-    days = [(now - at).days for at in opened]
-    return [{"bucket": label, "count": sum(1 for d in days if d >= low and (high is None or d <= high))}
-            for low, high, label in AGE_BUCKETS]
 
 
 def summarize(steps: list[Step]) -> dict:

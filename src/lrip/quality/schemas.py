@@ -1,20 +1,55 @@
-"""Response models of the quality analysis API: SPC of a characteristic and the yield metrics."""
-from pydantic import BaseModel
+"""Quality's requests (the API's queries and the CLI's options parse through them) and answers:
+SPC of a characteristic, the yield metrics, the supplier scorecard."""
+from typing import Literal
+
+from pydantic import Field
+
+from lrip.fields import Answer, Strict
+from lrip.program.rules import Phase
+from lrip.supply.rules import SupplierStatus
+from lrip.fields import IsoDate
+
+Chart = Literal["imr", "xbar-r", "xbar-s", "p"]
+RuleSet = Literal["nelson", "western-electric"]
+Grouping = Literal["lot", "operation", "week", "phase"]
 
 
-class Violation(BaseModel):
+class SpcQuery(Strict):
+    phase: Phase | None = Field(None, description="Only the lots of this phase.")
+    chart: Chart | None = Field(None, description="imr (default) or xbar-r/xbar-s for measured values; p for "
+                                                  "pass/fail.")
+    rules: RuleSet = "nelson"
+    baseline: int | None = Field(None, ge=2, le=10_000_000,
+                                 description="Phase I: the first N points set the limits; the rest are monitored.")
+    subgroup_size: int = Field(5, ge=2, le=25)
+
+
+class MetricsQuery(Strict):
+    by: Grouping = "lot"
+    phase: Phase | None = None
+
+
+class ScorecardQuery(Strict):
+    since: IsoDate | None = Field(None, description="Receipts from this date.")
+    until: IsoDate | None = Field(None, description="Receipts up to this date.")
+    late_days: int = Field(0, ge=0, le=365, description="Days after the promised date still on time.")
+    early_days: int | None = Field(None, ge=0, le=365, description="Days before the promised date still on time "
+                                                                   "(default: any).")
+
+
+class Violation(Answer):
     rule: int
     index: int
 
 
-class Secondary(BaseModel):
+class Secondary(Answer):
     center: float
     ucl: float | list[float]
     lcl: float | list[float]
     points: list[float | None]
 
 
-class Capability(BaseModel):
+class Capability(Answer):
     cp: float | None
     cpk: float
     pp: float | None
@@ -26,20 +61,20 @@ class Capability(BaseModel):
     n: int
 
 
-class Normality(BaseModel):
+class Normality(Answer):
     test: str
     statistic: float
     p_value: float
     normal: bool
 
 
-class LotSpan(BaseModel):
+class LotSpan(Answer):
     lot: str
     first: int
     last: int
 
 
-class Described(BaseModel):
+class Described(Answer):
     """What the characteristic is: its code, name, kind (variable or attribute) and limits."""
 
     characteristic: str
@@ -66,8 +101,8 @@ class CharacteristicSpc(Described):
     capability: Capability | None
     normality: Normality | None
     program: str
-    phase: str | None
-    rules: str | None
+    phase: Phase | None
+    rules: RuleSet | None
     baseline: int
     units_measured: int
     labels: list[str]
@@ -88,7 +123,7 @@ class CharacteristicRow(Described):
     status: str
 
 
-class Cycle(BaseModel):
+class Cycle(Answer):
     n: int
     mean: float | None
     median: float | None
@@ -97,7 +132,7 @@ class Cycle(BaseModel):
     mean_to_standard: float | None
 
 
-class Figures(BaseModel):
+class Figures(Answer):
     units: int
     units_finished: int
     fpy: float | None
@@ -119,25 +154,64 @@ class Group(Figures):
     group: str
 
 
-class ParetoRow(BaseModel):
+class ParetoRow(Answer):
     category: str
     count: float
     percent: float
     cumulative_percent: float
 
 
-class AgeBucket(BaseModel):
+class AgeBucket(Answer):
     bucket: str
     count: int
 
 
-class Metrics(BaseModel):
+class Metrics(Answer):
     program: str
-    by: str
-    phase: str | None
+    by: Grouping
+    phase: Phase | None
     as_of: str
     groups: list[Group]
     total: Figures
     pareto: list[ParetoRow]
     pareto_source: str
-    ncr_aging: list[AgeBucket] | None
+    ncr_aging: list[AgeBucket]
+
+
+class Dashboard(Answer):
+    """The quality dashboard's figures from one reading: the metrics by lot, and the groups by operation."""
+
+    by_lot: Metrics
+    by_operation: list[Group]
+
+
+# ---------------------------------------------------------------- the supplier scorecard
+
+class Measures(Answer):
+    """Definitions: lrip.quality.scorecard.scorecard."""
+
+    receipts: int
+    on_time_rate: float | None
+    lead_time_mean_days: float | None
+    lead_time_p90_days: float | None
+    lead_time_spread_days: float | None
+    quantity_accuracy: float | None
+    acceptance_rate: float | None
+    ppm: float | None
+    quantity_received: float
+    units_inspected: float
+    defects_found: int
+
+
+class Period(Measures):
+    period: str = Field(description="Calendar month, YYYY-MM.")
+
+
+class Scorecard(Measures):
+    supplier: str
+    name: str
+    status: SupplierStatus
+    ncr_quantity: float
+    ncr_ppm: float | None
+    open_ncrs: int
+    periods: list[Period]

@@ -16,15 +16,20 @@ import numpy as np
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from lrip.auth.actor import Actor, query
 from lrip.catalog.models import Characteristic, Operation
 from lrip.db import utcnow
 from lrip.errors import Invalid, NotFound, Refused
-from lrip.execution.models import Hold, Measurement, OperationRecord, Unit
+from lrip.execution.models import Measurement, OperationRecord, Unit
+from lrip.nonconformance.models import Hold, NonConformance
+from lrip.nonconformance import rules as ncr_rules
+from lrip.nonconformance.rules import NcrStatus
 from lrip.program.models import Lot
 from lrip.program.rules import PHASES
 from lrip.program.service import get_program
 from lrip.quality import metrics as m
-from lrip.quality import spc
+from lrip.quality.schemas import CharacteristicRow, CharacteristicSpc, Dashboard, Group, Metrics
+from lrip.stats import spc
 
 VARIABLE_CHARTS = ("imr", "xbar-r", "xbar-s")
 ATTRIBUTE_CHARTS = ("p",)
@@ -153,9 +158,10 @@ def _find(chars: dict[str, Characteristic], code: str, program: str) -> Characte
     return char
 
 
-def characteristic_spc(session: Session, *, program: str, characteristic: str, phase: str | None = None,
-                       chart: str | None = None, rules: str | None = "nelson", baseline: int | None = None,
-                       subgroup_size: int = 5) -> dict:
+@query()
+def characteristic_spc(session: Session, actor: Actor, *, program: str, characteristic: str,
+                       phase: str | None = None, chart: str | None = None, rules: str | None = "nelson",
+                       baseline: int | None = None, subgroup_size: int = 5) -> CharacteristicSpc:
     """The `lrip spc analyze` result for one characteristic across the program's units, in build order.
 
     Measured characteristics: I-MR by default, or X-bar R / S of `subgroup_size` consecutive
@@ -169,8 +175,8 @@ def characteristic_spc(session: Session, *, program: str, characteristic: str, p
     char = _find(_program_characteristics(session, prog), characteristic, program)
     rows = _first_results(session, prog.id, [char.code.upper()], phase)
     result = _analysis(char, rows, chart=chart, rules=rules, baseline=baseline, subgroup_size=subgroup_size)
-    return {**result, **_describe(char), "program": prog.code, "phase": phase, "rules": rules,
-            "units_measured": len(rows)}
+    return CharacteristicSpc(**result, **_describe(char), program=prog.code, phase=phase, rules=rules,
+                             units_measured=len(rows))
 
 
 def status_of(cpk: float | None, violations: int, n: int, *, target: float = CPK_TARGET) -> str:
@@ -184,8 +190,9 @@ def status_of(cpk: float | None, violations: int, n: int, *, target: float = CPK
     return "capable" if cpk is not None else "in control"
 
 
-def characteristics_overview(session: Session, *, program: str, phase: str | None = None,
-                             key_only: bool = False) -> list[dict]:
+@query()
+def characteristics_overview(session: Session, actor: Actor, *, program: str, phase: str | None = None,
+                             key_only: bool = False) -> list[CharacteristicRow]:
     """Every characteristic of the program (or only the key ones) with its points, Cpk, rule
     violations and status, from one query."""
     _check_phase(phase)
@@ -205,7 +212,7 @@ def characteristics_overview(session: Session, *, program: str, phase: str | Non
         try:
             result = _analysis(char, found, chart=None, rules=None, baseline=None, subgroup_size=5)
         except (Refused, Invalid):
-            rows.append(row)
+            rows.append(CharacteristicRow(**row))
             continue
         cap = result["capability"] or {}
         sigma = (np.asarray(result["ucl"]) - result["center"]) / 3
@@ -213,7 +220,7 @@ def characteristics_overview(session: Session, *, program: str, phase: str | Non
                    cpk_ci_low=cap.get("cpk_ci_low"),
                    violations=spc.count_violations(result["points"], result["center"], sigma, "nelson"))
         row["status"] = status_of(row["cpk"], row["violations"], row["n_points"])
-        rows.append(row)
+        rows.append(CharacteristicRow(**row))
     return rows
 
 
@@ -294,22 +301,17 @@ def _steps(session: Session, program_id: int, by: str, phase: str | None) -> tup
     return steps, order
 
 
-def _defects(session: Session, program) -> tuple[str, dict[str, float], list[dict] | None]:
+def _defects(session: Session, program) -> tuple[str, dict[str, float], list[dict]]:
     """Defect Pareto counts and the open NCRs' aging. From the program's NCRs (defect code x
     quantity) when it has any, else from its out-of-spec and failed results by characteristic.
-    The NCR table (lrip.nonconformance) is read with one aggregate query rather than through
-    list_ncrs, which builds a full row per NCR."""
-    try:
-        from lrip.nonconformance.models import NonConformance
-    except ImportError:  # an installation without the nonconformance area
-        NonConformance = None
-    aging, counts = None, {}
-    if NonConformance is not None:
-        rows = session.execute(select(NonConformance.defect_code, NonConformance.quantity, NonConformance.status,
-                                      NonConformance.opened_at).where(NonConformance.program_id == program.id)).all()
-        aging = m.aging([r.opened_at for r in rows if r.status != "closed"], utcnow())
-        for r in rows:
-            counts[r.defect_code or "uncoded"] = counts.get(r.defect_code or "uncoded", 0) + (r.quantity or 1)
+    The NCR table is read with one plain query rather than through nonconformance's list, which
+    builds a full row per NCR."""
+    rows = session.execute(select(NonConformance.defect_code, NonConformance.quantity, NonConformance.status,
+                                  NonConformance.opened_at).where(NonConformance.program_id == program.id)).all()
+    aging = ncr_rules.aging([r.opened_at for r in rows if r.status != NcrStatus.CLOSED.value], utcnow())
+    counts = {}
+    for r in rows:
+        counts[r.defect_code or "uncoded"] = counts.get(r.defect_code or "uncoded", 0) + (r.quantity or 1)
     if counts:
         return "ncr", counts, aging
     rows = session.execute(
@@ -319,7 +321,8 @@ def _defects(session: Session, program) -> tuple[str, dict[str, float], list[dic
     return "measurements", {code: count for code, count in rows}, aging
 
 
-def metrics(session: Session, *, program: str, by: str = "lot", phase: str | None = None) -> dict:
+@query()
+def metrics(session: Session, actor: Actor, *, program: str, by: str = "lot", phase: str | None = None) -> Metrics:
     """First-pass and rolled throughput yield, DPU, DPMO, scrap and rework rates, cycle time
     against standard, grouped by lot, operation, week (of the unit's first start) or phase;
     the program's totals; the defect Pareto and the open NCRs' aging. Definitions: quality.metrics."""
@@ -329,21 +332,18 @@ def metrics(session: Session, *, program: str, by: str = "lot", phase: str | Non
     return _report(session, get_program(session, program), by, phase)[0]
 
 
-def _report(session: Session, prog, by: str, phase: str | None) -> tuple[dict, list[m.Step]]:
+def _report(session: Session, prog, by: str, phase: str | None) -> tuple[Metrics, list[m.Step]]:
     steps, order = _steps(session, prog.id, by, phase)
     source, counts, aging = _defects(session, prog)
-    return {
-        "program": prog.code, "by": by, "phase": phase, "as_of": utcnow().isoformat(),
-        "groups": m.grouped(steps, order),
-        "total": m.summarize(steps),
-        "pareto": m.pareto(counts), "pareto_source": source,
-        "ncr_aging": aging,
-    }, steps
+    return Metrics(program=prog.code, by=by, phase=phase, as_of=utcnow().isoformat(), groups=m.grouped(steps, order),
+                   total=m.summarize(steps), pareto=m.pareto(counts), pareto_source=source, ncr_aging=aging), steps
 
 
-def dashboard(session: Session, *, program: str, phase: str | None = None) -> dict:
+@query()
+def dashboard(session: Session, actor: Actor, *, program: str, phase: str | None = None) -> Dashboard:
     """The quality dashboard's figures from one reading: metrics() by lot, and the groups by operation."""
     _check_phase(phase)
     by_lot, steps = _report(session, get_program(session, program), "lot", phase)
     operations = sorted({s.operation for s in steps}, key=m.operation_order)
-    return {"by_lot": by_lot, "by_operation": m.grouped(steps, operations, key=lambda s: s.operation)}
+    return Dashboard(by_lot=by_lot, by_operation=[Group(**g) for g in m.grouped(steps, operations,
+                                                                                key=lambda s: s.operation)])

@@ -1,4 +1,5 @@
-"""`lrip readiness ...`: evaluate the FRP gate, set targets, waive, attest, sign, report and verify."""
+"""`lrip readiness …`: evaluate the FRP gate, set targets, waive, attest, sign, report (as the signed-in
+person) and verify a package (anyone: it needs no database)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,16 +7,15 @@ from typing import Annotated
 
 import typer
 
-from lrip.auth.cli import actor, signing_password
+from lrip.readiness import report, service
+from lrip.readiness.schemas import AssessmentOut, AssessmentRow, CriterionTemplate, Signing, TargetSet, WaiverCreate
+from lrip.terminal import NUMBERS, AsJson, Db, fail, out, parse, password, run, say, table
 
 readiness_app = typer.Typer(no_args_is_help=True, help="The full-rate production readiness gate and its evidence.")
 
-Db = Annotated[str | None, typer.Option("--db", envvar="LRIP_DATABASE_URL", show_envvar=True,
-                                        help="Database URL (default sqlite:///./lrip.db).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-By = Annotated[str | None, typer.Option("--by", help="Who does this (a user name); default: your login.")]
 Role = Annotated[str | None, typer.Option("--role", help="The role you sign in, when you hold several.")]
 Program = Annotated[str, typer.Argument(help="The program code, e.g. ACT-200.")]
+Number = Annotated[int | None, typer.Argument(help="Assessment number; default the latest.")]
 MARK = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]", "insufficient_data": "[yellow]NO DATA[/]",
         "waived": "[blue]WAIVED[/]"}
 VERDICT = {"GO": "[bold green]GO[/]", "GO_WITH_CONDITIONS": "[bold blue]GO WITH CONDITIONS[/]",
@@ -35,101 +35,88 @@ def _value(v, unit: str = "") -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _show_assessment(d: dict) -> None:
-    from lrip.cli import _table, out
+def _signing_password() -> str:
+    return password("Your password, to sign: ")
 
-    out.print(f"{d['program']} readiness assessment {d['assessment']} ({d['phase'].upper()}): "
-              f"{VERDICT[d['verdict']]} — evaluated {d['evaluated_at'][:16].replace('T', ' ')} UTC by "
-              f"{d['evaluated_by']}")
-    out.print(_table("Criteria", ["#", "Criterion", "Status", "Value", "Target", "Message"],
-                     [[c["number"], c["title"], MARK[c["status"]], _value(c["value"], c["unit"]),
-                       _value(c["target"], c["unit"]), c["message"]] for c in d["criteria"]]))
-    blocking = [f for f in d["findings"] if f["kind"] == "blocking"]
+
+def _show_assessment(a: AssessmentOut) -> None:
+    out.print(f"{a.program} readiness assessment {a.assessment} ({a.phase.upper()}): {VERDICT[a.verdict]} — "
+              f"evaluated {a.evaluated_at:%Y-%m-%d %H:%M} UTC by {a.evaluated_by} ({a.status})")
+    out.print(table("Criteria", ["#", "Criterion", "Status", "Value", "Target", "Message"],
+                    [[c.number, c.title, MARK[c.status], _value(c.value, c.unit), _value(c.target, c.unit), c.message]
+                     for c in a.criteria]))
+    blocking = [f for f in a.findings if f.kind == "blocking"]
     if blocking:
         out.print("[bold]Blocking findings[/]")
         for f in blocking:
-            out.print(f"  {f['title']}:", highlight=False)
-            for text in f["findings"] or [f["text"]]:
-                out.print(f"    • {text}", markup=False, highlight=False)
-    for f in (f for f in d["findings"] if f["kind"] == "condition"):
-        out.print(f"  Condition — {f['title']}: {f['text']}", markup=False, highlight=False)
-    if d.get("previous") is not None:
-        if d["changes"]:
-            out.print(f"Changed since assessment {d['previous']}:")
-            for c in d["changes"]:
-                out.print(f"  {c['title']}: {c['status_before']} → {c['status']}"
-                          + (f", {_value(c['value_before'])} → {_value(c['value'])}" if c["value_before"] != c["value"]
-                             else ""), markup=False, highlight=False)
+            say(f"  {f.title}:")
+            for text in f.findings or [f.text]:
+                say(f"    • {text}")
+    for f in (f for f in a.findings if f.kind == "condition"):
+        say(f"  Condition — {f.title}: {f.text}")
+    if a.previous is not None:
+        if a.changes:
+            say(f"Changed since assessment {a.previous}:")
+            for c in a.changes:
+                say(f"  {c.title}: {c.status_before} → {c.status}"
+                    + (f", {_value(c.value_before)} → {_value(c.value)}" if c.value_before != c.value else ""))
         else:
-            out.print(f"Nothing changed since assessment {d['previous']}.")
-    signed = [s for s in d.get("signatures", []) if s["valid"]]
-    for s in signed:
-        out.print(f"Signed ({s['meaning']}) by {s['name']} as {s['role']} at {s['signed_at'][:16]} UTC.")
+            say(f"Nothing changed since assessment {a.previous}.")
+    for s in a.signatures:
+        if s.valid:
+            say(f"Signed ({s.meaning}) by {s.name} as {s.role} at {s.signed_at:%Y-%m-%d %H:%M} UTC.")
 
 
 @readiness_app.command("evaluate")
-def evaluate(program: Program, by: By = None, db: Db = None, as_json: AsJson = False) -> None:
+def evaluate(program: Program, db: Db = None, as_json: AsJson = False) -> None:
     """Evaluate every criterion on today's records and freeze the result as a new assessment."""
-    from lrip.cli import run
-    from lrip.readiness import service
-
-    run(db, as_json, lambda s: service.evaluate(s, program=program, actor=actor(by)), _show_assessment)
+    run(db, as_json, lambda s, actor: service.evaluate(s, actor, program=program), _show_assessment)
 
 
 @readiness_app.command("show")
-def show(program: Program, number: Annotated[int | None, typer.Argument(help="Assessment number; default the latest.")] = None,
-         db: Db = None, as_json: AsJson = False) -> None:
+def show(program: Program, number: Number = None, db: Db = None, as_json: AsJson = False) -> None:
     """Show a frozen assessment (the latest by default)."""
-    from lrip.cli import run
-    from lrip.readiness import service
-
-    run(db, as_json, lambda s: service.get_assessment(s, program=program, number=number), _show_assessment)
+    run(db, as_json, lambda s, actor: service.get_assessment(s, actor, program=program, number=number),
+        _show_assessment, write=False)
 
 
 @readiness_app.command("criteria")
 def criteria(program: Program, db: Db = None, as_json: AsJson = False) -> None:
     """The program's criteria template with its targets (the program's own, or the defaults)."""
-    from lrip.cli import _table, out, run
-    from lrip.readiness import service
+    def show_(rows: list[CriterionTemplate]) -> None:
+        out.print(table(f"{program} readiness criteria", ["#", "Id", "Criterion", "Group", "Targets"],
+                        [[c.number, c.id, c.title, c.group,
+                          "; ".join(f"{t.name} = {t.value:g}{'' if t.own else ' (default)'}" for t in c.targets)
+                          or "—"] for c in rows]))
 
-    def show_(rows):
-        out.print(_table(f"{program} readiness criteria", ["#", "Id", "Criterion", "Group", "Targets"],
-                         [[c["number"], c["id"], c["title"], c["group"],
-                           "; ".join(f"{t['name']} = {t['value']:g}{'' if t['own'] else ' (default)'}"
-                                     for t in c["targets"]) or "—"] for c in rows]))
-
-    run(db, as_json, lambda s: service.list_criteria(s, program=program), show_)
+    run(db, as_json, lambda s, actor: service.list_criteria(s, actor, program=program), show_, write=False)
 
 
-@readiness_app.command("set-target")
+@readiness_app.command("set-target", context_settings=NUMBERS)
 def set_target(program: Program, criterion: Annotated[str, typer.Argument(help="Criterion id, e.g. capability.")],
                name: Annotated[str, typer.Argument(help="Target name, e.g. cpk_min.")],
-               value: Annotated[float, typer.Argument(help="The program's target.")],
+               value: Annotated[str, typer.Argument(help="The program's target.")],
                reason: Annotated[str, typer.Option(help="Why: this goes in the audit trail.")],
-               by: By = None, db: Db = None, as_json: AsJson = False) -> None:
+               db: Db = None, as_json: AsJson = False) -> None:
     """Set one of the program's readiness targets."""
-    from lrip.cli import out, run
-    from lrip.readiness import service
-
-    run(db, as_json, lambda s: service.set_target(s, program=program, criterion=criterion, name=name, value=value,
-                                                   actor=actor(by), reason=reason),
-        lambda d: out.print(f"{program} {criterion}.{name}: {d['before']:g} → {d['value']:g}."))
+    r = parse(TargetSet, as_json, value=value, reason=reason)
+    run(db, as_json, lambda s, actor: service.set_target(s, actor, program=program, criterion=criterion, name=name,
+                                                         value=r.value, reason=r.reason),
+        lambda d: say(f"{program} {criterion}.{name}: {d.before:g} → {d.value:g}."))
 
 
 @readiness_app.command("waive")
 def waive(program: Program, criterion: Annotated[str, typer.Argument(help="Criterion id, e.g. capability.")],
           condition: Annotated[str, typer.Option(help="The condition it is waived on (what is done instead).")],
           reason: Annotated[str, typer.Option(help="Why the program proceeds anyway.")],
-          by: By = None, role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
+          role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
     """Waive a criterion on a named condition, signed by you (asks your password)."""
-    from lrip.cli import out, run
-    from lrip.readiness import service
-
-    who = actor(by)
-    password = signing_password(who)
-    run(db, as_json, lambda s: service.waive(s, program=program, criterion=criterion, condition=condition,
-                                              reason=reason, username=who, password=password, role=role),
-        lambda d: out.print(f"Waiver {d['id']} on {criterion} signed by {who}: {d['condition']}", markup=False))
+    r = parse(WaiverCreate, as_json, criterion=criterion, condition=condition, reason=reason,
+              password=_signing_password(), role=role)
+    run(db, as_json, lambda s, actor: service.waive(s, actor, program=program, criterion=r.criterion,
+                                                    condition=r.condition, reason=r.reason, password=r.password,
+                                                    role=r.role),
+        lambda w: say(f"Waiver {w.id} on {w.criterion} signed by {w.granted_by}: {w.condition}"))
 
 
 @readiness_app.command("attest")
@@ -137,85 +124,69 @@ def attest(program: Program, topic: Annotated[str, typer.Argument(
                help="facilities, funding, operational_test or risk_register.")],
            statement: Annotated[str, typer.Option(help="What you attest.")],
            attachment: Annotated[Path, typer.Option(help="The document that backs it (kept with its SHA-256).")],
-           by: By = None, role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
+           role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
     """Attest what no record proves, with an attachment, signed by you (asks your password)."""
-    from lrip.cli import _fail, out, run
-    from lrip.readiness import service
-
     try:
         content = attachment.read_bytes()
     except OSError as exc:
-        _fail("attestation_invalid", [f"cannot read {attachment}: {exc.strerror}"], as_json, "invalid")
-    who = actor(by)
-    password = signing_password(who)
-    run(db, as_json, lambda s: service.attest(s, program=program, topic=topic, statement=statement,
-                                               attachment_name=attachment.name, attachment=content, username=who,
-                                               password=password, role=role),
-        lambda d: out.print(f"Attestation {d['id']} ({topic}) signed by {who}, attachment {d['attachment']} "
-                            f"sha256 {d['attachment_sha256'][:16]}…", markup=False))
+        fail("attestation_invalid", [f"cannot read {attachment}: {exc.strerror}"], as_json, "invalid")
+    r = parse(Signing, as_json, password=_signing_password(), role=role)
+    run(db, as_json, lambda s, actor: service.attest(s, actor, program=program, topic=topic, statement=statement,
+                                                     attachment_name=attachment.name, attachment=content,
+                                                     password=r.password, role=r.role),
+        lambda a: say(f"Attestation {a.id} ({a.topic}) signed by {a.attested_by}, attachment {a.attachment} "
+                      f"sha256 {a.attachment_sha256[:16]}…"))
 
 
 @readiness_app.command("sign")
-def sign(program: Program, number: Annotated[int | None, typer.Argument(help="Assessment number; default the latest.")] = None,
-         by: By = None, role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
+def sign(program: Program, number: Number = None, role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
     """Sign the program decision on the latest assessment (asks your password)."""
-    from lrip.cli import out, run
-    from lrip.readiness import service
-
-    who = actor(by)
-    password = signing_password(who)
-    run(db, as_json, lambda s: service.sign_assessment(s, program=program, number=number, username=who,
-                                                        password=password, role=role),
-        lambda d: out.print(f"Assessment {d['assessment']} ({d['verdict'].replace('_', ' ')}) signed by {who}."))
+    r = parse(Signing, as_json, password=_signing_password(), role=role)
+    run(db, as_json, lambda s, actor: service.sign_assessment(s, actor, program=program, number=number,
+                                                              password=r.password, role=r.role),
+        lambda a: say(f"Assessment {a.assessment} ({a.verdict.replace('_', ' ')}) signed by "
+                      + ", ".join(s.name for s in a.signatures if s.valid) + "."))
 
 
 @readiness_app.command("history")
 def history(program: Program, db: Db = None, as_json: AsJson = False) -> None:
     """Every assessment of the program, newest first."""
-    from lrip.cli import _table, out, run
-    from lrip.readiness import service
+    def show_(rows: list[AssessmentRow]) -> None:
+        out.print(table(f"{program} readiness assessments",
+                        ["#", "Verdict", "Status", "Evaluated", "By", "Criteria", "Changes", "Signed by"],
+                        [[r.number, VERDICT[r.verdict], r.status, f"{r.evaluated_at:%Y-%m-%d %H:%M}", r.evaluated_by,
+                          ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(r.statuses.items())),
+                          r.changes, ", ".join(r.signed_by)] for r in rows]))
 
-    run(db, as_json, lambda s: service.list_assessments(s, program=program),
-        lambda rows: out.print(_table(f"{program} readiness assessments", ["#", "Verdict", "Evaluated", "By",
-                                                                           "Criteria", "Changes", "Signed by"],
-                                      [[r["number"], VERDICT[r["verdict"]], r["evaluated_at"][:16].replace("T", " "),
-                                        r["evaluated_by"], ", ".join(f"{n} {k.replace('_', ' ')}"
-                                                                     for k, n in sorted(r["statuses"].items())),
-                                        r["changes"], ", ".join(r["signed_by"])] for r in rows])))
+    run(db, as_json, lambda s, actor: service.list_assessments(s, actor, program=program), show_, write=False)
 
 
 @readiness_app.command("report")
-def report(program: Program, out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the package to.")],
-           number: Annotated[int | None, typer.Option("--assessment", help="Assessment number; default the latest.")] = None,
-           db: Db = None, as_json: AsJson = False) -> None:
+def write_report(program: Program,
+                 out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the package to.")],
+                 number: Annotated[int | None, typer.Option("--assessment", help="Assessment number; default the "
+                                                                                "latest.")] = None,
+                 db: Db = None, as_json: AsJson = False) -> None:
     """Write the evidence package: report.html, report.pdf, evidence.json, CSV extracts, manifest.sha256."""
-    from lrip.cli import out, run
-    from lrip.readiness import report as evidence
-
-    run(db, as_json, lambda s: evidence.write_package(s, program=program, number=number, out=out_dir),
-        lambda d: out.print(f"Wrote the evidence package of {program} assessment {d['assessment']} "
-                            f"({d['verdict'].replace('_', ' ')}) to {d['directory']}: {len(d['files'])} files, "
-                            f"manifest sha256 {d['manifest_sha256'][:16]}…", markup=False))
+    run(db, as_json, lambda s, actor: report.write_package(s, actor, program=program, number=number, out=out_dir),
+        lambda d: say(f"Wrote the evidence package of {d.program} assessment {d.assessment} "
+                      f"({d.verdict.replace('_', ' ')}) to {d.directory}: {len(d.files)} files, "
+                      f"manifest sha256 {d.manifest_sha256[:16]}…"), write=False)
 
 
 @readiness_app.command("verify")
 def verify(directory: Annotated[Path, typer.Argument(help="An evidence package directory.")],
            as_json: AsJson = False) -> None:
     """Check an evidence package: every file against the manifest, every signature against what it signed."""
-    import json
-
-    from lrip.cli import out
-    from lrip.readiness import report as evidence
-
-    result = evidence.verify_package(directory)
+    result = report.verify_package(directory)
     if as_json:
-        print(json.dumps(result, indent=2))
-    elif result["ok"]:
-        out.print(f"Evidence package intact: {result['files']} files match the manifest; "
-                  f"{result['signatures']} signature(s) match what they signed.")
+        print(result.model_dump_json(indent=2))
+    elif result.ok:
+        say(f"Evidence package intact: {result.files} files match the manifest; "
+            f"{result.signatures} signature(s) match what they signed.")
     else:
-        out.print(f"[bold red]Evidence package NOT intact[/] ({len(result['problems'])} problem(s)):")
-        for p in result["problems"]:
-            out.print(f"  • {p}", markup=False, highlight=False)
-    if not result["ok"]:
+        out.print(f"[bold red]Evidence package NOT intact[/] ({len(result.problems)} problem(s)):")
+        for p in result.problems:
+            say(f"  • {p}")
+    if not result.ok:
         raise typer.Exit(1)

@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-PASS, FAIL, INSUFFICIENT, WAIVED = "pass", "fail", "insufficient_data", "waived"
-STATUSES = (PASS, FAIL, INSUFFICIENT, WAIVED)
-GO, GO_WITH_CONDITIONS, NO_GO = "GO", "GO_WITH_CONDITIONS", "NO_GO"
-VERDICTS = (GO, GO_WITH_CONDITIONS, NO_GO)
+from lrip.readiness.rules import CriterionStatus, GateVerdict
+
+PASS, FAIL, INSUFFICIENT, WAIVED = CriterionStatus
+STATUSES = tuple(CriterionStatus)
+GO, GO_WITH_CONDITIONS, NO_GO = GateVerdict
+VERDICTS = tuple(GateVerdict)
 ATTESTATION_TOPICS = {
     "facilities": "Facilities and equipment for full rate are in place",
     "funding": "Funding for full-rate production is secured",
@@ -193,11 +195,6 @@ def result(criterion: str, status: str, *, value=None, target=None, message: str
 
 def measure(name: str, value, target, ok: bool | None, unit: str = "") -> dict:
     return {"name": name, "value": value, "target": target, "ok": ok, "unit": unit}
-
-
-def not_measured(criterion: str, what: str) -> dict:
-    """An area that does not yet provide what this criterion needs."""
-    return result(criterion, INSUFFICIENT, message=f"not yet measured: {what}", findings=[f"not yet measured: {what}"])
 
 
 def _pct(x: float | None) -> str:
@@ -571,6 +568,3 @@ def diff(previous: list[dict] | None, current: list[dict]) -> list[dict]:
                             "new": _few([f for f in c.get("findings", []) if f not in b.get("findings", [])])})
     return changes
 
-
-def is_go(verdict: str) -> bool:
-    return verdict in (GO, GO_WITH_CONDITIONS)

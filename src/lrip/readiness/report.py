@@ -12,23 +12,28 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
-import logging
-
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from lrip import audit
+from lrip.auth.actor import Actor, query
 from lrip.auth.rules import content_hash
+from lrip.capacity.charts import learning_curve, utilisation_bars
+from lrip.change.charts import traffic_chart
+from lrip.change.schemas import TrafficWeek
 from lrip.db import utcnow
 from lrip.errors import Invalid
-from lrip.program.service import get_program
+from lrip.quality.charts import (capability_histogram, control_chart, defect_pareto, dpu_trend, on_time_by_supplier,
+                                 yield_by_lot)
 from lrip.readiness import criteria as rules
 from lrip.readiness import service
+from lrip.readiness.schemas import EvidencePackage, PackageCheck, PackageWritten
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the shared style lists fallback fonts
 FORMAT = "lrip-evidence-1"
@@ -58,25 +63,25 @@ _env.filters.update(shown=_shown, status=lambda s: STATUS_WORDS.get(s, s), verdi
 
 # ---------------------------------------------------------------- gathering
 
-def package_data(session: Session, *, program: str, number: int | None = None) -> dict:
-    """evidence.json: the frozen assessment with everything its signatures were bound to."""
-    prog = get_program(session, program)
-    a = service.get_assessment(session, program=program, number=number)
+def package_data(session: Session, actor: Actor, *, program: str, number: int | None = None) -> dict:
+    """evidence.json: the frozen assessment as stored, with everything its signatures were bound to."""
+    prog, a = service.frozen(session, program=program, number=number)
+    signed, signatures = service.signed_decision(session, prog.code, a)
     head = session.get(audit.AuditHead, 1)
-    snapshot = {k: a[k] for k in a if k not in ("snapshot_sha256", "signed_content", "signatures")}
     return {"format": FORMAT, "program": prog.code, "generated_at": utcnow().isoformat(),
-            "assessment": snapshot, "snapshot_sha256": a["snapshot_sha256"], "signed_content": a["signed_content"],
-            "signatures": a["signatures"],
-            "waivers": service.list_waivers(session, program=program),
-            "attestations": service.list_attestations(session, program=program),
+            "assessment": a.snapshot, "snapshot_sha256": a.snapshot_sha256, "signed_content": signed,
+            "signatures": signatures,
+            "waivers": [w.model_dump(mode="json") for w in service.list_waivers(session, actor, program=prog.code)],
+            "attestations": [t.model_dump(mode="json")
+                             for t in service.list_attestations(session, actor, program=prog.code)],
             "audit_head": {"seq": head.seq if head else 0, "hash": head.hash if head else audit.GENESIS}}
 
 
-def _attachments(session: Session, program: str, attestations: list[dict]) -> dict[str, bytes]:
+def _attachments(session: Session, actor: Actor, program: str, attestations: list[dict]) -> dict[str, bytes]:
     files = {}
     for a in attestations:
-        name, content = service.get_attachment(session, program=program, attestation=a["id"])
-        files[f"attachments/{a['id']}-{safe_name(name)}"] = content
+        found = service.attestation_file(session, actor, program=program, attestation=a["id"])
+        files[f"attachments/{a['id']}-{safe_name(found.name)}"] = found.content
     return files
 
 
@@ -85,19 +90,6 @@ def safe_name(name: str) -> str:
 
 
 # ---------------------------------------------------------------- charts (the areas' own chart functions)
-
-def _chart_function(area: str, name: str):
-    try:
-        module = __import__(f"lrip.{area}.charts", fromlist=[name])
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
-def _draw(area: str, name: str, *args, **kwargs) -> str | None:
-    fn = _chart_function(area, name)
-    return fn(*args, **kwargs) if fn else None
-
 
 def _own_ids(svg: str, prefix: str) -> str:
     """Matplotlib names the elements of every SVG alike; in one document each chart needs its own ids,
@@ -122,46 +114,39 @@ def charts_for(criterion: dict, program: str) -> list[dict]:
     if cid == "capability":
         for c in data.get("characteristics", []):
             label = f"{c['characteristic']} {c['name']}"
-            add(f"{label}: individuals and moving range", _draw("quality", "control_chart", c,
-                                                                 title=f"{program} {label}: control chart"))
+            add(f"{label}: individuals and moving range", control_chart(c, title=f"{program} {label}: control chart"))
             cap = c.get("capability") or {}
-            add(f"{label}: capability", _draw("quality", "capability_histogram", c["points"], lsl=c.get("lsl"),
-                                              usl=c.get("usl"), mean=c["center"],
-                                              sigma_within=cap.get("sigma_within"),
-                                              sigma_overall=cap.get("sigma_overall"),
-                                              title=f"{program} {label}: capability histogram"), narrow=True)
+            add(f"{label}: capability", capability_histogram(c["points"], lsl=c.get("lsl"), usl=c.get("usl"),
+                                                             mean=c["center"], sigma_within=cap.get("sigma_within"),
+                                                             sigma_overall=cap.get("sigma_overall"),
+                                                             title=f"{program} {label}: capability histogram"),
+                narrow=True)
     elif cid == "yield" and data.get("yield_by_lot"):
         rows = data["yield_by_lot"]
-        add("Yield by LRIP lot", _draw("quality", "yield_by_lot", [r["lot"] for r in rows], [r["fpy"] for r in rows],
-                                       [r["rty"] for r in rows], title=f"{program}: yield by LRIP lot"))
+        add("Yield by LRIP lot", yield_by_lot([r["lot"] for r in rows], [r["fpy"] for r in rows],
+                                              [r["rty"] for r in rows], title=f"{program}: yield by LRIP lot"))
     elif cid == "quality":
         if data.get("dpu"):
-            add("Defects per unit by LRIP lot", _draw("quality", "dpu_trend", [lot for lot, _ in data["dpu"]],
-                                                      [d for _, d in data["dpu"]], title=f"{program}: DPU trend"))
+            add("Defects per unit by LRIP lot", dpu_trend([lot for lot, _ in data["dpu"]], [d for _, d in data["dpu"]],
+                                                          title=f"{program}: DPU trend"))
         if data.get("pareto"):
-            add("Defect Pareto", _draw("quality", "defect_pareto", [p["category"] for p in data["pareto"]],
-                                       [p["count"] for p in data["pareto"]], title=f"{program}: defect Pareto"))
+            add("Defect Pareto", defect_pareto([p["category"] for p in data["pareto"]],
+                                               [p["count"] for p in data["pareto"]], title=f"{program}: defect Pareto"))
     elif cid == "design_stability" and any(w["major"] or w["minor"] for w in data.get("traffic", [])):
-        from lrip.web.charts import stacked_bars
-
-        weeks = data["traffic"]
-        add("Change traffic per week", stacked_bars([w["week"][5:] for w in weeks],
-                                                    {"major": [w["major"] for w in weeks],
-                                                     "minor": [w["minor"] for w in weeks]},
-                                                    ylabel="Change requests", title=f"{program}: change traffic",
-                                                    legend_title="Class"))
+        add("Change traffic per week", traffic_chart([TrafficWeek.model_validate(w) for w in data["traffic"]],
+                                                     title=f"{program}: change traffic"))
     elif cid == "supply_chain" and data.get("suppliers"):
-        add("Supplier on-time delivery by month", _draw("supply", "on_time_by_supplier", data["suppliers"],
-                                                        title=f"{program}: supplier on-time delivery"))
+        add("Supplier on-time delivery by month", on_time_by_supplier(data["suppliers"],
+                                                                      title=f"{program}: supplier on-time delivery"))
     elif cid == "capacity" and data.get("work_centers"):
         add("Work center utilisation at the FRP target rate",
-            _draw("capacity", "utilisation_bars", data["work_centers"], target=data["target"],
-                  title=f"{program}: utilisation at the FRP rate"))
+            utilisation_bars(data["work_centers"], target=data["target"],
+                             title=f"{program}: utilisation at the FRP rate"))
     elif cid == "learning" and data.get("learning"):
         d = data["learning"]
         add("Learning curve: actual hours per unit and the fitted curves",
-            _draw("capacity", "learning_curve", d["units"], d["hours"], d["fitted"],
-                  projections=[tuple(p) for p in d["projections"]], title=f"{program}: learning curve"))
+            learning_curve(d["units"], d["hours"], d["fitted"], projections=[tuple(p) for p in d["projections"]],
+                           title=f"{program}: learning curve"))
     return out
 
 
@@ -217,49 +202,55 @@ def extracts(evidence: dict) -> dict[str, bytes]:
 
 
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # loads Pango: only when a package is written, not for every command
 
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     return HTML(string=html, base_url=".").write_pdf()
 
 
-def build_files(session: Session, *, program: str, number: int | None = None) -> tuple[dict, dict[str, bytes]]:
+def build_files(session: Session, actor: Actor, *, program: str, number: int | None = None
+                ) -> tuple[dict, dict[str, bytes]]:
     """Every file of the package (name → bytes), the manifest last."""
-    evidence = package_data(session, program=program, number=number)
+    evidence = package_data(session, actor, program=program, number=number)
     html = render_html(evidence)
     files = {"report.html": html.encode(), "report.pdf": _pdf(html),
              "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
     files |= extracts(evidence)
-    files |= _attachments(session, program, evidence["attestations"])
+    files |= _attachments(session, actor, evidence["program"], evidence["attestations"])
     files[MANIFEST] = "".join(f"{hashlib.sha256(content).hexdigest()}  {name}\n"
                               for name, content in sorted(files.items())).encode()
     return evidence, files
 
 
-def write_package(session: Session, *, program: str, out: Path, number: int | None = None) -> dict:
-    """Write the evidence package into `out` (created if needed)."""
-    evidence, files = build_files(session, program=program, number=number)
+@query("read")
+def write_package(session: Session, actor: Actor, *, program: str, out: Path, number: int | None = None
+                  ) -> PackageWritten:
+    """Write the evidence package of an assessment (the latest by default) into `out` (created if needed)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise Invalid("report_invalid", f"{out} exists and is not a directory")
+    evidence, files = build_files(session, actor, program=program, number=number)
     for name, content in files.items():
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    return {"program": program, "assessment": evidence["assessment"]["assessment"],
-            "verdict": evidence["assessment"]["verdict"], "directory": str(out), "files": sorted(files),
-            "manifest_sha256": hashlib.sha256(files[MANIFEST]).hexdigest()}
+    a = evidence["assessment"]
+    return PackageWritten(program=evidence["program"], assessment=a["assessment"], verdict=a["verdict"],
+                          directory=str(out), files=sorted(files),
+                          manifest_sha256=hashlib.sha256(files[MANIFEST]).hexdigest())
 
 
-def zip_package(session: Session, *, program: str, number: int | None = None) -> tuple[str, bytes]:
-    """The package as one zip (the download button): file name and bytes."""
-    evidence, files = build_files(session, program=program, number=number)
+@query("read")
+def evidence_package(session: Session, actor: Actor, *, program: str, number: int | None = None) -> EvidencePackage:
+    """The evidence package of an assessment (the latest by default) as one zip: the download button."""
+    evidence, files = build_files(session, actor, program=program, number=number)
+    number = evidence["assessment"]["assessment"]
+    folder = f"{evidence['program']}-readiness-{number}"
     buffer = io.BytesIO()
-    folder = f"{program}-readiness-{evidence['assessment']['assessment']}"
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, content in sorted(files.items()):
             z.writestr(f"{folder}/{name}", content)
-    return f"{folder}.zip", buffer.getvalue()
+    return EvidencePackage(name=f"{folder}.zip", assessment=number, content=buffer.getvalue())
 
 
 # ---------------------------------------------------------------- verifying
@@ -272,13 +263,14 @@ def _check_signatures(what: str, content: dict, signatures: list[dict]) -> tuple
     return len(signatures), problems
 
 
-def verify_package(directory: Path) -> dict:
-    """Every file against the manifest, and every signature against the content it signed."""
+def verify_package(directory: Path) -> PackageCheck:
+    """Every file against the manifest, and every signature against the content it signed. Needs no
+    database, so no one signed in: anyone given the package can check it."""
     directory = Path(directory)
     problems: list[str] = []
     manifest = directory / MANIFEST
     if not manifest.is_file():
-        return {"ok": False, "files": 0, "signatures": 0, "problems": [f"{MANIFEST} is missing from {directory}"]}
+        return PackageCheck(ok=False, files=0, signatures=0, problems=[f"{MANIFEST} is missing from {directory}"])
     listed = {}
     for line_no, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
         digest, sep, name = line.partition("  ")
@@ -327,5 +319,5 @@ def verify_package(directory: Path) -> dict:
                 problems.append(f"attachments/{path.name}: does not match the SHA-256 the attestation signed")
         if program != a.get("program"):
             problems.append(f"evidence.json: the package is for {program} but the assessment is of {a.get('program')}")
-    return {"ok": not problems, "files": len(listed), "signatures": signatures, "problems": problems}
+    return PackageCheck(ok=not problems, files=len(listed), signatures=signatures, problems=problems)
 

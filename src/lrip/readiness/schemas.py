@@ -1,82 +1,242 @@
-"""Request and response bodies of the readiness API."""
-from typing import Annotated, Literal
+"""Requests and answers of the readiness gate: what the API, the CLI (--json) and the pages all use."""
+from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from datetime import datetime
+from typing import Any, Literal
 
-from lrip.api.schemas import ShortText, Strict, Text
-from lrip.readiness.criteria import ATTESTATION_TOPICS, BY_ID, STATUSES, VERDICTS
+from pydantic import Field
+
+from lrip.change.schemas import SignatureOut
+from lrip.fields import Answer, Identifier, Name, Note, Number, Reason, Strict
+from lrip.readiness.criteria import ATTESTATION_TOPICS, BY_ID
+from lrip.readiness.rules import AssessmentStatus, CriterionStatus, GateVerdict
 
 CriterionId = Literal[tuple(BY_ID)]  # type: ignore[valid-type]
 Topic = Literal[tuple(ATTESTATION_TOPICS)]  # type: ignore[valid-type]
-Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Role = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+Value = float | int | str | None
+
+# ---------------------------------------------------------------- requests
 
 
 class Signing(Strict):
     """Signing asks for the signer's password again (21 CFR 11.200)."""
 
-    password: Password
-    role: Role | None = Field(None, description="The role you sign in, when you hold several.")
+    password: str = Field(min_length=1, max_length=200, description="Your password, asked again to sign.")
+    role: Identifier | None = Field(None, description="The role you sign in, when you hold several.")
 
 
 class TargetSet(Strict):
-    value: float = Field(ge=0, le=1_000_000)
-    reason: Text
+    value: Number
+    reason: Reason
 
 
 class WaiverCreate(Signing):
     criterion: CriterionId
-    condition: Text
-    reason: Text
+    condition: Note = Field(description="What is done instead, until when.")
+    reason: Reason
 
 
 class WaiverWithdraw(Strict):
-    reason: Text
+    reason: Reason
 
 
 class AttestationCreate(Signing):
     topic: Topic
-    statement: Text
-    attachment_name: ShortText
-    attachment_base64: Annotated[str, StringConstraints(min_length=1, max_length=7_000_000)] = Field(
-        description="The document that backs the attestation, base64-encoded (at most 5 MB).")
+    statement: Note
+    attachment_name: Name
+    attachment_base64: str = Field(min_length=1, max_length=7_000_000,
+                                   description="The document that backs the attestation, base64-encoded "
+                                               "(at most 5 MB).")
 
 
-class CriterionResult(BaseModel):
-    model_config = ConfigDict(extra="allow")
+# ---------------------------------------------------------------- answers
 
-    id: CriterionId
+
+class TargetOut(Answer):
+    name: str
+    value: float
+    default: float
+    words: str
+    kind: str
+    own: bool
+
+
+class CriterionTemplate(Answer):
+    """A criterion of the program's template, with its targets (the program's own, or the defaults)."""
+
+    id: str
     number: int
+    group: str
     title: str
-    status: Literal[STATUSES]  # type: ignore[valid-type]
-    value: float | int | str | None
-    target: float | int | str | None
-    evidence: list[dict]
-    findings: list[str]
+    how_to_close: str
+    targets: list[TargetOut]
+
+
+class TargetChanged(Answer):
+    criterion: str
+    name: str
+    value: float
+    before: float
+
+
+class Evidence(Answer):
+    kind: str
+    id: str
+    url: str | None
+    note: str
+
+
+class Measure(Answer):
+    name: str
+    value: Value
+    target: Value
+    ok: bool | None
+    unit: str
+
+
+class ActiveWaiver(Answer):
+    """A signed waiver an assessment applied."""
+
+    id: int
+    criterion: str
+    condition: str
+    reason: str
+    name: str
+    username: str
+    signed_at: datetime
+    signatures: list[SignatureOut]
+
+
+class CriterionResult(Answer):
+    id: str
+    number: int
+    group: str
+    title: str
+    status: CriterionStatus
+    value: Value
+    target: Value
+    unit: str
     message: str
+    findings: list[str]
+    evidence: list[Evidence]
+    measures: list[Measure]
+    charts: dict[str, Any]
+    stand_in: bool
+    waiver: ActiveWaiver | None = None
 
 
-class AssessmentOut(BaseModel):
-    """A frozen assessment: `lrip readiness evaluate --json` gives the same."""
+class Finding(Answer):
+    criterion: str
+    title: str
+    kind: Literal["blocking", "condition"]
+    text: str
+    findings: list[str]
 
-    model_config = ConfigDict(extra="allow")
+
+class CriterionChange(Answer):
+    """What changed in one criterion since the previous assessment."""
+
+    id: str
+    title: str
+    status_before: CriterionStatus | None
+    status: CriterionStatus
+    value_before: Value
+    value: Value
+    resolved: list[str] = []
+    new: list[str] = []
+
+
+class AssessmentOut(Answer):
+    """A frozen assessment with its signatures: `lrip readiness evaluate --json` gives the same."""
 
     program: str
+    name: str
+    phase: str
+    part: str
+    frp_target_rate: float
     assessment: int
-    verdict: Literal[VERDICTS]  # type: ignore[valid-type]
-    evaluated_at: str
+    verdict: GateVerdict
+    status: AssessmentStatus
+    evaluated_at: datetime
     evaluated_by: str
     criteria: list[CriterionResult]
-    findings: list[dict]
-    changes: list[dict]
-    signatures: list[dict]
+    findings: list[Finding]
+    waivers: list[ActiveWaiver]
+    targets: dict[str, dict[str, float]]
+    previous: int | None
+    changes: list[CriterionChange]
+    audit_head: str | None
+    snapshot_sha256: str
+    signed_content: dict[str, Any]
+    signatures: list[SignatureOut]
 
 
-class AssessmentRow(BaseModel):
+class AssessmentRow(Answer):
     number: int
-    verdict: Literal[VERDICTS]  # type: ignore[valid-type]
-    evaluated_at: str
+    verdict: GateVerdict
+    status: AssessmentStatus
+    evaluated_at: datetime
     evaluated_by: str
     statuses: dict[str, int]
     changes: int
     signed_by: list[str]
+
+
+class WaiverOut(Answer):
+    id: int
+    program: str
+    criterion: str
+    condition: str
+    reason: str
+    granted_by: str
+    granted_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    content: dict[str, Any]
+    signatures: list[SignatureOut]
+
+
+class AttestationOut(Answer):
+    id: int
+    program: str
+    topic: str
+    statement: str
+    attachment: str
+    attachment_sha256: str
+    attested_by: str
+    attested_at: datetime
+    content: dict[str, Any]
+    signatures: list[SignatureOut]
+
+
+class AttachmentFile(Answer):
+    """An attestation's document, as it was attached."""
+
+    name: str
+    content: bytes
+
+
+class EvidencePackage(Answer):
+    """The evidence package of an assessment as one zip."""
+
+    name: str
+    assessment: int
+    content: bytes
+
+
+class PackageWritten(Answer):
+    program: str
+    assessment: int
+    verdict: GateVerdict
+    directory: str
+    files: list[str]
+    manifest_sha256: str
+
+
+class PackageCheck(Answer):
+    """`lrip readiness verify`: every file against the manifest, every signature against what it signed."""
+
+    ok: bool
+    files: int
+    signatures: int
+    problems: list[str]

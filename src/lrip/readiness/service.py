@@ -1,8 +1,10 @@
 """The FRP readiness gate: evaluate the criteria on live records, freeze the result as an assessment,
-waive and attest with e-signatures, and sign the program decision.
+waive and attest with e-signatures, and sign the program decision (a signed GO is recorded on the
+program, where the phase change to full rate looks for it).
 
-Each criterion reads what it needs through the owning area's service (NCRs, FAI, SPC, scorecard,
-shortages, capacity, change traffic, traceability) and hands plain data to `criteria.py`, which judges.
+Each criterion reads what it needs through the owning area's use cases (NCRs, FAI, SPC, scorecard,
+shortages, capacity, change traffic, traceability), as the person evaluating, and hands plain data
+to `criteria.py`, which judges.
 """
 from __future__ import annotations
 
@@ -15,25 +17,37 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lrip import audit
-from lrip.auth.models import User
+from lrip.auth.actor import Actor, command, query
+from lrip.auth.models import Signature, User
 from lrip.auth.signatures import content_hash, sign, signatures_for
 from lrip.capacity.service import capacity, learning
 from lrip.catalog.models import BomLine, Characteristic, Operation, Part, Qualification, Routing
+from lrip.change.rules import ChangeClass, OPEN_STATUSES
 from lrip.change.service import change_traffic, list_changes, list_redlines
-from lrip.db import get_one, transactional, utcnow
+from lrip.db import get_one, utcnow
 from lrip.errors import Invalid, NotFound, Refused, verdict
 from lrip.execution.models import OperationRecord, Unit
-from lrip.inspection.service import fai_status
-from lrip.nonconformance.service import list_capas, list_ncrs
+from lrip.inspection.first_article import fai_status
+from lrip.nonconformance.capa import list_capas
+from lrip.nonconformance.ncr import list_ncrs
 from lrip.planning.service import shortages as shortages_of
+from lrip.program import service as program_service
 from lrip.program.models import Lot, Program, RampPlanEntry
-from lrip.program.service import get_program
+from lrip.program.service import current_routing, get_program
+from lrip.quality.scorecard import scorecard
 from lrip.quality.service import characteristic_spc, metrics
 from lrip.readiness import criteria as rules
 from lrip.readiness.models import Assessment, Attestation, ReadinessTarget, Waiver
+from lrip.readiness.rules import ASSESSMENT, assessment_status, is_go
+from lrip.readiness.schemas import (AssessmentOut, AssessmentRow, AttachmentFile, AttestationOut, CriterionTemplate,
+                                    TargetChanged, WaiverOut)
 from lrip.supply.models import ApprovedSource, Supplier
-from lrip.supply.service import scorecard
 from lrip.trace.service import completeness
+
+
+def _plain(answers) -> list[dict]:
+    """Another area's answers as the JSON the criteria judge and the assessment keeps."""
+    return [a.model_dump(mode="json") for a in answers]
 
 
 # ---------------------------------------------------------------- targets (the program's template)
@@ -45,20 +59,21 @@ def _overrides(session: Session, program_id: int) -> dict[str, dict[str, float]]
     return found
 
 
-def list_criteria(session: Session, *, program: str) -> list[dict]:
+@query("read")
+def list_criteria(session: Session, actor: Actor, *, program: str) -> list[CriterionTemplate]:
     """The program's criteria template: each criterion with its targets (default or the program's own)."""
     prog = get_program(session, program)
     overrides = _overrides(session, prog.id)
-    return [{"id": c.id, "number": c.number, "group": c.group, "title": c.title, "how_to_close": c.how_to_close,
-             "targets": [{"name": t.name, "value": overrides.get(c.id, {}).get(t.name, t.default),
-                          "default": t.default, "words": t.words, "kind": t.kind,
-                          "own": t.name in overrides.get(c.id, {})} for t in c.targets]}
-            for c in sorted(rules.CRITERIA, key=lambda c: c.number)]
+    return [CriterionTemplate(
+        id=c.id, number=c.number, group=c.group, title=c.title, how_to_close=c.how_to_close,
+        targets=[{"name": t.name, "value": overrides.get(c.id, {}).get(t.name, t.default), "default": t.default,
+                  "words": t.words, "kind": t.kind, "own": t.name in overrides.get(c.id, {})} for t in c.targets])
+        for c in sorted(rules.CRITERIA, key=lambda c: c.number)]
 
 
-@transactional
-def set_target(session: Session, *, program: str, criterion: str, name: str, value: float, actor: str,
-               reason: str) -> dict:
+@command("readiness.assess")
+def set_target(session: Session, actor: Actor, *, program: str, criterion: str, name: str, value: float,
+               reason: str) -> TargetChanged:
     """Set one of the program's readiness targets (thresholds are the program's own, per the MRL criteria)."""
     prog = get_program(session, program)
     reasons = rules.check_target(criterion, name, value)
@@ -69,65 +84,56 @@ def set_target(session: Session, *, program: str, criterion: str, name: str, val
                           ).scalar_one_or_none()
     before = rules.targets_for(_overrides(session, prog.id))[criterion][name]
     if row is None:
-        row = ReadinessTarget(program_id=prog.id, criterion=criterion, name=name, value=value, set_by=actor,
-                              set_at=utcnow(), reason=reason)
+        row = ReadinessTarget(program_id=prog.id, criterion=criterion, name=name, value=value,
+                              set_by=actor.username, set_at=utcnow(), reason=reason)
         session.add(row)
     else:
-        row.value, row.set_by, row.set_at, row.reason = value, actor, utcnow(), reason
-    audit.record(session, actor=actor, action="readiness.target_set", record_type="program", record_id=program,
+        row.value, row.set_by, row.set_at, row.reason = value, actor.username, utcnow(), reason
+    audit.record(session, actor=actor, action="readiness.target_set", record_type="program", record_id=prog.code,
                  before={f"{criterion}.{name}": before}, after={f"{criterion}.{name}": value}, reason=reason)
-    return {"criterion": criterion, "name": name, "value": value, "before": before}
+    return TargetChanged(criterion=criterion, name=name, value=value, before=before)
 
 
 # ---------------------------------------------------------------- gathering the records
 
 class Scope:
-    """The program and its LRIP lots, read once for every criterion."""
+    """The program and its LRIP lots, read once for every criterion, and who is evaluating."""
 
-    def __init__(self, session: Session, prog: Program):
-        self.session, self.program = session, prog
+    def __init__(self, session: Session, actor: Actor, prog: Program):
+        self.session, self.actor, self.program = session, actor, prog
         self.code = prog.code
-        self.lots = list(session.execute(select(Lot).where(Lot.program_id == prog.id, Lot.phase == "lrip")
-                                         .order_by(Lot.id)).scalars())
-        self.lot_ids = [lot.id for lot in self.lots]
-        latest = self.lots[-1] if self.lots else None
-        self.routing: Routing | None = latest.routing if latest else session.execute(
-            select(Routing).where(Routing.part_revision_id == prog.part_revision_id).order_by(Routing.id.desc())
-        ).scalars().first()
+        self.lot_ids = list(session.execute(select(Lot.id).where(Lot.program_id == prog.id, Lot.phase == "lrip")
+                                            .order_by(Lot.id)).scalars())
+        try:
+            self.routing: Routing | None = current_routing(session, prog)
+        except NotFound:  # no lot and no released routing yet: the criteria say what is missing
+            self.routing = None
         self.targets = rules.targets_for(_overrides(session, prog.id))
         self.cache: dict = {}
-        self.unit_lot: dict[str, str] = {}
-        self.complete: set[str] = set()  # LRIP units built to the end: their record must be whole
-        if self.lot_ids:
-            lot_numbers = {lot.id: lot.number for lot in self.lots}
-            for serial, lot_id, status in session.execute(select(Unit.serial, Unit.lot_id, Unit.status)
-                                                          .where(Unit.lot_id.in_(self.lot_ids))):
-                self.unit_lot[serial] = lot_numbers[lot_id]
-                if status == "complete":
-                    self.complete.add(serial)
+        self.complete: set[str] = set(session.execute(select(Unit.serial).where(
+            Unit.lot_id.in_(self.lot_ids), Unit.status == "complete")).scalars()) if self.lot_ids else set()
+        """LRIP units built to the end: their record must be whole."""
 
 
 def _key_characteristics(scope: Scope) -> list[tuple[Operation, Characteristic]]:
-    """The measured key characteristics with a spec limit on the routing the last LRIP lot builds."""
+    """The measured key characteristics with a spec limit on the routing the program builds on."""
     if scope.routing is None:
         return []
     return [(op, c) for op in scope.routing.operations for c in op.characteristics
             if c.key and c.kind == "variable" and (c.lsl is not None or c.usl is not None)]
 
 
-def _metrics(scope: Scope, by: str) -> dict:
+def _metrics(scope: Scope, by: str):
     """The quality area's yield metrics of the LRIP lots, grouped `by` (read once per evaluation)."""
     key = f"metrics_{by}"
     if key not in scope.cache:
-        scope.cache[key] = metrics(scope.session, program=scope.code, by=by, phase="lrip")
+        scope.cache[key] = metrics(scope.session, scope.actor, program=scope.code, by=by, phase="lrip")
     return scope.cache[key]
 
 
-def _chart_data(analysis: dict) -> dict:
-    """What the report needs to draw a characteristic's control chart and histogram again."""
-    keep = ("chart", "n_points", "points", "center", "ucl", "lcl", "secondary", "violations", "capability",
-            "labels", "lots", "baseline", "characteristic", "name", "lsl", "usl", "nominal", "units")
-    return {k: analysis.get(k) for k in keep}
+CHART_DATA = {"chart", "n_points", "points", "center", "ucl", "lcl", "secondary", "violations", "capability",
+              "labels", "lots", "baseline", "characteristic", "name", "lsl", "usl", "nominal", "units"}
+"""What the report needs to draw a characteristic's control chart and histogram again."""
 
 
 def _capability(scope: Scope) -> dict:
@@ -139,26 +145,24 @@ def _capability(scope: Scope) -> dict:
     for op, c in _key_characteristics(scope):
         row = {"code": c.code, "name": c.name, "n": 0}
         try:
-            analysis = characteristic_spc(scope.session, program=scope.code, characteristic=c.code, phase="lrip", chart="imr",
-                              rules="nelson")
+            analysis = characteristic_spc(scope.session, scope.actor, program=scope.code, characteristic=c.code,
+                                          phase="lrip", chart="imr", rules="nelson")
         except Refused:  # too few points to chart at all
             analysis = None
         if analysis is not None:
-            row["n"] = analysis["n_points"]
-        if analysis is not None and analysis["n_points"] >= window and analysis.get("capability"):
-            cap, start = analysis["capability"], analysis["n_points"] - window
-            row |= {"cpk": cap["cpk"], "ppk": cap["ppk"],
-                    "rule1": [analysis["labels"][v["index"]] for v in analysis["violations"]
-                              if v["rule"] == 1 and v["index"] >= start]}
-            charts.append(_chart_data(analysis))
+            row["n"] = analysis.n_points
+        if analysis is not None and analysis.n_points >= window and analysis.capability:
+            start = analysis.n_points - window
+            row |= {"cpk": analysis.capability.cpk, "ppk": analysis.capability.ppk,
+                    "rule1": [analysis.labels[v.index] for v in analysis.violations
+                              if v.rule == 1 and v.index >= start]}
+            charts.append(analysis.model_dump(mode="json", include=CHART_DATA))
         else:
-            by_op = _metrics(scope, "operation")
-            group = next((g for g in (by_op or {}).get("groups", []) if g["group"] == f"{op.sequence} {op.name}"),
+            group = next((g for g in _metrics(scope, "operation").groups if g.group == f"{op.sequence} {op.name}"),
                          None)
             if group:
-                cycle = group.get("cycle_minutes") or {}
-                row |= {"fpy": group.get("fpy"), "scrap": group.get("scrap_rate"), "rework": group.get("rework_rate"),
-                        "cycle_minutes": cycle.get("mean"), "standard_minutes": cycle.get("standard")}
+                row |= {"fpy": group.fpy, "scrap": group.scrap_rate, "rework": group.rework_rate,
+                        "cycle_minutes": group.cycle_minutes.mean, "standard_minutes": group.cycle_minutes.standard}
         found.append(row)
     out = rules.judge_capability(found, t, scope.code)
     out["charts"] = {"characteristics": charts}
@@ -167,49 +171,42 @@ def _capability(scope: Scope) -> dict:
 
 def _yield(scope: Scope) -> dict:
     m = _metrics(scope, "lot")
-    lots = [g for g in m["groups"] if g.get("rty") is not None and g.get("units_finished")]
+    lots = [g for g in m.groups if g.rty is not None and g.units_finished]
     if not lots:
         return rules.judge_yield(None, None, {}, scope.targets["yield"])
     last = lots[-1]
-    fpy = {op: y for op, y in last["fpy_by_operation"].items() if y is not None}
-    out = rules.judge_yield(last["group"], last["rty"], fpy, scope.targets["yield"])
-    out["charts"] = {"yield_by_lot": [{"lot": g["group"], "fpy": g.get("fpy"), "rty": g.get("rty")}
-                                      for g in m["groups"]],
-                     "pareto": m.get("pareto") or []}
+    fpy = {op: y for op, y in last.fpy_by_operation.items() if y is not None}
+    out = rules.judge_yield(last.group, last.rty, fpy, scope.targets["yield"])
+    out["charts"] = {"yield_by_lot": [{"lot": g.group, "fpy": g.fpy, "rty": g.rty} for g in m.groups],
+                     "pareto": _plain(m.pareto)}
     return out
 
 
+NCR_COLUMNS = ("number", "status", "severity", "defect_code", "serial", "lot", "supplier", "quantity", "opened_at",
+               "closed_at", "capa")
+"""What the evidence package's ncrs.csv shows of each NCR."""
+
+
 def _quality(scope: Scope) -> dict:
-    ncrs = list_ncrs(scope.session, program=scope.code)
-    open_ncrs = [n for n in ncrs if n.get("status") != "closed"]
-    capas = list_capas(scope.session, program=scope.code)
-    m = _metrics(scope, "lot")
-    dpu = [(g["group"], g["dpu"]) for g in (m or {}).get("groups", []) if g.get("dpu") is not None]
+    ncrs = _plain(list_ncrs(scope.session, scope.actor, program=scope.code).items)
+    open_ncrs = [n for n in ncrs if n["status"] != "closed"]
+    capas = _plain(list_capas(scope.session, scope.actor, program=scope.code))
+    dpu = [(g.group, g.dpu) for g in _metrics(scope, "lot").groups if g.dpu is not None]
     out = rules.judge_quality(open_ncrs, capas, dpu, scope.targets["quality"], scope.code)
-    if m is None:
-        out["findings"].append("not yet measured: defects per unit by lot (quality metrics)")
-        if out["status"] == rules.PASS:
-            out["status"] = rules.INSUFFICIENT
-    out["charts"] |= {"pareto": (m or {}).get("pareto") or [],
-                      "ncrs": [{k: n.get(k) for k in ("number", "status", "severity", "defect_code", "serial", "lot",
-                                                       "supplier", "quantity", "opened_at", "closed_at", "capa")}
-                               for n in ncrs]}
+    out["charts"] |= {"pareto": _plain(_metrics(scope, "lot").pareto),
+                      "ncrs": [{k: n.get(k) for k in NCR_COLUMNS} for n in ncrs]}
     return out
 
 
 def _first_article(scope: Scope) -> dict:
-    return rules.judge_first_article(fai_status(scope.session, program=scope.code))
-
-
-CLOSED_CHANGES = ("implemented", "rejected", "cancelled", "canceled", "closed", "withdrawn", "superseded")
+    return rules.judge_first_article(fai_status(scope.session, scope.actor, program=scope.code).model_dump(mode="json"))
 
 
 def _design_stability(scope: Scope) -> dict:
     t = scope.targets["design_stability"]
-    changes = list_changes(scope.session, program=scope.code)
-    open_major = [c for c in changes if (c.get("class") or c.get("change_class")) == "major"
-                  and c.get("status") not in CLOSED_CHANGES]
-    weeks = change_traffic(scope.session, program=scope.code, weeks=int(t["weeks"]))
+    open_major = [c for c in _plain(list_changes(scope.session, scope.actor, program=scope.code))
+                  if c["class"] == ChangeClass.MAJOR and c["status"] in OPEN_STATUSES]
+    weeks = _plain(change_traffic(scope.session, scope.actor, program=scope.code, weeks=int(t["weeks"])))
     return rules.judge_design_stability(open_major, weeks, t)
 
 
@@ -218,9 +215,11 @@ def _documentation(scope: Scope) -> dict:
     instructions = [{"operation": op.sequence,
                      "document": op.document_revision.label if op.document_revision else None,
                      "status": op.document_revision.status if op.document_revision else None} for op in ops]
-    redlines = [r for r in list_redlines(scope.session, program=scope.code) if not r.get("incorporated")]
-    incomplete = [u for u in completeness(scope.session, program=scope.code)
-                  if u.get("serial") in scope.complete and u.get("gaps")]
+    redlines = [r for r in _plain(list_redlines(scope.session, scope.actor, program=scope.code))
+                if not r["incorporated"]]
+    incomplete = [{"serial": u.serial, "gaps": u.gaps}
+                  for u in completeness(scope.session, scope.actor, program=scope.code)
+                  if u.serial in scope.complete and u.gaps]
     return rules.judge_documentation(instructions, redlines, incomplete, len(scope.complete))
 
 
@@ -273,25 +272,23 @@ def _supply(scope: Scope) -> dict:
     unsourced = [number for part_id, number in bom if not sourced.get(part_id)]
     supplier_ids = {s for part_id, _ in bom for s in sourced.get(part_id, ())}
     codes = set(scope.session.execute(select(Supplier.code).where(Supplier.id.in_(supplier_ids or [-1]))).scalars())
-    suppliers = [s for s in scorecard(scope.session) if s.get("supplier") in codes]
-    periods = _frp_periods(scope, int(t["frp_periods"]))
-    wanted = {str(p) for p in periods}
-    shortages = [s for s in shortages_of(scope.session, program=scope.code).get("shortages", [])
-                 if str(s.get("period"))[:10] in wanted]
-    return rules.judge_supply(unsourced, suppliers, shortages, t, [str(p) for p in periods])
+    suppliers = _plain(s for s in scorecard(scope.session, scope.actor) if s.supplier in codes)
+    periods = [str(p) for p in _frp_periods(scope, int(t["frp_periods"]))]
+    shortages = _plain(s for s in shortages_of(scope.session, scope.actor, program=scope.code).shortages
+                       if s.period[:10] in periods)
+    return rules.judge_supply(unsourced, suppliers, shortages, t, periods)
 
 
 def _capacity(scope: Scope) -> dict:
     """The capacity area's answer at the FRP target rate and our utilisation target."""
     t = scope.targets["capacity"]
-    c = capacity(scope.session, program=scope.code, max_utilisation=t["utilisation_max"])
-    neck = c["bottleneck"]["code"]
-    util = next(w["utilisation_at_target"] for w in c["work_centers"] if w["code"] == neck)
-    out = rules.judge_capacity(c["sustainable_rate"], c["target_rate"], neck, util,
-                               [x["message"] for x in c.get("changes_needed") or []], t,
-                               stand_in=f" Standard minutes, {c['period']}.")
-    out["charts"] = {"work_centers": [{"label": w["code"], "utilisation": w["utilisation_at_target"]}
-                                      for w in c["work_centers"]], "target": t["utilisation_max"]}
+    c = capacity(scope.session, scope.actor, program=scope.code, max_utilisation=t["utilisation_max"])
+    neck = c.bottleneck.code
+    util = next(w.utilisation_at_target for w in c.work_centers if w.code == neck)
+    out = rules.judge_capacity(c.sustainable_rate, c.target_rate, neck, util, [x.message for x in c.changes_needed],
+                               t, stand_in=f" Standard minutes, {c.period}.")
+    out["charts"] = {"work_centers": [{"label": w.code, "utilisation": w.utilisation_at_target}
+                                      for w in c.work_centers], "target": t["utilisation_max"]}
     return out
 
 
@@ -301,17 +298,15 @@ def _learning(scope: Scope) -> dict:
     ops = scope.routing.operations if scope.routing else []
     standard = sum(op.standard_minutes for op in ops) / 60
     try:
-        found = learning(scope.session, program=scope.code)
-    except Invalid as exc:  # fewer than 3 complete units
+        found = learning(scope.session, scope.actor, program=scope.code)
+    except Invalid as exc:  # fewer than 3 complete units, or none a curve fits
         return rules.judge_learning(None, None, standard, None, t, "; ".join(exc.reasons))
-    frp = next(p for p in found["projections"] if p["label"] == "first FRP unit")
-    out = rules.judge_learning(found["crawford"], frp["crawford_hours"], standard, frp["unit"], t)
-    out["charts"] = {"learning": {"units": [u["unit"] for u in found["units"]],
-                                  "hours": [u["hours"] for u in found["units"]],
-                                  "fitted": {"Crawford": [u["crawford"] for u in found["units"]],
-                                             "Wright": [u["wright"] for u in found["units"]]},
-                                  "projections": [[p["label"], p["unit"], p["crawford_hours"]]
-                                                  for p in found["projections"]]}}
+    frp = next(p for p in found.projections if p.label == "first FRP unit")
+    out = rules.judge_learning(found.crawford.model_dump(), frp.crawford_hours, standard, frp.unit, t)
+    out["charts"] = {"learning": {"units": [u.unit for u in found.units], "hours": [u.hours for u in found.units],
+                                  "fitted": {"Crawford": [u.crawford for u in found.units],
+                                             "Wright": [u.wright for u in found.units]},
+                                  "projections": [[p.label, p.unit, p.crawford_hours] for p in found.projections]}}
     return out
 
 
@@ -330,9 +325,9 @@ GATHER = (_capability, _yield, _quality, _first_article, _design_stability, _doc
           _capacity, _learning, _attestations)
 
 
-def compute(session: Session, prog: Program) -> list[dict]:
+def compute(session: Session, actor: Actor, prog: Program) -> list[dict]:
     """Every criterion's result on today's records (nothing stored)."""
-    scope = Scope(session, prog)
+    scope = Scope(session, actor, prog)
     return [judge(scope) for judge in GATHER]
 
 
@@ -365,100 +360,102 @@ def _active_waivers(session: Session, prog: Program) -> dict[str, dict]:
     return found
 
 
-@transactional
-def waive(session: Session, *, program: str, criterion: str, condition: str, reason: str, username: str,
-          password: str, role: str | None = None) -> dict:
-    """A named, signed waiver: the criterion counts as met on the stated condition (GO WITH CONDITIONS)."""
+def _waiver_out(session: Session, program: str, w: Waiver) -> WaiverOut:
+    content = _waiver_content(program, w)
+    return WaiverOut(id=w.id, program=program, criterion=w.criterion, condition=w.condition, reason=w.reason,
+                     granted_by=w.granted_by, granted_at=w.granted_at, withdrawn_at=w.withdrawn_at,
+                     withdrawn_by=w.withdrawn_by, content=content,
+                     signatures=signatures_for(session, "readiness_waiver", f"{program}/{w.id}", content))
+
+
+@command("readiness.decide")
+def waive(session: Session, actor: Actor, *, program: str, criterion: str, condition: str, reason: str,
+          password: str, role: str | None = None) -> WaiverOut:
+    """A named waiver signed by the signed-in person: the criterion counts as met on the stated condition
+    (GO WITH CONDITIONS) from the next evaluation."""
     prog = get_program(session, program)
     verdict(rules.check_waiver(criterion, condition, reason)).raise_if_refused("waiver_refused")
     w = Waiver(program_id=prog.id, criterion=criterion, condition=condition.strip(), reason=reason.strip(),
-               granted_by=username, granted_at=utcnow())
+               granted_by=actor.username, granted_at=utcnow())
     session.add(w)
     session.flush()
-    audit.record(session, actor=username, action="readiness.waived", record_type="program", record_id=program,
+    audit.record(session, actor=actor, action="readiness.waived", record_type="program", record_id=prog.code,
                  after={"waiver": w.id, "criterion": criterion, "condition": w.condition}, reason=w.reason)
-    sign(session, record_type="readiness_waiver", record_id=f"{program}/{w.id}", content=_waiver_content(program, w),
-         username=username, password=password, meaning="approved", role=role)
-    return {"id": w.id, "program": program, "criterion": criterion, "condition": w.condition, "reason": w.reason,
-            "granted_by": username, "granted_at": w.granted_at.isoformat()}
+    sign(session, actor, record_type="readiness_waiver", record_id=f"{prog.code}/{w.id}",
+         content=_waiver_content(prog.code, w), password=password, meaning="approved", role=role)
+    return _waiver_out(session, prog.code, w)
 
 
-@transactional
-def withdraw_waiver(session: Session, *, program: str, waiver: int, actor: str, reason: str) -> dict:
+@command("readiness.decide")
+def withdraw_waiver(session: Session, actor: Actor, *, program: str, waiver: int, reason: str) -> WaiverOut:
+    """Withdraw a waiver: from the next evaluation its criterion counts as it is."""
     prog = get_program(session, program)
     w = session.execute(select(Waiver).filter_by(program_id=prog.id, id=waiver)).scalar_one_or_none()
     if w is None:
-        raise NotFound("waiver_not_found", f"No waiver {waiver} in program {program}")
+        raise NotFound("waiver_not_found", f"No waiver {waiver} in program {prog.code}")
     reasons = [f"waiver {waiver} was already withdrawn"] if w.withdrawn_at else []
     if not (reason or "").strip():
         reasons.append("withdrawing a waiver needs a reason")
     verdict(reasons).raise_if_refused("waiver_refused")
-    w.withdrawn_at, w.withdrawn_by = utcnow(), actor
-    audit.record(session, actor=actor, action="readiness.waiver_withdrawn", record_type="program", record_id=program,
-                 before={"waiver": w.id, "criterion": w.criterion}, reason=reason)
-    return {"id": w.id, "criterion": w.criterion, "withdrawn_by": actor}
+    w.withdrawn_at, w.withdrawn_by = utcnow(), actor.username
+    audit.record(session, actor=actor, action="readiness.waiver_withdrawn", record_type="program",
+                 record_id=prog.code, before={"waiver": w.id, "criterion": w.criterion}, reason=reason)
+    return _waiver_out(session, prog.code, w)
 
 
-@transactional
-def attest(session: Session, *, program: str, topic: str, statement: str, attachment_name: str,
-           attachment: bytes, username: str, password: str, role: str | None = None) -> dict:
-    """A named person attests what no record proves, with the document behind it, and signs."""
+@query("read")
+def list_waivers(session: Session, actor: Actor, *, program: str) -> list[WaiverOut]:
+    prog = get_program(session, program)
+    return [_waiver_out(session, prog.code, w) for w in session.execute(
+        select(Waiver).filter_by(program_id=prog.id).order_by(Waiver.id)).scalars()]
+
+
+def _attestation_out(session: Session, program: str, a: Attestation) -> AttestationOut:
+    content = _attestation_content(program, a)
+    return AttestationOut(id=a.id, program=program, topic=a.topic, statement=a.statement,
+                          attachment=a.attachment_name, attachment_sha256=a.attachment_sha256,
+                          attested_by=a.attested_by, attested_at=a.attested_at, content=content,
+                          signatures=signatures_for(session, "readiness_attestation", f"{program}/{a.id}", content))
+
+
+@command("readiness.assess")
+def attest(session: Session, actor: Actor, *, program: str, topic: str, statement: str, attachment_name: str,
+           attachment: bytes, password: str, role: str | None = None) -> AttestationOut:
+    """The signed-in person attests what no record proves, with the document behind it, and signs."""
     prog = get_program(session, program)
     verdict(rules.check_attestation(topic, statement, attachment_name, len(attachment))
             ).raise_if_refused("attestation_refused")
-    a = Attestation(program_id=prog.id, topic=topic, statement=statement.strip(), attachment_name=attachment_name.strip(),
-                    attachment_sha256=hashlib.sha256(attachment).hexdigest(), attachment=attachment,
-                    attested_by=username, attested_at=utcnow())
+    a = Attestation(program_id=prog.id, topic=topic, statement=statement.strip(),
+                    attachment_name=attachment_name.strip(), attachment_sha256=hashlib.sha256(attachment).hexdigest(),
+                    attachment=attachment, attested_by=actor.username, attested_at=utcnow())
     session.add(a)
     session.flush()
-    audit.record(session, actor=username, action="readiness.attested", record_type="program", record_id=program,
+    audit.record(session, actor=actor, action="readiness.attested", record_type="program", record_id=prog.code,
                  after={"attestation": a.id, "topic": topic, "attachment": a.attachment_name,
                         "attachment_sha256": a.attachment_sha256})
-    sign(session, record_type="readiness_attestation", record_id=f"{program}/{a.id}",
-         content=_attestation_content(program, a), username=username, password=password, meaning="verified", role=role)
-    return _attestation_row(session, program, a)
+    sign(session, actor, record_type="readiness_attestation", record_id=f"{prog.code}/{a.id}",
+         content=_attestation_content(prog.code, a), password=password, meaning="verified", role=role)
+    return _attestation_out(session, prog.code, a)
 
 
-def _attestation_row(session: Session, program: str, a: Attestation) -> dict:
-    content = _attestation_content(program, a)
-    return {"id": a.id, "topic": a.topic, "statement": a.statement, "attachment": a.attachment_name,
-            "attachment_sha256": a.attachment_sha256, "attested_by": a.attested_by,
-            "attested_at": a.attested_at.isoformat(), "content": content,
-            "signatures": signatures_for(session, "readiness_attestation", f"{program}/{a.id}", content)}
-
-
-def list_attestations(session: Session, *, program: str) -> list[dict]:
+@query("read")
+def list_attestations(session: Session, actor: Actor, *, program: str) -> list[AttestationOut]:
     prog = get_program(session, program)
-    return [_attestation_row(session, program, a) for a in session.execute(
+    return [_attestation_out(session, prog.code, a) for a in session.execute(
         select(Attestation).filter_by(program_id=prog.id).order_by(Attestation.id)).scalars()]
 
 
-def get_attachment(session: Session, *, program: str, attestation: int) -> tuple[str, bytes]:
+@query("read")
+def attestation_file(session: Session, actor: Actor, *, program: str, attestation: int) -> AttachmentFile:
+    """The document an attestation was signed with."""
     prog = get_program(session, program)
     a = session.execute(select(Attestation).filter_by(program_id=prog.id, id=attestation)).scalar_one_or_none()
     if a is None:
-        raise NotFound("attestation_not_found", f"No attestation {attestation} in program {program}")
-    return a.attachment_name, a.attachment
-
-
-def list_waivers(session: Session, *, program: str) -> list[dict]:
-    prog = get_program(session, program)
-    rows = []
-    for w in session.execute(select(Waiver).filter_by(program_id=prog.id).order_by(Waiver.id)).scalars():
-        content = _waiver_content(program, w)
-        rows.append({"id": w.id, "criterion": w.criterion, "condition": w.condition, "reason": w.reason,
-                     "granted_by": w.granted_by, "granted_at": w.granted_at.isoformat(),
-                     "withdrawn_at": w.withdrawn_at.isoformat() if w.withdrawn_at else None,
-                     "withdrawn_by": w.withdrawn_by, "content": content,
-                     "signatures": signatures_for(session, "readiness_waiver", f"{program}/{w.id}", content)})
-    return rows
+        raise NotFound("attestation_not_found", f"No attestation {attestation} in program {prog.code}")
+    return AttachmentFile(name=a.attachment_name, content=a.attachment)
 
 
 # ---------------------------------------------------------------- assessments
-
-def _snapshot_hash(snapshot: dict) -> str:
-    return content_hash(snapshot)
-
 
 def _assessment_content(program: str, a: Assessment) -> dict:
     """What the program decision signs: the assessment and the hash of its frozen snapshot."""
@@ -470,12 +467,31 @@ def _latest(session: Session, program_id: int) -> Assessment | None:
                            .limit(1)).scalar_one_or_none()
 
 
-@transactional
-def evaluate(session: Session, *, program: str, actor: str) -> dict:
+def signed_decision(session: Session, program: str, a: Assessment) -> tuple[dict, list[dict]]:
+    """What deciding an assessment signs, and the signatures it has (each saying whether it still matches)."""
+    content = _assessment_content(program, a)
+    return content, signatures_for(session, "readiness_assessment", f"{program}/{a.number}", content)
+
+
+def _status(session: Session, a: Assessment, signatures: list[dict]):
+    latest = _latest(session, a.program_id)
+    return assessment_status(latest=latest.number == a.number, signed=any(s["valid"] for s in signatures))
+
+
+def _assessment_out(session: Session, program: str, a: Assessment) -> AssessmentOut:
+    content, signatures = signed_decision(session, program, a)
+    return AssessmentOut.model_validate({**a.snapshot, "status": _status(session, a, signatures),
+                                         "snapshot_sha256": a.snapshot_sha256, "signed_content": content,
+                                         "signatures": signatures})
+
+
+@command("readiness.assess")
+def evaluate(session: Session, actor: Actor, *, program: str) -> AssessmentOut:
     """Evaluate every criterion on today's records and freeze the result as a new assessment (a snapshot with
-    who and when), with what changed since the last one."""
+    who and when), with what changed since the last one. An assessment that is not GO takes back the GO a
+    signed earlier one gave the program."""
     prog = get_program(session, program)
-    results = compute(session, prog)
+    results = compute(session, actor, prog)
     waivers = _active_waivers(session, prog)
     decision, results, findings = rules.decide(results, waivers)
     previous = _latest(session, prog.id)
@@ -485,26 +501,24 @@ def evaluate(session: Session, *, program: str, actor: str) -> dict:
     snapshot = {"program": prog.code, "name": prog.name, "phase": prog.phase,
                 "part": f"{prog.part_revision.part.number} rev {prog.part_revision.revision}",
                 "frp_target_rate": prog.frp_target_rate, "assessment": number, "verdict": decision,
-                "evaluated_at": now.isoformat(), "evaluated_by": actor, "criteria": results, "findings": findings,
-                "waivers": list(waivers.values()), "targets": rules.targets_for(_overrides(session, prog.id)),
+                "evaluated_at": now.isoformat(), "evaluated_by": actor.username, "criteria": results,
+                "findings": findings, "waivers": list(waivers.values()),
+                "targets": rules.targets_for(_overrides(session, prog.id)),
                 "previous": previous.number if previous else None,
                 "changes": rules.diff(previous.snapshot["criteria"] if previous else None, results),
                 "audit_head": head}
     snapshot = json.loads(json.dumps(snapshot))  # as it is stored and read back: lists, not tuples
-    a = Assessment(program_id=prog.id, number=number, verdict=decision, evaluated_at=now, evaluated_by=actor,
-                   snapshot=snapshot, snapshot_sha256=_snapshot_hash(snapshot))
+    a = Assessment(program_id=prog.id, number=number, verdict=decision, evaluated_at=now,
+                   evaluated_by=actor.username, snapshot=snapshot, snapshot_sha256=content_hash(snapshot))
     session.add(a)
     session.flush()
-    audit.record(session, actor=actor, action="readiness.assessed", record_type="program", record_id=program,
+    audit.record(session, actor=actor, action="readiness.assessed", record_type="program", record_id=prog.code,
                  after={"assessment": number, "verdict": decision, "snapshot_sha256": a.snapshot_sha256,
                         "blocking": sum(1 for f in findings if f["kind"] == "blocking")})
+    if not is_go(decision):
+        program_service.withdraw_frp_go(session, actor, program=prog.code,
+                                        reason=f"readiness assessment {number} is {decision.replace('_', ' ')}")
     return _assessment_out(session, prog.code, a)
-
-
-def _assessment_out(session: Session, program: str, a: Assessment) -> dict:
-    content = _assessment_content(program, a)
-    return {**a.snapshot, "snapshot_sha256": a.snapshot_sha256, "signed_content": content,
-            "signatures": signatures_for(session, "readiness_assessment", f"{program}/{a.number}", content)}
 
 
 def _get_assessment(session: Session, prog: Program, number: int | None) -> Assessment:
@@ -517,58 +531,60 @@ def _get_assessment(session: Session, prog: Program, number: int | None) -> Asse
     return get_one(session, Assessment, f"assessment of program {prog.code}", program_id=prog.id, number=number)
 
 
-def get_assessment(session: Session, *, program: str, number: int | None = None) -> dict:
+def frozen(session: Session, *, program: str, number: int | None = None) -> tuple[Program, Assessment]:
+    """The program and one of its frozen assessments (the latest when no number is given), as stored."""
+    prog = get_program(session, program)
+    return prog, _get_assessment(session, prog, number)
+
+
+@query("read")
+def get_assessment(session: Session, actor: Actor, *, program: str, number: int | None = None) -> AssessmentOut:
     """One frozen assessment (the latest when no number is given), with its signatures."""
-    prog = get_program(session, program)
-    return _assessment_out(session, program, _get_assessment(session, prog, number))
+    prog, a = frozen(session, program=program, number=number)
+    return _assessment_out(session, prog.code, a)
 
 
-def list_assessments(session: Session, *, program: str) -> list[dict]:
+@query("read")
+def list_assessments(session: Session, actor: Actor, *, program: str) -> list[AssessmentRow]:
+    """Every assessment of the program, newest first, with who signed each (two statements, however many)."""
     prog = get_program(session, program)
+    found = list(session.execute(select(Assessment).filter_by(program_id=prog.id)
+                                 .order_by(Assessment.number.desc())).scalars())
+    digests = {f"{prog.code}/{a.number}": content_hash(_assessment_content(prog.code, a)) for a in found}
+    signed_by = defaultdict(list)
+    for record_id, name, digest in session.execute(
+            select(Signature.record_id, Signature.printed_name, Signature.content_hash).where(
+                Signature.record_type == "readiness_assessment", Signature.record_id.in_(digests))
+            .order_by(Signature.id)):
+        if digest == digests[record_id]:
+            signed_by[record_id].append(name)
     rows = []
-    for a in session.execute(select(Assessment).filter_by(program_id=prog.id).order_by(Assessment.number.desc())
-                             ).scalars():
-        sigs = signatures_for(session, "readiness_assessment", f"{program}/{a.number}",
-                              _assessment_content(program, a))
+    for a in found:
         counts = defaultdict(int)
         for c in a.snapshot["criteria"]:
             counts[c["status"]] += 1
-        rows.append({"number": a.number, "verdict": a.verdict, "evaluated_at": a.evaluated_at.isoformat(),
-                     "evaluated_by": a.evaluated_by, "statuses": dict(counts),
-                     "changes": len(a.snapshot.get("changes") or []),
-                     "signed_by": [s["name"] for s in sigs if s["valid"]]})
+        names = signed_by[f"{prog.code}/{a.number}"]
+        rows.append(AssessmentRow(number=a.number, verdict=a.verdict, evaluated_at=a.evaluated_at,
+                                  status=assessment_status(latest=a is found[0], signed=bool(names)),
+                                  evaluated_by=a.evaluated_by, statuses=dict(counts),
+                                  changes=len(a.snapshot.get("changes") or []), signed_by=names))
     return rows
 
 
-@transactional
-def sign_assessment(session: Session, *, program: str, username: str, password: str, number: int | None = None,
-                    role: str | None = None) -> dict:
-    """The program decision: sign an assessment (its verdict and the hash of its snapshot)."""
-    prog = get_program(session, program)
-    a = _get_assessment(session, prog, number)
-    latest = _latest(session, prog.id)
-    if latest.number != a.number:
-        verdict([f"assessment {a.number} is not the latest (that is {latest.number}); sign the latest"]
-                ).raise_if_refused("decision_refused")
-    sign(session, record_type="readiness_assessment", record_id=f"{program}/{a.number}",
-         content=_assessment_content(program, a), username=username, password=password, meaning="approved", role=role)
-    audit.record(session, actor=username, action="readiness.decided", record_type="program", record_id=program,
+@command("readiness.decide")
+def sign_assessment(session: Session, actor: Actor, *, program: str, password: str, number: int | None = None,
+                    role: str | None = None) -> AssessmentOut:
+    """The program decision: the signed-in person signs the latest assessment (its verdict and the hash of its
+    snapshot). A signed GO or GO WITH CONDITIONS is recorded on the program: full rate may begin."""
+    prog, a = frozen(session, program=program, number=number)
+    content, signatures = signed_decision(session, prog.code, a)
+    ASSESSMENT.next(_status(session, a, signatures), "decide",
+                    f"assessment {a.number}")[1].raise_if_refused("decision_refused")
+    signature = sign(session, actor, record_type="readiness_assessment", record_id=f"{prog.code}/{a.number}",
+                     content=content, password=password, meaning="approved", role=role)
+    audit.record(session, actor=actor, action="readiness.decided", record_type="program", record_id=prog.code,
                  after={"assessment": a.number, "verdict": a.verdict})
-    return _assessment_out(session, program, a)
-
-
-def latest_go(session: Session, program_id: int) -> bool:
-    """True when the program's latest assessment is GO or GO WITH CONDITIONS and carries a valid signature."""
-    a = _latest(session, program_id)
-    if a is None or not rules.is_go(a.verdict):
-        return False
-    program = session.get(Program, program_id).code
-    return bool(_valid_signatures(session, "readiness_assessment", f"{program}/{a.number}",
-                                  _assessment_content(program, a)))
-
-
-def check_number(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid("assessment_invalid", f"an assessment number is a whole number, not '{value}'") from None
+    if is_go(a.verdict):
+        program_service.record_frp_go(session, actor, program=prog.code, assessment=str(a.number),
+                                      decided_at=signature.signed_at)
+    return _assessment_out(session, prog.code, a)

@@ -3,7 +3,7 @@ against the lines (each one a material lot, with its incoming inspection), and t
 material lots received from them."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.catalog.models import Part
@@ -12,11 +12,12 @@ from lrip.db import Base, UTCDateTime
 
 class Supplier(Base):
     __tablename__ = "supplier"
+    __table_args__ = (Index("ux_supplier_code_ci", func.lower(text("code")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(14))  # approved | conditional | disqualified
+    status: Mapped[str] = mapped_column(String(14))  # rules.SupplierStatus
 
 
 class ApprovedSource(Base):
@@ -32,6 +33,7 @@ class MaterialLot(Base):
     """A received lot of a part, or one purchased serial (quantity 1)."""
 
     __tablename__ = "material_lot"
+    __table_args__ = (Index("ux_material_lot_lot_number_ci", func.lower(text("lot_number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_number: Mapped[str] = mapped_column(String(60), unique=True)
@@ -39,7 +41,7 @@ class MaterialLot(Base):
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), nullable=True)
     quantity_received: Mapped[float] = mapped_column(Float)
     quantity_on_hand: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(12), default="quarantine")  # quarantine | accepted | rejected
+    status: Mapped[str] = mapped_column(String(12), default="quarantine")  # rules.LotStatus
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     part: Mapped[Part] = relationship()
     supplier: Mapped[Supplier | None] = relationship()
@@ -47,12 +49,13 @@ class MaterialLot(Base):
 
 class PurchaseOrder(Base):
     __tablename__ = "purchase_order"
+    __table_args__ = (Index("ux_purchase_order_number_ci", func.lower(text("number")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
     ordered_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed | cancelled
+    status: Mapped[str] = mapped_column(String(10), default="open")  # rules.OrderStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     supplier: Mapped[Supplier] = relationship()
     lines: Mapped[list["PurchaseOrderLine"]] = relationship(order_by="PurchaseOrderLine.line_number",
@@ -72,7 +75,7 @@ class PurchaseOrderLine(Base):
     quantity: Mapped[float] = mapped_column(Float)
     promised_on: Mapped[date] = mapped_column(Date)
     quantity_received: Mapped[float] = mapped_column(Float, default=0.0)
-    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(8), default="open")  # rules.LineStatus
     order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
     part: Mapped[Part] = relationship()
 
@@ -92,7 +95,7 @@ class Receipt(Base):
     packing_slip: Mapped[str | None] = mapped_column(String(80), nullable=True)
     certificate: Mapped[str | None] = mapped_column(String(80), nullable=True)
     received_by: Mapped[str] = mapped_column(String(80))
-    result: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected
+    result: Mapped[str] = mapped_column(String(10), default="pending")  # rules.ReceiptResult
     aql: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: 100% inspection
     sample_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     defects_found: Mapped[int | None] = mapped_column(Integer, nullable=True)

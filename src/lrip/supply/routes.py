@@ -1,135 +1,107 @@
-"""The supply API: suppliers and their scorecard, purchase orders, receipts and incoming inspection."""
-from typing import Annotated, Literal
+"""The supply API: suppliers, purchase orders, receipts and incoming inspection. `GET
+/suppliers/scorecard` (which reads NCRs) and `GET /suppliers/{supplier}` are quality's
+(lrip.quality.routes): routes are tried in the order the areas are loaded, lowest first, so a
+`/suppliers/{supplier}` here would answer for "scorecard" before quality's route is reached."""
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy.orm import Session
 
-from lrip.api import idempotency, problems
-from lrip.api.deps import db, read_db, require
-from lrip.api.schemas import IDENTIFIER_PATTERN
-from lrip.auth.models import User
-from lrip.db import utcnow
+from lrip.api import problems
+from lrip.api.deps import act, read, signed_in, uses
+from lrip.auth.actor import Actor
+from lrip.fields import IDENTIFIER_PATTERN
 from lrip.supply import service
-from lrip.supply.schemas import (InspectOut, InspectRequest, IsoDate, OrderCreate, OrderDetail, OrderRow, PlanOut,
-                                 ReceiptOut, ReceivedOut, ReceiveRequest, Scorecard, SourceAdd, SupplierCreate,
-                                 SupplierDetail, SupplierRow, SupplierStatusChange)
+from lrip.supply.schemas import (InspectOut, InspectRequest, OrderCreate, OrderDetail, OrderFilter, OrderRow, PlanOut,
+                                 ReceiptFilter, ReceiptOut, ReceivedOut, ReceiveRequest, SourceAdd, SupplierCreate,
+                                 SupplierRow, SupplierStatusChange)
 
 router = APIRouter(tags=["supply"], responses=problems.RESPONSES)
 SupplierCode = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The supplier's code.")]
 Po = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The purchase order number.")]
 Line = Annotated[int, Path(ge=1, le=100_000, description="The line number on the order.")]
-MaterialLot = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN,
-                                  description="The received lot number (or purchased serial).")]
-Filter = Annotated[str | None, Query(max_length=60, pattern=IDENTIFIER_PATTERN)]
+LotNumber = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN,
+                                description="The received lot number (or purchased serial).")]
 
 
-@router.get("/suppliers", response_model=list[SupplierRow])
-def list_suppliers(session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/suppliers", response_model=list[SupplierRow], openapi_extra=uses(service.list_suppliers))
+def list_suppliers(request: Request, actor: Actor = Depends(signed_in)):
     """Every supplier, its status and the parts it is an approved source of."""
-    return service.list_suppliers(session)
+    with read(request) as session:
+        return service.list_suppliers(session, actor)
 
 
-@router.post("/suppliers", status_code=201, response_model=SupplierRow)
-def create_supplier(body: SupplierCreate, session: Session = Depends(db),
-                    user: User = Depends(require("supply.manage"))):
+@router.post("/suppliers", status_code=201, response_model=SupplierRow, openapi_extra=uses(service.create_supplier))
+def create_supplier(body: SupplierCreate, request: Request, actor: Actor = Depends(signed_in)):
     """Add a supplier."""
-    service.create_supplier(session, code=body.code, name=body.name, status=body.status, actor=user.username)
-    return {"code": body.code, "name": body.name, "status": body.status, "approved_parts": []}
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.create_supplier(
+        s, actor, code=body.code, name=body.name, status=body.status))
 
 
-@router.get("/suppliers/scorecard", response_model=list[Scorecard])
-def scorecard(since: Annotated[IsoDate | None, Query(description="Receipts from this date.")] = None,
-              until: Annotated[IsoDate | None, Query(description="Receipts up to this date.")] = None,
-              late_days: Annotated[int, Query(ge=0, le=365, description="Days late still on time.")] = 0,
-              early_days: Annotated[int | None, Query(ge=0, le=365, description="Days early still on time "
-                                                                                "(default: any).")] = None,
-              session: Session = Depends(read_db), _: User = Depends(require("read"))):
-    """Per supplier and month: on-time delivery, lead time, quantity accuracy, acceptance, PPM, NCRs."""
-    return service.scorecard(session, since=since, until=until, late_days=late_days, early_days=early_days)
-
-
-@router.get("/suppliers/{supplier}", response_model=SupplierDetail)
-def supplier(supplier: SupplierCode, session: Session = Depends(read_db), _: User = Depends(require("read"))):
-    """A supplier: approved parts, purchase orders, recent receipts, status history."""
-    return service.supplier_detail(session, supplier)
-
-
-@router.post("/suppliers/{supplier}/status", response_model=SupplierRow)
-def set_status(supplier: SupplierCode, body: SupplierStatusChange, session: Session = Depends(db),
-               user: User = Depends(require("supply.manage"))):
+@router.post("/suppliers/{supplier}/status", response_model=SupplierRow,
+             openapi_extra=uses(service.set_supplier_status))
+def set_status(supplier: SupplierCode, body: SupplierStatusChange, request: Request,
+               actor: Actor = Depends(signed_in)):
     """Approve, make conditional or disqualify a supplier, with the reason."""
-    service.set_supplier_status(session, supplier=supplier, status=body.status, reason=body.reason, actor=user.username)
-    return next(s for s in service.list_suppliers(session) if s["code"] == supplier)
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.set_supplier_status(
+        s, actor, supplier=supplier, status=body.status, reason=body.reason))
 
 
-@router.post("/suppliers/{supplier}/approved-sources", status_code=201, response_model=SupplierRow)
-def approve_source(supplier: SupplierCode, body: SourceAdd, session: Session = Depends(db),
-                   user: User = Depends(require("supply.manage"))):
+@router.post("/suppliers/{supplier}/approved-sources", status_code=201, response_model=SupplierRow,
+             openapi_extra=uses(service.approve_source))
+def approve_source(supplier: SupplierCode, body: SourceAdd, request: Request, actor: Actor = Depends(signed_in)):
     """Make the supplier an approved source of a part."""
-    service.approve_source(session, part=body.part, supplier=supplier, actor=user.username)
-    return next(s for s in service.list_suppliers(session) if s["code"] == supplier)
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.approve_source(
+        s, actor, part=body.part, supplier=supplier))
 
 
-@router.get("/purchase-orders", response_model=list[OrderRow])
-def list_orders(supplier: Filter = None, status: Literal["open", "closed", "cancelled"] | None = None,
-                session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/purchase-orders", response_model=list[OrderRow], openapi_extra=uses(service.list_purchase_orders))
+def list_orders(request: Request, q: Annotated[OrderFilter, Query()], actor: Actor = Depends(signed_in)):
     """Purchase orders, by supplier and status."""
-    return service.list_purchase_orders(session, supplier=supplier, status=status)
+    with read(request) as session:
+        return service.list_purchase_orders(session, actor, **q.model_dump())
 
 
-@router.post("/purchase-orders", status_code=201, response_model=OrderDetail)
-def place_order(body: OrderCreate, request: Request, session: Session = Depends(db),
-                user: User = Depends(require("supply.manage"))):
+@router.post("/purchase-orders", status_code=201, response_model=OrderDetail, openapi_extra=uses(service.place_order))
+def place_order(body: OrderCreate, request: Request, actor: Actor = Depends(signed_in)):
     """Place a purchase order with its lines (part, quantity, promised date)."""
-    def act():
-        service.place_order(session, number=body.number, supplier=body.supplier,
-                            ordered_on=body.ordered_on or utcnow().date(), actor=user.username,
-                            lines=[(ln.part, ln.quantity, ln.promised_on) for ln in body.lines])
-        return 201, service.purchase_order_detail(session, body.number)
-    return idempotency.respond(session, request, user, body.model_dump(mode="json"), act)
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.place_order(
+        s, actor, number=body.number, supplier=body.supplier, ordered_on=body.ordered_on,
+        lines=[(ln.part, ln.quantity, ln.promised_on) for ln in body.lines]))
 
 
-@router.get("/purchase-orders/{po}", response_model=OrderDetail)
-def order(po: Po, session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/purchase-orders/{po}", response_model=OrderDetail, openapi_extra=uses(service.purchase_order_detail))
+def order(po: Po, request: Request, actor: Actor = Depends(signed_in)):
     """A purchase order, its lines and the receipts against each."""
-    return service.purchase_order_detail(session, po)
+    with read(request) as session:
+        return service.purchase_order_detail(session, actor, number=po)
 
 
-@router.post("/purchase-orders/{po}/lines/{line}/receipts", status_code=201, response_model=ReceivedOut)
-def receive(po: Po, line: Line, body: ReceiveRequest, request: Request, session: Session = Depends(db),
-            user: User = Depends(require("supply.manage"))):
+@router.post("/purchase-orders/{po}/lines/{line}/receipts", status_code=201, response_model=ReceivedOut,
+             openapi_extra=uses(service.receive))
+def receive(po: Po, line: Line, body: ReceiveRequest, request: Request, actor: Actor = Depends(signed_in)):
     """Receive goods against a PO line: material lots in quarantine, with the inspection plan to follow."""
-    def act():
-        made = service.receive(session, po=po, line=line, quantity=body.quantity, lot_number=body.lot,
-                               serials=body.serials, received_on=body.received_on, packing_slip=body.packing_slip,
-                               certificate=body.certificate, actor=user.username)
-        lots = [r.material_lot.lot_number for r in made]
-        return 201, {"po": po, "line": line, "lots": lots, "status": "quarantine",
-                     "inspection": service.inspection_plan_for(session, lots[0]).as_dict()}
-    return idempotency.respond(session, request, user, body.model_dump(mode="json"), act)
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.receive(
+        s, actor, po=po, line=line, quantity=body.quantity, lot_number=body.lot, serials=body.serials,
+        received_on=body.received_on, packing_slip=body.packing_slip, certificate=body.certificate))
 
 
-@router.get("/receipts", response_model=list[ReceiptOut])
-def list_receipts(supplier: Filter = None, po: Filter = None,
-                  result: Literal["pending", "accepted", "rejected"] | None = None,
-                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                  session: Session = Depends(read_db), _: User = Depends(require("read"))):
-    """Receipts, newest first; pending ones wait for incoming inspection."""
-    return service.list_receipts(session, supplier=supplier, po=po, result=result, limit=limit)
+@router.get("/receipts", response_model=list[ReceiptOut], openapi_extra=uses(service.list_receipts))
+def list_receipts(request: Request, q: Annotated[ReceiptFilter, Query()], actor: Actor = Depends(signed_in)):
+    """Receipts, newest first; pending ones wait for incoming inspection (with their sampling plan)."""
+    with read(request) as session:
+        return service.list_receipts(session, actor, **q.model_dump())
 
 
-@router.get("/receipts/{lot}/plan", response_model=PlanOut)
-def inspection_plan(lot: MaterialLot, session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/receipts/{lot}/plan", response_model=PlanOut, openapi_extra=uses(service.inspection_plan_for))
+def inspection_plan(lot: LotNumber, request: Request, actor: Actor = Depends(signed_in)):
     """The sampling plan incoming inspection follows for this lot."""
-    return service.inspection_plan_for(session, lot).as_dict()
+    with read(request) as session:
+        return service.inspection_plan_for(session, actor, lot_number=lot)
 
 
-@router.post("/receipts/{lot}/inspection", response_model=InspectOut)
-def inspect(lot: MaterialLot, body: InspectRequest, request: Request, session: Session = Depends(db),
-            user: User = Depends(require("receipt.inspect"))):
+@router.post("/receipts/{lot}/inspection", response_model=InspectOut, openapi_extra=uses(service.inspect_receipt))
+def inspect(lot: LotNumber, body: InspectRequest, request: Request, actor: Actor = Depends(signed_in)):
     """Record the defects found: the lot is accepted or rejected by the plan; a rejection raises an NCR."""
-    def act():
-        return 200, service.inspect_receipt(session, lot_number=lot, defects=body.defects, note=body.note,
-                                            severity=body.severity, defect_code=body.defect_code,
-                                            actor=user.username)
-    return idempotency.respond(session, request, user, body.model_dump(mode="json"), act)
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.inspect_receipt(
+        s, actor, lot_number=lot, defects=body.defects, note=body.note, severity=body.severity,
+        defect_code=body.defect_code))

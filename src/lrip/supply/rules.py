@@ -1,5 +1,6 @@
-"""Receiving and incoming inspection rules, and the scorecard arithmetic: plain data in,
-verdicts and numbers out.
+"""Supply's rules: the lifecycle states of suppliers, orders, lots and receipts, what may be
+ordered and received, and incoming inspection by Z1.4 sampling. Plain data in, verdicts,
+states and numbers out.
 
 Over-receipt: a receipt larger than what is still open on its PO line is refused (the buyer
 raises the line first), so a line's received quantity never exceeds its ordered quantity.
@@ -8,13 +9,125 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from enum import StrEnum
 
 from lrip.errors import Verdict, verdict
-from lrip.quality.sampling import single_sampling_plan
+from lrip.fields import identifier
+from lrip.stats.sampling import single_sampling_plan
 
-SUPPLIER_STATUSES = ("approved", "conditional", "disqualified")
-SEVERITIES = ("critical", "major", "minor")
+
+class SupplierStatus(StrEnum):
+    APPROVED = "approved"
+    CONDITIONAL = "conditional"
+    DISQUALIFIED = "disqualified"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # every line received
+    CANCELLED = "cancelled"
+
+
+class LineStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # everything ordered received
+
+
+class LotStatus(StrEnum):
+    """A material lot: in quarantine until incoming inspection accepts or rejects it."""
+
+    QUARANTINE = "quarantine"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ReceiptResult(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+CODE_LENGTH = 40  # supplier codes and PO numbers: the width of their columns
+MAX_QUANTITY = 1e9
+MAX_PROMISE = timedelta(days=5 * 366)  # a promise further out than five years is a typing slip
+MAX_ORDER_AGE = timedelta(days=10 * 366)
+
+
+def _words(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def identifier_problems(value: str, what: str, longest: int = 60) -> list[str]:
+    """A supplier code, PO number, lot number or serial: an identifier (lrip.fields) that fits its column."""
+    try:
+        identifier(value, what)
+    except ValueError as exc:
+        return [str(exc)]
+    return [f"{what} has at most {longest} characters, not {len(value)}"] if len(value) > longest else []
+
+
+def quantity_problems(quantity: float, what: str) -> list[str]:
+    if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or not math.isfinite(quantity) \
+            or not 0 < quantity <= MAX_QUANTITY:
+        return [f"{what} is a number above 0 and at most {MAX_QUANTITY:g}, not {quantity}"]
+    return []
+
+
+def status_problems(status: str) -> list[str]:
+    if status in {s.value for s in SupplierStatus}:
+        return []
+    return [f"a supplier is {_words(SupplierStatus)}, not '{status}'"]
+
+
+def supplier_status_problems(code: str, current: str, new: str, reason: str | None) -> list[str]:
+    """A supplier may move between any two statuses, with a reason for the audit trail."""
+    reasons = status_problems(new)
+    if not reasons and new == current:
+        reasons.append(f"supplier {code} is already {new}")
+    if not (reason or "").strip():
+        reasons.append("changing a supplier's status needs a reason")
+    return reasons
+
+
+def order_problems(*, supplier: str, supplier_status: str, ordered_on: date, today: date) -> list[str]:
+    reasons = []
+    if supplier_status == SupplierStatus.DISQUALIFIED:
+        reasons.append(f"supplier {supplier} is disqualified; nothing is ordered from it")
+    if ordered_on > today:
+        reasons.append(f"ordered on {ordered_on} is in the future")
+    elif today - ordered_on > MAX_ORDER_AGE:
+        reasons.append(f"ordered on {ordered_on} is more than ten years ago")
+    return reasons
+
+
+def line_problems(*, po: str, po_status: str, part: str, tracking: str, supplier: str, approved_source: bool,
+                  quantity: float, promised_on: date, ordered_on: date) -> list[str]:
+    """May this line go on the order? Every reason at once."""
+    reasons = []
+    if po_status != OrderStatus.OPEN:
+        reasons.append(f"purchase order {po} is {po_status}")
+    if not approved_source:
+        reasons.append(f"{supplier} is not an approved source of {part}")
+    bad_quantity = quantity_problems(quantity, "an ordered quantity")
+    reasons += bad_quantity
+    if not bad_quantity and tracking == "serial" and quantity != int(quantity):
+        reasons.append(f"{part} is serialized: order a whole number")
+    if promised_on < ordered_on:
+        reasons.append(f"promised on {promised_on}, before the order date {ordered_on}")
+    elif promised_on - ordered_on > MAX_PROMISE:
+        reasons.append(f"promised on {promised_on}, more than five years after the order date {ordered_on}")
+    return reasons
+
+
+def after_receipt(quantity: float, received: float) -> LineStatus:
+    """A line closes when everything ordered has been received."""
+    return LineStatus.CLOSED if received >= quantity - 1e-9 else LineStatus.OPEN
+
+
+def order_after_receipt(lines: list[str]) -> OrderStatus:
+    """An order closes when every line has."""
+    return OrderStatus.CLOSED if all(s == LineStatus.CLOSED for s in lines) else OrderStatus.OPEN
 
 
 @dataclass(frozen=True)
@@ -38,17 +151,17 @@ def check_receipt(r: ReceiptView, *, quantity: float, lot_number: str | None, se
                   existing: list[str], received_on: date, today: date) -> Verdict:
     """May these goods be received against this line? Every reason at once."""
     reasons = []
-    if r.supplier_status == "disqualified":
+    if r.supplier_status == SupplierStatus.DISQUALIFIED:
         reasons.append(f"supplier {r.supplier} is disqualified; nothing is received from it")
     if not r.approved_source:
         reasons.append(f"{r.supplier} is not an approved source of {r.part}")
-    if r.po_status != "open":
+    if r.po_status != OrderStatus.OPEN:
         reasons.append(f"purchase order {r.po} is {r.po_status}")
-    elif r.line_status != "open":
+    elif r.line_status != LineStatus.OPEN:
         reasons.append(f"line {r.line} of {r.po} is {r.line_status}: everything ordered has been received")
-    if not (isinstance(quantity, (int, float)) and math.isfinite(quantity) and quantity > 0):
-        reasons.append(f"a received quantity is positive, not {quantity}")
-    elif quantity > r.quantity_open + 1e-9:
+    bad_quantity = quantity_problems(quantity, "a received quantity")
+    reasons += bad_quantity
+    if not bad_quantity and quantity > r.quantity_open + 1e-9:
         reasons.append(f"{quantity:g} received but only {r.quantity_open:g} of {r.part} is still open on "
                        f"{r.po} line {r.line}; raise the line before receiving more")
     if r.tracking == "serial":
@@ -57,12 +170,14 @@ def check_receipt(r: ReceiptView, *, quantity: float, lot_number: str | None, se
         elif len(serials) != quantity:
             reasons.append(f"{r.part} is serialized: {quantity:g} received needs {quantity:g} serials, "
                            f"{len(serials)} given")
-        if len(set(serials)) != len(serials):
+        if len({s.lower() for s in serials}) != len(serials):
             reasons.append("a serial is given twice")
     elif serials:
         reasons.append(f"{r.part} is tracked by lot, not by serial: give one lot number")
     elif not (lot_number or "").strip():
         reasons.append(f"a receipt of {r.part} needs a lot number")
+    for number in [lot_number] if lot_number else serials:
+        reasons += identifier_problems(number, "a lot number or serial")
     for number in existing:
         reasons.append(f"lot or serial {number} has already been received")
     if received_on > today:
@@ -88,14 +203,10 @@ class InspectionPlan:
     def hundred_percent(self) -> bool:
         return self.sample_size >= self.lot_size
 
-    def as_dict(self) -> dict:
-        return {"lot_size": self.lot_size, "sample_size": self.sample_size, "accept": self.accept,
-                "reject": self.reject, "aql": self.aql, "level": self.level, "code_letter": self.code_letter}
-
 
 def inspection_plan(lot_size: int, aql: float | None, level: str = "II") -> InspectionPlan:
     """ANSI/ASQ Z1.4 single sampling, normal inspection, at the part's AQL (see
-    lrip.quality.sampling). With no AQL, or a lot of one, every unit is inspected and one
+    lrip.stats.sampling). With no AQL, or a lot of one, every unit is inspected and one
     defect rejects the lot (Ac 0, Re 1)."""
     if aql is None or lot_size < 2:
         return InspectionPlan(lot_size, lot_size, 0, 1, None, None, None)
@@ -105,7 +216,7 @@ def inspection_plan(lot_size: int, aql: float | None, level: str = "II") -> Insp
 
 def inspection_problems(plan: InspectionPlan, defects: int, lot: str, status: str) -> list[str]:
     reasons = []
-    if status != "quarantine":
+    if status != LotStatus.QUARANTINE:
         reasons.append(f"lot {lot} is {status}; only a lot in quarantine is inspected")
     if isinstance(defects, bool) or not isinstance(defects, int) or defects < 0:
         reasons.append(f"defects found is a whole number of at least 0, not {defects}")
@@ -120,36 +231,6 @@ def accepted(plan: InspectionPlan, defects: int) -> bool:
     return defects < plan.reject
 
 
-def percentile(counts: dict[float, int], q: float) -> float | None:
-    """Nearest-rank percentile of a histogram {value: count}: the ⌈q·n⌉-th smallest value, the
-    inverse of the empirical distribution function (Hyndman & Fan 1996, "Sample quantiles in
-    statistical packages", The American Statistician 50(4), definition 1)."""
-    n = sum(counts.values())
-    if not n:
-        return None
-    rank, seen = math.ceil(q * n - 1e-9), 0
-    for value in sorted(counts):
-        seen += counts[value]
-        if seen >= rank:
-            return value
-    return None
-
-
-def measures(*, receipts: int, on_time: int, lead_sum: float, lead_sumsq: float, inspected: int,
-             accepted_count: int, defects: int, units_inspected: float, ordered_due: float,
-             received_due: float) -> dict:
-    """The scorecard's rates from the sums a GROUP BY returns (see service.scorecard).
-    Spread is the sample standard deviation, sqrt((Σx² − (Σx)²/n)/(n−1))."""
-    mean = lead_sum / receipts if receipts else None
-    spread = None
-    if receipts > 1:
-        spread = math.sqrt(max(0.0, (lead_sumsq - lead_sum * lead_sum / receipts) / (receipts - 1)))
-    return {
-        "receipts": receipts,
-        "on_time_rate": on_time / receipts if receipts else None,
-        "lead_time_mean_days": mean,
-        "lead_time_spread_days": spread,
-        "quantity_accuracy": received_due / ordered_due if ordered_due else None,
-        "acceptance_rate": accepted_count / inspected if inspected else None,
-        "ppm": defects / units_inspected * 1e6 if units_inspected else None,
-    }
+def after_inspection(accept: bool) -> LotStatus:
+    """Incoming inspection moves a lot out of quarantine (inspection_problems says when it may)."""
+    return LotStatus.ACCEPTED if accept else LotStatus.REJECTED

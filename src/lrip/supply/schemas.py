@@ -1,81 +1,160 @@
-"""Request and response bodies of the supply API."""
+"""Supply's requests (the API's bodies, the CLI's arguments and the pages' forms all parse
+through them) and the one typed answer of each use case."""
 import datetime as dt
-import re
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from lrip.api.schemas import Identifier, ShortText, Strict, Text
+from lrip.catalog.rules import Severity
+from lrip.fields import (
+    Answer,
+    Identifier,
+    IsoDate,
+    Name,
+    Number,
+    Quantity,
+    Reason,
+    Strict,
+    text,
+)
+from lrip.supply.rules import (
+    CODE_LENGTH,
+    LineStatus,
+    LotStatus,
+    OrderStatus,
+    ReceiptResult,
+    SupplierStatus,
+)
 
-def _iso_date_only(value):
-    """Pydantic would read 0 as 1970-01-01; a buyer means a calendar date."""
-    if not (isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))):
-        raise ValueError("expected a date like 2026-03-01")
-    return value
+Code = Annotated[Identifier, StringConstraints(max_length=CODE_LENGTH)]
+"""A supplier code or purchase order number: an identifier of at most 40 characters."""
+Reference = Annotated[str, BeforeValidator(lambda v: text(v, what="the reference", max_length=80))]
+"""A packing slip or certificate number, as printed on the paperwork."""
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
-SupplierStatus = Literal["approved", "conditional", "disqualified"]
-Quantity = Field(gt=0, le=1e9, allow_inf_nan=False)
-
+# ---------------------------------------------------------------- requests
 
 class SupplierCreate(Strict):
-    code: Identifier
-    name: ShortText
-    status: SupplierStatus = "approved"
+    code: Code
+    name: Name
+    status: SupplierStatus = SupplierStatus.APPROVED
 
 
 class SupplierStatusChange(Strict):
     status: SupplierStatus
-    reason: Text
+    reason: Reason
 
 
 class SourceAdd(Strict):
     part: Identifier
 
 
-class SupplierRow(BaseModel):
+class AqlSet(Strict):
+    aql: Number | None = Field(None, description="A Z1.4 AQL, e.g. 1.0; none: inspect every unit.")
+    part: Identifier | None = Field(None, description="The part; none: the default for every part.")
+    level: Identifier = Field("II", description="The Z1.4 inspection level.")
+
+
+class LineIn(Strict):
+    part: Identifier
+    quantity: Quantity
+    promised_on: IsoDate
+
+
+class OrderOpen(Strict):
+    number: Code
+    supplier: Code
+    ordered_on: IsoDate | None = Field(None, description="Default: today.")
+
+
+class OrderCreate(OrderOpen):
+    lines: list[LineIn] = Field(default_factory=list, max_length=200)
+
+
+class ReceiveRequest(Strict):
+    quantity: Quantity
+    lot: Identifier | None = Field(None, description="The lot number, for a lot-tracked part.")
+    serials: list[Identifier] = Field(default_factory=list, max_length=1000,
+                                      description="One per unit, for a serialized part.")
+    received_on: IsoDate | None = Field(None, description="Default: today.")
+    packing_slip: Reference | None = None
+    certificate: Reference | None = Field(None, description="Certificate of conformance reference.")
+
+
+class InspectRequest(Strict):
+    defects: int = Field(ge=0, le=1_000_000, description="Defective units found in the sample.")
+    note: Reason | None = None
+    severity: Severity = Field(Severity.MAJOR, description="The NCR's, if the lot is rejected.")
+    defect_code: Identifier | None = Field(None, description="The NCR's defect code (default INCOMING).")
+
+
+class ReceiptFilter(Strict):
+    supplier: Code | None = None
+    po: Code | None = None
+    result: ReceiptResult | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class OrderFilter(Strict):
+    supplier: Code | None = None
+    status: OrderStatus | None = None
+
+
+# ---------------------------------------------------------------- answers
+
+class SupplierRow(Answer):
     code: str
     name: str
-    status: str
+    status: SupplierStatus
     approved_parts: list[str]
 
 
-class StatusChange(BaseModel):
-    at: str
+class StatusChange(Answer):
+    at: dt.datetime
     actor: str
-    before: str | None
-    after: str | None
+    before: SupplierStatus | None
+    after: SupplierStatus | None
     reason: str | None
 
 
-class ReceiptOut(BaseModel):
+class PlanOut(Answer):
+    lot_size: int
+    sample_size: int
+    accept: int
+    reject: int
+    aql: float | None
+    level: str | None
+    code_letter: str | None
+
+
+class ReceiptOut(Answer):
     lot: str
     po: str
     line: int
     part: str
     supplier: str
     quantity: float
-    received_on: str
-    promised_on: str
+    received_on: dt.date
+    promised_on: dt.date
     days_late: int
     packing_slip: str | None
     certificate: str | None
     received_by: str
-    result: str
+    result: ReceiptResult
     aql: float | None
     sample_size: int | None
     defects_found: int | None
     inspected_by: str | None
-    inspected_at: str | None
+    inspected_at: dt.datetime | None
     quantity_on_hand: float
+    plan: PlanOut | None = Field(None, description="The sampling plan, while the lot waits for inspection.")
 
 
-class OrderRow(BaseModel):
+class OrderRow(Answer):
     number: str
     supplier: str
-    ordered_on: str
-    status: str
+    ordered_on: dt.date
+    status: OrderStatus
     lines: int
     next_promised_on: dt.date | None
 
@@ -86,107 +165,54 @@ class SupplierDetail(SupplierRow):
     status_history: list[StatusChange]
 
 
-class LineIn(Strict):
-    part: Identifier
-    quantity: float = Quantity
-    promised_on: IsoDate
-
-
-class OrderCreate(Strict):
-    number: Identifier
-    supplier: Identifier
-    ordered_on: IsoDate | None = Field(None, description="Default: today.")
-    lines: list[LineIn] = Field(default_factory=list, max_length=200)
-
-
-class LineOut(BaseModel):
+class LineOut(Answer):
     line: int
     part: str
     quantity: float
-    promised_on: str
+    promised_on: dt.date
     quantity_received: float
     quantity_open: float
-    status: str
+    status: LineStatus
     receipts: list[ReceiptOut] = []
 
 
-class OrderDetail(BaseModel):
+class OrderDetail(Answer):
     number: str
     supplier: str
     supplier_name: str
-    ordered_on: str
-    status: str
+    ordered_on: dt.date
+    status: OrderStatus
     lines: list[LineOut]
 
 
-class ReceiveRequest(Strict):
-    quantity: float = Quantity
-    lot: Identifier | None = Field(None, description="The lot number, for a lot-tracked part.")
-    serials: list[Identifier] = Field(default_factory=list, max_length=1000,
-                                      description="One per unit, for a serialized part.")
-    received_on: IsoDate | None = Field(None, description="Default: today.")
-    packing_slip: ShortText | None = None
-    certificate: ShortText | None = Field(None, description="Certificate of conformance reference.")
-
-
-class PlanOut(BaseModel):
-    lot_size: int
-    sample_size: int
-    accept: int
-    reject: int
-    aql: float | None
-    level: str | None
-    code_letter: str | None
-
-
-class ReceivedOut(BaseModel):
+class ReceivedOut(Answer):
     po: str
     line: int
+    quantity: float
     lots: list[str]
-    status: str
+    status: LotStatus
     inspection: PlanOut
 
 
-class InspectRequest(Strict):
-    defects: int = Field(ge=0, le=1_000_000, description="Defective units found in the sample.")
-    note: Text | None = None
-    severity: Literal["critical", "major", "minor"] = Field("major", description="The NCR's, if the lot is rejected.")
-    defect_code: Identifier | None = Field(None, description="The NCR's defect code (default INCOMING).")
-
-
-class InspectOut(BaseModel):
+class InspectOut(Answer):
     lot: str
-    result: str
+    result: LotStatus
     plan: PlanOut
     defects_found: int
     ncr: str | None
 
 
-class Measures(BaseModel):
-    """Definitions: lrip.supply.service.scorecard."""
+class IncomingAqlOut(Answer):
+    part: str | None
+    aql: float | None
+    level: str
 
-    receipts: int
-    on_time_rate: float | None
-    lead_time_mean_days: float | None
-    lead_time_p90_days: float | None
-    lead_time_spread_days: float | None
-    quantity_accuracy: float | None
-    acceptance_rate: float | None
-    ppm: float | None
+
+class MaterialLotOut(Answer):
+    lot_number: str
+    part: str
+    supplier: str | None
     quantity_received: float
-    units_inspected: float
-    defects_found: int
-
-
-class Period(Measures):
-    period: str = Field(description="Calendar month, YYYY-MM.")
-
-
-class Scorecard(Measures):
-    supplier: str
-    name: str
-    status: str
-    ncr_quantity: float
-    ncr_ppm: float | None
-    open_ncrs: int
-    periods: list[Period]
+    quantity_on_hand: float
+    status: LotStatus
+    received_at: dt.datetime

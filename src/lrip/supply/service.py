@@ -1,115 +1,170 @@
 """Suppliers and their status, approved sources, purchase orders and lines, receipts against
-the lines (each a material lot in quarantine), incoming inspection by Z1.4 sampling, and the
-supplier scorecard. Read models for other areas: open_order_lines, accepted_on_hand,
-observed_lateness (planning nets demand with them)."""
+the lines (each a material lot in quarantine), and incoming inspection by Z1.4 sampling.
+
+A rejected lot needs an NCR against its supplier; NCRs live above supply, so inspection
+publishes `events.IncomingRejected` and nonconformance raises it. The supplier scorecard, which
+reads NCRs, is lrip.quality.scorecard. Read models for other areas: open_order_lines,
+accepted_on_hand, observed_lateness (planning nets demand with them), is_approved_source."""
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from lrip import audit
+from lrip import audit, events
+from lrip.auth.actor import Actor, command, query
 from lrip.catalog.models import Part
+from lrip.catalog.rules import Severity
 from lrip.catalog.service import get_part
-from lrip.db import get_one, is_postgres, transaction_cache, transactional, utcnow
-from lrip.errors import Invalid, NotFound, verdict
-from lrip.quality.sampling import AQLS, LEVELS
+from lrip.db import get_one, is_postgres, transaction_cache, utcnow
+from lrip.errors import NotFound, Refused, verdict
+from lrip.stats.sampling import AQLS, LEVELS
 from lrip.supply import rules
-from lrip.supply.models import (ApprovedSource, IncomingAql, MaterialLot, PurchaseOrder, PurchaseOrderLine,
-                                Receipt, Supplier)
-from lrip.supply.rules import SUPPLIER_STATUSES
+from lrip.supply.events import IncomingRejected, NcrRaised
+from lrip.supply.models import (
+    ApprovedSource,
+    IncomingAql,
+    MaterialLot,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    Supplier,
+)
+from lrip.supply.rules import LineStatus, LotStatus, OrderStatus, ReceiptResult
+from lrip.supply.schemas import (
+    IncomingAqlOut,
+    InspectOut,
+    LineOut,
+    MaterialLotOut,
+    OrderDetail,
+    OrderRow,
+    PlanOut,
+    ReceiptOut,
+    ReceivedOut,
+    StatusChange,
+    SupplierDetail,
+    SupplierRow,
+)
 
 # ---------------------------------------------------------------- suppliers and sources
-
-
-@transactional
-def create_supplier(session: Session, *, code: str, name: str, status: str, actor: str) -> Supplier:
-    reasons = []
-    if status not in SUPPLIER_STATUSES:
-        reasons.append(f"a supplier is {', '.join(SUPPLIER_STATUSES)}, not '{status}'")
-    if session.execute(select(Supplier.id).filter_by(code=code)).first():
-        reasons.append(f"supplier {code} already exists")
-    verdict(reasons).raise_if_refused("supplier_refused")
-    supplier = Supplier(code=code, name=name, status=status)
-    session.add(supplier)
-    session.flush()
-    audit.record(session, actor=actor, action="supplier.created", record_type="supplier", record_id=code,
-                 after={"name": name, "status": status})
-    return supplier
 
 
 def get_supplier(session: Session, code: str, *, lock: bool = False) -> Supplier:
     return get_one(session, Supplier, "supplier", lock=lock, code=code)
 
 
-@transactional
-def set_supplier_status(session: Session, *, supplier: str, status: str, reason: str, actor: str) -> dict:
+def _taken(session: Session, column, value: str) -> bool:
+    """Identifiers are unique regardless of case."""
+    return session.execute(select(column).where(func.lower(column) == value.lower())).first() is not None
+
+
+def _approved_parts(session: Session, supplier_id: int | None = None) -> dict[int, list[str]]:
+    query = (select(ApprovedSource.supplier_id, Part.number).join(Part, Part.id == ApprovedSource.part_id)
+             .order_by(Part.number))
+    if supplier_id is not None:
+        query = query.where(ApprovedSource.supplier_id == supplier_id)
+    parts: dict[int, list[str]] = {}
+    for sid, number in session.execute(query).all():
+        parts.setdefault(sid, []).append(number)
+    return parts
+
+
+def _supplier_row(session: Session, s: Supplier) -> SupplierRow:
+    return SupplierRow(code=s.code, name=s.name, status=s.status,
+                       approved_parts=_approved_parts(session, s.id).get(s.id, []))
+
+
+@command("supply.manage")
+def create_supplier(session: Session, actor: Actor, *, code: str, name: str,
+                    status: str = rules.SupplierStatus.APPROVED) -> SupplierRow:
+    """A supplier, known by its code (unique regardless of case)."""
+    reasons = rules.identifier_problems(code, "a supplier code", rules.CODE_LENGTH)
+    if not reasons and _taken(session, Supplier.code, code):
+        reasons.append(f"supplier {code} already exists")
+    reasons += rules.status_problems(status)
+    verdict(reasons).raise_if_refused("supplier_refused")
+    supplier = Supplier(code=code, name=name, status=str(status))
+    session.add(supplier)
+    session.flush()
+    audit.record(session, actor=actor, action="supplier.created", record_type="supplier", record_id=code,
+                 after={"name": name, "status": str(status)})
+    return SupplierRow(code=code, name=name, status=status, approved_parts=[])
+
+
+@command("supply.manage")
+def set_supplier_status(session: Session, actor: Actor, *, supplier: str, status: str, reason: str) -> SupplierRow:
     """Approve, make conditional or disqualify a supplier; the reason goes in the audit trail."""
     s = get_supplier(session, supplier, lock=True)
-    reasons = []
-    if status not in SUPPLIER_STATUSES:
-        reasons.append(f"a supplier is {', '.join(SUPPLIER_STATUSES)}, not '{status}'")
-    elif status == s.status:
-        reasons.append(f"supplier {supplier} is already {status}")
-    if not (reason or "").strip():
-        reasons.append("changing a supplier's status needs a reason")
-    verdict(reasons).raise_if_refused("supplier_status_refused")
-    before, s.status = s.status, status
-    audit.record(session, actor=actor, action="supplier.status_changed", record_type="supplier", record_id=supplier,
-                 before={"status": before}, after={"status": status}, reason=reason.strip())
-    return {"supplier": supplier, "before": before, "status": status, "reason": reason.strip()}
+    verdict(rules.supplier_status_problems(s.code, s.status, status, reason)).raise_if_refused(
+        "supplier_status_refused")
+    before, s.status = s.status, str(status)
+    audit.record(session, actor=actor, action="supplier.status_changed", record_type="supplier", record_id=s.code,
+                 before={"status": before}, after={"status": s.status}, reason=reason.strip())
+    return _supplier_row(session, s)
 
 
-@transactional
-def approve_source(session: Session, *, part: str, supplier: str, actor: str) -> ApprovedSource:
+@command("supply.manage")
+def approve_source(session: Session, actor: Actor, *, part: str, supplier: str) -> SupplierRow:
+    """Make the supplier an approved source of the part."""
     p, s = get_part(session, part), get_supplier(session, supplier)
-    if session.execute(select(ApprovedSource.id).filter_by(part_id=p.id, supplier_id=s.id)).first():
-        verdict([f"{supplier} is already an approved source of {part}"]).raise_if_refused("source_refused")
-    source = ApprovedSource(part_id=p.id, supplier_id=s.id)
-    session.add(source)
+    if is_approved_source(session, p.id, s.id):
+        raise Refused("source_refused", f"{s.code} is already an approved source of {p.number}")
+    session.add(ApprovedSource(part_id=p.id, supplier_id=s.id))
     session.flush()
-    audit.record(session, actor=actor, action="approved_source.added", record_type="part", record_id=part,
-                 after={"supplier": supplier})
-    return source
+    audit.record(session, actor=actor, action="approved_source.added", record_type="part", record_id=p.number,
+                 after={"supplier": s.code})
+    return _supplier_row(session, s)
 
 
 def is_approved_source(session: Session, part_id: int, supplier_id: int | None) -> bool:
     if supplier_id is None:
         return False
-    return session.execute(select(ApprovedSource.id).filter_by(part_id=part_id, supplier_id=supplier_id)).first() is not None
+    return session.execute(select(ApprovedSource.id).filter_by(part_id=part_id, supplier_id=supplier_id)
+                           ).first() is not None
 
 
-def list_suppliers(session: Session) -> list[dict]:
+@query()
+def list_suppliers(session: Session, actor: Actor) -> list[SupplierRow]:
     """Every supplier with the parts it is an approved source of."""
-    parts = session.execute(select(ApprovedSource.supplier_id, Part.number).join(Part, Part.id == ApprovedSource.part_id)
-                            .order_by(Part.number)).all()
-    by_supplier: dict[int, list[str]] = {}
-    for supplier_id, number in parts:
-        by_supplier.setdefault(supplier_id, []).append(number)
-    suppliers = session.execute(select(Supplier).order_by(Supplier.code)).scalars()
-    return [{"code": s.code, "name": s.name, "status": s.status, "approved_parts": by_supplier.get(s.id, [])}
-            for s in suppliers]
+    parts = _approved_parts(session)
+    return [SupplierRow(code=s.code, name=s.name, status=s.status, approved_parts=parts.get(s.id, []))
+            for s in session.execute(select(Supplier).order_by(Supplier.code)).scalars()]
 
 
-def supplier_detail(session: Session, code: str) -> dict:
+@query()
+def supplier_detail(session: Session, actor: Actor, *, code: str) -> SupplierDetail:
     """A supplier, its approved parts, its purchase orders, its recent receipts and its status history."""
-    get_supplier(session, code)
-    row = next(r for r in list_suppliers(session) if r["code"] == code)
-    history = [{"at": e.at.isoformat(), "actor": e.actor, "before": (e.before or {}).get("status"),
-                "after": (e.after or {}).get("status"), "reason": e.reason}
-               for e in audit.history(session, "supplier", code) if e.action == "supplier.status_changed"]
-    return {**row, "purchase_orders": list_purchase_orders(session, supplier=code),
-            "receipts": list_receipts(session, supplier=code, limit=50), "status_history": history}
+    s = get_supplier(session, code)
+    history = [StatusChange(at=e.at, actor=e.actor, before=(e.before or {}).get("status"),
+                            after=(e.after or {}).get("status"), reason=e.reason)
+               for e in audit.history(session, "supplier", s.code) if e.action == "supplier.status_changed"]
+    return SupplierDetail(**_supplier_row(session, s).model_dump(),
+                          purchase_orders=_orders(session, supplier_id=s.id),
+                          receipts=_receipts(session, supplier_id=s.id, limit=50), status_history=history)
 
 
 # ---------------------------------------------------------------- incoming inspection settings
 
 
-@transactional
-def set_incoming_aql(session: Session, *, aql: float | None, actor: str, part: str | None = None,
-                     level: str = "II") -> None:
+def _aqls(session: Session) -> dict[int | None, tuple[float, str]]:
+    """Every part's own AQL and the default (key None), read once per transaction: the table is small."""
+    cache = transaction_cache(session)
+    if "incoming_aql" not in cache:
+        cache["incoming_aql"] = {r.part_id: (r.aql, r.level) for r in session.execute(
+            select(IncomingAql.part_id, IncomingAql.aql, IncomingAql.level)).all()}
+    return cache["incoming_aql"]
+
+
+def incoming_aql(session: Session, part_id: int) -> tuple[float | None, str]:
+    """The part's own AQL, else the default, else (None: 100% inspection)."""
+    aqls = _aqls(session)
+    return aqls.get(part_id) or aqls.get(None) or (None, "II")
+
+
+@command("inspection.plan")
+def set_incoming_aql(session: Session, actor: Actor, *, aql: float | None, part: str | None = None,
+                     level: str = "II") -> IncomingAqlOut:
     """The AQL incoming inspection samples `part` at (no part: the default for every part
     without its own). aql None removes the setting (100% inspection unless a default applies)."""
     reasons = []
@@ -118,12 +173,10 @@ def set_incoming_aql(session: Session, *, aql: float | None, actor: str, part: s
     if level not in LEVELS:
         reasons.append(f"an inspection level is one of {', '.join(LEVELS)}, not '{level}'")
     verdict(reasons).raise_if_refused("aql_refused")
-    part_id = get_part(session, part).id if part else None
-    cache = transaction_cache(session)
-    for key in [k for k in cache if isinstance(k, tuple) and k[0] == "incoming_aql"]:
-        del cache[key]
-    row = session.execute(select(IncomingAql).where(IncomingAql.part_id.is_(None) if part_id is None
-                                                    else IncomingAql.part_id == part_id)).scalar_one_or_none()
+    p = get_part(session, part) if part else None
+    transaction_cache(session).pop("incoming_aql", None)
+    row = session.execute(select(IncomingAql).where(IncomingAql.part_id.is_(None) if p is None
+                                                    else IncomingAql.part_id == p.id)).scalar_one_or_none()
     before = {"aql": row.aql, "level": row.level} if row else None
     if aql is None:
         if row:
@@ -131,20 +184,21 @@ def set_incoming_aql(session: Session, *, aql: float | None, actor: str, part: s
     elif row:
         row.aql, row.level = float(aql), level
     else:
-        session.add(IncomingAql(part_id=part_id, aql=float(aql), level=level))
-    audit.record(session, actor=actor, action="incoming_aql.set", record_type="part", record_id=part or "*",
-                 before=before, after=None if aql is None else {"aql": aql, "level": level})
+        session.add(IncomingAql(part_id=p.id if p else None, aql=float(aql), level=level))
+    audit.record(session, actor=actor, action="incoming_aql.set", record_type="part",
+                 record_id=p.number if p else "*", before=before,
+                 after=None if aql is None else {"aql": aql, "level": level})
+    return IncomingAqlOut(part=p.number if p else None, aql=aql, level=level)
 
 
-def incoming_aql(session: Session, part_id: int) -> tuple[float | None, str]:
-    """The part's own AQL, else the default, else (None: 100% inspection)."""
-    cache = transaction_cache(session)
-    if ("incoming_aql", part_id) not in cache:
-        rows = session.execute(select(IncomingAql.part_id, IncomingAql.aql, IncomingAql.level)
-                               .where((IncomingAql.part_id == part_id) | IncomingAql.part_id.is_(None))).all()
-        best = sorted(rows, key=lambda r: r.part_id is None)
-        cache["incoming_aql", part_id] = (best[0].aql, best[0].level) if best else (None, "II")
-    return cache["incoming_aql", part_id]
+def _plan(session: Session, part_id: int, quantity: float) -> rules.InspectionPlan:
+    aql, level = incoming_aql(session, part_id)
+    return rules.inspection_plan(int(quantity), aql, level)
+
+
+def _plan_out(plan: rules.InspectionPlan) -> PlanOut:
+    return PlanOut(lot_size=plan.lot_size, sample_size=plan.sample_size, accept=plan.accept, reject=plan.reject,
+                   aql=plan.aql, level=plan.level, code_letter=plan.code_letter)
 
 
 # ---------------------------------------------------------------- purchase orders
@@ -154,103 +208,126 @@ def get_purchase_order(session: Session, number: str, *, lock: bool = False) -> 
     return get_one(session, PurchaseOrder, "purchase order", lock=lock, number=number)
 
 
-@transactional
-def create_purchase_order(session: Session, *, number: str, supplier: str, ordered_on: date, actor: str) -> PurchaseOrder:
+def _open_order(session: Session, actor: Actor, *, number: str, supplier: str,
+                ordered_on: date | None) -> PurchaseOrder:
     s = get_supplier(session, supplier)
-    reasons = []
-    if session.execute(select(PurchaseOrder.id).filter_by(number=number)).first():
+    today = utcnow().date()
+    ordered_on = ordered_on or today
+    reasons = rules.identifier_problems(number, "a purchase order number", rules.CODE_LENGTH)
+    if not reasons and _taken(session, PurchaseOrder.number, number):
         reasons.append(f"purchase order {number} already exists")
-    if s.status == "disqualified":
-        reasons.append(f"supplier {supplier} is disqualified; nothing is ordered from it")
-    if ordered_on > utcnow().date():
-        reasons.append(f"ordered on {ordered_on} is in the future")
+    reasons += rules.order_problems(supplier=s.code, supplier_status=s.status, ordered_on=ordered_on, today=today)
     verdict(reasons).raise_if_refused("purchase_order_refused")
-    po = PurchaseOrder(number=number, supplier_id=s.id, ordered_on=ordered_on, status="open", created_at=utcnow())
+    po = PurchaseOrder(number=number, supplier=s, ordered_on=ordered_on, status=OrderStatus.OPEN.value,
+                       created_at=utcnow(), lines=[])
     session.add(po)
     session.flush()
     audit.record(session, actor=actor, action="purchase_order.created", record_type="purchase_order",
-                 record_id=number, after={"supplier": supplier, "ordered_on": ordered_on})
+                 record_id=number, after={"supplier": s.code, "ordered_on": ordered_on})
     return po
 
 
-@transactional
-def add_order_line(session: Session, *, po: str, part: str, quantity: float, promised_on: date,
-                   actor: str) -> PurchaseOrderLine:
-    """A line for a part the supplier is an approved source of; numbered 1, 2, 3… in order."""
-    order, p = get_purchase_order(session, po, lock=True), get_part(session, part)
-    reasons = []
-    if order.status != "open":
-        reasons.append(f"purchase order {po} is {order.status}")
-    if not is_approved_source(session, p.id, order.supplier_id):
-        reasons.append(f"{order.supplier.code} is not an approved source of {part}")
-    if not (math.isfinite(quantity) and quantity > 0):
-        reasons.append(f"an ordered quantity is positive, not {quantity:g}")
-    elif p.tracking == "serial" and quantity != int(quantity):
-        reasons.append(f"{part} is serialized: order a whole number")
-    if promised_on < order.ordered_on:
-        reasons.append(f"promised on {promised_on}, before the order date {order.ordered_on}")
-    verdict(reasons).raise_if_refused("order_line_refused")
-    number = len(order.lines) + 1
-    line = PurchaseOrderLine(order_id=order.id, line_number=number, part_id=p.id, quantity=float(quantity),
-                             promised_on=promised_on, quantity_received=0.0, status="open")
+def _add_line(session: Session, actor: Actor, order: PurchaseOrder, *, part: str, quantity: float,
+              promised_on: date) -> PurchaseOrderLine:
+    p = get_part(session, part)
+    verdict(rules.line_problems(po=order.number, po_status=order.status, part=p.number, tracking=p.tracking,
+                                supplier=order.supplier.code, approved_source=is_approved_source(
+                                    session, p.id, order.supplier_id), quantity=quantity, promised_on=promised_on,
+                                ordered_on=order.ordered_on)).raise_if_refused("order_line_refused")
+    line = PurchaseOrderLine(order=order, line_number=len(order.lines) + 1, part=p, quantity=float(quantity),
+                             promised_on=promised_on, quantity_received=0.0, status=LineStatus.OPEN.value)
     session.add(line)
     session.flush()
-    session.refresh(order, ["lines"])
     audit.record(session, actor=actor, action="purchase_order.line_added", record_type="purchase_order",
-                 record_id=po, after={"line": number, "part": part, "quantity": quantity, "promised_on": promised_on})
+                 record_id=order.number, after={"line": line.line_number, "part": p.number, "quantity": quantity,
+                                                "promised_on": promised_on})
     return line
 
 
-@transactional
-def place_order(session: Session, *, number: str, supplier: str, ordered_on: date, lines: list[tuple],
-                actor: str) -> PurchaseOrder:
-    """A purchase order with its lines in one transaction; lines are (part, quantity, promised date)."""
-    po = create_purchase_order(session, number=number, supplier=supplier, ordered_on=ordered_on, actor=actor)
+@command("supply.manage")
+def create_purchase_order(session: Session, actor: Actor, *, number: str, supplier: str,
+                          ordered_on: date | None = None) -> OrderDetail:
+    """Open a purchase order with a supplier (ordered today unless `ordered_on`); lines follow."""
+    po = _open_order(session, actor, number=number, supplier=supplier, ordered_on=ordered_on)
+    return _order_detail(session, po)
+
+
+@command("supply.manage")
+def add_order_line(session: Session, actor: Actor, *, po: str, part: str, quantity: float,
+                   promised_on: date) -> OrderDetail:
+    """A line for a part the supplier is an approved source of; numbered 1, 2, 3… in order."""
+    order = get_purchase_order(session, po, lock=True)
+    _add_line(session, actor, order, part=part, quantity=quantity, promised_on=promised_on)
+    return _order_detail(session, order)
+
+
+@command("supply.manage")
+def place_order(session: Session, actor: Actor, *, number: str, supplier: str, lines: list[tuple],
+                ordered_on: date | None = None) -> OrderDetail:
+    """A purchase order with its lines, in one go; lines are (part, quantity, promised date)."""
+    po = _open_order(session, actor, number=number, supplier=supplier, ordered_on=ordered_on)
     for part, quantity, promised_on in lines:
-        add_order_line(session, po=number, part=part, quantity=quantity, promised_on=promised_on, actor=actor)
-    return po
+        _add_line(session, actor, po, part=part, quantity=quantity, promised_on=promised_on)
+    return _order_detail(session, po)
 
 
-def _line_dict(line: PurchaseOrderLine) -> dict:
-    return {"line": line.line_number, "part": line.part.number, "quantity": line.quantity,
-            "promised_on": line.promised_on.isoformat(), "quantity_received": line.quantity_received,
-            "quantity_open": line.quantity - line.quantity_received, "status": line.status}
-
-
-def list_purchase_orders(session: Session, *, supplier: str | None = None, status: str | None = None) -> list[dict]:
-    query = select(PurchaseOrder).join(Supplier, Supplier.id == PurchaseOrder.supplier_id).order_by(PurchaseOrder.number)
-    if supplier:
-        query = query.where(Supplier.code == supplier)
+def _orders(session: Session, *, supplier_id: int | None = None, status: str | None = None) -> list[OrderRow]:
+    lines = (select(PurchaseOrderLine.order_id, func.count().label("n"),
+                    func.min(case((PurchaseOrderLine.status == LineStatus.OPEN.value, PurchaseOrderLine.promised_on)))
+                    .label("next")).group_by(PurchaseOrderLine.order_id).subquery())
+    query = (select(PurchaseOrder.number, Supplier.code, PurchaseOrder.ordered_on, PurchaseOrder.status,
+                    func.coalesce(lines.c.n, 0), lines.c.next)
+             .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+             .outerjoin(lines, lines.c.order_id == PurchaseOrder.id).order_by(PurchaseOrder.number))
+    if supplier_id is not None:
+        query = query.where(PurchaseOrder.supplier_id == supplier_id)
     if status:
         query = query.where(PurchaseOrder.status == status)
-    return [{"number": po.number, "supplier": po.supplier.code, "ordered_on": po.ordered_on.isoformat(),
-             "status": po.status, "lines": len(po.lines),
-             "next_promised_on": min((ln.promised_on for ln in po.lines if ln.status == "open"), default=None)}
-            for po in session.execute(query).scalars()]
+    return [OrderRow(number=number, supplier=code, ordered_on=ordered_on, status=st, lines=n,
+                     next_promised_on=promised)
+            for number, code, ordered_on, st, n, promised in session.execute(query).all()]
 
 
-def purchase_order_detail(session: Session, number: str) -> dict:
-    po = get_purchase_order(session, number)
-    receipts = list_receipts(session, po=number)
-    return {"number": po.number, "supplier": po.supplier.code, "supplier_name": po.supplier.name,
-            "ordered_on": po.ordered_on.isoformat(), "status": po.status,
-            "lines": [_line_dict(ln) | {"receipts": [r for r in receipts if r["line"] == ln.line_number]}
-                      for ln in po.lines]}
+@query()
+def list_purchase_orders(session: Session, actor: Actor, *, supplier: str | None = None,
+                         status: str | None = None) -> list[OrderRow]:
+    """Purchase orders, by number; of one supplier, in one status."""
+    supplier_id = get_supplier(session, supplier).id if supplier else None
+    return _orders(session, supplier_id=supplier_id, status=status)
+
+
+def _order_detail(session: Session, po: PurchaseOrder) -> OrderDetail:
+    receipts = _receipts(session, order_id=po.id, oldest_first=True)
+    rows = session.execute(select(PurchaseOrderLine, Part.number).join(Part, Part.id == PurchaseOrderLine.part_id)
+                           .where(PurchaseOrderLine.order_id == po.id).order_by(PurchaseOrderLine.line_number)).all()
+    return OrderDetail(number=po.number, supplier=po.supplier.code, supplier_name=po.supplier.name,
+                       ordered_on=po.ordered_on, status=po.status, lines=[
+                           LineOut(line=ln.line_number, part=part, quantity=ln.quantity, promised_on=ln.promised_on,
+                                   quantity_received=ln.quantity_received,
+                                   quantity_open=ln.quantity - ln.quantity_received, status=ln.status,
+                                   receipts=[r for r in receipts if r.line == ln.line_number])
+                           for ln, part in rows])
+
+
+@query()
+def purchase_order_detail(session: Session, actor: Actor, *, number: str) -> OrderDetail:
+    """A purchase order, its lines and the receipts against each (with the plan of those still to inspect)."""
+    return _order_detail(session, get_purchase_order(session, number))
 
 
 def _order_line(session: Session, po: str, line: int, *, lock: bool) -> PurchaseOrderLine:
     order = get_purchase_order(session, po, lock=lock)
-    return get_one(session, PurchaseOrderLine, f"line on purchase order {po}", lock=lock,
+    return get_one(session, PurchaseOrderLine, f"line on purchase order {order.number}", lock=lock,
                    line_number=line, order_id=order.id)
 
 
 # ---------------------------------------------------------------- receiving and incoming inspection
 
 
-@transactional
-def receive(session: Session, *, po: str, line: int, quantity: float, actor: str, lot_number: str | None = None,
+@command("supply.manage")
+def receive(session: Session, actor: Actor, *, po: str, line: int, quantity: float, lot_number: str | None = None,
             serials: list[str] | None = None, received_on: date | None = None, packing_slip: str | None = None,
-            certificate: str | None = None, received_at: datetime | None = None) -> list[Receipt]:
+            certificate: str | None = None, received_at: datetime | None = None) -> ReceivedOut:
     """Goods in against a PO line: one material lot in quarantine (or one per serial). Refused
     from a disqualified supplier, for a part it is not an approved source of, and beyond what
     is still open on the line. `received_at` (the dock time, for imports and the demo) sets
@@ -258,44 +335,46 @@ def receive(session: Session, *, po: str, line: int, quantity: float, actor: str
     ln = _order_line(session, po, line, lock=True)
     order, part, supplier = ln.order, ln.part, ln.order.supplier
     serials = [s.strip() for s in (serials or []) if s.strip()]
-    numbers = serials or ([lot_number.strip()] if lot_number and lot_number.strip() else [])
-    existing = list(session.execute(select(MaterialLot.lot_number).where(MaterialLot.lot_number.in_(numbers))).scalars())
+    lot_number = (lot_number or "").strip() or None
+    numbers = serials or ([lot_number] if lot_number else [])
+    existing = list(session.execute(select(MaterialLot.lot_number).where(
+        func.lower(MaterialLot.lot_number).in_([n.lower() for n in numbers]))).scalars())
     today = utcnow().date()
     received_on = received_at.astimezone(timezone.utc).date() if received_at else (received_on or today)
-    view = rules.ReceiptView(po=po, line=line, part=part.number, tracking=part.tracking, supplier=supplier.code,
-                             supplier_status=supplier.status, approved_source=is_approved_source(session, part.id, supplier.id),
-                             po_status=order.status, line_status=ln.status, quantity_open=ln.quantity - ln.quantity_received,
-                             ordered_on=order.ordered_on)
+    view = rules.ReceiptView(po=order.number, line=line, part=part.number, tracking=part.tracking,
+                             supplier=supplier.code, supplier_status=supplier.status,
+                             approved_source=is_approved_source(session, part.id, supplier.id),
+                             po_status=order.status, line_status=ln.status,
+                             quantity_open=ln.quantity - ln.quantity_received, ordered_on=order.ordered_on)
     rules.check_receipt(view, quantity=quantity, lot_number=lot_number, serials=serials, existing=existing,
                         received_on=received_on, today=today).raise_if_refused("receipt_refused")
-    at = received_at or (utcnow() if received_on == today else datetime.combine(received_on, time(12), tzinfo=timezone.utc))
+    at = received_at or (utcnow() if received_on == today
+                         else datetime.combine(received_on, time(12), tzinfo=timezone.utc))
     each = 1.0 if serials else float(quantity)
-    receipts = []
     for number in numbers:
         lot = MaterialLot(lot_number=number, part=part, supplier=supplier, quantity_received=each,
-                          quantity_on_hand=each, status="quarantine", received_at=at)
-        receipt = Receipt(line=ln, material_lot=lot, supplier=supplier, received_on=received_on,
-                          quantity=each, packing_slip=packing_slip, certificate=certificate, received_by=actor,
-                          result="pending")
-        session.add(receipt)
-        receipts.append(receipt)
+                          quantity_on_hand=each, status=LotStatus.QUARANTINE.value, received_at=at)
+        session.add(Receipt(line=ln, material_lot=lot, supplier=supplier, received_on=received_on, quantity=each,
+                            packing_slip=packing_slip, certificate=certificate, received_by=actor.username,
+                            result=ReceiptResult.PENDING.value))
         audit.record(session, actor=actor, action="material_lot.received", record_type="material_lot", record_id=number,
-                     after={"part": part.number, "supplier": supplier.code, "quantity": each, "po": po, "line": line,
-                            "received_on": received_on, "packing_slip": packing_slip, "certificate": certificate})
+                     after={"part": part.number, "supplier": supplier.code, "quantity": each, "po": order.number,
+                            "line": line, "received_on": received_on, "packing_slip": packing_slip,
+                            "certificate": certificate})
     ln.quantity_received += float(quantity)
-    if ln.quantity_received >= ln.quantity - 1e-9:
-        ln.status = "closed"
-        if all(other.status == "closed" for other in order.lines):
-            order.status = "closed"
+    ln.status = rules.after_receipt(ln.quantity, ln.quantity_received).value
+    order.status = rules.order_after_receipt([other.status for other in order.lines]).value
     session.flush()
-    return receipts
+    return ReceivedOut(po=order.number, line=line, quantity=quantity, lots=numbers, status=LotStatus.QUARANTINE,
+                       inspection=_plan_out(_plan(session, part.id, each)))
 
 
 def get_receipt(session: Session, lot_number: str, *, lock: bool = False) -> Receipt:
     """The receipt of a material lot (one query; the lot comes with it)."""
-    query = (select(Receipt).join(MaterialLot, MaterialLot.id == Receipt.material_lot_id)
-             .where(MaterialLot.lot_number == lot_number).options(contains_eager(Receipt.material_lot)))
-    receipt = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    query_ = (select(Receipt).join(MaterialLot, MaterialLot.id == Receipt.material_lot_id)
+              .where(func.lower(MaterialLot.lot_number) == lot_number.lower())
+              .options(contains_eager(Receipt.material_lot)))
+    receipt = session.execute(query_.with_for_update() if lock else query_).scalar_one_or_none()
     if receipt is None:
         get_one(session, MaterialLot, "material lot", lot_number=lot_number)
         raise NotFound("receipt_not_found", f"lot {lot_number} came in without a purchase order: it has no receipt "
@@ -303,118 +382,135 @@ def get_receipt(session: Session, lot_number: str, *, lock: bool = False) -> Rec
     return receipt
 
 
-def inspection_plan_for(session: Session, lot_number: str) -> rules.InspectionPlan:
+@query()
+def inspection_plan_for(session: Session, actor: Actor, *, lot_number: str) -> PlanOut:
     """The sampling plan incoming inspection follows for this received lot."""
     receipt = get_receipt(session, lot_number)
-    aql, level = incoming_aql(session, receipt.material_lot.part_id)
-    return rules.inspection_plan(int(receipt.quantity), aql, level)
+    return _plan_out(_plan(session, receipt.material_lot.part_id, receipt.quantity))
 
 
-@transactional
-def inspect_receipt(session: Session, *, lot_number: str, defects: int, actor: str, note: str | None = None,
-                    severity: str = "major", defect_code: str | None = None, at: datetime | None = None) -> dict:
+@command("receipt.inspect")
+def inspect_receipt(session: Session, actor: Actor, *, lot_number: str, defects: int, note: str | None = None,
+                    severity: str = Severity.MAJOR, defect_code: str | None = None,
+                    at: datetime | None = None) -> InspectOut:
     """Record the defects found in the Z1.4 sample (or in 100% inspection) and accept or reject
-    the lot by the plan's Ac/Re. A rejected lot raises an NCR on the lot, against its supplier."""
+    the lot by the plan's Ac/Re. A rejected lot raises an NCR on the lot, against its supplier
+    (nonconformance handles IncomingRejected)."""
     receipt = get_receipt(session, lot_number, lock=True)
     lot = receipt.material_lot
-    aql, level = incoming_aql(session, lot.part_id)
-    plan = rules.inspection_plan(int(receipt.quantity), aql, level)
-    reasons = rules.inspection_problems(plan, defects, lot_number, lot.status)
-    if severity not in rules.SEVERITIES:
-        reasons.append(f"an NCR is {', '.join(rules.SEVERITIES)}, not '{severity}'")
+    plan = _plan(session, lot.part_id, receipt.quantity)
+    reasons = rules.inspection_problems(plan, defects, lot.lot_number, lot.status)
+    if severity not in {s.value for s in Severity}:
+        reasons.append(f"an NCR is {', '.join(Severity)}, not '{severity}'")
     verdict(reasons).raise_if_refused("inspection_refused")
-    ok = rules.accepted(plan, defects)
-    lot.status = "accepted" if ok else "rejected"
+    lot.status = rules.after_inspection(rules.accepted(plan, defects)).value
     receipt.result = lot.status
     receipt.aql, receipt.sample_size, receipt.defects_found = plan.aql, plan.sample_size, defects
-    receipt.inspected_by, receipt.inspected_at = actor, at or utcnow()
+    receipt.inspected_by, receipt.inspected_at = actor.username, at or utcnow()
     audit.record(session, actor=actor, action="material_lot.inspected", record_type="material_lot",
-                 record_id=lot_number, before={"status": "quarantine"},
+                 record_id=lot.lot_number, before={"status": LotStatus.QUARANTINE.value},
                  after={"status": lot.status, "sample_size": plan.sample_size, "defects_found": defects,
                         "aql": plan.aql, "accept": plan.accept, "reject": plan.reject}, reason=note)
     ncr = None
-    if not ok:
-        from lrip.nonconformance.service import raise_ncr
-
+    if lot.status == LotStatus.REJECTED:
         words = f"{defects} defective in a sample of {plan.sample_size}" + (
             f" (AQL {plan.aql:g}, Ac {plan.accept}, Re {plan.reject})" if plan.aql else " (100% inspection)")
-        ncr = raise_ncr(session, actor=actor, severity=severity, defect_code=defect_code or "INCOMING",
-                        description=f"Incoming inspection rejected lot {lot_number} of {lot.part.number} from "
-                                    f"{lot.supplier.name}: {words}." + (f" {note}" if note else ""),
-                        quantity=receipt.quantity, material_lot=lot_number, at=at).number
-    return {"lot": lot_number, "result": lot.status, "plan": plan.as_dict(), "defects_found": defects, "ncr": ncr}
+        replies = events.publish(session, actor, IncomingRejected(
+            material_lot_id=lot.id, lot_number=lot.lot_number, part=lot.part.number, supplier_id=receipt.supplier_id,
+            quantity=receipt.quantity, severity=str(severity), defect_code=defect_code or "INCOMING",
+            description=f"Incoming inspection rejected lot {lot.lot_number} of {lot.part.number} from "
+                        f"{receipt.supplier.name}: {words}." + (f" {note}" if note else ""),
+            at=receipt.inspected_at))
+        ncr = next(r.number for r in replies if isinstance(r, NcrRaised))
+    return InspectOut(lot=lot.lot_number, result=lot.status, plan=_plan_out(plan), defects_found=defects, ncr=ncr)
 
 
-def _receipt_dict(r: Receipt, ln: PurchaseOrderLine, po: PurchaseOrder, lot: MaterialLot, part: str) -> dict:
-    return {"lot": lot.lot_number, "po": po.number, "line": ln.line_number, "part": part,
-            "supplier": r.supplier.code, "quantity": r.quantity, "received_on": r.received_on.isoformat(),
-            "promised_on": ln.promised_on.isoformat(), "days_late": (r.received_on - ln.promised_on).days,
-            "packing_slip": r.packing_slip, "certificate": r.certificate, "received_by": r.received_by,
-            "result": r.result, "aql": r.aql, "sample_size": r.sample_size, "defects_found": r.defects_found,
-            "inspected_by": r.inspected_by, "inspected_at": r.inspected_at.isoformat() if r.inspected_at else None,
-            "quantity_on_hand": lot.quantity_on_hand}
-
-
-def list_receipts(session: Session, *, supplier: str | None = None, po: str | None = None,
-                  result: str | None = None, limit: int | None = None) -> list[dict]:
-    """Receipts, newest first."""
-    query = (select(Receipt, PurchaseOrderLine, PurchaseOrder, MaterialLot, Part.number)
-             .join(PurchaseOrderLine, PurchaseOrderLine.id == Receipt.line_id)
-             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-             .join(MaterialLot, MaterialLot.id == Receipt.material_lot_id)
-             .join(Part, Part.id == MaterialLot.part_id)
-             .order_by(Receipt.received_on.desc(), Receipt.id.desc()))
-    if supplier:
-        query = query.where(Receipt.supplier_id == get_supplier(session, supplier).id)
-    if po:
-        query = query.where(PurchaseOrder.number == po)
+def _receipts(session: Session, *, supplier_id: int | None = None, order_id: int | None = None,
+              result: str | None = None, limit: int | None = None, oldest_first: bool = False) -> list[ReceiptOut]:
+    """Receipts, newest first, in one query; those still to inspect carry their sampling plan."""
+    order = (Receipt.received_on, Receipt.id) if oldest_first else (Receipt.received_on.desc(), Receipt.id.desc())
+    query_ = (select(Receipt, PurchaseOrderLine.line_number, PurchaseOrderLine.promised_on, PurchaseOrder.number,
+                     MaterialLot.lot_number, MaterialLot.part_id, MaterialLot.quantity_on_hand, Part.number,
+                     Supplier.code)
+              .join(PurchaseOrderLine, PurchaseOrderLine.id == Receipt.line_id)
+              .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+              .join(MaterialLot, MaterialLot.id == Receipt.material_lot_id)
+              .join(Part, Part.id == MaterialLot.part_id)
+              .join(Supplier, Supplier.id == Receipt.supplier_id)
+              .order_by(*order))
+    if supplier_id is not None:
+        query_ = query_.where(Receipt.supplier_id == supplier_id)
+    if order_id is not None:
+        query_ = query_.where(PurchaseOrder.id == order_id)
     if result:
-        query = query.where(Receipt.result == result)
+        query_ = query_.where(Receipt.result == result)
     if limit:
-        query = query.limit(limit)
-    return [_receipt_dict(*row) for row in session.execute(query).all()]
+        query_ = query_.limit(limit)
+    return [ReceiptOut(lot=lot, po=po, line=line, part=part, supplier=supplier, quantity=r.quantity,
+                       received_on=r.received_on, promised_on=promised, days_late=(r.received_on - promised).days,
+                       packing_slip=r.packing_slip, certificate=r.certificate, received_by=r.received_by,
+                       result=r.result, aql=r.aql, sample_size=r.sample_size, defects_found=r.defects_found,
+                       inspected_by=r.inspected_by, inspected_at=r.inspected_at, quantity_on_hand=on_hand,
+                       plan=_plan_out(_plan(session, part_id, r.quantity)) if r.result == ReceiptResult.PENDING
+                       else None)
+            for r, line, promised, po, lot, part_id, on_hand, part, supplier in session.execute(query_).all()]
+
+
+@query()
+def list_receipts(session: Session, actor: Actor, *, supplier: str | None = None, po: str | None = None,
+                  result: str | None = None, limit: int = 50) -> list[ReceiptOut]:
+    """Receipts, newest first; pending ones wait for incoming inspection."""
+    return _receipts(session, supplier_id=get_supplier(session, supplier).id if supplier else None,
+                     order_id=get_purchase_order(session, po).id if po else None, result=result, limit=limit)
 
 
 # ---------------------------------------------------------------- direct lots (no purchase order)
 
 
-@transactional
-def receive_lot(session: Session, *, lot_number: str, part: str, supplier: str, quantity: float,
-                actor: str, received_at: datetime | None = None) -> MaterialLot:
+def _lot_out(lot: MaterialLot, part: str, supplier: str | None) -> MaterialLotOut:
+    return MaterialLotOut(lot_number=lot.lot_number, part=part, supplier=supplier,
+                          quantity_received=lot.quantity_received, quantity_on_hand=lot.quantity_on_hand,
+                          status=lot.status, received_at=lot.received_at)
+
+
+@command("supply.manage")
+def receive_lot(session: Session, actor: Actor, *, lot_number: str, part: str, supplier: str, quantity: float,
+                received_at: datetime | None = None) -> MaterialLotOut:
     """A lot booked in without a purchase order (opening stock, test fixtures); it starts in
     quarantine like any other. Goods from suppliers are received with `receive`."""
     p, s = get_part(session, part), get_supplier(session, supplier)
-    reasons = []
-    if session.execute(select(MaterialLot.id).filter_by(lot_number=lot_number)).first():
+    reasons = rules.identifier_problems(lot_number, "a lot number")
+    if not reasons and _taken(session, MaterialLot.lot_number, lot_number):
         reasons.append(f"lot {lot_number} already exists")
-    if not (quantity > 0 and math.isfinite(quantity)):
-        reasons.append(f"a received quantity is positive, not {quantity}")
+    reasons += rules.quantity_problems(quantity, "a received quantity")
     if p.tracking == "serial" and quantity != 1:
-        reasons.append(f"{part} is serialized: receive each serial as its own lot of 1")
+        reasons.append(f"{p.number} is serialized: receive each serial as its own lot of 1")
     verdict(reasons).raise_if_refused("receipt_refused")
     lot = MaterialLot(lot_number=lot_number, part_id=p.id, supplier_id=s.id, quantity_received=quantity,
-                      quantity_on_hand=quantity, status="quarantine", received_at=received_at or utcnow())
+                      quantity_on_hand=quantity, status=LotStatus.QUARANTINE.value, received_at=received_at or utcnow())
     session.add(lot)
     session.flush()
     audit.record(session, actor=actor, action="material_lot.received", record_type="material_lot",
-                 record_id=lot_number, after={"part": part, "supplier": supplier, "quantity": quantity})
-    return lot
+                 record_id=lot_number, after={"part": p.number, "supplier": s.code, "quantity": quantity})
+    return _lot_out(lot, p.number, s.code)
 
 
-@transactional
-def inspect_lot(session: Session, *, lot_number: str, accept: bool, actor: str, reason: str | None = None) -> MaterialLot:
-    """Accept or reject a lot booked in without a purchase order (no sampling record)."""
+@command("receipt.inspect")
+def inspect_lot(session: Session, actor: Actor, *, lot_number: str, accept: bool,
+                reason: str | None = None) -> MaterialLotOut:
+    """Accept or reject a lot booked in without a purchase order (no sampling record, no NCR)."""
     lot = get_one(session, MaterialLot, "material lot", lock=True, lot_number=lot_number)
     reasons = []
-    if lot.status != "quarantine":
-        reasons.append(f"lot {lot_number} is {lot.status}; only a lot in quarantine is inspected")
+    if lot.status != LotStatus.QUARANTINE:
+        reasons.append(f"lot {lot.lot_number} is {lot.status}; only a lot in quarantine is inspected")
     if not accept and not (reason or "").strip():
         reasons.append("a rejection needs a reason")
     verdict(reasons).raise_if_refused("inspection_refused")
-    lot.status = "accepted" if accept else "rejected"
+    lot.status = rules.after_inspection(accept).value
     audit.record(session, actor=actor, action="material_lot.inspected", record_type="material_lot",
-                 record_id=lot_number, before={"status": "quarantine"}, after={"status": lot.status}, reason=reason)
-    return lot
+                 record_id=lot.lot_number, before={"status": LotStatus.QUARANTINE.value}, after={"status": lot.status},
+                 reason=reason)
+    return _lot_out(lot, lot.part.number, lot.supplier.code if lot.supplier else None)
 
 
 # ---------------------------------------------------------------- read models for planning
@@ -422,18 +518,18 @@ def inspect_lot(session: Session, *, lot_number: str, accept: bool, actor: str, 
 
 def open_order_lines(session: Session, *, parts: list[str] | None = None) -> list[dict]:
     """PO lines still open on open orders, with what is still to come, by promised date."""
-    query = (select(PurchaseOrder.number, PurchaseOrderLine.line_number, Part.number, Supplier.code,
-                    PurchaseOrderLine.quantity - PurchaseOrderLine.quantity_received, PurchaseOrderLine.promised_on)
-             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-             .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-             .join(Part, Part.id == PurchaseOrderLine.part_id)
-             .where(PurchaseOrder.status == "open", PurchaseOrderLine.status == "open",
-                    PurchaseOrderLine.quantity > PurchaseOrderLine.quantity_received)
-             .order_by(PurchaseOrderLine.promised_on, PurchaseOrder.number, PurchaseOrderLine.line_number))
+    query_ = (select(PurchaseOrder.number, PurchaseOrderLine.line_number, Part.number, Supplier.code,
+                     PurchaseOrderLine.quantity - PurchaseOrderLine.quantity_received, PurchaseOrderLine.promised_on)
+              .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+              .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+              .join(Part, Part.id == PurchaseOrderLine.part_id)
+              .where(PurchaseOrder.status == OrderStatus.OPEN.value, PurchaseOrderLine.status == LineStatus.OPEN.value,
+                     PurchaseOrderLine.quantity > PurchaseOrderLine.quantity_received)
+              .order_by(PurchaseOrderLine.promised_on, PurchaseOrder.number, PurchaseOrderLine.line_number))
     if parts is not None:
-        query = query.where(Part.number.in_(list(parts)))
+        query_ = query_.where(Part.number.in_(list(parts)))
     return [{"po": po, "line": ln, "part": part, "supplier": supplier, "quantity_open": qty, "promised_date": promised}
-            for po, ln, part, supplier, qty, promised in session.execute(query).all()]
+            for po, ln, part, supplier, qty, promised in session.execute(query_).all()]
 
 
 def accepted_on_hand(session: Session) -> dict[str, float]:
@@ -443,11 +539,11 @@ def accepted_on_hand(session: Session) -> dict[str, float]:
                            .join(Part, Part.id == MaterialLot.part_id)
                            .join(ApprovedSource, (ApprovedSource.part_id == MaterialLot.part_id)
                                  & (ApprovedSource.supplier_id == MaterialLot.supplier_id))
-                           .where(MaterialLot.status == "accepted").group_by(Part.number)).all()
+                           .where(MaterialLot.status == LotStatus.ACCEPTED.value).group_by(Part.number)).all()
     return {part: float(qty or 0.0) for part, qty in rows}
 
 
-def _days(session: Session, later, earlier):
+def days_between(session: Session, later, earlier):
     """Whole days between two DATE columns, as a float, on SQLite and PostgreSQL."""
     if is_postgres(session):
         return cast(later - earlier, Float)
@@ -458,127 +554,9 @@ def observed_lateness(session: Session) -> dict[str, float]:
     """Per supplier code, the mean days late over its receipts against PO lines:
     mean(max(0, received_on − promised_on)). Early receipts count as 0, not as negative
     lateness, so a supplier's early lots do not cancel its late ones."""
-    late = _days(session, Receipt.received_on, PurchaseOrderLine.promised_on)
+    late = days_between(session, Receipt.received_on, PurchaseOrderLine.promised_on)
     rows = session.execute(select(Supplier.code, func.avg(case((late > 0, late), else_=0.0)))
                            .join(Receipt, Receipt.supplier_id == Supplier.id)
                            .join(PurchaseOrderLine, PurchaseOrderLine.id == Receipt.line_id)
                            .group_by(Supplier.code)).all()
     return {code: float(days) for code, days in rows}
-
-
-# ---------------------------------------------------------------- the scorecard
-
-
-def _period(session: Session, column):
-    """The calendar month of a DATE column, 'YYYY-MM' (SQLite stores dates as ISO text)."""
-    return func.to_char(column, "YYYY-MM") if is_postgres(session) else func.substr(column, 1, 7)
-
-
-def _window(column, since: date | None, until: date | None) -> list:
-    return ([column >= since] if since else []) + ([column <= until] if until else [])
-
-
-def scorecard(session: Session, *, since: date | None = None, until: date | None = None,
-              early_days: int | None = None, late_days: int = 0) -> list[dict]:
-    """Per supplier, over receipts received from `since` to `until` (inclusive dates), and per
-    calendar month ("periods", for the trend). Sources and definitions:
-
-    - receipts: receipt rows (one per lot or per purchased serial) against PO lines.
-    - on_time_rate: share of receipts with received_on ≤ promised_on + late_days (and, when
-      early_days is given, ≥ promised_on − early_days): the PO line's promised date.
-    - lead_time_mean/p90/spread_days: received_on − the PO's ordered_on, in days; p90 is the
-      nearest-rank 90th percentile (the ⌈0.9·n⌉-th smallest); spread is the sample standard deviation.
-    - quantity_accuracy: over PO lines promised in the window (and not after today), received ÷
-      ordered quantity (over-receipt is refused, so at most 1).
-    - acceptance_rate: accepted ÷ inspected receipts (incoming inspection).
-    - ppm: defects found ÷ units inspected (sample sizes) × 1e6, incoming inspection.
-    - ncr_quantity, ncr_ppm: quantity on NCRs against the supplier opened in the window, and
-      that ÷ units received × 1e6 (includes nonconformances found later, on the floor).
-    - open_ncrs: NCRs against the supplier not closed, today.
-
-    The receipts are read by one GROUP BY (supplier, month, lead time in days): dates are whole
-    days, so that histogram is small (suppliers × months × distinct lead times) whatever the
-    number of receipts, and every sum, the mean, the spread and the percentile come from it.
-    """
-    from lrip.nonconformance.models import NonConformance
-
-    lead = _days(session, Receipt.received_on, PurchaseOrder.ordered_on)
-    late = _days(session, Receipt.received_on, PurchaseOrderLine.promised_on)
-    on_time = late <= late_days
-    if early_days is not None:
-        on_time = and_(on_time, late >= -early_days)
-    period = _period(session, Receipt.received_on)
-    histogram = session.execute(
-        select(Receipt.supplier_id, period, lead, func.count(Receipt.id), func.sum(case((on_time, 1), else_=0)),
-               func.sum(case((Receipt.result != "pending", 1), else_=0)),
-               func.sum(case((Receipt.result == "accepted", 1), else_=0)),
-               func.coalesce(func.sum(Receipt.defects_found), 0), func.coalesce(func.sum(Receipt.sample_size), 0),
-               func.sum(Receipt.quantity))
-        .join(PurchaseOrderLine, PurchaseOrderLine.id == Receipt.line_id)
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-        .where(*_window(Receipt.received_on, since, until))
-        .group_by(Receipt.supplier_id, period, lead)).all()
-    sums: dict[tuple, list] = {}  # (supplier id, period or None) -> [counts by lead, on time, inspected, ...]
-    for supplier_id, month, days, n, on, inspected, accepted, defects, units, quantity in histogram:
-        for key in ((supplier_id, month), (supplier_id, None)):
-            acc = sums.setdefault(key, [{}, 0, 0, 0, 0, 0.0, 0.0])
-            acc[0][float(days)] = acc[0].get(float(days), 0) + n
-            for i, value in enumerate((on, inspected, accepted, defects, units, quantity), start=1):
-                acc[i] += value or 0
-
-    as_of = min(until or date.max, utcnow().date())
-    promised = _period(session, PurchaseOrderLine.promised_on)
-    due: dict[tuple, list] = {}
-    for supplier_id, month, ordered, received in session.execute(
-            select(PurchaseOrder.supplier_id, promised, func.sum(PurchaseOrderLine.quantity),
-                   func.sum(PurchaseOrderLine.quantity_received))
-            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-            .where(PurchaseOrder.status != "cancelled", *_window(PurchaseOrderLine.promised_on, since, as_of))
-            .group_by(PurchaseOrder.supplier_id, promised)).all():
-        for key in ((supplier_id, month), (supplier_id, None)):
-            acc = due.setdefault(key, [0.0, 0.0])
-            acc[0] += float(ordered or 0)
-            acc[1] += float(received or 0)
-
-    ncr_at = NonConformance.opened_at
-    ncr_window = ([ncr_at >= datetime.combine(since, time(), tzinfo=timezone.utc)] if since else []) + \
-                 ([ncr_at <= datetime.combine(until, time.max, tzinfo=timezone.utc)] if until else [])
-    ncr_qty = dict(session.execute(select(NonConformance.supplier_id, func.sum(NonConformance.quantity))
-                                   .where(NonConformance.supplier_id.is_not(None), *ncr_window)
-                                   .group_by(NonConformance.supplier_id)).all())
-    open_ncrs = dict(session.execute(select(NonConformance.supplier_id, func.count(NonConformance.id))
-                                     .where(NonConformance.supplier_id.is_not(None), NonConformance.status != "closed")
-                                     .group_by(NonConformance.supplier_id)).all())
-
-    def card(key) -> dict:
-        leads, on, inspected, accepted, defects, units, quantity = sums.get(key, [{}, 0, 0, 0, 0, 0.0, 0.0])
-        ordered_due, received_due = due.get(key, (0.0, 0.0))
-        n = sum(leads.values())
-        out = rules.measures(receipts=n, on_time=on, lead_sum=sum(d * c for d, c in leads.items()),
-                             lead_sumsq=sum(d * d * c for d, c in leads.items()), inspected=inspected,
-                             accepted_count=accepted, defects=defects, units_inspected=float(units),
-                             ordered_due=ordered_due, received_due=received_due)
-        return out | {"lead_time_p90_days": rules.percentile(leads, 0.9), "quantity_received": float(quantity),
-                      "units_inspected": float(units), "defects_found": int(defects)}
-
-    result = []
-    for s in session.execute(select(Supplier).order_by(Supplier.code)).scalars():
-        c = card((s.id, None))
-        qty = float(ncr_qty.get(s.id) or 0)
-        months = sorted({m for sid, m in (*sums, *due) if sid == s.id and m is not None})
-        result.append({"supplier": s.code, "name": s.name, "status": s.status, **c,
-                       "ncr_quantity": qty, "ncr_ppm": qty / c["quantity_received"] * 1e6 if c["quantity_received"] else None,
-                       "open_ncrs": int(open_ncrs.get(s.id) or 0),
-                       "periods": [{"period": m} | card((s.id, m)) for m in months]})
-    return result
-
-
-def parse_date(value: str | None, what: str) -> date | None:
-    """'2026-03-01' → date, for the CLI, API and pages; Invalid in words otherwise."""
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("bad_date", f"{what} '{value}' is not a date; write it like 2026-03-01") from None
-

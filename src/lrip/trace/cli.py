@@ -2,7 +2,13 @@
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.tree import Tree
 from typer.core import TyperGroup
+
+from lrip.terminal import AsJson, Db, out, parse, run, table
+from lrip.trace import service
+from lrip.trace.schemas import CompletenessRequest, Trace, TraceItem, TraceNode, TraceRequest, UnitCompleteness
 
 
 class _TraceGroup(TyperGroup):
@@ -21,65 +27,58 @@ trace_app = typer.Typer(
          "(or serial) went into (the same as `lrip trace show ...`).\n\n"
          "lrip trace check LOT: the gaps in each unit's record; exit code 1 when there are gaps.")
 
-Db = Annotated[str | None, typer.Option("--db", envvar="LRIP_DATABASE_URL", show_envvar=True,
-                                        help="Database URL (default sqlite:///./lrip.db).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
 
 def register(app: typer.Typer) -> None:
     """Add `lrip trace` to the main command."""
     app.add_typer(trace_app, name="trace")
 
 
-def _label(node: dict) -> str:
-    """One line of the tree, in the words of the floor."""
-    from rich.markup import escape
-
-    n = {k: escape(v) if isinstance(v, str) else v for k, v in node.items()}
-    link = (f" · ×{n['quantity']:g} at op {n['operation']} {n['operation_name']}" if n.get("operation") is not None
-            else "")
-    if n["kind"] == "unit":
-        text = f"[bold]{n['identifier']}[/] {n['part']} · lot {n['lot']} · {n['status'].replace('_', ' ')}"
+def _label(node: TraceItem) -> str:
+    """One line of the tree, in the words of the floor (Rich markup, the data escaped)."""
+    e = escape
+    link = (f" · ×{node.quantity:g} at op {node.operation} {e(node.operation_name or '')}"
+            if node.operation is not None else "")
+    if node.kind == "unit":
+        text = (f"[bold]{e(node.identifier)}[/] {e(node.part)} · lot {e(node.lot or '')} · "
+                f"{node.status.replace('_', ' ')}")
     else:
-        supplier = f"{n['supplier']} {n['supplier_name']} ({n['supplier_status']})" if n["supplier"] else "no supplier"
-        receipt = n.get("receipt")
-        received = (f"PO {receipt['po']} received {receipt['received_on']}" if receipt
-                    else f"received {n['received_at'][:10]}")
-        text = f"[bold]{n['identifier']}[/] {n['part']} lot · {supplier} · {received} · {n['status']}"
-    if n.get("cycle"):
+        supplier = (f"{e(node.supplier)} {e(node.supplier_name or '')} ({node.supplier_status})" if node.supplier
+                    else "no supplier")
+        received = (f"PO {e(node.receipt.po)} received {node.receipt.received_on}" if node.receipt
+                    else f"received {(node.received_at or '')[:10]}")
+        text = f"[bold]{e(node.identifier)}[/] {e(node.part)} lot · {supplier} · {received} · {node.status}"
+    if node.cycle:
         text += " [red]· CYCLE: already on this branch[/]"
-    elif n.get("repeated"):
+    elif node.repeated:
         text += " · (shown above)"
     return text + link
 
 
-def _show(t: dict) -> None:
-    from rich.tree import Tree
+def _show(t: Trace) -> None:
+    if t.note:
+        out.print(f"Note: {t.note}.", markup=False)
 
-    from lrip.cli import _table, out
-
-    if t.get("note"):
-        out.print(f"Note: {t['note']}.", markup=False)
-    def grow(node: dict, branch: Tree) -> Tree:
-        for child in node.get("links", []):
+    def grow(node: TraceNode, branch: Tree) -> Tree:
+        for child in node.links:
             grow(child, branch.add(_label(child)))
         return branch
 
-    out.print(grow(t["root"], Tree(_label(t["root"]))), soft_wrap=False)
-    if t["direction"] == "backward":
-        out.print(f"{len(t['material_lots'])} material lot(s) from {len(t['suppliers'])} supplier(s) "
-                  f"({', '.join(t['suppliers']) or 'none'}), {len(t['units'])} component serial(s), "
-                  f"{t['depth']} level(s).")
+    out.print(grow(t.root, Tree(_label(t.root))), soft_wrap=False)
+    if t.direction == "backward":
+        out.print(f"{len(t.material_lots)} material lot(s) from {len(t.suppliers)} supplier(s) "
+                  f"({', '.join(t.suppliers) or 'none'}), {len(t.units)} component serial(s), {t.depth} level(s).",
+                  markup=False)
     else:
-        counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in t["units_by_status"].items()) or "none"
-        out.print(f"{len(t['units'])} unit(s) contain {t['identifier']}: {counts}.")
-        if t["units"]:
-            out.print(_table(f"Units containing {t['identifier']}", ["Serial", "Part", "Lot", "Status", "Level", "Contains"],
-                             [[u["identifier"], u["part"], u["lot"], u["status"].replace("_", " "), u["depth"],
-                               u["contains"]] for u in t["units"]]))
-    for c in t["cycles"]:
-        out.print(f"[red]Cycle in the genealogy:[/] {c}")
-    if t["truncated"]:
+        counts = ", ".join(f"{k} {s.replace('_', ' ')}" for s, k in t.units_by_status.items()) or "none"
+        out.print(f"{len(t.units)} unit(s) contain {t.identifier}: {counts}.", markup=False)
+        if t.units:
+            out.print(table(f"Units containing {t.identifier}",
+                            ["Serial", "Part", "Lot", "Status", "Level", "Contains"],
+                            [[u.identifier, u.part, u.lot, u.status.replace("_", " "), u.depth, u.contains]
+                             for u in t.units]))
+    for c in t.cycles:
+        out.print(f"[red]Cycle in the genealogy:[/] {escape(c)}")
+    if t.truncated:
         out.print("[red]The tree is cut at 50 levels.[/]")
 
 
@@ -90,10 +89,9 @@ def show(identifier: Annotated[str, typer.Argument(metavar="SERIAL_OR_LOT", help
          kind: Annotated[str | None, typer.Option(help="unit or material_lot, when the identifier is both.")] = None,
          db: Db = None, as_json: AsJson = False) -> None:
     """Trace a unit or material lot backward or forward through the genealogy."""
-    from lrip.cli import run
-    from lrip.trace.service import trace
-
-    run(db, as_json, lambda s: trace(s, identifier, direction=direction, kind=kind), _show)
+    asked = parse(TraceRequest, as_json, identifier=identifier, direction=direction, kind=kind)
+    run(db, as_json, lambda s, actor: service.trace(s, actor, identifier=asked.identifier, direction=asked.direction,
+                                                    kind=asked.kind), _show, write=False)
 
 
 @trace_app.command("check")
@@ -102,17 +100,18 @@ def check(lot: Annotated[str | None, typer.Argument(help="A production lot (work
           program: Annotated[str | None, typer.Option(help="Check every unit of a program instead.")] = None,
           db: Db = None, as_json: AsJson = False) -> None:
     """The gaps in each unit's record (operations, required results, BOM lines); exit code 1 when any has gaps."""
-    from lrip.cli import _table, out, run
-    from lrip.trace.service import completeness
+    asked = parse(CompletenessRequest, as_json, lot=lot, serial=serial, program=program)
 
-    def show_rows(rows: list[dict]) -> None:
-        table = [[r["serial"], r["status"].replace("_", " "),
-                  "not checked (scrapped)" if r["status"] == "scrapped" else "\n".join(r["gaps"]) or "complete"]
-                 for r in rows]
-        out.print(_table(f"Record completeness: {lot or serial or program}", ["Serial", "Status", "Gaps"], table))
-        gaps = sum(1 for r in rows if r["gaps"])
-        out.print(f"{gaps} of {len(rows)} unit(s) have gaps." if gaps else f"All {len(rows)} unit record(s) complete.")
+    def show_rows(rows: list[UnitCompleteness]) -> None:
+        out.print(table(f"Record completeness: {lot or serial or program}", ["Serial", "Status", "Gaps"],
+                        [[r.serial, r.status.replace("_", " "),
+                          "not checked (scrapped)" if r.status == "scrapped" else "\n".join(r.gaps) or "complete"]
+                         for r in rows]))
+        gaps = sum(1 for r in rows if r.gaps)
+        out.print(f"{gaps} of {len(rows)} unit(s) have gaps." if gaps else f"All {len(rows)} unit record(s) complete.",
+                  markup=False)
 
-    rows = run(db, as_json, lambda s: completeness(s, serial=serial, lot=lot, program=program), show_rows)
-    if any(r["gaps"] for r in rows):
+    rows = run(db, as_json, lambda s, actor: service.completeness(s, actor, lot=asked.lot, serial=asked.serial,
+                                                                  program=asked.program), show_rows, write=False)
+    if any(r.gaps for r in rows):
         raise typer.Exit(1)

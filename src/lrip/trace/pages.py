@@ -1,11 +1,12 @@
 """Traceability pages: search a serial or lot and read its genealogy as a tree; a lot's record
-completeness. Read-only: `read` for everyone signed in."""
+completeness. They read only, as the signed-in person."""
 from fastapi import APIRouter, Request
 
-from lrip.auth.permissions import check
-from lrip.db import read_session
+from lrip.db import unit_of_work
 from lrip.errors import LripError
+from lrip.fields import parse
 from lrip.trace import service
+from lrip.trace.schemas import CompletenessRequest, TraceRequest
 from lrip.web.render import render, status_code
 
 router = APIRouter(include_in_schema=False)
@@ -18,9 +19,10 @@ def trace_page(request: Request, identifier: str = "", direction: str = "backwar
     status = 200
     if context["identifier"]:
         try:
-            check(request.state.web_user, "read")
-            with read_session(request.app.state.database_url) as session:
-                context["t"] = service.trace(session, context["identifier"], direction=direction, kind=kind or None)
+            asked = parse(TraceRequest, identifier=identifier, direction=direction, kind=kind or None)
+            with unit_of_work(request.app.state.database_url, write=False) as session:
+                context["t"] = service.trace(session, request.state.web_actor, identifier=asked.identifier,
+                                             direction=asked.direction, kind=asked.kind)
         except LripError as exc:
             context["reasons"], status = exc.reasons, status_code(exc)
     return render(request, "trace_search.html", context, status=status)
@@ -33,11 +35,10 @@ def check_page(request: Request, lot: str = "", serial: str = "", program: str =
     status = 200
     if any((context["lot"], context["serial"], context["program"])):
         try:
-            check(request.state.web_user, "read")
-            with read_session(request.app.state.database_url) as session:
-                context["rows"] = service.completeness(session, lot=context["lot"] or None,
-                                                       serial=context["serial"] or None,
-                                                       program=context["program"] or None)
+            asked = parse(CompletenessRequest, lot=lot or None, serial=serial or None, program=program or None)
+            with unit_of_work(request.app.state.database_url, write=False) as session:
+                context["rows"] = service.completeness(session, request.state.web_actor, lot=asked.lot,
+                                                       serial=asked.serial, program=asked.program)
         except LripError as exc:
             context["reasons"], status = exc.reasons, status_code(exc)
     return render(request, "trace_check.html", context, status=status)

@@ -1,41 +1,42 @@
 """Traceability API: the genealogy both ways, and a lot's record completeness."""
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from lrip.api import problems
-from lrip.api.deps import read_db, require
-from lrip.api.schemas import IDENTIFIER_PATTERN
-from lrip.auth.models import User
+from lrip.api.deps import read, signed_in, uses
+from lrip.auth.actor import Actor
+from lrip.fields import IDENTIFIER_PATTERN
 from lrip.trace import service
-from lrip.trace.schemas import Trace, UnitCompleteness
+from lrip.trace.schemas import Trace, TraceOptions, UnitCompleteness
 
 router = APIRouter(tags=["trace"], responses=problems.RESPONSES)
-Identifier = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN,
-                                 description="A unit serial or a material lot number.")]
+IdentifierPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN,
+                                     description="A unit serial or a material lot number.")]
+LotPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="A production lot number.")]
+SerialPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The unit's serial.")]
 
 
-@router.get("/trace/{identifier}", response_model=Trace, response_model_exclude_none=True)
-def trace(identifier: Identifier,
-          direction: Annotated[Literal["backward", "forward"], Query(
-              description="backward: what is in it; forward: what it is in (the recall question).")] = "backward",
-          kind: Annotated[Literal["unit", "material_lot"] | None, Query(
-              description="Read the identifier as this kind (when it is both a serial and a lot number).")] = None,
-          session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/trace/{identifier}", response_model=Trace, openapi_extra=uses(service.trace))
+def trace(identifier: IdentifierPath, options: Annotated[TraceOptions, Query()], request: Request,
+          actor: Actor = Depends(signed_in)):
     """The genealogy of a unit or material lot, down (backward) or up (forward) every level."""
-    return service.trace(session, identifier, direction=direction, kind=kind)
+    with read(request) as session:
+        return service.trace(session, actor, identifier=identifier, direction=options.direction, kind=options.kind)
 
 
-@router.get("/lots/{lot}/completeness", response_model=list[UnitCompleteness])
-def lot_completeness(lot: Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN)],
-                     session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/lots/{lot}/completeness", response_model=list[UnitCompleteness],
+            openapi_extra=uses(service.completeness))
+def lot_completeness(lot: LotPath, request: Request, actor: Actor = Depends(signed_in)):
     """Per unit of the lot: every operation completed, required result recorded and BOM line consumed?"""
-    return service.completeness(session, lot=lot)
+    with read(request) as session:
+        return service.completeness(session, actor, lot=lot)
 
 
-@router.get("/units/{serial}/completeness", response_model=UnitCompleteness)
-def unit_completeness(serial: Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN)],
-                      session: Session = Depends(read_db), _: User = Depends(require("read"))):
+@router.get("/units/{serial}/completeness", response_model=UnitCompleteness,
+            openapi_extra=uses(service.completeness))
+def unit_completeness(serial: SerialPath, request: Request, actor: Actor = Depends(signed_in)):
     """One unit's record: every operation completed, required result recorded and BOM line consumed?"""
-    return service.completeness(session, serial=serial)[0]
+    with read(request) as session:
+        [unit] = service.completeness(session, actor, serial=serial)
+        return unit

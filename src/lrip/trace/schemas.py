@@ -1,10 +1,42 @@
-"""Response bodies of the traceability API."""
+"""Requests and answers of traceability: the genealogy both ways, and record completeness."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import Field
+
+from lrip.execution.rules import UnitStatus
+from lrip.fields import Answer, Identifier, Strict
+from lrip.supply.rules import ReceiptResult
+
+Direction = Literal["backward", "forward"]
+Kind = Literal["unit", "material_lot"]
 
 
-class Receipt(BaseModel):
+class TraceOptions(Strict):
+    """How to trace: the query of GET /trace/{identifier}."""
+
+    direction: Direction = Field("backward", description="backward: what is in it; forward: what it is in "
+                                                         "(the recall question).")
+    kind: Kind | None = Field(None, description="Read the identifier as this kind (when it is both a serial and "
+                                                "a lot number).")
+
+
+class TraceRequest(TraceOptions):
+    """What to trace and how, as the CLI and the trace page take it."""
+
+    identifier: Identifier = Field(description="A unit serial or a material lot number.")
+
+
+class CompletenessRequest(Strict):
+    """One serial, one lot or one program to check (the service refuses anything else, in words)."""
+
+    serial: Identifier | None = None
+    lot: Identifier | None = None
+    program: Identifier | None = None
+
+
+class Receipt(Answer):
     """The purchase-order receipt a material lot came in on."""
 
     po: str = Field(description="The purchase order number.")
@@ -12,14 +44,14 @@ class Receipt(BaseModel):
     received_on: str
     promised_on: str
     quantity: float
-    inspection: str = Field(description="Incoming inspection result: pending, accepted or rejected.")
+    inspection: ReceiptResult = Field(description="Incoming inspection result.")
 
 
-class TraceItem(BaseModel):
+class TraceItem(Answer):
     """A unit or a material lot in a trace. Below the root, the link that put it there: how many,
     at which operation, when; `into` (backward) or `contains` (forward) names its tree parent."""
 
-    kind: str = Field(description="unit or material_lot")
+    kind: Kind
     identifier: str = Field(description="The serial or the lot number.")
     part: str
     status: str
@@ -46,10 +78,10 @@ class TraceNode(TraceItem):
     links: list[TraceNode] = Field(default_factory=list)
 
 
-class Trace(BaseModel):
+class Trace(Answer):
     identifier: str
-    kind: str
-    direction: str
+    kind: Kind
+    direction: Direction
     note: str | None = Field(None, description="How an identifier that names two things was read.")
     root: TraceNode
     depth: int = Field(description="Levels below the root.")
@@ -61,9 +93,9 @@ class Trace(BaseModel):
     suppliers: list[str]
 
 
-class UnitCompleteness(BaseModel):
+class UnitCompleteness(Answer):
     serial: str
     lot: str
-    status: str
+    status: UnitStatus
     complete: bool = Field(description="No gaps in the unit's record (a scrapped unit is not checked).")
     gaps: list[str]

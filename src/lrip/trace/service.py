@@ -6,6 +6,9 @@ quantity. A trace walks it with one recursive query (a recursive CTE, the same S
 and PostgreSQL). The walk is UNION, not UNION ALL: a consumption row enters the result once,
 so even a cycle in bad data (A built into B built into A) ends the walk; the tree built from
 the rows then stops at the cycle, names it, and stops at MAX_DEPTH levels.
+
+A trace takes five statements and a completeness check about ten, however large the genealogy or
+the lot: the units and lots a walk reached are read by their ids bound as one parameter.
 """
 from __future__ import annotations
 
@@ -13,16 +16,22 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import JSON, Integer, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from lrip.catalog.models import BomLine, Operation, Part, PartRevision
+from lrip.auth.actor import Actor, query
+from lrip.catalog.models import BomLine, Operation, Part, PartRevision, Routing
+from lrip.db import is_postgres
 from lrip.errors import Invalid, NotFound
 from lrip.execution.models import Consumption, Measurement, OperationRecord, Unit
+from lrip.execution.rules import RecordStatus, UnitStatus
 from lrip.execution.service import get_unit, required_characteristics
 from lrip.program.models import Lot, Program
+from lrip.program.rules import Policy
 from lrip.program.service import get_lot, get_program, policy_for
 from lrip.supply.models import MaterialLot, PurchaseOrder, PurchaseOrderLine, Receipt, Supplier
+from lrip.trace.schemas import Trace, UnitCompleteness
 
 DIRECTIONS = ("backward", "forward")
 KINDS = ("unit", "material_lot")
@@ -80,27 +89,36 @@ def _lot_node(lot_id, number, status, received, received_at, part, supplier, sup
             "supplier_name": supplier_name, "supplier_status": supplier_status, "receipt": receipt}
 
 
+def _by_ids(column, postgres: bool):
+    """`column` is one of the ids bound as `ids`, a list: one parameter however many ids (an IN list
+    of bound values would need a statement for every few thousand, SQLite's limit on parameters)."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=JSON))))
+
+
 @cache
-def unit_query(by: str):
-    """Units with their lot, program and part, by serial (bound as `serial`) or by ids (`ids`).
-    Statements are built once: building one costs more than running it."""
+def unit_query(by: str, postgres: bool = False):
+    """Units with their lot, program and part, by serial regardless of case (bound as `serial`) or by
+    ids (`ids`). Statements are built once: building one costs more than running it."""
     unit, columns, joins = _unit_side("u")
     query = select(*columns)
     for target, on in joins:
         query = query.join(target, on)
-    return query.where(unit.serial == bindparam("serial") if by == "serial"
-                       else unit.id.in_(bindparam("ids", expanding=True)))
+    return query.where(func.lower(unit.serial) == func.lower(bindparam("serial")) if by == "serial"
+                       else _by_ids(unit.id, postgres))
 
 
 @cache
-def lot_query(by: str):
-    """Material lots with part, supplier and receipt, by lot number (`lot_number`) or by ids (`ids`)."""
+def lot_query(by: str, postgres: bool = False):
+    """Material lots with part, supplier and receipt, by lot number regardless of case (`lot_number`)
+    or by ids (`ids`)."""
     lot, columns, joins = _lot_side("m")
     query = select(*columns).select_from(lot)
     for target, on in joins:
         query = query.outerjoin(target, on)
-    return query.where(lot.lot_number == bindparam("lot_number") if by == "lot_number"
-                       else lot.id.in_(bindparam("ids", expanding=True)))
+    return query.where(func.lower(lot.lot_number) == func.lower(bindparam("lot_number")) if by == "lot_number"
+                       else _by_ids(lot.id, postgres))
 
 
 def _resolve(session: Session, identifier: str, kind: str | None) -> tuple[str, int, dict, str | None]:
@@ -112,7 +130,7 @@ def _resolve(session: Session, identifier: str, kind: str | None) -> tuple[str, 
     unit = session.execute(unit_query("serial"), {"serial": identifier}).first() if kind != "material_lot" else None
     lot = session.execute(lot_query("lot_number"), {"lot_number": identifier}).first() if kind != "unit" else None
     if unit:
-        note = (f"{identifier} is both a unit serial and a material lot number; traced the unit, as consumption "
+        note = (f"{unit[1]} is both a unit serial and a material lot number; traced the unit, as consumption "
                 "reads a scanned identifier (ask for kind material_lot to trace the lot)") if lot else None
         return "unit", unit[0], _unit_node(*unit), note
     if lot:
@@ -120,7 +138,7 @@ def _resolve(session: Session, identifier: str, kind: str | None) -> tuple[str, 
     what = {"unit": "unit with serial", "material_lot": "material lot with number"}.get(kind, "unit serial or "
                                                                                            "material lot number")
     reasons = [f"No {what} {identifier}"]
-    if session.execute(select(Lot.id).filter_by(number=identifier)).first():
+    if session.execute(select(Lot.id).where(func.lower(Lot.number) == identifier.lower())).first():
         reasons.append(f"{identifier} is a production lot; `lrip trace check {identifier}` checks its units' records")
     raise NotFound("trace_not_found", reasons)
 
@@ -154,13 +172,15 @@ def walk_query(direction: str, kind: str):
 
 
 def _details(session: Session, query, ids: set[int], node) -> dict[int, dict]:
-    found, ids = {}, sorted(ids)
-    for i in range(0, len(ids), 5000):
-        found |= {row[0]: node(*row) for row in session.execute(query, {"ids": ids[i:i + 5000]})}
-    return found
+    """The units or lots with these ids, in one statement (none when there are none)."""
+    if not ids:
+        return {}
+    return {row[0]: node(*row) for row in session.execute(query, {"ids": sorted(ids)})}
 
 
-def trace(session: Session, identifier: str, *, direction: str, kind: str | None = None) -> dict:
+@query("read")
+def trace(session: Session, actor: Actor, *, identifier: str, direction: str = "backward",
+          kind: str | None = None) -> Trace:
     """Backward: everything built into a unit (or a lot itself), down every level, each material lot
     with its supplier and receipt. Forward: every unit that contains a lot or serial, at any depth,
     with its status and lot — the recall question. `root` is the tree; `units` and
@@ -182,19 +202,19 @@ def trace(session: Session, identifier: str, *, direction: str, kind: str | None
     ends = {e["end"] for links in edges.values() for e in links}
     unit_ids = {i for k, i in ends if k == "unit"} - ({root_id} if root_kind == "unit" else set())
     lot_ids = {i for k, i in ends if k == "material_lot"}
-    nodes = {"unit": _details(session, unit_query("ids"), unit_ids, _unit_node),
-             "material_lot": _details(session, lot_query("ids"), lot_ids, _lot_node)}
+    postgres = is_postgres(session)
+    nodes = {"unit": _details(session, unit_query("ids", postgres), unit_ids, _unit_node),
+             "material_lot": _details(session, lot_query("ids", postgres), lot_ids, _lot_node)}
     nodes[root_kind][root_id] = root
     tree = _tree(nodes, edges, (root_kind, root_id), "into" if direction == "backward" else "contains")
     flat_units = [n for n in tree["flat"] if n["kind"] == "unit"]
-    result = {
+    return Trace.model_validate({
         "identifier": root["identifier"], "kind": root_kind, "direction": direction, "note": note,
         "root": tree["root"], "depth": tree["depth"], "cycles": tree["cycles"], "truncated": tree["truncated"],
         "units": flat_units, "units_by_status": dict(sorted(Counter(u["status"] for u in flat_units).items())),
         "material_lots": _flat_lots(tree["flat"]),
         "suppliers": sorted({n["supplier"] for n in tree["flat"] if n["kind"] == "material_lot" and n["supplier"]}),
-    }
-    return result
+    })
 
 
 def _tree(nodes: dict, edges: dict, root_key: tuple[str, int], parent_word: str) -> dict:
@@ -251,8 +271,9 @@ def _flat_lots(flat: list[dict]) -> list[dict]:
 
 # ---------------------------------------------------------------- completeness
 
-def completeness(session: Session, *, serial: str | None = None, lot: str | None = None,
-                 program: str | None = None) -> list[dict]:
+@query("read")
+def completeness(session: Session, actor: Actor, *, serial: str | None = None, lot: str | None = None,
+                 program: str | None = None) -> list[UnitCompleteness]:
     """Per unit of one serial, lot or program: is its record whole? Every routing operation
     completed; on each completed operation, every characteristic the phase's inspection requires
     has a result on the attempt that completed it, and every BOM line at it was consumed in full
@@ -267,7 +288,7 @@ def completeness(session: Session, *, serial: str | None = None, lot: str | None
         scope = Unit.lot_id == get_lot(session, lot).id
     else:
         scope = Unit.lot_id.in_(select(Lot.id).where(Lot.program_id == get_program(session, program).id))
-    units = session.execute(select(Unit).where(scope).order_by(Unit.id)).scalars().all()
+    units = session.execute(select(Unit).where(scope).options(joinedload(Unit.lot)).order_by(Unit.id)).scalars().all()
     records = defaultdict(list)  # (unit id, operation id) -> records by attempt
     for r in session.execute(select(OperationRecord.id, OperationRecord.unit_id, OperationRecord.operation_id,
                                     OperationRecord.status).join(Unit).where(scope)
@@ -278,16 +299,15 @@ def completeness(session: Session, *, serial: str | None = None, lot: str | None
                                               .join(Unit, Unit.id == Measurement.unit_id).where(scope)):
         measured[record_id].add(char_id)
     consumed = _consumed(session, scope)
-    lots = {}
+    steps = _steps(session, select(Unit.lot_id).where(scope))
     rows = []
     for unit in units:
-        if unit.lot_id not in lots:
-            lots[unit.lot_id] = _lot_requirements(session, unit.lot)
-        row = {"serial": unit.serial, "lot": unit.lot.number, "status": unit.status, "gaps": []}
-        if unit.status != "scrapped":
-            row["gaps"] = _gaps(session, unit, lots[unit.lot_id], records, measured, consumed)
-        row["complete"] = not row["gaps"]
-        rows.append(row)
+        gaps = []
+        if unit.status != UnitStatus.SCRAPPED:
+            policy = policy_for(session, unit.lot.program_id, unit.lot.phase)
+            gaps = _gaps(unit, policy, steps[unit.lot.routing_id], records, measured, consumed)
+        rows.append(UnitCompleteness(serial=unit.serial, lot=unit.lot.number, status=unit.status, gaps=gaps,
+                                     complete=not gaps))
     return rows
 
 
@@ -311,32 +331,37 @@ def _consumed(session: Session, scope) -> dict[tuple[int, int, int], float]:
     return totals
 
 
-def _lot_requirements(session: Session, lot: Lot) -> tuple:
-    """The lot's phase policy and, for each operation of its routing, its BOM lines."""
-    policy = policy_for(session, lot.program_id, lot.phase)
-    bom = defaultdict(list)
-    for line in session.execute(select(BomLine).where(
-            BomLine.parent_revision_id == lot.routing.part_revision_id)).scalars():
-        bom[line.operation_sequence].append((line.child_part_id, line.child_part.number, line.quantity))
-    return policy, [(op, bom.get(op.sequence, [])) for op in lot.routing.operations]
+def _steps(session: Session, lot_ids) -> dict[int, list[tuple[Operation, list[tuple[int, str, float]]]]]:
+    """Per routing the lots build on: each operation, with its characteristics, and the BOM lines
+    consumed at it (child part id, number, quantity). Four statements for every routing at once."""
+    routings = session.execute(select(Routing).where(Routing.id.in_(select(Lot.routing_id).where(Lot.id.in_(lot_ids))))
+                               .options(selectinload(Routing.operations).selectinload(Operation.characteristics))
+                               ).scalars().all()
+    bom = defaultdict(list)  # (part revision id, operation sequence) -> lines
+    for revision_id, sequence, part_id, number, quantity in session.execute(
+            select(BomLine.parent_revision_id, BomLine.operation_sequence, BomLine.child_part_id, Part.number,
+                   BomLine.quantity).join(Part, Part.id == BomLine.child_part_id)
+            .where(BomLine.parent_revision_id.in_([r.part_revision_id for r in routings])).order_by(BomLine.id)):
+        bom[(revision_id, sequence)].append((part_id, number, quantity))
+    return {r.id: [(op, bom.get((r.part_revision_id, op.sequence), [])) for op in r.operations] for r in routings}
 
 
-def _gaps(session: Session, unit: Unit, requirements: tuple, records: dict, measured: dict,
+def _gaps(unit: Unit, policy: Policy, steps: list, records: dict, measured: dict,
           consumed: dict) -> list[str]:
-    policy, steps = requirements
     gaps = []
     for op, bom in steps:
         name = f"operation {op.sequence} ({op.name})"
         attempts = records.get((unit.id, op.id), [])
-        done = [r for r in attempts if r.status == "complete"]
+        done = [r for r in attempts if r.status == RecordStatus.COMPLETE]
         if not done:
             last = attempts[-1].status if attempts else None
-            gaps.append(f"{name} is " + {None: "not started", "in_work": "in work, not completed",
-                                         "reworked": "sent back for rework and not completed again",
-                                         "stopped": "stopped, not completed"}.get(last, f"{last}, not completed"))
+            gaps.append(f"{name} is " + {None: "not started", RecordStatus.IN_WORK: "in work, not completed",
+                                         RecordStatus.REWORKED: "sent back for rework and not completed again",
+                                         RecordStatus.STOPPED: "stopped, not completed"
+                                         }.get(last, f"{last}, not completed"))
             continue
         have = measured.get(done[-1].id, set())
-        required = {c.code for c in required_characteristics(session, unit, op, policy)}
+        required = {c.code for c in required_characteristics(unit, op, policy)}
         gaps += [f"{name}: no result for {c.code} {c.name}" for c in op.characteristics
                  if c.code in required and c.id not in have]
         for part_id, number, quantity in bom:

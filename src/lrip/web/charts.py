@@ -43,6 +43,29 @@ def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: s
         return svg_markup(fig, title)
 
 
+def bars(labels: list[str], values: list[float], *, ylabel: str, title: str, colour: str = PALETTE[0]) -> str:
+    """One bar per label (e.g. open NCRs by how long they have been open)."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    with rc_context(STYLE):
+        fig = Figure(figsize=(7, 3.2))
+        ax = fig.add_subplot()
+        ax.grid(axis="y", color="#d9dee4", linewidth=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        xs = range(len(labels))
+        ax.bar(xs, [0 if v is None else v for v in values], width=0.65, color=colour)
+        slanted = len(labels) > 6
+        ax.set_xticks(list(xs), labels, rotation=30 if slanted else 0, ha="right" if slanted else "center", fontsize=9)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(0, max([1, *(v or 0 for v in values)]) * 1.1)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        return svg_markup(fig, title)
+
+
 def svg_markup(fig, title: str) -> str:
     """The figure as an <svg> element that scales to its container and says what it shows."""
     buffer = io.StringIO()

@@ -1,5 +1,6 @@
 """One Jinja environment for every page, and `render`, which gives each page what
-the shared layout needs: the signed-in user, the CSRF token, and the one-time message."""
+the shared layout needs: the signed-in person, the CSRF token, and the one-time message;
+`act` for a page's form action (its own unit of work, the service's refusal shown in place)."""
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -9,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from lrip.db import unit_of_work
 from lrip.errors import Forbidden, Invalid, LripError, NotFound
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -55,7 +57,7 @@ def status_code(exc: LripError) -> int:
 
 def render(request: Request, name: str, context: dict | None = None, status: int = 200):
     session = request.session
-    base = {"user": getattr(request.state, "web_user", None), "csrf_token": session.get("csrf", ""),
+    base = {"user": getattr(request.state, "web_actor", None), "csrf_token": session.get("csrf", ""),
             "flash": session.pop("flash", None) if "flash" in session else None}
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status)
 
@@ -65,18 +67,18 @@ async def form_fields(request: Request) -> dict:
     return {k: v for k, v in (await request.form()).items() if k != "csrf_token" and isinstance(v, str)}
 
 
-def act(request: Request, action: str, back: str, work: Callable[[Session, str], str], on_refusal: Callable):
-    """A page's form action: check the permission, run `work(session, username)` (it returns the message
-    to show) and redirect to `back`; on refusal `on_refusal(reasons, status)` draws the page again."""
-    from lrip.auth.permissions import check
-    from lrip.db import get_engine
-    from lrip.web.session import flash
+def flash(request: Request, text: str, kind: str = "ok") -> None:
+    """A message shown once, on the next page (after a redirect)."""
+    request.session["flash"] = {"text": text, "kind": kind}
 
-    user = request.state.web_user
+
+def act(request: Request, back: str, work: Callable[[Session, object], str], on_refusal: Callable):
+    """A page's form action: run `work(session, actor)` in its own unit of work (it returns the message
+    to show) and redirect to `back`; on refusal `on_refusal(reasons, status)` draws the page again.
+    The service checks the permission, as it does for the API and the CLI."""
     try:
-        check(user, action)
-        with Session(get_engine(request.app.state.database_url), expire_on_commit=False) as session:
-            message = work(session, user.username)
+        with unit_of_work(request.app.state.database_url) as session:
+            message = work(session, request.state.web_actor)
     except LripError as exc:
         return on_refusal(exc.reasons, status_code(exc))
     flash(request, message)

@@ -1,14 +1,16 @@
-"""The browser's session: a signed cookie, the signed-in user, CSRF checks, and sign-in required.
+"""The browser's session: a signed cookie, the signed-in person, CSRF checks, and sign-in required.
 
 The cookie is Starlette's SessionMiddleware: itsdangerous-signed (so it cannot be
-forged or edited) but not encrypted, so it holds only the username and the CSRF
-token. The signing key is LRIP_SECRET_KEY; without it a random key is made once
-per process, so every session ends when the server restarts and several worker
-processes would not accept each other's cookies — set LRIP_SECRET_KEY for those.
+forged or edited) but not encrypted, so it holds only the server-side session's
+token (lrip.auth.models.SignIn: logging out, disabling or locking the account ends
+it at once) and the CSRF token. The signing key is LRIP_SECRET_KEY; without it a
+random key is made once per process, so every session ends when the server
+restarts and several worker processes would not accept each other's cookies — set
+LRIP_SECRET_KEY for those.
 
 `WebGuard` runs inside the session middleware, on every request:
-- it sets `request.state.web_user` from the session, so the API's `current_user`
-  works for the browser too;
+- it sets `request.state.web_actor` from the session (one read, no write lock), so
+  the API's `signed_in` works for the browser too;
 - every page POST must carry the session's CSRF token (hidden field `csrf_token`,
   or header `X-CSRF-Token`): without it the answer is 403 and no route runs, so
   nothing changes. Page forms are url-encoded, which is what is parsed here;
@@ -28,6 +30,11 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from lrip.auth.service import actor_for_session
+from lrip.db import unit_of_work
+from lrip.errors import NotSignedIn
+from lrip.web.render import render
+
 STATIC_DIR = str(Path(__file__).parent / "static")
 _PROCESS_KEY = secrets.token_urlsafe(32)
 SHIFT_SECONDS = 12 * 3600  # a long shift, counted from the last change to the session (sign-in, a message)
@@ -41,19 +48,17 @@ def session_options() -> dict:
             "max_age": SHIFT_SECONDS, "same_site": "lax", "https_only": False}
 
 
-def sign_in(request: Request, username: str) -> None:
-    """A fresh session for the user: a new CSRF token, so a token seen before sign-in is useless after."""
+def start(request: Request, token: str) -> None:
+    """A fresh cookie for a new sign-in: a new CSRF token, so a token seen before sign-in is useless after."""
     request.session.clear()
-    request.session.update({"user": username, "csrf": secrets.token_urlsafe(32)})
+    request.session.update({"sid": token, "csrf": secrets.token_urlsafe(32)})
 
 
-def sign_out(request: Request) -> None:
+def end(request: Request) -> str | None:
+    """Forget the cookie's session; its token, for the server-side session to be ended."""
+    token = request.session.get("sid")
     request.session.clear()
-
-
-def flash(request: Request, text: str, kind: str = "ok") -> None:
-    """A message shown once, on the next page (after a redirect)."""
-    request.session["flash"] = {"text": text, "kind": kind}
+    return token
 
 
 def safe_next(target: str | None) -> str:
@@ -67,18 +72,13 @@ def _same(given: str | None, expected: str | None) -> bool:
     return bool(given and expected) and secrets.compare_digest(given.encode(), expected.encode())
 
 
-def _load_user(url: str, username: str):
-    """The signed-in user, or None when the account was removed or disabled since."""
-    from lrip.auth.service import get_user
-    from lrip.db import read_session
-    from lrip.errors import NotFound
-
-    with read_session(url) as session:
-        try:
-            user = get_user(session, username)
-        except NotFound:
-            return None
-        return user if user.active else None
+def _load_actor(url: str, token: str):
+    """The signed-in person, or None when the session ended or its account was disabled or locked since."""
+    try:
+        with unit_of_work(url, write=False) as session:
+            return actor_for_session(session, token)
+    except NotSignedIn:
+        return None
 
 
 async def _read_body(receive) -> bytes:
@@ -119,8 +119,8 @@ class WebGuard:
         session, path, method = scope["session"], scope["path"], scope["method"]
         api = path.startswith("/api/")
         user = None
-        if session.get("user"):
-            user = await run_in_threadpool(_load_user, scope["app"].state.database_url, session["user"])
+        if session.get("sid"):
+            user = await run_in_threadpool(_load_actor, scope["app"].state.database_url, session["sid"])
             if user is None:
                 session.clear()
         if not api and "csrf" not in session:
@@ -136,7 +136,7 @@ class WebGuard:
                 if not _same(token, session.get("csrf")):
                     return await _csrf_refused(scope, receive, send)
                 receive = _replay(body, receive)
-        scope.setdefault("state", {})["web_user"] = user
+        scope.setdefault("state", {})["web_actor"] = user
         if user is None and not api and not path.startswith(PUBLIC):
             target = "/login"
             if method == "GET" and path != "/":
@@ -147,8 +147,6 @@ class WebGuard:
 
 
 async def _csrf_refused(scope, receive, send):
-    from lrip.web.render import render
-
     response = render(Request(scope, receive), "message.html", {
         "title": "Form refused", "kind": "refused",
         "reasons": ["This form did not carry this session's security token (it is out of date, or it did not "

@@ -1,16 +1,16 @@
-"""The web application: the REST API under /api/v1 and the pages for people."""
-from importlib import import_module
-
-from fastapi import APIRouter, FastAPI
+"""The web application: the REST API under /api/v1 and the pages for people, from every area's
+`routes.py` and `pages.py` (lrip.areas lists them)."""
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
 
+from lrip import areas
 from lrip.api import problems
 from lrip.config import database_url
-from lrip.db import get_engine, read_session
+from lrip.db import get_engine, unit_of_work
+from lrip.web.session import STATIC_DIR, WebGuard, session_options
 
-# every business area has a JSON router (routes.py, under /api/v1) and pages for people (pages.py)
-AREAS = ("program", "execution", "nonconformance", "inspection", "quality", "supply", "trace", "planning", "capacity",
-         "change", "readiness")
 MAX_BODY = 8 * 1024 * 1024  # a test station's CSV fits; anything larger is refused with 413
 
 
@@ -53,6 +53,7 @@ class _TooLarge(Exception):
 
 def create_app(url: str | None = None) -> FastAPI:
     url = database_url(url)
+    areas.load()
     app = FastAPI(title="lrip", version="1", openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
                   description="Low-rate initial production under control. Errors are application/problem+json "
                               "with a stable `code` and every reason in `reasons`.")
@@ -62,27 +63,16 @@ def create_app(url: str | None = None) -> FastAPI:
     @app.get("/health", tags=["platform"])
     def health() -> dict:
         """Alive, and the database answers with its migration revision."""
-        with read_session(url) as session:
+        with unit_of_work(url, write=False) as session:
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         return {"status": "ok", "database": get_engine(url).dialect.name, "migration": revision}
 
-    from fastapi.staticfiles import StaticFiles
-    from starlette.middleware.sessions import SessionMiddleware
-
-    from lrip.api.audit_routes import router as audit_router
-    from lrip.web.pages import router as pages_router
-    from lrip.web.session import STATIC_DIR, WebGuard, session_options
-
-    for router in (*_routers("routes"), audit_router):
-        app.include_router(router, prefix="/api/v1")
-    for router in (pages_router, *_routers("pages")):
-        app.include_router(router)
+    for module in areas.modules("routes"):
+        app.include_router(module.router, prefix="/api/v1")
+    for module in areas.modules("pages"):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(WebGuard)  # the signed-in user, CSRF, sign-in required (inside the session)
+    app.add_middleware(WebGuard)  # the signed-in person, CSRF, sign-in required (inside the session)
     app.add_middleware(SessionMiddleware, **session_options())
     app.add_middleware(BodyLimit)
     return app
-
-
-def _routers(module: str) -> list[APIRouter]:
-    return [import_module(f"lrip.{area}.{module}").router for area in AREAS]
