@@ -6,7 +6,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench setup postgres browser pdf clean
+.PHONY: run test bench setup postgres pg-roles browser pdf clean
 
 setup: $(VENV)/.installed
 
@@ -30,16 +30,24 @@ postgres:
 	  || { command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1 \
 	       && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start 2>/dev/null; true; }
 
+# The application's and the owner's PostgreSQL roles (tests/pg_roles.sql), on the local server when it answers;
+# idempotent. tests/test_pg_roles.py shows what the application's role may not do.
+pg-roles: setup
+	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3, autocommit=True).execute(open('tests/pg_roles.sql').read())" 2>/dev/null \
+	  && echo "PostgreSQL roles lrip_owner and lrip_app are in place" || true
+
 # The browser tests drive Debian's Chromium at /usr/bin/chromium; install it if it is missing
 # (never a browser download such as `playwright install`). Needs root, as on CI.
 browser:
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-# WeasyPrint (the FAI and readiness PDFs) needs Pango from Debian; install it if it is missing.
+# WeasyPrint (the FAI and readiness PDFs) needs Pango from Debian; install it if it is missing. pdfsig
+# (poppler-utils) shows the evidence package's PDF signature as a reviewer sees it; the tests use it too.
 pdf:
 	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+	@command -v pdfsig >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils; }
 
-test: setup postgres browser pdf
+test: setup postgres pg-roles browser pdf
 	$(BIN)/lint-imports --no-cache
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \

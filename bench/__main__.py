@@ -5,6 +5,7 @@ from bench import scorecards
 from bench import shortages
 from bench import readiness
 from bench import trace
+from bench import audit
 from bench.common import table
 
 table("Measurement import, SQLite", import_measurements.run())
@@ -18,3 +19,5 @@ table("Shortage netting, 50 parts × 52 weeks × 10 lots (ratio: baseline time /
 table("FRP readiness: evaluate and evidence package, SQLite", readiness.run())
 table("Trace on a 1,000,000-link genealogy, SQLite and PostgreSQL (baseline: the same SQL on the bare driver)",
       trace.run())
+table("Audit verify over 1,000,000 events and 100,000 records, SQLite (baseline: SHA-256 of the same rows' bytes)",
+      audit.run())

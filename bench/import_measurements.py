@@ -1,13 +1,17 @@
 """`lrip import measurements` rows per second against raw sqlite3 executemany of the
-same rows into the same schema, measured in the same run. Aim: at least 0.25 of raw.
+same rows into the same schema, measured in the same run. Aim: at least 0.5 of raw, with every
+check a result typed at a station gets (issue 13: the gauge is in the register, of the
+characteristic's gauge kind and in calibration then; the time lies within the operation attempt;
+the operator may record results and is qualified then).
 
-The line is built through the services: one operation with ten characteristics,
-N units each with that operation in work; the CSV has ROWS_PER_UNIT rows a unit.
+The line is built through the services: one operation with ten characteristics measured with a
+multimeter, N units each with that operation in work; the CSV has ROWS_PER_UNIT rows a unit,
+taken with gauge DMM-7 by the station's operator.
 """
 import csv
 import io
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -33,16 +37,21 @@ def build(url: str, units: int) -> None:
         bench = actor_of(get_user(s, "bench"))
         create_user(s, bench, username="station", full_name="Test station 1", roles=["inspector"])
         station = actor_of(get_user(s, "station"))
+        catalog.grant_qualification(s, bench, username="station", skill="test", granted_on=date.today() - timedelta(days=30),
+                                    expires_on=date.today() + timedelta(days=300))
+        catalog.create_tool(s, bench, code="DMM-7", kind="multimeter", description="Bench multimeter",
+                            category="gauge", calibration_due=date.today() + timedelta(days=300),
+                            certificate="CAL-DMM-7", calibrated_on=date.today() - timedelta(days=65))
         catalog.create_part(s, bench, number="BENCH-1", description="Bench unit", tracking="serial")
         catalog.add_part_revision(s, bench, number="BENCH-1", revision="A", release=True)
         catalog.create_document(s, bench, number="WI-B", title="Test")
         catalog.add_document_revision(s, bench, number="WI-B", revision="A", content="Run the test.")
         catalog.release_document_revision(s, bench, number="WI-B", revision="A")
         catalog.create_work_center(s, bench, code="TEST", name="Test", hours_per_day=16)
-        chars = tuple(CharacteristicSpec(f"C{i:02d}", f"Reading {i}", "variable", 10.0, 9.0, 11.0, "V")
-                      for i in range(CHARACTERISTICS))
+        chars = tuple(CharacteristicSpec(f"C{i:02d}", f"Reading {i}", "variable", 10.0, 9.0, 11.0, "V",
+                                         gauge_kind="multimeter") for i in range(CHARACTERISTICS))
         catalog.create_routing(s, bench, part="BENCH-1", part_revision="A", revision="1", release=True,
-                               operations=[OperationSpec(10, "Functional test", "TEST", 5, ("WI-B", "A"),
+                               operations=[OperationSpec(10, "Functional test", "TEST", 5, ("WI-B", "A"), skill="test",
                                                          characteristics=chars)])
         program.create_program(s, bench, code="BENCH", name="Bench", part="BENCH-1", part_revision="A",
                                planned_total=units, frp_target_rate=10)
@@ -53,14 +62,15 @@ def build(url: str, units: int) -> None:
 
 
 def csv_text(units: int) -> str:
+    """The rows, taken now: after every unit's test started (the build), not in the future."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["serial", "operation", "characteristic", "value", "recorded_at", "operator", "gauge"])
-    at = datetime(2026, 1, 5, 8, tzinfo=timezone.utc)
+    at = datetime.now(timezone.utc).isoformat()
     for n in range(units):
         for r in range(ROWS_PER_UNIT):
             writer.writerow([f"B-{n:06d}", "10", f"C{r % CHARACTERISTICS:02d}", f"{10 + ((n + r) % 17 - 8) / 10:.2f}",
-                             (at + timedelta(seconds=n * 60 + r)).isoformat(), "station", "DMM-7"])
+                             at, "station", "DMM-7"])
     return out.getvalue()
 
 

@@ -89,7 +89,7 @@ def run(units: int = 10_000, repeat: int = 2, built: Path | None = None) -> list
             return service.evaluate(session, INSTALLATION, program=code)
 
     def write():
-        with unit_of_work(url, write=False) as session:
+        with unit_of_work(url) as session:
             return report.write_package(session, INSTALLATION, program=code, out=folder / "package")
 
     t_eval, assessment = best_of(evaluate, repeat)

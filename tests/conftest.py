@@ -8,9 +8,10 @@ import os
 import shutil
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, func, select, text
 from sqlalchemy.orm import Session
 
+from lrip import keys
 from lrip.config import database_url
 from lrip.areas import load as load_models
 from lrip.db import Base, engine_for
@@ -19,6 +20,24 @@ from lrip.migrate import upgrade
 os.environ.setdefault("LRIP_FAST_HASH", "1")  # cheap argon2 parameters: tests hash many passwords
 load_models()
 PG_URL = os.environ.get("LRIP_TEST_PG_URL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installation_key(tmp_path_factory):
+    """One Ed25519 installation key for the run (lrip.keys), never the user's own: what session fixtures sign with."""
+    directory = keys.init(tmp_path_factory.mktemp("installation") / "keys").directory
+    os.environ["LRIP_KEYS_DIR"] = str(directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def keys_dir(installation_key, tmp_path_factory, monkeypatch):
+    """Each test signs its audit checkpoints with the run's key into a checkpoint file of its own."""
+    path = tmp_path_factory.mktemp("keys")
+    for name in (keys.PRIVATE, keys.PUBLIC):
+        shutil.copy2(installation_key / name, path / name)
+    monkeypatch.setenv("LRIP_KEYS_DIR", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +56,28 @@ def pg_migrated():
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade(PG_URL)
-    return database_url(PG_URL)
+    url = database_url(PG_URL)
+    with engine_for(url).connect() as conn:
+        SEEDED.update({t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key))]
+                       for t in Base.metadata.sorted_tables
+                       if conn.execute(select(func.count()).select_from(t)).scalar()})
+    return url
+
+
+SEEDED: dict[str, list[dict]] = {}
+"""The rows the migrations themselves put in (the first defect codes), put back after each truncation, as a
+fresh SQLite copy of the template has them; the ids come from the sequences again, in the same order."""
 
 
 def _truncate_pg(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine_for(url).begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for name, rows in SEEDED.items():
+            table = Base.metadata.tables[name]
+            serial = {c.name for c in table.primary_key if c.autoincrement is True or
+                      (c.autoincrement == "auto" and isinstance(c.type, Integer))}
+            conn.execute(table.insert(), [{k: v for k, v in r.items() if k not in serial} for r in rows])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,5 +1,9 @@
 """The web application: the REST API under /api/v1 and the pages for people, from every area's
-`routes.py` and `pages.py` (lrip.areas lists them)."""
+`routes.py` and `pages.py` (lrip.areas lists them); while it serves, a checkpoint of the audit trail
+at start and then at least hourly (lrip.auditing.installation)."""
+import asyncio
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -7,8 +11,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from lrip import areas
 from lrip.api import problems
+from lrip.auditing.installation import checkpoints_while_serving
 from lrip.config import database_url
 from lrip.db import get_engine, unit_of_work
+from lrip.web.headers import SecurityHeaders, https_from_environment
 from lrip.web.session import STATIC_DIR, WebGuard, session_options
 
 MAX_BODY = 8 * 1024 * 1024  # a test station's CSV fits; anything larger is refused with 413
@@ -51,10 +57,19 @@ class _TooLarge(Exception):
     pass
 
 
-def create_app(url: str | None = None) -> FastAPI:
+def create_app(url: str | None = None, *, https: bool | None = None) -> FastAPI:
+    """The app on this database; `https` (default: LRIP_HTTPS) when clients reach it over https."""
     url = database_url(url)
     areas.load()
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        task = asyncio.create_task(checkpoints_while_serving(url))
+        yield
+        task.cancel()
+
     app = FastAPI(title="lrip", version="1", openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  lifespan=lifespan,
                   description="Low-rate initial production under control. Errors are application/problem+json "
                               "with a stable `code` and every reason in `reasons`.")
     app.state.database_url = url
@@ -75,4 +90,5 @@ def create_app(url: str | None = None) -> FastAPI:
     app.add_middleware(WebGuard)  # the signed-in person, CSRF, sign-in required (inside the session)
     app.add_middleware(SessionMiddleware, **session_options())
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, https=https_from_environment() if https is None else https)
     return app

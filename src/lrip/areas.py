@@ -5,8 +5,8 @@ the app, the CLI, the demo and the tests call it once."""
 from importlib import import_module
 from importlib.util import find_spec
 
-AREAS = ("auth", "accounts", "auditing", "catalog", "program", "supply", "execution", "nonconformance", "inspection",
-         "traveler", "dashboard", "quality", "trace", "planning", "capacity", "change", "readiness")
+AREAS = ("auth", "accounts", "auditing", "settings", "catalog", "program", "supply", "execution", "nonconformance", "inspection",
+         "traveler", "labels", "dashboard", "quality", "trace", "planning", "capacity", "change", "readiness")
 """Lowest first. An area imports only areas before it (the platform modules are below them all)."""
 ROUTED = tuple(a for a in AREAS if a != "auth")
 """Areas with entry points: `routes.py` (the JSON API under /api/v1), `pages.py`, `cli.py`, where present."""

@@ -8,6 +8,7 @@ every reason.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,12 +17,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from lrip import areas
 from lrip.app import create_app
+from lrip.auditing import installation
 from lrip.auth.service import create_first_admin
 from lrip.config import database_url
 from lrip.demo import load_demo
 from lrip.migrate import upgrade
 from lrip.db import unit_of_work
 from lrip.terminal import AsJson, Db, err, guarded, out, plain, say, table, url_of
+
+OwnerUrl = Annotated[str | None, typer.Option(
+    "--owner-url", envvar="LRIP_OWNER_DATABASE_URL", show_envvar=True,
+    help="PostgreSQL: migrate as this role (the tables' owner) and grant the --db role what it needs.")]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="lrip: run low-rate initial production under control and prove readiness for full rate.")
@@ -37,18 +43,25 @@ def create_first_admin_at(url: str) -> str | None:
 
 
 @app.command()
-def init(db: Db = None, as_json: AsJson = False) -> None:
-    """Create or upgrade the database (Alembic migrations); on a new one, create the user admin."""
+def init(db: Db = None, owner_url: OwnerUrl = None, as_json: AsJson = False) -> None:
+    """Create or upgrade the database (Alembic migrations, as --owner-url when given); on a new one, create the
+    user admin; create the installation key when there is none."""
     url = guarded(as_json, lambda: database_url(db))
-    guarded(as_json, lambda: upgrade(url))
+    owner = guarded(as_json, lambda: database_url(owner_url)) if owner_url else None
+    fresh = guarded(as_json, lambda: upgrade(owner or url, application_url=url if owner else None))
+    key = guarded(as_json, lambda: installation.key_for(url, fresh=fresh))
     password = guarded(as_json, lambda: create_first_admin_at(url))
     if as_json:
         print(json.dumps({"database": url, "status": "up to date"}
-                         | ({"admin": {"username": "admin", "password": password}} if password else {})))
+                         | ({"admin": {"username": "admin", "password": password}} if password else {})
+                         | ({"key": {"directory": str(key.directory), "fingerprint": key.fingerprint}} if key else {})))
     else:
         say(f"Database {url} is up to date.")
         if password:
             say(f"Created the user admin. Password (shown once, write it down): {password}")
+        if key:
+            say(f"Created the installation key in {key.directory} (fingerprint {key.fingerprint[:16]}…); it signs "
+                "the audit trail's checkpoints and the evidence packages: back it up.")
 
 
 @app.command()
@@ -81,6 +94,11 @@ def _show_demo(d: dict) -> None:
                     [[lot["number"], lot["phase"].upper(), lot["status"], lot["planned_quantity"],
                       ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(lot["units_by_status"].items()))
                       or "none"] for lot in d["lots"]]))
+    c, r = d["changeover"], d["recall"]
+    say(f"Changeover: {c['part']} rev {c['to']} from lot {c['lot']} on; the rev {c['from']} stock left over was "
+        f"refused: {c['refused']}.")
+    say(f"Gauge recall: {r['gauge']} was found out of tolerance; {r['results']} results on {r['units']} units to "
+        f"review (lrip gauge recall {r['gauge']}).")
     if d.get("password"):
         names = ", ".join(u["username"] for u in d["users"] if u["username"] != "admin")
         out.print(f"Demo users ({names}) sign in with the password [bold]{d['password']}[/]; "
@@ -88,6 +106,15 @@ def _show_demo(d: dict) -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, db: Db = None) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, db: Db = None,
+          https: Annotated[bool, typer.Option("--https", help="Clients reach lrip over https (TLS here or at a proxy): "
+                                                   "cookies are Secure. Also LRIP_HTTPS=1.")] = False,
+          certfile: Annotated[Path | None, typer.Option(help="Serve TLS here with this certificate (PEM).")] = None,
+          keyfile: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM).")] = None,
+          forwarded_allow_ips: Annotated[str | None, typer.Option(
+              help="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated addresses, or '*'); "
+                   "default 127.0.0.1.")] = None) -> None:
     """Serve the web pages and the API."""
-    uvicorn.run(create_app(database_url(db)), host=host, port=port)
+    web = create_app(database_url(db), https=True if https or certfile else None)
+    uvicorn.run(web, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
+                forwarded_allow_ips=forwarded_allow_ips)

@@ -1,5 +1,5 @@
 """Where lrip keeps its data and its sign-ins: one database URL, from the command line, the
-environment or the default; and $LRIP_HOME for the CLI's sign-in sessions."""
+environment or the default; $LRIP_HOME for the CLI's sign-in sessions; the installation key's directory."""
 import os
 from pathlib import Path
 
@@ -24,3 +24,20 @@ def database_url(explicit: str | None = None) -> str:
 def home() -> Path:
     """$LRIP_HOME (default ~/.config/lrip): where `lrip login` keeps its session tokens."""
     return Path(os.environ.get("LRIP_HOME") or Path.home() / ".config" / "lrip")
+
+
+def keys_dir() -> Path:
+    """$LRIP_KEYS_DIR, else $LRIP_HOME/keys: the installation key and the signed checkpoints (lrip.keys)."""
+    return Path(os.environ.get("LRIP_KEYS_DIR") or home() / "keys")
+
+
+def checkpoint_minutes() -> float:
+    """How often a serving lrip signs a checkpoint of the audit trail: LRIP_CHECKPOINT_MINUTES, at most 60."""
+    raw = os.environ.get("LRIP_CHECKPOINT_MINUTES", "60")
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = 0
+    if not 0 < minutes <= 60:
+        raise Invalid("checkpoint_minutes_invalid", f"LRIP_CHECKPOINT_MINUTES is '{raw}'; give minutes from 1 to 60")
+    return minutes

@@ -13,10 +13,11 @@ gets the same guarantee from row locks (SELECT ... FOR UPDATE) taken by the serv
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import DateTime, Engine, create_engine, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -28,6 +29,12 @@ from lrip.errors import NotFound
 
 class Base(DeclarativeBase):
     pass
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 as it is: how lrip writes every JSON column, so that the audit trail
+    can hash what is stored without parsing it again (lrip.audit)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def utcnow() -> datetime:
@@ -77,10 +84,10 @@ def _sqlite_setup(engine: Engine) -> None:
 def engine_for(url: str) -> Engine:
     """One engine per URL per process."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, json_serializer=canonical_json)
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=canonical_json)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -112,10 +119,14 @@ def unit_of_work(url: str | None = None, *, write: bool = True) -> Iterator[Sess
     Services run inside it and never begin, commit or roll back.
 
     A read-only unit of work refuses to flush changes, and on SQLite begins with a plain BEGIN,
-    so it never takes the write lock (an authenticated GET never waits behind a writer)."""
+    so it never takes the write lock (an authenticated GET never waits behind a writer). On PostgreSQL
+    it is REPEATABLE READ: every statement sees the same moment, as on SQLite (a report, or `lrip audit
+    verify` comparing records with the chain, never mixes two moments)."""
     engine = get_engine(url)
     if not write:
         engine = engine.execution_options(lrip_readonly=True)
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="REPEATABLE READ")
     writers = _writers(engine) if write else None
     queued = writers.acquire(timeout=WRITER_WAIT) if writers else False
     try:
@@ -175,10 +186,16 @@ def get_one(session: Session, model, label: str, *, lock: bool = False, **by):
     return row
 
 
+BULK_INSERT_HOOKS: list[Callable[[Session, Any], None]] = []
+"""Told (session, table) before `insert_many` writes: the audit trail notes where the new rows begin."""
+
+
 def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """executemany at the driver, in the session's transaction. Each column's own bind
     processing (UTC datetimes, booleans) is looked up once instead of per row: a bulk
     import otherwise spends half its time in per-row parameter handling."""
+    for hook in BULK_INSERT_HOOKS:
+        hook(session, table)
     conn = session.connection()
     dialect = conn.dialect
     processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]

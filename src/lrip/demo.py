@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
@@ -36,6 +36,7 @@ from lrip.change import service as change
 from lrip.dashboard import service as dashboard
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, Refused
+from lrip.execution import gauges
 from lrip.execution import service as execution
 from lrip.inspection import first_article, plans as inspection_plans
 from lrip.nonconformance import capa as capas
@@ -46,6 +47,7 @@ from lrip.nonconformance.rules import EFFECTIVENESS_UNITS
 from lrip.planning.service import shortages
 from lrip.program import service as program
 from lrip.program.models import Program
+from lrip.settings import service as settings
 from lrip.supply import service as supply
 
 # ---------------------------------------------------------------- the plant, as data
@@ -104,11 +106,14 @@ USERS = [  # username, full name, roles
     ("sholm", "Sofia Holm", ["inspector"]),
     ("rchen", "Rachel Chen", ["quality_engineer"]),
     ("bokafor", "Ben Okafor", ["manufacturing_engineer"]),
+    ("kyamada", "Kenji Yamada", ["manufacturing_engineer"]),  # reviews bokafor's changes: an author never approves
     ("lmartin", "Laura Martin", ["supply_chain"]),
     ("ggarcia", "Gabriel García", ["program_manager"]),
     ("hschmidt", "Helga Schmidt", ["mrb_member"]),
+    ("pwalsh", "Patrick Walsh", ["customer_rep"]),  # the customer's quality representative at the plant
 ]
 ADMIN, ENGINEER, BUYER, INSPECTOR, PLANNER = "admin", "bokafor", "lmartin", "sholm", "ggarcia"
+ORGANIZATION = "Halvorsen Actuation, Plant 2"
 DISPOSITIONED_BY = {"rework": "rchen", "use_as_is": "hschmidt", "scrap": "hschmidt"}
 
 QUALIFICATIONS = [  # operator, skill, granted (weeks from program start), expires (days from today)
@@ -174,8 +179,18 @@ TOOLS = [  # code, kind, description, category, calibration due (days from progr
     ("LK-01", "leak tester", "Pressure-decay leak tester", "production", 210),
     ("TS-01", "test stand", "Actuator load test stand 1", "production", 280),
     ("TS-02", "test stand", "Actuator load test stand 2", "production", 280),
+    ("DG-07", "depth gauge", "Depth gauge 0-25 mm, 0.001 mm", "gauge", 300),  # recalibrated as lots 2 and 3 start
+    ("DI-12", "dial indicator", "Dial indicator 0.001 mm on a magnetic base", "gauge", 300),
+    ("TA-3", "torque analyser", "Torque analyser 0.1-10 N·m", "gauge", 300),
 ]
+CALIBRATED = -10  # every tool with a due date was calibrated this many days before the program started
 RECALIBRATED = ("TQ-201", 56 + 182)  # at the start of lot 2: the cure for the torque drift
+# The gauge recall: DG-07, calibrated in tolerance as lot 2 starts (day 56, due day 98), is found out of
+# tolerance at its next calibration as lot 3 starts: every bearing depth it measured in lot 2 is up for review.
+GAUGE_RECALL = ("DG-07", 56, 98, 98 + 90)  # gauge, day calibrated in tolerance, day found out, due after
+# The rev-A/rev-B changeover: CR-0003 makes HSG-200 rev B effective from lot 3; the rev-A stock left over is
+# refused at the line for lot 3's units, which are built with the rev-B housings received for them.
+CHANGEOVER = ("HSG-200", "A", "B", "L3")  # part, old revision, new revision, the first lot built with the new
 
 OPERATIONS = [Step(*row) for row in [
     # sequence, name, work center, standard minutes, skill, tools (a group per kind, preferred first), instruction
@@ -247,6 +262,7 @@ DRIFT_REWORK = ("Motor mount screws over-torqued; driver TQ-201 suspected of rea
 REPEAT_REWORK = "Over the limit again: MRB sends it back to the operation to be reworked to drawing and re-measured."
 # MRB: who signs a use-as-is or repair (quality, engineering, program), and the nonconformance story
 MRB_SIGNERS = ("hschmidt", "bokafor", PLANNER)
+CUSTOMER_REP = "pwalsh"  # signs a major or critical use-as-is or repair where the phase policy asks for it
 # Where the lot 3 units in work stand, most advanced first: (operation index, started there?)
 MID_STOPS = [(7, False), (6, False), (5, True), (3, False), (2, True), (1, False), (0, True)]
 
@@ -372,6 +388,7 @@ PARTS_AT = {op.sequence: [p for p in PARTS if p.operation == op.sequence] for op
 SEQUENCES = [op.sequence for op in OPERATIONS]
 DRIFTING = next(c for c in CHARACTERISTICS if c.code == DRIFT[1])
 TOOL_KIND = {code: kind for code, kind, *_ in TOOLS}
+GAUGES = {code for code, _, _, category, _ in TOOLS if category == "gauge"}
 FEATURE_OPERATION = {c.code: c.operation for c in CHARACTERISTICS}
 
 
@@ -386,7 +403,8 @@ class Line:
     temporary: set[str]
     skills: dict[str, list[tuple[str, date, date]]]
     people: dict[str, Actor]
-    stock: dict[str, deque] = field(default_factory=dict)  # part -> [lot number, on hand], first in first out
+    stock: dict[str, list] = field(default_factory=dict)  # part -> [lot number, on hand, revision], oldest first
+    refused: str | None = None  # the changeover's refused obsolete lot, in the words of the refusal
 
     def past(self, at: datetime) -> datetime:
         """Every time written goes through here: a time that is not yet past is a bug in the plan."""
@@ -427,18 +445,19 @@ class Line:
         return f"{v:.{c.decimals}f}"
 
     def consume(self, session: Session, serial: str, seq: int, part: str, quantity: float, operator: str,
-                at: datetime) -> None:
-        """Take the quantity from the oldest lots first, splitting across two when one runs out."""
+                at: datetime, revision: str | None) -> None:
+        """Take the quantity from the oldest lots of the revision the unit is built with first, splitting
+        across two when one runs out."""
         lots = self.stock[part]
         while quantity > 1e-9:
-            lot = lots[0]
+            lot = next(entry for entry in lots if entry[2] == revision)
             take = min(quantity, lot[1])
             execution.consume(session, self.people[operator], serial=serial, operation=seq, identifier=lot[0],
                               quantity=take, at=at)
             lot[1] -= take
             quantity -= take
             if lot[1] <= 1e-9:
-                lots.popleft()
+                lots.remove(lot)
 
 
 def _build_unit(session: Session, line: Line, plan: UnitPlan) -> None:
@@ -459,6 +478,28 @@ def _build_unit(session: Session, line: Line, plan: UnitPlan) -> None:
         i = SEQUENCES.index(outcome) if outcome != "done" else i + 1
 
 
+def _revision(plan: UnitPlan, part: str) -> str | None:
+    """The revision of the changeover part a unit is built with (other parts: the released one, None)."""
+    if part != CHANGEOVER[0]:
+        return None
+    return CHANGEOVER[2] if plan.lot == _lot_number(CHANGEOVER[3]) else CHANGEOVER[1]
+
+
+def _refuse_obsolete(session: Session, line: Line, serial: str, seq: int, operator: str, at: datetime) -> None:
+    """The first unit built with the new revision: the operator scans the rev-A lot left over, and the line
+    refuses it (nothing is written); the words are kept for the demo's summary."""
+    left = next((entry for entry in line.stock[CHANGEOVER[0]] if entry[2] == CHANGEOVER[1] and entry[1] > 1e-9), None)
+    if left is None:
+        return
+    try:
+        execution.consume(session, line.people[operator], serial=serial, operation=seq, identifier=left[0],
+                          quantity=1, at=at)
+    except Refused as refused:
+        line.refused = refused.reasons[0]
+        return
+    raise RuntimeError(f"demo bug: obsolete lot {left[0]} went into {serial}")
+
+
 def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: datetime, *, rework: bool):
     """One attempt at one operation. Returns ("done" | "stop" | the sequence to rework from, next free time)."""
     step, rng = OPERATIONS[i], line.rng
@@ -470,7 +511,11 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
                               at=line.past(at))
     if not rework:
         for part in PARTS_AT[seq]:
-            line.consume(session, plan.serial, seq, part.number, part.per_unit, operator, at + timedelta(minutes=2))
+            revision = _revision(plan, part.number)
+            if revision == CHANGEOVER[2] and line.refused is None:
+                _refuse_obsolete(session, line, plan.serial, seq, operator, at + timedelta(minutes=1))
+            line.consume(session, plan.serial, seq, part.number, part.per_unit, operator, at + timedelta(minutes=2),
+                         revision)
     chars = FEATURES_AT[seq]
     stop_here = plan.stop == (i, True)
     if stop_here:
@@ -487,12 +532,16 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
             continue
         if event is None or event.disposition is None:
             return "stop", None  # left on hold for MRB
-        _mrb_decides(session, line, result.ncr, event)
+        decided = when + timedelta(minutes=rng.uniform(20, 50))
+        _mrb_decides(session, line, result.ncr, event, decided)
         if event.disposition == "scrap":
             return "stop", None
         if event.disposition == "rework":
             return event.rework_to, when + timedelta(hours=rng.uniform(18, 30))
-        end += timedelta(minutes=rng.uniform(20, 50))  # use as is: MRB met at the line, work carries on
+        # use as is: the MRB met at the line, and the operator takes the operation up again
+        execution.resume_operation(session, line.people[operator], serial=plan.serial, operation=seq,
+                                   at=line.past(decided))
+        end += decided - when
     if stop_here:
         return "stop", None
     execution.complete_operation(session, line.people[operator], serial=plan.serial, operation=seq, at=line.past(end))
@@ -520,6 +569,9 @@ def _people(session: Session) -> dict[str, Actor]:
     for username, full_name, roles in USERS:
         if username not in existing | {ADMIN}:
             create_user(session, admin, username=username, full_name=full_name, roles=roles, password=DEMO_PASSWORD)
+    if settings.organization(session) is None:
+        settings.set_setting(session, admin, key="organization", value=ORGANIZATION,
+                             reason="The plant's name on its quality records")
     return {u.username: actor_of(u) for u in session.execute(select(User)).scalars()}
 
 
@@ -535,7 +587,8 @@ def _set_up(session: Session, people: dict[str, Actor], start: datetime, today: 
         catalog.create_work_center(session, engineer, code=code, name=name, hours_per_day=hours, stations=stations)
     for code, kind, description, category, due in TOOLS:
         catalog.create_tool(session, engineer, code=code, kind=kind, description=description, category=category,
-                            calibration_due=None if due is None else _day(start, due))
+                            calibration_due=None if due is None else _day(start, due),
+                            certificate=None if due is None else f"CAL-{code}-1", calibrated_on=_day(start, CALIBRATED))
     catalog.create_part(session, engineer, number=PRODUCT, description="Electromechanical actuator, 25 N·m, 24 V",
                         tracking="serial")
     catalog.add_part_revision(session, engineer, number=PRODUCT, revision=PRODUCT_REV, release=True)
@@ -555,11 +608,14 @@ def _set_up(session: Session, people: dict[str, Actor], start: datetime, today: 
         OperationSpec(step.sequence, step.name, step.work_center, step.standard_minutes, (_instruction(step), "A"),
                       tuple(TOOL_KIND[group[0]] for group in step.tools), step.skill,
                       tuple(CharacteristicSpec(c.code, c.name, "attribute" if c.mean is None else "variable",
-                                               c.nominal, c.lsl, c.usl, c.units, c.key)
+                                               c.nominal, c.lsl, c.usl, c.units, c.key,
+                                               gauge_kind=TOOL_KIND.get(c.gauge) if c.gauge in GAUGES else None)
                             for c in FEATURES_AT[step.sequence]))
         for step in OPERATIONS]
     catalog.create_routing(session, engineer, part=PRODUCT, part_revision=PRODUCT_REV, revision=ROUTING_REV,
                            operations=operations, release=True)
+    part, _, new, _ = CHANGEOVER  # drafted early: its housings are ordered for lot 3 before CR-0003 releases it
+    catalog.add_part_revision(session, engineer, number=part, revision=new)
     for code, name, status, _ in SUPPLIERS:
         supply.create_supplier(session, buyer, code=code, name=name, status=status)
     for p in PARTS:
@@ -579,6 +635,7 @@ class Shipment(NamedTuple):
     lots: list  # lot numbers, or one per serial
     defects: int | None  # found at incoming inspection; None: still in quarantine
     note: str | None
+    revision: str | None = None  # the part revision shipped (None: the released one)
 
 
 def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: random.Random) -> tuple[list, dict]:
@@ -595,21 +652,26 @@ def _receipts(units: list[UnitPlan], start: datetime, cutoff: datetime, rng: ran
 
     rows, stock = [], {}
     for p in PARTS:
-        stock[p.number] = deque()
+        stock[p.number] = []
         if p.tracking == "serial":
             batch = max(p.lot_size, math.ceil(len(units) / 25))
             for first in range(0, len(units), batch):
                 serials = [f"{p.prefix}{100001 + k}" for k in range(first, min(first + batch, len(units)))]
                 rows.append(Shipment(dock(units[first].release, p.supplier), p.number, p.supplier, len(serials),
                                      serials, 0, None))
-                stock[p.number].extend([s, 1] for s in serials)
+                stock[p.number].extend([s, 1, None] for s in serials)
         else:
             size = max(p.lot_size, math.ceil(p.per_unit * len(units) / 25))
-            for j in range(math.ceil(p.per_unit * len(units) * 1.1 / size)):  # 10% spare
-                need = units[min(int(j * size / p.per_unit), len(units) - 1)].release
-                lot = f"{p.prefix}{j + 1:04d}"
-                rows.append(Shipment(dock(need, p.supplier), p.number, p.supplier, size, [lot], 0, None))
-                stock[p.number].append([lot, size])
+            groups = [(units, None)]
+            if p.number == CHANGEOVER[0]:  # the old revision for the lots before the changeover, the new after
+                split = next((i for i, u in enumerate(units) if u.lot == _lot_number(CHANGEOVER[3])), len(units))
+                groups = [(units[:split], CHANGEOVER[1]), (units[split:], CHANGEOVER[2])]
+            for group, revision in groups:
+                for j in range(math.ceil(p.per_unit * len(group) * 1.1 / size)):  # 10% spare
+                    need = group[min(int(j * size / p.per_unit), len(group) - 1)].release
+                    lot = f"{p.prefix}{len(stock[p.number]) + 1:04d}"
+                    rows.append(Shipment(dock(need, p.supplier), p.number, p.supplier, size, [lot], 0, None, revision))
+                    stock[p.number].append([lot, size, revision])
     for k, (number, quantity, (week, day, hour), defects, note) in enumerate(EXTRA_LOTS, start=1):
         p = next(p for p in PARTS if p.number == number)
         rows.append(Shipment(start + timedelta(days=week * 7 + day, hours=hour), number, p.supplier, quantity,
@@ -641,7 +703,7 @@ def _receive(url: str, rows: list, line: Line, today: date) -> None:
                 serialized = next(p.tracking for p in PARTS if p.number == r.part) == "serial"
                 supply.receive(session, buyer, po=number, line=1, quantity=r.quantity,
                                received_at=line.past(r.at), packing_slip=f"PS-{r.supplier}-{k:05d}",
-                               certificate=f"COC-{r.supplier}-{k:05d}",
+                               certificate=f"COC-{r.supplier}-{k:05d}", revision=r.revision,
                                **({"serials": r.lots} if serialized else {"lot_number": r.lots[0]}))
                 if r.defects is not None:
                     inspected = line.past(r.at + timedelta(hours=2))
@@ -726,7 +788,7 @@ def load_demo(url: str, *, units: int | None = None, seed: int = 7, progress=Non
                                 planned_starts=max(1, round(starts * scale)), phase="frp")
         _demo_planning(session, line, today)
     with unit_of_work(url, write=False) as session:
-        return _summary(session, planner, seed)
+        return _summary(session, planner, seed, line)
 
 
 def _demo_planning(session: Session, line: Line, today: date) -> None:
@@ -754,19 +816,30 @@ def _before_lot(session: Session, key: str, number: str, size: int, first_lrip: 
     planner = line.people[PLANNER]
     _demo_change(session, key, line)
     if key == "P1":
+        program.sign_phase_change(session, planner, program=PROGRAM, phase="pilot", password=DEMO_PASSWORD)
         program.change_phase(session, planner, program=PROGRAM, phase="pilot",
                              reason="Prototypes built on the engineering bench; design frozen at EMA-200 rev A")
-    elif key == "L1":
-        program.change_phase(session, planner, program=PROGRAM, phase="lrip",
-                             reason="Pilot review passed: 5 units built on released instructions")
+    elif key == "L1":  # the production readiness review: the LRIP quantity approved, the move signed
         program.set_lrip_quantity(session, planner, program=PROGRAM, quantity=first_lrip,
                                   rationale="Two lots to prove the line and feed qualification testing",
                                   password=DEMO_PASSWORD)
+        for signer in (planner, line.people["rchen"]):
+            program.sign_phase_change(session, signer, program=PROGRAM, phase="lrip", password=DEMO_PASSWORD)
+        program.change_phase(session, planner, program=PROGRAM, phase="lrip",
+                             reason="Pilot review passed: 5 units built on released instructions")
     elif key == "L2":
         code, due = RECALIBRATED
-        catalog.calibrate_tool(session, line.people[ENGINEER], code=code, due=_day(line.start, due))
+        lot2_start = _day(line.start, LOTS[2][3][0] * 7)
+        catalog.calibrate_tool(session, line.people[ENGINEER], code=code, due=_day(line.start, due),
+                               certificate=f"CAL-{code}-2", as_found="out", calibrated_on=lot2_start)
         line.calibration[code] = _day(line.start, due)
+        gauge, good, found_out, _ = GAUGE_RECALL
+        catalog.calibrate_tool(session, line.people[ENGINEER], code=gauge, due=_day(line.start, found_out),
+                               certificate=f"CAL-{gauge}-2", as_found="in", calibrated_on=_day(line.start, good))
     elif key == "L3":
+        gauge, _, found_out, due = GAUGE_RECALL
+        catalog.calibrate_tool(session, line.people[ENGINEER], code=gauge, due=_day(line.start, due),
+                               certificate=f"CAL-{gauge}-3", as_found="out", calibrated_on=_day(line.start, found_out))
         program.set_lrip_quantity(
             session, planner, program=PROGRAM, quantity=math.ceil(lrip_units * 1.125),
             rationale="A third lot keeps the trained crew and the supply base working while the FRP readiness "
@@ -791,7 +864,7 @@ def _demo_inspection(session: Session, line: Line, key: str, lot: list[UnitPlan]
     first = next((p.serial for p in lot if p.started), None)
     if first is None or first_article.fai_owed(session, inspector, serial=first).kind is None:
         return
-    fai = first_article.create_fai(session, inspector, serial=first, organization="Halvorsen Actuation, Plant 2")
+    fai = first_article.create_fai(session, inspector, serial=first)
     if first_article.fai_record(session, inspector, number=fai.number).blocked_by:
         return  # left open: the unit is not through its routing yet
     first_article.complete_fai(session, inspector, number=fai.number)
@@ -799,15 +872,21 @@ def _demo_inspection(session: Session, line: Line, key: str, lot: list[UnitPlan]
     first_article.sign_fai(session, quality, number=fai.number, password=DEMO_PASSWORD, meaning="approved")
 
 
-def _mrb_decides(session: Session, line: Line, number: str, event: Event) -> None:
-    """The MRB decides a hold's NCR: rework and scrap by the quality engineer or MRB member alone;
+def _mrb_signs(session: Session, line: Line, number: str) -> None:
+    """The MRB's signatures on a use-as-is or repair, and the customer's where the phase policy adds it."""
+    customer = "customer" in ncrs.signed_in(session, ncrs.get_ncr(session, number))[1]
+    for signer in MRB_SIGNERS + ((CUSTOMER_REP,) if customer else ()):
+        mrb.sign_disposition(session, line.people[signer], number=number, password=DEMO_PASSWORD)
+
+
+def _mrb_decides(session: Session, line: Line, number: str, event: Event, at: datetime) -> None:
+    """The MRB decides a hold's NCR at `at`: rework and scrap by the quality engineer or MRB member alone;
     use as is only once the phase policy's signatures (LRIP: quality, engineering, program) are on it."""
     who = line.people[DISPOSITIONED_BY[event.disposition]]
     mrb.review(session, who, number=number, action=event.disposition, reason=event.reason, rework_to=event.rework_to)
     if event.disposition in ("use_as_is", "repair"):
-        for signer in MRB_SIGNERS:
-            mrb.sign_disposition(session, line.people[signer], number=number, password=DEMO_PASSWORD)
-    mrb.disposition(session, who, number=number)
+        _mrb_signs(session, line, number)
+    mrb.disposition(session, who, number=number, at=line.past(at))
 
 
 def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[UnitPlan]]) -> None:
@@ -828,8 +907,7 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
     mrb.review(session, quality, number=ncr.number, action="use_as_is",
                reason="Break-away torque audit of 5 units: 2.55-2.74 N·m, screws not yielded "
                       "(analysis EA-044). Use as is.")
-    for signer in MRB_SIGNERS:
-        mrb.sign_disposition(session, line.people[signer], number=ncr.number, password=DEMO_PASSWORD)
+    _mrb_signs(session, line, ncr.number)
     mrb.disposition(session, quality, number=ncr.number)
     for number in session.execute(select(NonConformance.number).where(
             NonConformance.status == "dispositioned").order_by(NonConformance.id)).scalars().all():
@@ -839,7 +917,7 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
 
     row = ncrs.get_ncr(session, ncr.number)
     capa = row.capa.number if row.capa_id else capas.open_capa(  # another seed may not recur
-        session, quality, ncrs=[ncr.number], title="Motor mount over-torque").number
+        session, quality, ncrs=[ncr.number], title="Motor mount over-torque", at=row.opened_at).number
     done = lot2_start.date()
     capas.update_capa(session, quality, number=capa, fields={
         "title": "Motor mount over-torque: torque driver TQ-201 reading low",
@@ -852,12 +930,13 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
         "d6_implementation": "Recalibrated at the start of lot 2; interval changed in the tool register",
         "d7_prevention": "Daily driver check on the torque analyser at every torque operation (CR-0002)",
         "d8_closure": "Team thanked at the lot 2 review",
-        "effectiveness_units": min(EFFECTIVENESS_UNITS, len(plans["L2"]))})  # a small demo has fewer units
+        "effectiveness_units": min(EFFECTIVENESS_UNITS, len(plans["L2"]))},  # a small demo has fewer units
+        reason="A small demo builds fewer lot 2 units than the standard sample", password=DEMO_PASSWORD)
     for kind, text in (("containment", "Pull TQ-201; audit lot 1 motor mounts"),
                        ("corrective", "Recalibrate TQ-201; calibration interval 182 to 90 days"),
                        ("preventive", "Daily torque driver check on the analyser (WI-240 rev C, CR-0002)")):
         detail = capas.add_action(session, quality, number=capa, kind=kind, description=text, owner=ENGINEER,
-                                  due_on=done)
+                                  due_on=done, at=line.past(lot2_start + timedelta(hours=8)))
         capas.complete_action(session, engineer, number=capa, action_id=detail.actions[-1].id, done_on=done)
     capas.verify_effectiveness(session, quality, number=capa)
     capas.close_capa(session, quality, number=capa, reason="No MTR-TQ over-torque in the units built since the actions")
@@ -913,7 +992,7 @@ def _demo_change(session: Session, key: str, line: Line) -> None:
                              reason=f"Pilot redline {redline.number}: screws torqued in one pass tilted the motor",
                              description=f"Fold redline {redline.number} into {wi} rev B.", change_class="minor",
                              items=[f"document:{wi}:A:B"], redlines=[redline.number], at=when(3, 0))
-        approve("CR-0001", (ENGINEER, "rchen"), 3, 1)
+        approve("CR-0001", ("kyamada", "rchen"), 3, 1)
     elif key == "L2":  # after lot 1's torque drift, before lot 2
         catalog.add_document_revision(session, engineer, number=wi, revision="C",
                                       content=f"{PRODUCT} rev {PRODUCT_REV}, operation 40, Motor install.\nAt the "
@@ -925,20 +1004,19 @@ def _demo_change(session: Session, key: str, line: Line) -> None:
                              description=f"{wi} rev C: check the driver on the analyser every shift.",
                              change_class="minor", effectivity="next_lot", items=[f"document:{wi}:B:C"],
                              attachments=[(wi, "C")], at=when(7, 2))
-        approve("CR-0002", (ENGINEER, "rchen", PLANNER), 7, 3)
-    elif key == "L3":  # a major change raised in lot 2, still waiting for its signatures
-        catalog.add_part_revision(session, engineer, number="HSG-200", revision="B")
+        approve("CR-0002", ("kyamada", "rchen", PLANNER), 7, 3)
+    elif key == "L3":  # a major change raised in lot 2, implemented before lot 3: the rev-A/rev-B changeover
         change.create_change(session, engineer, program=PROGRAM, title="Housing bearing bore to 32 H6",
                              reason="SCAR-0412: bearing bore oversize on received housings; H6 keeps the fit",
                              description="HSG-200 rev B: bearing bore 32 H6, tighter bore roundness.",
                              change_class="major", effectivity="next_lot", items=["part_revision:HSG-200:A:B"],
                              at=when(12, 1))
-        change.submit_change(session, engineer, number="CR-0003", at=when(12, 2))
-        change.sign_change(session, engineer, number="CR-0003", password=DEMO_PASSWORD)
+        approve("CR-0003", ("kyamada", "rchen", PLANNER), 12, 2)
 
 
-def _summary(session: Session, planner: Actor, seed: int) -> dict:
+def _summary(session: Session, planner: Actor, seed: int, line: Line) -> dict:
     prog = dashboard.list_programs(session, planner)[0].model_dump(mode="json")
+    recall = gauges.gauge_recall(session, planner, code=GAUGE_RECALL[0]).findings
     lots = [lot.model_dump(mode="json") for lot in dashboard.list_lots(session, planner, program=PROGRAM)]
     holds = Counter()
     for disposition, count in session.execute(select(Hold.disposition, func.count()).group_by(Hold.disposition)):
@@ -952,6 +1030,10 @@ def _summary(session: Session, planner: Actor, seed: int) -> dict:
                  for lot in lots],
         "units": prog["units"], "units_by_status": prog["units_by_status"],
         "holds": {"total": sum(holds.values()), **dict(sorted(holds.items()))},
+        "changeover": {"part": CHANGEOVER[0], "from": CHANGEOVER[1], "to": CHANGEOVER[2],
+                       "lot": _lot_number(CHANGEOVER[3]), "refused": line.refused},
+        "recall": {"gauge": GAUGE_RECALL[0], "results": len(recall[0].results) if recall else 0,
+                   "units": len(recall[0].units) if recall else 0},
         "users": [{"username": u, "name": n, "roles": r} for u, n, r in USERS],
         "password": DEMO_PASSWORD,
     }

@@ -7,6 +7,7 @@ read from the service itself; a command that is not listed fails the completenes
 import inspect
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.main import get_command
@@ -15,28 +16,71 @@ from typer.testing import CliRunner
 from factory import actor, build_line
 from lrip.auth import service as auth
 from lrip.auth.permissions import ROLES, allowed
+from lrip.catalog import product
+from lrip.catalog import service as catalog
 from lrip.change import service as change
 from lrip.cli import app
 from lrip.db import unit_of_work
 from lrip.execution import service as execution
 from lrip.inspection import first_article, plans
-from lrip.nonconformance import capa, mrb, ncr
+from lrip.nonconformance import capa, codes, mrb, ncr, scar
 from lrip.program import service as program
 from lrip.readiness import service as readiness
+from lrip.settings import service as settings
 from lrip.supply import service as supply
 
 runner = CliRunner()
+EXAMPLE = str(Path(__file__).parents[2] / "examples" / "pmp-40" / "product.yaml")
 PASSWORD_STDIN = "not-the-password\n"
 
 WRITES = [  # (the command's words, its use case)
     (["user", "add", "newuser", "--name", "New User", "--role", "viewer"], auth.create_user),
     (["user", "disable", "olga"], auth.disable_user),
     (["user", "enable", "olga"], auth.enable_user),
+    (["user", "lock", "olga", "--hours", "1"], auth.lock_user),
     (["user", "set-roles", "olga", "--role", "admin"], auth.set_roles),
     (["user", "passwd", "olga"], auth.set_password),
     (["token", "create", "{me}", "--name", "mine"], auth.create_token),
     (["token", "revoke", "999"], auth.revoke_token),
     (["lrip-quantity", "set", "ACT", "30"], program.set_lrip_quantity),
+    (["program", "create", "NEW", "--part", "ACT-100", "--revision", "A", "--planned-total", "10", "--frp-rate", "1"],
+     program.create_program),
+    (["program", "sign-phase", "ACT", "frp"], program.sign_phase_change),
+    (["program", "phase", "ACT", "frp", "--reason", "test"], program.change_phase),
+    (["policy", "set", "ACT", "frp", "inspection", "all", "--reason", "test"], program.propose_policy_change),
+    (["policy", "sign", "ACT", "1"], program.sign_policy_change),
+    (["lot", "create", "ACT", "L-NEW", "--quantity", "1"], program.create_lot),
+    (["lot", "close", "L1", "--reason", "test"], program.close_lot),
+    (["plan", "set", "ACT", "--week", "2030-01-07", "--starts", "1"], program.plan_starts),
+    (["plan", "import", "ACT", "{plan}"], program.set_ramp_plan),
+    (["units", "create", "L1", "--count", "1", "--pattern", "SN-X{}"], execution.create_units),
+    (["part", "add", "NEW-P", "--description", "x", "--tracking", "lot"], catalog.create_part),
+    (["part", "revise", "ACT-100", "Z"], catalog.add_part_revision),
+    (["part", "release", "ACT-100", "Z"], catalog.release_part),
+    (["part", "obsolete", "ACT-100", "Z", "--reason", "test"], catalog.obsolete_part),
+    (["bom", "add", "ACT-100", "A", "SCR-4", "--quantity", "1", "--operation", "10"], catalog.add_bom_line),
+    (["bom", "remove", "ACT-100", "A", "SCR-4"], catalog.remove_bom_line),
+    (["document", "add", "WI-NEW", "--title", "x"], catalog.create_document),
+    (["document", "revise", "WI-10", "Z", "--file", EXAMPLE], catalog.add_document_revision),
+    (["document", "edit", "WI-10", "Z", "--file", EXAMPLE], catalog.edit_document_revision),
+    (["document", "release", "WI-10", "Z"], catalog.release_document_revision),
+    (["document", "supersede", "WI-10", "A", "--reason", "test"], catalog.supersede_document),
+    (["work-center", "add", "WC-NEW", "--name", "x", "--hours-per-day", "8"], catalog.create_work_center),
+    (["tool", "add", "T-NEW", "--kind", "torque driver"], catalog.create_tool),
+    (["tool", "calibrate", "TQ-1", "--due", "2031-01-01", "--certificate", "C-1"], catalog.calibrate_tool),
+    (["qualification", "grant", "olga", "assembly", "--expires", "2031-01-01"], catalog.grant_qualification),
+    (["qualification", "revoke", "oscar", "test", "--reason", "test"], catalog.revoke_qualification),
+    (["routing", "create", "ACT-100", "A", "7"], catalog.draft_routing),
+    (["routing", "add-operation", "ACT-100", "A", "7", "10", "--name", "x", "--work-center", "ASSY", "--minutes", "1"],
+     catalog.add_operation),
+    (["routing", "add-characteristic", "ACT-100", "A", "7", "10", "NEW", "--name", "x", "--usl", "1"],
+     catalog.add_characteristic),
+    (["routing", "remove-characteristic", "ACT-100", "A", "7", "NEW"], catalog.remove_characteristic),
+    (["routing", "release", "ACT-100", "A", "7"], catalog.release_routing_revision),
+    (["routing", "remove-operation", "ACT-100", "A", "7", "10"], catalog.remove_operation),
+    (["product", "import", EXAMPLE], product.import_product),
+    (["product", "import-characteristics", "ACT-100", "A", "1", "{csv}"], product.import_characteristics),
+    (["product", "import-bom", "ACT-100", "A", "{csv}"], product.import_bom),
     (["suppliers", "add", "SUP-NEW", "--name", "New supplier"], supply.create_supplier),
     (["suppliers", "status", "SUP-M", "conditional", "--reason", "late"], supply.set_supplier_status),
     (["suppliers", "approve-source", "SCR-4", "SUP-X"], supply.approve_source),
@@ -48,6 +92,9 @@ WRITES = [  # (the command's words, its use case)
     (["unit", "add", "L1", "SN-NEW"], execution.create_unit),
     (["op", "start", "SN-1", "10"], execution.start_operation),
     (["op", "complete", "SN-1", "10"], execution.complete_operation),
+    (["op", "pause", "SN-1", "10", "--reason", "test"], execution.pause_operation),
+    (["op", "resume", "SN-1", "10"], execution.resume_operation),
+    (["op", "handover", "SN-1", "10"], execution.hand_over_operation),
     (["measure", "SN-1", "TORQUE", "-0.5"], execution.record_measurement),
     (["consume", "SN-1", "10", "M-001"], execution.consume),
     (["import", "measurements", "{csv}"], execution.import_measurements),
@@ -66,7 +113,13 @@ WRITES = [  # (the command's words, its use case)
     (["capa", "verify", "CAPA-0001"], capa.verify_effectiveness),
     (["capa", "close", "CAPA-0001", "--reason", "test"], capa.close_capa),
     (["inspection", "plan", "set", "ACT", "30", "--class", "NOISE=minor"], plans.set_plan),
-    (["inspection", "lot-result", "L1", "30"], plans.record_lot_result),
+    (["inspection", "lot-result", "L1", "30", "--confirm"], plans.record_lot_result),
+    (["ncr", "code", "add", "BURR", "--meaning", "Burr left on an edge"], codes.add_defect_code),
+    (["ncr", "code", "change", "OTHER", "--meaning", "Other", "--reason", "test"], codes.change_defect_code),
+    (["scar", "raise", "NCR-000001", "--request", "find the cause", "--due", "2030-01-01"], scar.raise_scar),
+    (["scar", "respond", "SCAR-0001", "--response", "die replaced"], scar.record_response),
+    (["scar", "verify", "SCAR-0001", "--note", "checked"], scar.verify_scar),
+    (["settings", "set", "organization", "Plant 2", "--reason", "test"], settings.set_setting),
     (["inspection", "approve-reduced", "ACT", "30", "--reason", "test"], plans.approve_reduced),
     (["inspection", "corrective-action", "ACT", "30", "--reason", "test"], plans.record_corrective_action),
     (["fai", "create", "SN-1"], first_article.create_fai),
@@ -89,7 +142,7 @@ WRITES = [  # (the command's words, its use case)
     (["readiness", "sign", "ACT", "1"], readiness.sign_assessment),
 ]
 NOT_ACTIONS = {"login", "logout", "init", "demo", "serve", "readiness verify", "readiness report", "fai export",
-               "sampling plan", "spc analyze"}
+               "sampling plan", "spc analyze", "label"}
 """Sign-in, the installation commands, and commands that read files or write a report but change no record."""
 
 
@@ -132,15 +185,17 @@ def line(sqlite_template, tmp_path_factory):
             tokens[role] = auth.create_token(session, admin, username=f"u_{role}", name="walk").token
     csv = path.parent / "file.csv"
     csv.write_text("serial,operation,characteristic,value,recorded_at,operator,gauge\n")
-    return url, tokens, str(csv)
+    plan = path.parent / "plan.csv"
+    plan.write_text("week,starts\n2030-01-14,2\n")
+    return url, tokens, str(csv), str(plan)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_what_the_table_allows_through_the_cli(line, role):
-    url, tokens, csv = line
+    url, tokens, csv, plan = line
     wrong = []
     for words, use_case in WRITES:
-        args = [w.replace("{csv}", csv).replace("{me}", f"u_{role}") for w in words]
+        args = [w.replace("{csv}", csv).replace("{me}", f"u_{role}").replace("{plan}", plan) for w in words]
         result = runner.invoke(app, [*args, "--db", url, "--json"], input=PASSWORD_STDIN,
                                env={"LRIP_TOKEN": tokens[role]})
         assert result.exit_code in (0, 2), f"{' '.join(args)}: {result.output}"

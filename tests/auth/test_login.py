@@ -1,4 +1,5 @@
-"""Users, passwords and sign-in: hashed, locked after repeated failures, every attempt recorded."""
+"""Users, passwords and sign-in: hashed, slowed per account and source after wrong passwords (never locked
+by them), locked only by an admin, every attempt recorded."""
 import pytest
 
 from lrip.auth.service import actor_of, get_user
@@ -6,8 +7,9 @@ from lrip import audit
 from lrip.auth import service
 from lrip.auth.actor import INSTALLATION
 from lrip.auth.passwords import verify_password
-from lrip.auth.rules import DISABLED, MAX_FAILED_LOGINS, WRONG_LOGIN
-from lrip.errors import Forbidden, NotFound, Refused
+from lrip.auth.models import FailedSignIn
+from lrip.auth.rules import DISABLED, WRONG_LOGIN, wait_after
+from lrip.errors import Forbidden, NotFound, NotSignedIn, Refused
 
 PASSWORD = "correct horse battery"  # the people fixture's
 
@@ -20,12 +22,12 @@ def events(session, action, record_id=None):
     return [e for e in audit.history(session, "user", record_id, limit=1000) if e.action == action]
 
 
-def sign_in(session, username, password):
-    return service.sign_in(session, username=username, password=password, kind="web")
+def sign_in(session, username, password, source="10.0.0.7"):
+    return service.sign_in(session, username=username, password=password, kind="web", source=source)
 
 
-def refusal(session, username, password):
-    outcome = sign_in(session, username, password)
+def refusal(session, username, password, source="10.0.0.7"):
+    outcome = sign_in(session, username, password, source)
     assert outcome.signed_in is None
     return [outcome.refusal]
 
@@ -47,7 +49,6 @@ def test_a_user_without_a_password_cannot_sign_in(session):
 def test_a_wrong_password_and_an_unknown_name_read_the_same_and_are_audited(people):
     assert refusal(people, "olga", "wrong password!") == [WRONG_LOGIN]
     assert refusal(people, "nobody", "wrong password!") == [WRONG_LOGIN]
-    assert service.get_user(people, "olga").failed_logins == 1
     assert [e.reason for e in events(people, "user.login_failed", "olga")] == ["wrong password"]
     assert [e.reason for e in events(people, "user.login_failed", "nobody")] == ["no such user"]
     assert audit.verify(people).ok
@@ -60,39 +61,74 @@ def test_a_refused_sign_in_raises_only_after_it_is_recorded(people):
     assert exc.value.code == "login_refused" and exc.value.reasons == [WRONG_LOGIN]
 
 
-def test_repeated_failures_lock_the_account_until_time_passes(people, clock):
-    for _ in range(MAX_FAILED_LOGINS - 1):
-        assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN]
-    [locked] = refusal(people, "olga", "not it at all")
-    assert "locked after 5 failed log-ins until 2026-03-02 08:15 UTC" in locked
-    assert len(events(people, "user.locked", "olga")) == 1
-    assert len(events(people, "user.login_failed", "olga")) == MAX_FAILED_LOGINS
+def test_the_wait_doubles_after_the_second_wrong_password_up_to_a_quarter_hour():
+    assert [wait_after(n).total_seconds() for n in range(1, 9)] == [0, 0, 2, 4, 8, 16, 32, 64]
+    assert wait_after(12).total_seconds() == 900 and wait_after(10_000).total_seconds() == 900
 
-    clock.advance(minutes=14)
-    assert refusal(people, "olga", PASSWORD) == [locked]  # even the right password, while locked
-    assert [e.reason for e in events(people, "user.login_refused", "olga")] == ["locked"]
 
-    clock.advance(minutes=2)
+def test_wrong_passwords_slow_the_next_try_from_the_same_source_exponentially(people, clock):
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN]
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN]
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN + "; wait 2 seconds before trying again from here"]
+    [waiting] = refusal(people, "olga", PASSWORD)  # even the right password is not checked while waiting
+    assert waiting.startswith("too many wrong passwords for this name from here: wait 2 seconds")
+    clock.advance(seconds=2)
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN + "; wait 4 seconds before trying again from here"]
+    clock.advance(seconds=4)
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN + "; wait 8 seconds before trying again from here"]
+    assert [e.reason for e in events(people, "user.login_refused", "olga")] == ["waiting after wrong passwords"]
+    assert [e.after["failures"] for e in events(people, "user.login_failed", "olga")] == [5, 4, 3, 2, 1]
+    clock.advance(seconds=8)
     assert sign_in(people, "olga", PASSWORD).signed_in.username == "olga"
-    user = service.get_user(people, "olga")
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert people.query(FailedSignIn).count() == 0  # a right password clears this source's count
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN]  # a fresh count
     assert audit.verify(people).ok
 
 
-def test_a_success_resets_the_count_of_failures(people):
-    for _ in range(MAX_FAILED_LOGINS - 1):
+def test_wrong_passwords_from_elsewhere_never_lock_the_owner_out(people, clock):
+    """Five (or thirty) anonymous wrong passwords for olga from another address: olga, at her own station,
+    signs in at once, her sessions go on, and her account is not locked."""
+    own = sign_in(people, "olga", PASSWORD, source="10.0.0.7").signed_in.token
+    for _ in range(30):
+        clock.advance(seconds=901)
+        refusal(people, "olga", "guess guess guess", source="203.0.113.9")
+    assert sign_in(people, "olga", PASSWORD, source="10.0.0.7").signed_in.username == "olga"
+    assert service.actor_for_session(people, own).username == "olga"
+    assert service.get_user(people, "olga").locked_until is None
+    assert events(people, "user.locked", "olga") == []
+    [waiting] = refusal(people, "olga", PASSWORD, source="203.0.113.9")  # the guesser's own source still waits
+    assert "wait 15 minutes" in waiting
+
+
+def test_failures_are_forgotten_after_a_day(people, clock):
+    for _ in range(3):
         refusal(people, "olga", "not it at all")
-    sign_in(people, "olga", PASSWORD)
-    assert service.get_user(people, "olga").failed_logins == 0
-    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN]  # a fresh count, not a lock
+    clock.advance(hours=24)
+    assert refusal(people, "olga", "not it at all") == [WRONG_LOGIN]
 
 
-def test_an_unknown_name_locks_like_a_real_one(people):
-    for _ in range(MAX_FAILED_LOGINS - 1):
-        assert refusal(people, "ghost", "whatever it is") == [WRONG_LOGIN]
-    [locked] = refusal(people, "ghost", "whatever it is")
-    assert "locked after 5 failed log-ins" in locked
-    assert refusal(people, "ghost", "whatever it is") == [locked]
+def test_an_unknown_name_is_slowed_like_a_real_one(people):
+    assert refusal(people, "ghost", "whatever it is") == refusal(people, "olga", "whatever it is") == [WRONG_LOGIN]
+    refusal(people, "ghost", "whatever it is")
+    refusal(people, "olga", "whatever it is")
+    assert refusal(people, "ghost", "whatever it is") == refusal(people, "olga", "whatever it is")
+
+
+def test_only_an_admin_locks_an_account_and_the_lock_ends_its_sessions(people, ada, clock):
+    token = sign_in(people, "olga", PASSWORD).signed_in.token
+    with pytest.raises(Forbidden):
+        service.lock_user(people, actor(people, "olga"), username="quinn", hours=1)
+    with pytest.raises(Refused) as exc:
+        service.lock_user(people, ada, username="ada", hours=0)
+    assert exc.value.reasons == ["a lock lasts 1 to 720 hours, not 0", "an admin does not lock their own account"]
+    assert service.lock_user(people, ada, username="olga", hours=2, reason="badge lost").locked_until
+    with pytest.raises(NotSignedIn, match="locked until 2026-03-02 10:00 UTC"):
+        service.actor_for_session(people, token)
+    [locked] = refusal(people, "olga", PASSWORD)
+    assert locked == "this account is locked by an admin until 2026-03-02 10:00 UTC; ask an admin to unlock it"
+    assert [e.reason for e in events(people, "user.locked", "olga")] == ["badge lost"]
+    clock.advance(hours=2)
+    assert sign_in(people, "olga", PASSWORD).signed_in.username == "olga"
 
 
 def test_a_disabled_account_says_so_only_to_whoever_knows_its_password(people, ada):
@@ -101,13 +137,14 @@ def test_a_disabled_account_says_so_only_to_whoever_knows_its_password(people, a
     assert refusal(people, "olga", "a wrong password") == [WRONG_LOGIN]
 
 
-def test_set_password_checks_every_rule_and_unlocks(people, ada):
+def test_set_password_checks_every_rule_forgets_the_failures_and_unlocks(people, ada):
     with pytest.raises(Refused) as exc:
         service.set_password(people, ada, username="olga", password=" olga ")
     assert exc.value.reasons == ["a password needs at least 12 characters", "a password may not contain the user name",
                                  "a password may not begin or end with a space"]
-    for _ in range(MAX_FAILED_LOGINS):
+    for _ in range(5):
         refusal(people, "olga", "not it at all")
+    service.lock_user(people, ada, username="olga", hours=1)
     service.set_password(people, ada, username="olga", password="a brand new secret", reason="locked out")
     assert sign_in(people, "olga", "a brand new secret").signed_in.username == "olga"
     [event] = events(people, "user.password_set", "olga")
@@ -117,8 +154,7 @@ def test_set_password_checks_every_rule_and_unlocks(people, ada):
 def test_enable_unlocks_a_locked_user_and_refuses_a_no_op(people, ada):
     with pytest.raises(Refused, match="enabled already and not locked"):
         service.enable_user(people, ada, username="olga")
-    for _ in range(MAX_FAILED_LOGINS):
-        refusal(people, "olga", "not it at all")
+    service.lock_user(people, ada, username="olga", hours=1)
     service.enable_user(people, ada, username="olga")
     assert sign_in(people, "olga", PASSWORD).signed_in
 

@@ -58,10 +58,12 @@ def test_revoked_expired_unknown_disabled_and_locked_are_refused_in_words(people
     service.disable_user(people, ada, username="olga")
     assert refused(people, plaintext) == ["the account olga that owns this API token is disabled"]
     service.enable_user(people, ada, username="olga")
-    for _ in range(5):
-        service.sign_in(people, username="olga", password="not the password", kind="web")
+    for _ in range(5):  # wrong passwords slow sign-ins; they do not stop her station's token
+        service.sign_in(people, username="olga", password="not the password", kind="web", source="10.9.9.9")
+    assert service.actor_for_token(people, plaintext).actor.username == "olga"
+    service.lock_user(people, ada, username="olga", hours=1)
     assert refused(people, plaintext) == ["the account olga that owns this API token is locked until "
-                                          "2026-05-30 08:15 UTC"]
+                                          "2026-05-30 09:00 UTC"]
     service.enable_user(people, ada, username="olga")
 
     service.revoke_token(people, ada, token=created.prefix, reason="station scrapped")

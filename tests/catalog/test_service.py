@@ -187,11 +187,13 @@ def test_tools_and_calibration_are_audited(session, admin):
                         calibration_due=date(2026, 1, 31))
     assert refused(catalog.create_tool, session, admin, code="TQ-1", kind="torque driver", description="x",
                    category="borrowed", calibration_due=None) == [
-        "tool TQ-1 already exists", "a tool is production or temporary, not 'borrowed'"]
-    tool = catalog.calibrate_tool(session, admin, code="tq-1", due=date(2026, 7, 31))
-    assert (tool.code, tool.calibration_due) == ("TQ-1", date(2026, 7, 31))
+        "tool TQ-1 already exists", "a tool is production, temporary or gauge, not 'borrowed'"]
+    tool = catalog.calibrate_tool(session, admin, code="tq-1", due=date(2026, 7, 31), certificate="CAL-1",
+                                  calibrated_on=date(2026, 1, 30))
+    assert (tool.code, tool.calibration_due, tool.certificate) == ("TQ-1", date(2026, 7, 31), "CAL-1")
     [ev] = events(session, "tool.calibrated")
-    assert (ev.before, ev.after) == ({"calibration_due": "2026-01-31"}, {"calibration_due": "2026-07-31"})
+    assert (ev.before, ev.after) == ({"calibration_due": "2026-01-31"}, {
+        "calibration_due": "2026-07-31", "calibrated_on": "2026-01-30", "certificate": "CAL-1", "as_found": None})
 
 
 def test_qualifications_expire_after_they_are_granted_and_renew_in_place(session, admin):
@@ -239,6 +241,8 @@ def test_a_manufacturing_engineer_may(session, admin):
 # ---------------------------------------------------------------- routings
 
 def test_a_routing_is_created_with_its_operations_and_characteristics(session, admin):
+    catalog.create_tool(session, admin, code="TQ-1", kind="torque driver", description="2 Nm", category="production",
+                        calibration_due=None)
     r = catalog.create_routing(session, admin, part="ACT-100", part_revision="A", revision="1", operations=[
         O(20, "Test", "ASSY", 10, None, (), "test", (C("NOISE", "Noise", usl=45.0, units="dB"),)),
         O(10, "Assemble", "assy", 30, ("WI-10", "A"), ("torque driver",), "assembly",

@@ -1,17 +1,18 @@
-"""The factory's line plus the people who raise and sign changes (engineering, quality,
-program), each signing with PASSWORD, and draft revisions to change to."""
+"""The factory's line plus the people who raise and sign changes (eli raises; emil, quinn and pam give the
+engineering, quality and program approvals), each signing with PASSWORD, and draft revisions to change to."""
 import pytest
 from sqlalchemy.orm import Session
 
 from factory import actor, build_line
-from lrip.auth.service import create_user
+from lrip.auth.service import create_user, set_password
 from lrip.catalog import service as catalog
 from lrip.catalog.service import CharacteristicSpec as C
 from lrip.catalog.service import OperationSpec as O
 from lrip.change.service import sign_change
 
 PASSWORD = "change-signs-here-2026"
-SIGNERS = [("eli", "Eli Engineer", ["manufacturing_engineer"]), ("quinn", "Quinn Quality", ["quality_engineer"]),
+# eli raises the changes, emil (another engineer) gives their engineering approval: an author never does
+SIGNERS = [("eli", "Eli Engineer", ["manufacturing_engineer"]), ("emil", "Emil Engineer", ["manufacturing_engineer"]),
            ("pam", "Pam Program", ["program_manager"]), ("ivy", "Ivy Inspector", ["inspector"])]
 
 
@@ -20,6 +21,7 @@ def build_change_line(session: Session, *, phase: str = "lrip", lot_quantity: in
     admin = actor(session, "admin")
     for username, name, roles in SIGNERS:
         create_user(session, admin, username=username, full_name=name, roles=roles, password=PASSWORD)
+    set_password(session, admin, username="quinn", password=PASSWORD)  # the factory's quality engineer
     catalog.add_document_revision(session, actor(session, "eli"), number="WI-10", revision="B",
                                   content="Do WI-10 carefully; verify the torque driver before the first unit.")
     return names
@@ -38,7 +40,7 @@ def routing_2(session: Session, *, torque_usl: float = 2.1) -> None:
     ])
 
 
-def sign_all(session: Session, number: str, people=("eli", "quinn", "pam")):
+def sign_all(session: Session, number: str, people=("emil", "quinn", "pam")):
     """Each of `people` signs the change's approval as themselves; the last answer."""
     result = None
     for who in people:

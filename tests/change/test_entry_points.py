@@ -15,7 +15,7 @@ from lrip.db import unit_of_work
 from lrip.execution import service as execution
 
 runner = CliRunner()
-PEOPLE = ("eli", "quinn", "pam", "ivy", "olga")
+PEOPLE = ("eli", "emil", "quinn", "pam", "ivy", "olga")
 
 
 @pytest.fixture
@@ -58,11 +58,14 @@ def test_cli_raise_sign_approve_implement(line, kit):
     assert r.exit_code == 2 and len(json.loads(r.stdout)["reasons"]) == 2  # pilot: engineering and quality
     r = lrip(line, "quinn", "change", "sign", "CR-0001", stdin="wrong\n")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"] == "signature_refused"
-    for who in ("eli", "quinn"):
+    r = lrip(line, "eli", "change", "sign", "CR-0001", stdin=kit.password + "\n")  # the author
+    assert r.exit_code == 2 and json.loads(r.stdout)["reasons"][0].startswith(
+        "eli raised CR-0001 and may not give it its engineering approval")
+    for who in ("emil", "quinn"):
         r = lrip(line, who, "change", "sign", "CR-0001", stdin=kit.password + "\n")
         assert r.exit_code == 0, r.stdout
     signed = json.loads(r.stdout)
-    assert signed["missing"] == [] and [s["username"] for s in signed["signatures"]] == ["eli", "quinn"]
+    assert signed["missing"] == [] and [s["username"] for s in signed["signatures"]] == ["emil", "quinn"]
     assert json.loads(lrip(line, "eli", "change", "approve", "CR-0001").stdout)["status"] == "approved"
     done = json.loads(lrip(line, "eli", "change", "implement", "CR-0001").stdout)
     assert done["status"] == "implemented" and done["implementation"]["released"] == ["WI-10 rev B"]
@@ -98,11 +101,11 @@ def test_api_and_cli_give_one_answer(line, kit):
     assert post("eli", "/changes/CR-0001/submit").json()["status"] == "submitted"
     r = post("eli", "/changes/CR-0001/approve")
     assert r.status_code == 409 and r.json()["reasons"] == [
-        "CR-0001 is missing an engineering signature (from a manufacturing engineer): PILOT approves a change "
+        "CR-0001 is missing an engineering signature (a manufacturing engineer): PILOT approves a change "
         "with the signatures of engineering, quality",
-        "CR-0001 is missing a quality signature (from a quality engineer or an MRB member): PILOT approves a "
+        "CR-0001 is missing a quality signature (a quality engineer or an MRB member): PILOT approves a "
         "change with the signatures of engineering, quality"]
-    for who in ("eli", "quinn"):
+    for who in ("emil", "quinn"):
         assert post(who, "/changes/CR-0001/signatures", {"password": kit.password}).status_code == 201
     assert post("eli", "/changes/CR-0001/approve").json()["status"] == "approved"
     r = post("eli", "/changes/CR-0001/implement")

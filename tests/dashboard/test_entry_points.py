@@ -33,10 +33,10 @@ def test_the_cli_lists_as_the_api_does(sqlite_url, token):
     client = TestClient(create_app(sqlite_url), headers={"Authorization": f"Bearer {token}"})
     programs = json.loads(lrip(sqlite_url, token, "programs", "--json").stdout)
     assert programs == client.get("/api/v1/programs").json()["items"]
-    assert (programs[0]["code"], programs[0]["units_by_status"]) == ("ACT", {"planned": 1})
+    assert (programs[0]["code"], programs[0]["units_by_status"]) == ("ACT", {"planned": 1, "complete": 1})
     lots = json.loads(lrip(sqlite_url, token, "lots", "act", "--json").stdout)
     assert lots == client.get("/api/v1/programs/ACT/lots").json()["items"]
-    assert (lots[0]["number"], lots[0]["units"], lots[0]["units_created"]) == ("L1", 1, 1)
+    assert [(lot["number"], lot["units"], lot["units_created"]) for lot in lots] == [("P1", 1, 1), ("L1", 1, 1)]
     units = json.loads(lrip(sqlite_url, token, "units", "L1", "--json").stdout)
     assert [(u["serial"], u["status"], u["hold_reason"]) for u in units] == [("SN-1", "planned", None)]
     assert "SN-1" in lrip(sqlite_url, token, "units", "L1", "--status", "planned").stdout

@@ -53,7 +53,7 @@ def test_wip_by_operation_counts_each_unit_where_it_is(session):
                                      "waiting": 1, "on_hold": 1}
     assert (rows[20].waiting, rows[20].in_work, rows[20].on_hold) == (1, 0, 0)
     assert (rows[30].waiting, rows[30].in_work, rows[30].on_hold) == (0, 0, 0)  # SN-5 is done
-    assert d.program.units_by_status == {"planned": 1, "in_work": 2, "on_hold": 1, "complete": 1}
+    assert d.program.units_by_status == {"planned": 1, "in_work": 2, "on_hold": 1, "complete": 2}  # + pilot SN-P1
 
 
 def test_open_holds_say_why_where_who_and_under_which_ncr(session):
@@ -69,7 +69,10 @@ def test_open_holds_say_why_where_who_and_under_which_ncr(session):
 def test_completed_per_week_fills_the_weeks_between(session):
     build_line(session)
     admin = actor(session, "admin")
-    wednesday = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+    start = date.today() - timedelta(days=28)  # within the operators' qualifications, never in the future
+    start += timedelta(days=(2 - start.weekday()) % 7)
+    wednesday = datetime(start.year, start.month, start.day, 10, 0, tzinfo=timezone.utc)
+    monday = start - timedelta(days=2)
     for i, (serial, at) in enumerate((("SN-1", wednesday), ("SN-2", wednesday + timedelta(days=1)),
                                       ("SN-3", wednesday + timedelta(weeks=2)))):
         execution.create_unit(session, admin, lot="L1", serial=serial)
@@ -81,8 +84,8 @@ def test_completed_per_week_fills_the_weeks_between(session):
         execution.complete_operation(session, olga, serial=serial, operation=10, at=at + timedelta(minutes=1))
         finish_after_op10(session, serial, at=at)
     d = dashboard.program_dashboard(session, admin, program="ACT")
-    assert d.weeks == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
-    assert d.completed_per_week == {"L1": [2, 0, 1]}
+    assert d.weeks[:3] == [monday, monday + timedelta(weeks=1), monday + timedelta(weeks=2)]
+    assert d.completed_per_week["L1"][:3] == [2, 0, 1]  # (the pilot unit completed today, in P1)
 
 
 def test_progress_bar_shares_of_the_planned_quantity():
@@ -96,8 +99,10 @@ def test_the_lists_count_units_by_status(session):
     arrange(session)
     vera = viewer(session)
     [row] = dashboard.list_programs(session, vera)
-    assert (row.code, row.phase, row.lots, row.units, row.part) == ("ACT", "lrip", 1, 5, "ACT-100 rev A")
-    [lot] = dashboard.list_lots(session, vera, program="act")
+    assert (row.code, row.phase, row.lots, row.units, row.part) == ("ACT", "lrip", 2, 6, "ACT-100 rev A")
+    pilot, lot = dashboard.list_lots(session, vera, program="act")
+    assert (pilot.number, pilot.status, pilot.results, pilot.units_by_status) == ("P1", "closed", {"complete": 1},
+                                                                                  {"complete": 1})
     assert (lot.number, lot.units, lot.units_created, lot.units_by_status["in_work"]) == ("L1", 5, 5, 2)
     assert [p.count for p in lot.progress] == [1, 2, 1, 0, 1, 1]
     units = dashboard.list_units(session, vera, lot="l1")

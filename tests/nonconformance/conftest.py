@@ -1,16 +1,17 @@
-"""A small line with an MRB: the factory's line plus a quality engineer, an MRB member, a
-manufacturing engineer, a program manager and an inspector, who sign with PASSWORD."""
+"""A small line with an MRB: the factory's line (its quality engineer quinn) plus an MRB member, a
+manufacturing engineer, a program manager, the customer's representative, an inspector and a supply chain
+planner, who all sign with PASSWORD."""
 import pytest
 from sqlalchemy.orm import Session
 
 from factory import ADMIN, actor, build_line, run_op10
-from lrip.auth.service import create_user
+from lrip.auth.service import create_user, set_password
 from lrip.execution import service as execution
 
 PASSWORD = "mrb-signs-here-2026"
-MRB = [("quinn", "Quinn Quality", ["quality_engineer"]), ("mara", "Mara Board", ["mrb_member"]),
-       ("eli", "Eli Engineer", ["manufacturing_engineer"]), ("pam", "Pam Program", ["program_manager"]),
-       ("ivy", "Ivy Inspector", ["inspector"])]
+MRB = [("mara", "Mara Board", ["mrb_member"]), ("eli", "Eli Engineer", ["manufacturing_engineer"]),
+       ("pam", "Pam Program", ["program_manager"]), ("cora", "Cora Customer", ["customer_rep"]),
+       ("ivy", "Ivy Inspector", ["inspector"]), ("sam", "Sam Supply", ["supply_chain"])]
 
 
 def build_mrb_line(session: Session, *, serials=("SN-1",), held=(), phase="lrip", lot_quantity=5,
@@ -20,6 +21,7 @@ def build_mrb_line(session: Session, *, serials=("SN-1",), held=(), phase="lrip"
     admin = actor(session, ADMIN)
     for username, name, roles in MRB:
         create_user(session, admin, username=username, full_name=name, roles=roles, password=PASSWORD)
+    set_password(session, admin, username="quinn", password=PASSWORD)
     for serial in serials:
         execution.create_unit(session, admin, lot="L1", serial=serial)
     for i, serial in enumerate(held):

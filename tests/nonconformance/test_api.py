@@ -14,7 +14,7 @@ def api(sqlite_url, kit):
     with unit_of_work(sqlite_url) as session:
         kit.build(session, serials=["SN-1", "SN-2"], held=["SN-1"])
         tokens = {u: create_token(session, kit.actor(session, u), username=u, name="api").token
-                  for u in ("quinn", "mara", "eli", "pam", "ivy", "olga")}
+                  for u in ("quinn", "mara", "eli", "pam", "cora", "ivy", "olga")}
     app = create_app(sqlite_url)
 
     def client(user):
@@ -35,7 +35,7 @@ def test_use_as_is_through_the_api_refused_then_signed_then_released(api, kit):
     assert r.json()["code"] == "disposition_refused" and "a program signature" in r.json()["reasons"][0]
     r = api("eli").post("/api/v1/ncrs/NCR-000001/signatures", json={"password": "wrong-password!"})
     assert r.status_code == 409 and r.json()["reasons"] == ["the password of eli is not right; nothing was signed"]
-    for user in ("mara", "eli", "pam"):
+    for user in ("mara", "eli", "pam", "cora"):  # a major NCR in LRIP: the customer signs too
         r = api(user).post("/api/v1/ncrs/NCR-000001/signatures", json={"password": kit.password})
         assert r.status_code == 201, r.text
     assert r.json()["missing"] == []
@@ -43,7 +43,7 @@ def test_use_as_is_through_the_api_refused_then_signed_then_released(api, kit):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "dispositioned" and body["holds"][0]["released_at"] is not None
-    assert [s["username"] for s in body["dispositions"][0]["signatures"]] == ["mara", "eli", "pam"]
+    assert [s["username"] for s in body["dispositions"][0]["signatures"]] == ["mara", "eli", "pam", "cora"]
     assert api("olga").get("/api/v1/units/SN-1").json()["status"] == "in_work"
     r = quinn.post("/api/v1/ncrs/NCR-000001/close", json={"reason": "ok"})
     assert r.status_code == 200 and r.json()["status"] == "closed"
@@ -103,6 +103,7 @@ def test_answers_are_the_services_typed_answers(api):
     page = quinn.get("/api/v1/ncrs", params={"limit": 1, "offset": 0}).json()
     assert (page["total"], page["limit"], len(page["items"])) == (1, 1, 1)
     codes = quinn.get("/api/v1/defect-codes").json()
-    assert {"code": "OOS-HIGH", "meaning": "Measured above the upper limit"} in codes
+    assert {"code": "OOS-HIGH", "meaning": "Measured above the upper limit", "active": True,
+            "automatic": True} in [{k: c[k] for k in ("code", "meaning", "active", "automatic")} for c in codes]
     holds = quinn.get("/api/v1/ncrs/ncr-000001").json()["holds"]
     assert [(h["serial"], h["ncr"], h["open"]) for h in holds] == [("SN-1", "NCR-000001", True)]

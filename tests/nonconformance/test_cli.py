@@ -18,7 +18,7 @@ def lrip(sqlite_url, kit):
     with unit_of_work(sqlite_url) as session:
         kit.build(session, serials=["SN-1", "SN-2"], held=["SN-1"])
         tokens = {u: create_token(session, kit.actor(session, u), username=u, name="cli").token
-                  for u in ("quinn", "mara", "eli", "pam", "ivy", "olga")}
+                  for u in ("quinn", "mara", "eli", "pam", "cora", "ivy", "olga")}
 
     def run(user, *args, stdin=None):
         return runner.invoke(app, [*args, "--db", sqlite_url], input=stdin, env={"LRIP_TOKEN": tokens[user]})
@@ -34,15 +34,15 @@ def test_list_show_review_sign_disposition_close(lrip, kit):
     assert "still needs a quality signature" in result.output
     refused = lrip("quinn", "ncr", "disposition", "NCR-000001")
     assert refused.exit_code == 2
-    assert "needs a quality signature (from a quality engineer or an MRB member); an engineering" in refused.output
-    for user in ("mara", "eli", "pam"):
+    assert "needs a quality signature (a quality engineer or an MRB member); an engineering" in refused.output
+    for user in ("mara", "eli", "pam", "cora"):  # a major NCR in LRIP: the customer signs too
         signed = lrip(user, "ncr", "sign", "NCR-000001", stdin=kit.password + "\n")
         assert signed.exit_code == 0, signed.output
     assert "Every signature is on it." in signed.output
     done = json.loads(lrip("quinn", "ncr", "disposition", "NCR-000001", "--json").output)
     assert done["status"] == "dispositioned" and done["dispositions"][0]["action"] == "use_as_is"
     assert [s["role"] for s in done["dispositions"][0]["signatures"]] == [
-        "mrb_member", "manufacturing_engineer", "program_manager"]
+        "mrb_member", "manufacturing_engineer", "program_manager", "customer_rep"]
     shown = lrip("ivy", "ncr", "show", "ncr-000001")
     assert "dispositioned use_as_is ×1 by quinn" in shown.output and "Pam Program (program_manager)" in shown.output
     assert lrip("quinn", "ncr", "close", "NCR-000001", "--reason", "checked").exit_code == 0

@@ -1,40 +1,12 @@
-"""Nonconformance rules, pure: signatures per phase, dispositions per subject, recurrence, CAPA checks."""
+"""Nonconformance rules, pure: dispositions per subject, recurrence, CAPA checks."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from lrip.nonconformance import rules
 from lrip.nonconformance.rules import DispositionView
-from lrip.program.rules import DEFAULT_POLICIES, missing_signatures
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-
-
-@pytest.mark.parametrize("phase, signed, missing", [
-    ("prototype", [], ["an engineering signature (from a manufacturing engineer)"]),
-    ("prototype", ["manufacturing_engineer"], []),
-    ("pilot", ["quality_engineer"], ["an engineering signature (from a manufacturing engineer)"]),
-    ("pilot", ["mrb_member", "manufacturing_engineer"], []),  # an MRB member signs for quality
-    ("lrip", [], ["a quality signature (from a quality engineer or an MRB member)",
-                  "an engineering signature (from a manufacturing engineer)",
-                  "a program signature (from a program manager)"]),
-    ("lrip", ["quality_engineer", "manufacturing_engineer"], ["a program signature (from a program manager)"]),
-    ("lrip", ["program_manager", "quality_engineer", "manufacturing_engineer"], []),
-    # two quality signatures are still one quality signature
-    ("lrip", ["quality_engineer", "mrb_member", "program_manager"],
-     ["an engineering signature (from a manufacturing engineer)"]),
-    ("frp", ["operator", "inspector"], ["a quality signature (from a quality engineer or an MRB member)",
-                                        "an engineering signature (from a manufacturing engineer)"]),
-])
-def test_the_phase_policy_decides_which_signatures_a_use_as_is_needs(phase, signed, missing):
-    assert missing_signatures(DEFAULT_POLICIES[phase].disposition_signatures, signed) == missing
-
-
-def test_program_and_customer_need_two_program_office_signatures():
-    required = ("quality", "program", "customer")
-    assert missing_signatures(required, ["quality_engineer", "program_manager"]) == [
-        "a customer signature (from a program manager)"]
-    assert missing_signatures(required, ["quality_engineer", "program_manager", "program_manager"]) == []
 
 
 def view(**kw) -> DispositionView:
@@ -104,9 +76,33 @@ def test_effectiveness_wants_the_actions_done_then_n_clean_units():
 
 def test_capa_close_lists_everything_missing():
     assert rules.check_capa_close(number="CAPA-0001", status="proposed", missing_fields=["D4 root cause"],
-                                  verified=False, open_ncrs=["NCR-000001"]).reasons == (
+                                  verified=False, open_ncrs=["NCR-000001"], opened_on=T0.date(),
+                                  today=T0.date() + timedelta(days=9), waived=False).reasons == (
         "CAPA-0001 is proposed; only an open CAPA closes", "CAPA-0001 still needs D4 root cause",
         "CAPA-0001's effectiveness is not verified yet", "linked NCRs are still open: NCR-000001")
+
+
+def test_a_capa_closes_the_day_it_opened_only_under_a_waiver():
+    """It was closed 16 s after it was opened: on the day it opens, only a signed quality waiver closes it."""
+    kw = dict(number="CAPA-0004", status="open", missing_fields=[], verified=True, open_ncrs=[],
+              opened_on=T0.date())
+    assert rules.check_capa_close(**kw, today=T0.date(), waived=False).reasons == (
+        "CAPA-0004 was opened today (2026-03-02): a CAPA closes on the day it opened only under a quality waiver, "
+        "signed (give the waiver and your password), and it is kept as such",)
+    assert rules.check_capa_close(**kw, today=T0.date(), waived=True).allowed
+    assert rules.check_capa_close(**kw, today=T0.date() + timedelta(days=1), waived=False).allowed
+
+
+def test_an_action_is_done_between_the_day_it_existed_and_today():
+    """`lrip capa done CAPA-0004 6 --on 2026-09-20` on a CAPA opened today was accepted."""
+    opened, today = T0.date(), T0.date() + timedelta(days=10)
+    kw = dict(today=today, capa="CAPA-0004", opened_on=opened, action=6, added_on=opened + timedelta(days=3))
+    assert rules.done_on_problems(opened - timedelta(days=1), **kw) == [
+        "2026-03-01 is before CAPA-0004 was opened on 2026-03-02: an action of it cannot be done before it existed"]
+    assert rules.done_on_problems(opened + timedelta(days=2), **kw) == [
+        "2026-03-04 is before action 6 was added on 2026-03-05: it cannot be done before it existed"]
+    assert rules.done_on_problems(today + timedelta(days=1), **kw) == ["2026-03-13 is in the future"]
+    assert rules.done_on_problems(opened + timedelta(days=3), **kw) == []
 
 
 @pytest.mark.parametrize("kind, value, usl, code", [
@@ -118,10 +114,10 @@ def test_automatic_defect_codes(kind, value, usl, code):
 
 def test_attachments_are_small_known_files():
     assert rules.check_attachment(filename="photo.jpg", content_type="image/jpeg", size=1000).allowed
-    assert rules.check_attachment(filename="../x", content_type="application/x-msdownload",
+    assert rules.check_attachment(filename="x.exe", content_type="application/x-msdownload",
                                   size=rules.MAX_ATTACHMENT_BYTES + 1).reasons == (
-        "an attachment needs a plain file name",
-        "files of type application/x-msdownload are not kept; use " + ", ".join(rules.ATTACHMENT_TYPES),
+        "x.exe is a application/x-msdownload file; lrip keeps only PNG, JPEG, GIF and WebP images, PDF documents, "
+        "plain text and CSV files",
         "the file is 2.0 MB; attachments are at most 2 MB")
 
 

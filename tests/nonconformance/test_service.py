@@ -10,20 +10,26 @@ from sqlalchemy.exc import IntegrityError
 from factory import actor
 from lrip import events
 from lrip.audit import AuditEvent
+from lrip.auth.models import Signature
+from lrip.auth.service import create_user
 from lrip.db import unit_of_work, utcnow
 from lrip.errors import Forbidden, Refused
 from lrip.execution import service as execution
 from lrip.execution.events import HoldPlaced, OutOfSpec
 from lrip.execution.models import Measurement, Unit
-from lrip.nonconformance import capa, mrb, ncr
+from lrip.nonconformance import capa, codes, mrb, ncr
 from lrip.nonconformance.models import Capa, Hold, NonConformance
 from lrip.supply.events import IncomingRejected, NcrRaised
+from lrip.program.models import Lot
 from lrip.supply.models import MaterialLot
 
 TOO_HIGH = "TORQUE Screw torque measured 2.5 N·m, above the upper limit 2.2 N·m"
-MISSING_LRIP = ("use_as_is of NCR-000001 needs a quality signature (from a quality engineer or an MRB member); "
-                "an engineering signature (from a manufacturing engineer); a program signature (from a program "
-                "manager). Signatures are given to the disposition under MRB review")
+QUALITY = "a quality signature (a quality engineer or an MRB member)"
+ENGINEERING = "an engineering signature (a manufacturing engineer)"
+PROGRAM = "a program signature (a program manager)"
+CUSTOMER = "a customer signature (the customer's representative)"  # a major NCR in LRIP
+MISSING_LRIP = (f"use_as_is of NCR-000001 needs {QUALITY}; {ENGINEERING}; {PROGRAM}; {CUSTOMER}. "
+                "Signatures are given to the disposition under MRB review")
 
 
 def refused(call, session, who, **kw) -> list[str]:
@@ -36,7 +42,7 @@ def snapshot(session) -> dict:
     """What a refused action must leave alone, as this unit of work sees it (a leftover would be flushed)."""
     return {"ncr": session.execute(select(NonConformance.number, NonConformance.status,
                                           NonConformance.proposed_action).order_by(NonConformance.id)).all(),
-            "units": dict(session.execute(select(Unit.serial, Unit.status)).all()),
+            "units": dict(session.execute(select(Unit.serial, Unit.status).join(Lot).where(Lot.number == "L1")).all()),
             "holds": session.execute(select(Hold.id, Hold.released_at).order_by(Hold.id)).all(),
             "events": session.scalar(select(func.count()).select_from(AuditEvent))}
 
@@ -110,10 +116,12 @@ def test_use_as_is_in_lrip_needs_quality_engineering_and_program_and_names_every
     for who in ("mara", "eli"):
         mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
     assert refused(mrb.disposition, session, quinn, number="NCR-000001") == [
-        "use_as_is of NCR-000001 needs a program signature (from a program manager). "
+        f"use_as_is of NCR-000001 needs {PROGRAM}; {CUSTOMER}. "
         "Signatures are given to the disposition under MRB review"]
     assert snapshot(session)["units"] == {"SN-1": "on_hold"}
     signed = mrb.sign_disposition(session, kit.actor(session, "pam"), number="NCR-000001", password=kit.password)
+    assert signed.missing == [CUSTOMER]
+    signed = mrb.sign_disposition(session, kit.actor(session, "cora"), number="NCR-000001", password=kit.password)
     assert signed.missing == []
     d = mrb.disposition(session, quinn, number="NCR-000001")
     assert (d.status, d.dispositions[0].action, d.proposal) == ("dispositioned", "use_as_is", None)
@@ -122,7 +130,8 @@ def test_use_as_is_in_lrip_needs_quality_engineering_and_program_and_names_every
     assert [(t.action, t.decided_by, [(s.username, s.role, s.meaning) for s in t.signatures])
             for t in d.dispositions] == [("use_as_is", "quinn", [("mara", "mrb_member", "approved"),
                                                                 ("eli", "manufacturing_engineer", "approved"),
-                                                                ("pam", "program_manager", "approved")])]
+                                                                ("pam", "program_manager", "approved"),
+                                                                ("cora", "customer_rep", "approved")])]
     # the hold is released by the disposition: the operation completes now
     execution.complete_operation(session, kit.actor(session, "olga"), serial="SN-1", operation=10)
 
@@ -156,8 +165,8 @@ def test_pilot_needs_quality_and_engineering_only(session, kit):
     quinn = kit.actor(session, "quinn")
     mrb.review(session, quinn, number="NCR-000001", action="repair", reason="re-seat the screw")
     assert refused(mrb.disposition, session, quinn, number="NCR-000001") == [
-        "repair of NCR-000001 needs a quality signature (from a quality engineer or an MRB member); an engineering "
-        "signature (from a manufacturing engineer). Signatures are given to the disposition under MRB review"]
+        f"repair of NCR-000001 needs {QUALITY}; {ENGINEERING}. Signatures are given to the disposition under MRB "
+        "review"]
     for who in ("quinn", "eli"):
         mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
     mrb.disposition(session, kit.actor(session, "mara"), number="NCR-000001")
@@ -175,6 +184,44 @@ def test_a_changed_proposal_voids_the_signatures(session, kit):
     assert len(d.proposal.missing) == 2
 
 
+def test_a_reverted_proposal_does_not_bring_its_old_signatures_back(session, kit):
+    """A signature binds to one version of the proposal: revising it needs new signatures, and reverting
+    it to what was signed does not make the old ones valid again (they signed an earlier version)."""
+    kit.build(session, held=["SN-1"], phase="pilot")
+    quinn = kit.actor(session, "quinn")
+    mrb.review(session, quinn, number="NCR-000001", action="use_as_is", reason="cosmetic")
+    for who in ("mara", "eli"):
+        mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
+    mrb.review(session, quinn, number="NCR-000001", action="use_as_is", reason="cosmetic, customer agreed")
+    d = mrb.review(session, quinn, number="NCR-000001", action="use_as_is", reason="cosmetic")  # reverted
+    assert [(s.username, s.valid) for s in d.proposal.signatures] == [("mara", False), ("eli", False)]
+    assert d.proposal.missing == [QUALITY, ENGINEERING]
+    assert refused(mrb.disposition, session, quinn, number="NCR-000001") == [
+        f"use_as_is of NCR-000001 needs {QUALITY}; {ENGINEERING}. Signatures are given to the disposition under "
+        "MRB review"]
+    for who in ("mara", "eli"):  # the same people sign this version
+        mrb.sign_disposition(session, kit.actor(session, who), number="NCR-000001", password=kit.password)
+    assert mrb.disposition(session, quinn, number="NCR-000001").status == "dispositioned"
+
+
+def test_the_proposer_is_no_independent_engineering_approval(session, kit):
+    """An MRB member who is also an engineer proposes a repair: they may sign it for quality, never as its
+    engineering approval, and the refusal names what is still missing."""
+    kit.build(session, held=["SN-1"], phase="pilot")
+    create_user(session, kit.actor(session, "admin"), username="dana", full_name="Dana Dual",
+                roles=["mrb_member", "manufacturing_engineer"], password=kit.password)
+    dana = kit.actor(session, "dana")
+    mrb.review(session, dana, number="NCR-000001", action="repair", reason="re-seat the screw")
+    assert refused(mrb.sign_disposition, session, dana, number="NCR-000001", password=kit.password,
+                   role="manufacturing_engineer") == [
+        "dana proposed NCR-000001's repair and may not give it its engineering approval: that must come from "
+        f"someone else; it still needs {QUALITY}; {ENGINEERING}"]
+    signed = mrb.sign_disposition(session, dana, number="NCR-000001", password=kit.password, role="mrb_member")
+    assert signed.missing == [ENGINEERING]
+    assert mrb.sign_disposition(session, kit.actor(session, "eli"), number="NCR-000001",
+                                password=kit.password).missing == []
+
+
 def test_signing_refuses_a_role_the_policy_does_not_ask_for_and_a_wrong_password(session, kit):
     kit.build(session, held=["SN-1"])
     eli = kit.actor(session, "eli")
@@ -183,8 +230,8 @@ def test_signing_refuses_a_role_the_policy_does_not_ask_for_and_a_wrong_password
     mrb.review(session, kit.actor(session, "quinn"), number="NCR-000001", action="use_as_is", reason="ok")
     assert refused(mrb.sign_disposition, session, kit.actor(session, "ivy"), number="NCR-000001",
                    password=kit.password) == [
-        "ivy signs as inspector; this disposition is signed by a quality engineer, an MRB member, "
-        "a manufacturing engineer or a program manager"]
+        f"NCR-000001's use as is is not signed by an inspector (ivy); it still needs {QUALITY}; {ENGINEERING}; "
+        f"{PROGRAM}; {CUSTOMER}"]
     assert refused(mrb.sign_disposition, session, eli, number="NCR-000001", password="wrong password!") == [
         "the password of eli is not right; nothing was signed"]
 
@@ -246,7 +293,7 @@ def test_an_ncr_raised_by_hand_on_a_unit_puts_it_on_hold(session, kit):
                    serial="SN-2", lot="L1") == [
         "an NCR is on one thing: give only one of serial, lot or material lot",
         "an NCR needs a description of what is wrong", "the severity is critical, major or minor, not 'bad'",
-        "'NOPE' is not a defect code; the codes are " + ", ".join(ncr.rules.DEFECT_CODES),
+        "'NOPE' is not a defect code in use; the codes are " + ", ".join(codes.codes_in_use(session)),
         "the quantity must be more than 0, not 0"]
 
 
@@ -293,9 +340,10 @@ def _capa_with_two_ncrs(session, kit, monkeypatch, serials):
         "d1_team": "quinn, eli", "d2_problem": "over-torque at op 10", "d3_containment": "100% torque audit",
         "d4_root_cause": "driver set too high", "d5_corrective_action": "reset and lock the driver",
         "d6_implementation": "done on the line", "d7_prevention": "locking collar on all drivers",
-        "d8_closure": "team thanked", "effectiveness_units": 2})
+        "d8_closure": "team thanked", "effectiveness_units": 2}, reason="two units a week at this rate",
+        password=kit.password)
     added = capa.add_action(session, quinn, number="CAPA-0001", kind="corrective", description="lock TQ-1",
-                            owner="eli", due_on=utcnow().date() + timedelta(days=7))
+                            owner="eli", due_on=utcnow().date() + timedelta(days=7), at=utcnow() - timedelta(days=3))
     return added.actions[0].id
 
 
@@ -323,6 +371,92 @@ def test_capa_closes_only_after_its_effectiveness_is_verified(session, kit, monk
     closed = capa.close_capa(session, quinn, number=number, reason="effective over 2 units")
     assert (closed.status, closed.effectiveness_verified, closed.actions_open) == ("closed", True, 0)
     assert capa.list_capas(session, quinn)[0].status == "closed"
+
+
+def test_an_action_is_not_done_before_the_capa_or_the_action_existed(session, kit):
+    """`lrip capa done CAPA-0004 6 --on 2026-09-20` on a CAPA opened today was accepted, and its effect then
+    counted every unit since that day."""
+    kit.build(session, held=["SN-1"])
+    quinn, today = kit.actor(session, "quinn"), utcnow().date()
+    number = capa.open_capa(session, quinn, title="Over-torque", ncrs=["NCR-000001"]).number
+    action = capa.add_action(session, quinn, number=number, kind="corrective", description="lock TQ-1", owner="eli",
+                             due_on=today).actions[0].id
+    early = today - timedelta(days=30)
+    assert refused(capa.complete_action, session, kit.actor(session, "eli"), number=number, action_id=action,
+                   done_on=early) == [
+        f"{early} is before {number} was opened on {today}: an action of it cannot be done before it existed"]
+    done = capa.complete_action(session, kit.actor(session, "eli"), number=number, action_id=action, done_on=today)
+    assert done.actions[0].done_on == today and done.effectiveness.units_after == 0
+
+
+def test_effectiveness_counts_only_units_through_the_operation_after_the_last_action(session, kit, monkeypatch):
+    first = _capa_with_two_ncrs(session, kit, monkeypatch, ["SN-1", "SN-2", "SN-3", "SN-4", "SN-5"])
+    quinn, today = kit.actor(session, "quinn"), utcnow().date()
+    capa.complete_action(session, quinn, number="CAPA-0001", action_id=first, done_on=today - timedelta(days=2))
+    before = capa.capa_detail(session, quinn, number="CAPA-0001").effectiveness.units_after
+    kit.run_op10(session, "SN-3", "M-003")  # through operation 10 after the action
+    execution.start_operation(session, kit.actor(session, "olga"), serial="SN-4", operation=10, tools=["TQ-1"])
+    facts = capa.capa_detail(session, quinn, number="CAPA-0001").effectiveness
+    assert facts.units_after == before + 1  # SN-4 has started operation 10, not gone through it
+    # a later action moves the start: nothing counts before it was done
+    later = capa.add_action(session, quinn, number="CAPA-0001", kind="preventive", description="locking collar",
+                            owner="eli", due_on=today).actions[-1].id
+    capa.complete_action(session, quinn, number="CAPA-0001", action_id=later, done_on=today)
+    facts = capa.capa_detail(session, quinn, number="CAPA-0001").effectiveness
+    assert (facts.since, facts.units_after) == (today, 0)
+
+
+def test_changing_the_effectiveness_sample_needs_a_reason_and_a_quality_signature(session, kit):
+    """`capa update --units 1` shrank the effectiveness sample with no approval."""
+    kit.build(session, held=["SN-1"])
+    quinn = kit.actor(session, "quinn")
+    assert refused(capa.open_capa, session, quinn, title="Over-torque", ncrs=["NCR-000001"],
+                   effectiveness_units=1) == [
+        "changing the CAPA's effectiveness sample from 20 to 1 units needs a reason",
+        "changing the CAPA's effectiveness sample from 20 to 1 units needs a quality signature: give your password"]
+    number = capa.open_capa(session, quinn, title="Over-torque", ncrs=["NCR-000001"]).number
+    assert refused(capa.update_capa, session, quinn, number=number, fields={"effectiveness_units": 1}) == [
+        f"changing {number}'s effectiveness sample from 20 to 1 units needs a reason",
+        f"changing {number}'s effectiveness sample from 20 to 1 units needs a quality signature: give your password"]
+    with pytest.raises(Refused):
+        capa.update_capa(session, quinn, number=number, fields={"effectiveness_units": 1}, reason="small lot",
+                         password="not the password")
+    capa.update_capa(session, quinn, number=number, fields={"effectiveness_units": 5, "d4_root_cause": "driver"},
+                     reason="the lot has five units", password=kit.password)
+    assert capa.capa_detail(session, quinn, number=number).effectiveness_units == 5
+    changed = [e for e in session.execute(select(AuditEvent).where(AuditEvent.action == "capa.updated")).scalars()]
+    signature = session.get(Signature, changed[-1].after["sample_signature"])
+    assert (signature.username, signature.role, signature.record_type) == ("quinn", "quality_engineer", "capa_sample")
+    assert changed[-1].reason == "the lot has five units"
+    # the same number again is no change: nothing to sign
+    capa.update_capa(session, quinn, number=number, fields={"effectiveness_units": 5, "d5_corrective_action": "lock"})
+
+
+def test_a_capa_closes_the_day_it_opened_only_under_a_signed_quality_waiver(session, kit):
+    """A CAPA was closed 16 s after it was opened."""
+    kit.build(session, held=["SN-1"])
+    quinn = kit.actor(session, "quinn")
+    number = capa.open_capa(session, quinn, title="Over-torque", ncrs=["NCR-000001"]).number
+    capa.update_capa(session, quinn, number=number, fields={f: "done" for f in ncr.rules.D_FIELDS})
+    mrb.disposition(session, quinn, number="NCR-000001", action="scrap", reason="scrap")
+    mrb.close_ncr(session, quinn, number="NCR-000001", reason="scrapped")
+    same_day = (f"{number} was opened today ({utcnow().date()}): a CAPA closes on the day it opened only under a "
+                "quality waiver, signed (give the waiver and your password), and it is kept as such")
+    assert refused(capa.close_capa, session, quinn, number=number, reason="done") == [
+        same_day, f"{number}'s effectiveness is not verified yet"]
+    # the effect cannot be verified on the first day through the service (it counts from the day after the
+    # actions, which are not done before the CAPA opened); set here to reach the waiver
+    session.get(Capa, 1).effectiveness_verified_at = utcnow()
+    assert refused(capa.close_capa, session, quinn, number=number, reason="done") == [same_day]
+    with pytest.raises(Refused):
+        capa.close_capa(session, quinn, number=number, reason="done", same_day_waiver=True, password="wrong one")
+    closed = capa.close_capa(session, quinn, number=number, reason="contained and verified by audit",
+                             same_day_waiver=True, password=kit.password)
+    assert closed.status == "closed"
+    assert closed.same_day_waiver.startswith(
+        "closed the day it opened under a quality waiver signed by Quinn Quality (quality_engineer) at ")
+    last = session.execute(select(AuditEvent).where(AuditEvent.action == "capa.closed")).scalar_one()
+    assert session.get(Signature, last.after["same_day_waiver"]).record_type == "capa_waiver"
 
 
 def test_a_recurrence_after_the_actions_fails_the_effectiveness_check(session, kit, monkeypatch):

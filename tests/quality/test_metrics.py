@@ -1,8 +1,11 @@
 """The yield and defect metrics (pure), against hand-worked cases and published examples."""
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from lrip.quality import metrics as m
+
+T0 = datetime(2026, 3, 2, 6, tzinfo=timezone.utc)
 
 
 def test_rolled_throughput_yield_pyzdek_table_24():
@@ -33,61 +36,115 @@ def test_pareto_largest_first_with_cumulative_share():
     assert rows[1]["percent"] == pytest.approx(30.0)
 
 
-def _scene() -> list[m.Step]:
-    """Four units, three operations (standards 30, 10, 20 min), worked by hand below.
+CHARS = {"10 Assemble": 1, "20 Inspect": 1, "30 Test": 2}  # 4 characteristics a unit
+STANDARD = {"10 Assemble": 30, "20 Inspect": 10, "30 Test": 20}
 
-    A passes 10, 20, 30 first time.   B fails 10 (held, reworked), then passes 10, 20, 30.
-    C passes 10, fails 20 (scrapped). D passes 10; its first attempt at 20 is still open.
+
+def _step(unit, operation, first_pass, minutes=None, **kw):
+    return m.Step(unit=unit, operation=operation, first_pass=first_pass, minutes=minutes,
+                  opportunities=CHARS[operation], standard_minutes=STANDARD[operation], **kw)
+
+
+def _scene() -> list[m.UnitRecord]:
+    """Seven units of a lot, three operations (30, 10, 20 standard minutes; 1, 1 and 2 characteristics):
+
+    A passes 10, 20, 30 first time.    B fails 10 (held, reworked), then passes 10, 20, 30.
+    C passes 10, fails 20 (held, scrapped).    D passes 10; its first attempt at 20 is still open.
+    E went on hold under an NCR raised by hand before its first operation.
+    F was scrapped under an NCR raised by hand before its first operation.    G is planned: nothing yet.
     """
-    def s(unit, status, operation, first_pass, std, inspected=1, defects=0, minutes=None, **kw):
-        return m.Step(unit=unit, group="L1", operation=operation, unit_status=status, first_pass=first_pass,
-                      inspected=inspected, defects=defects, minutes=minutes, standard_minutes=std, **kw)
+    def unit(name, status, *steps, **kw):
+        return m.UnitRecord(unit=name, status=status, steps=tuple(steps), opportunities=4, **kw)
 
     return [
-        s("A", "complete", "10 Assemble", True, 30, minutes=30),
-        s("A", "complete", "20 Inspect", True, 10, minutes=10),
-        s("A", "complete", "30 Test", True, 20, inspected=2, minutes=20),
-        s("B", "complete", "10 Assemble", False, 30, inspected=2, defects=1, minutes=40, reworked=True),
-        s("B", "complete", "20 Inspect", True, 10, minutes=10),
-        s("B", "complete", "30 Test", True, 20, inspected=2, minutes=30),
-        s("C", "scrapped", "10 Assemble", True, 30, minutes=30),
-        s("C", "scrapped", "20 Inspect", False, 10, defects=1, scrapped=True),
-        s("D", "in_work", "10 Assemble", True, 30, minutes=35),
-        s("D", "in_work", "20 Inspect", None, 10, inspected=0),
+        unit("A", "complete", _step("A", "10 Assemble", True, 30), _step("A", "20 Inspect", True, 10),
+             _step("A", "30 Test", True, 20)),
+        unit("B", "complete", _step("B", "10 Assemble", False, 40, reworked=True, defects=1),
+             _step("B", "20 Inspect", True, 10), _step("B", "30 Test", True, 30), reworked=True, defects=1),
+        unit("C", "scrapped", _step("C", "10 Assemble", True, 30),
+             _step("C", "20 Inspect", False, scrapped=True, defects=1), defects=1),
+        unit("D", "in_work", _step("D", "10 Assemble", True, 35), _step("D", "20 Inspect", None)),
+        unit("E", "on_hold", held=True, defects=1),
+        unit("F", "scrapped", held=True, defects=1),
+        unit("G", "planned"),
     ]
 
 
 def test_summary_of_a_hand_worked_lot():
-    t = m.summarize(_scene())
-    # FPY by operation: 10: A, C, D of A, B, C, D = 3/4; 20: A, B of A, B, C (D undecided) = 2/3; 30: 2/2
+    """Worked by hand from the definitions in lrip.quality.metrics (Juran's Quality Handbook, 5th ed.,
+    Sect. 22, for first-pass and rolled throughput yield; Breyfogle, Implementing Six Sigma, 2nd ed.,
+    Sect. 9.4, and Pyzdek, The Six Sigma Handbook, Ch. 9, for DPU and DPMO = DPU x 10^6 / opportunities
+    per unit)."""
+    t = m.summarize(_scene(), lot_defects=2)  # an NCR of quantity 2 raised on the lot
+    # A-F are counted (G has had nothing done); through: A complete, B, C, E and F failed (D is still open)
+    assert (t["units"], t["units_through"]) == (6, 5)
+    assert t["fpy"] == pytest.approx(1 / 5)  # only A passed everything first time
+    # 10: A, C, D of A, B, C, D = 3/4; 20: A, B of A, B, C (D undecided) = 2/3; 30: 2/2
     assert t["fpy_by_operation"] == pytest.approx({"10 Assemble": 0.75, "20 Inspect": 2 / 3, "30 Test": 1.0})
     assert t["rty"] == pytest.approx(0.75 * 2 / 3)
-    assert t["fpy"] == pytest.approx(1 / 3)  # of A, B, C finished, only A passed everything first time
-    assert (t["units"], t["units_finished"], t["units_inspected"]) == (4, 3, 4)
-    assert (t["defects"], t["opportunities"]) == (2, 12)
-    assert t["dpu"] == pytest.approx(2 / 4)
-    assert t["dpmo"] == pytest.approx(2 / 12 * 1e6)
-    assert (t["scrapped"], t["reworked"]) == (1, 1)
-    assert t["scrap_rate"] == t["rework_rate"] == pytest.approx(0.25)
-    # cycle per complete unit: A 30 + 10 + 20 = 60, B 40 + 10 + 30 = 80; standard 60
+    # defects: B, C, E, F one NCR each and the lot's 2 = 6 over 6 units; opportunities 6 units x 4
+    assert (t["defects"], t["opportunities"]) == (6, 24)
+    assert t["dpu"] == pytest.approx(1.0)
+    assert t["dpmo"] == pytest.approx(6 / 24 * 1e6)  # 250,000 = DPU 1.0 x 10^6 / 4 opportunities a unit
+    # scrap counts F, scrapped before it started, with C
+    assert (t["scrapped"], t["reworked"]) == (2, 1)
+    assert t["scrap_rate"] == pytest.approx(2 / 6) and t["rework_rate"] == pytest.approx(1 / 6)
+    # cycle per complete unit: A 30 + 10 + 20 = 60, B 40 + 10 + 30 = 80; standard 60; p90 = 60 + 0.9 x 20
     assert t["cycle_minutes"] == {"n": 2, "mean": 70.0, "median": 70.0, "p90": pytest.approx(78.0),
-                                  "standard": 60.0, "mean_to_standard": pytest.approx(70 / 60)}
+                                  "standard": 60.0, "mean_to_standard": pytest.approx(70 / 60), "left_out": 0}
 
 
-def test_grouped_by_operation():
-    steps = [m.Step(**{**s.__dict__, "group": s.operation}) for s in _scene()]
-    rows = {r["group"]: r for r in m.grouped(steps, ["10 Assemble", "20 Inspect", "30 Test", "40 Pack"])}
-    assert list(rows) == ["10 Assemble", "20 Inspect", "30 Test"]
-    assemble = rows["10 Assemble"]
+def test_one_operation_by_hand():
+    steps = [s for u in _scene() for s in u.steps if s.operation == "10 Assemble"]
+    assemble = m.summarize_operation("10 Assemble", steps, lot_defects=0)
+    assert (assemble["units"], assemble["units_through"]) == (4, 4)
     assert assemble["fpy"] == assemble["rty"] == pytest.approx(0.75)
+    assert (assemble["defects"], assemble["opportunities"]) == (1, 4)  # 4 units x 1 characteristic
+    assert assemble["dpmo"] == pytest.approx(250_000)
     assert assemble["rework_rate"] == pytest.approx(0.25) and assemble["scrap_rate"] == 0
-    assert assemble["cycle_minutes"]["mean"] == pytest.approx((30 + 40 + 30 + 35) / 4)  # per unit
+    assert assemble["cycle_minutes"]["mean"] == pytest.approx((30 + 40 + 30 + 35) / 4)
     assert assemble["cycle_minutes"]["standard"] == 30
-    inspect = rows["20 Inspect"]
-    assert inspect["fpy"] == pytest.approx(2 / 3) and inspect["scrap_rate"] == pytest.approx(0.25)
-    assert inspect["dpmo"] == pytest.approx(1 / 3 * 1e6)  # one defect in A, B, C's three inspections
+    inspect = m.summarize_operation("20 Inspect", [s for u in _scene() for s in u.steps
+                                                   if s.operation == "20 Inspect"])
+    assert inspect["fpy"] == pytest.approx(2 / 3) and inspect["scrap_rate"] == pytest.approx(1 / 4)
+    assert inspect["dpmo"] == pytest.approx(1 / 4 * 1e6)  # C's one defect over four units' one characteristic
+
+
+def test_times_off_the_trend_are_left_out_and_counted():
+    """A's 30 + 10 + 20 and B's 40 + 10 + 30 minutes with a third unit whose clock ran over a weekend:
+    flagged (lrip.stats.outliers), it is left out of the minutes and counted."""
+    weekend = m.UnitRecord(unit="W", status="complete", opportunities=4, outlier=True, steps=(
+        _step("W", "10 Assemble", True, 30), _step("W", "20 Inspect", True, 10),
+        _step("W", "30 Test", True, 4000, outlier=True)))
+    units = _scene() + [weekend]
+    cycle = m.summarize(units)["cycle_minutes"]
+    assert (cycle["n"], cycle["mean"], cycle["left_out"]) == (2, 70.0, 1)
+    test = m.summarize_operation("30 Test", [s for u in units for s in u.steps if s.operation == "30 Test"])
+    assert (test["cycle_minutes"]["n"], test["cycle_minutes"]["mean"], test["cycle_minutes"]["left_out"]) == (2, 25.0, 1)
 
 
 def test_nothing_decided_yet_gives_no_yield_rather_than_zero():
-    t = m.summarize([m.Step(unit="A", group="L1", operation="10 Assemble", unit_status="in_work", first_pass=None)])
-    assert t["fpy"] is None and t["rty"] is None and t["dpu"] is None and t["dpmo"] is None
+    t = m.summarize([m.UnitRecord(unit="A", status="in_work", steps=(_step("A", "10 Assemble", None),),
+                                  opportunities=4)])
+    assert t["fpy"] is None and t["rty"] is None and t["dpu"] == 0 and t["units_through"] == 0
+    assert m.summarize([])["dpu"] is None and m.summarize([])["dpmo"] is None
+
+
+def _attempt(operation, start_h, end_h):
+    return m.Attempt(operation, T0 + timedelta(hours=start_h), None if end_h is None else T0 + timedelta(hours=end_h))
+
+
+def test_a_hold_is_blamed_on_the_attempt_its_result_raised_it_on_or_its_ncr_names_or_the_one_in_work():
+    attempts = [_attempt("10 Assemble", 0, 1), _attempt("20 Inspect", 2, None)]
+    by_result = m.Hold(record_operation="10 Assemble", record_attempt=1, ncr_operation=None, opened_at=T0)
+    assert m.blame(by_result, attempts) == ("10 Assemble", True)
+    again = m.Hold(record_operation="10 Assemble", record_attempt=2, ncr_operation=None, opened_at=T0)
+    assert m.blame(again, attempts) == ("10 Assemble", False)  # a defect of the rework, not of the first pass
+    named = m.Hold(record_operation=None, record_attempt=None, ncr_operation="10 Assemble",
+                   opened_at=T0 + timedelta(hours=3))
+    assert m.blame(named, attempts) == ("10 Assemble", True)  # found later, traced to 10 by its NCR
+    by_hand = m.Hold(record_operation=None, record_attempt=None, ncr_operation=None, opened_at=T0 + timedelta(hours=3))
+    assert m.blame(by_hand, attempts) == ("20 Inspect", True)  # raised while 20 was in work
+    before = m.Hold(record_operation=None, record_attempt=None, ncr_operation="30 Test",
+                    opened_at=T0 - timedelta(hours=1))
+    assert m.blame(before, attempts) == (None, False)  # on the unit itself

@@ -24,22 +24,19 @@ def test_metrics_of_the_four_unit_scene(session):
     # FPY by operation: 10: U1, U3, U4 of four (U2 held); 20: U1, U2 of three (U3 failed, U4 open); 30: 2 of 2
     assert t["fpy_by_operation"] == pytest.approx(dict(zip(OPS, [0.75, 2 / 3, 1.0])))
     assert t["rty"] == pytest.approx(0.5)
-    assert t["fpy"] == pytest.approx(1 / 3)  # U1 of the finished U1, U2, U3
-    # 12 results recorded (U1 4, U2 5 with the re-measured torque, U3 2, U4 1), 2 of them bad
-    assert (t["defects"], t["opportunities"], t["units_inspected"]) == (2, 12, 4)
-    assert t["dpu"] == pytest.approx(0.5) and t["dpmo"] == pytest.approx(1e6 / 6)
+    assert t["units_through"] == 3 and t["fpy"] == pytest.approx(1 / 3)  # U1 of U1, U2 (failed), U3 (failed)
+    # two NCRs (U2's torque, U3's visual) over four units; opportunities 4 units x 4 characteristics
+    assert (t["defects"], t["opportunities"]) == (2, 16)
+    assert t["dpu"] == pytest.approx(0.5) and t["dpmo"] == pytest.approx(2 / 16 * 1e6)
     assert (t["scrapped"], t["reworked"], t["scrap_rate"], t["rework_rate"]) == (1, 1, 0.25, 0.25)
     # U1 30 + 30 + 30, U2 40 (the rework attempt) + 30 + 30; standard 30 + 10 + 20
     cycle = t["cycle_minutes"]
-    assert (cycle["n"], cycle["mean"], cycle["median"], cycle["standard"]) == (2, 95.0, 95.0, 60.0)
+    assert (cycle["n"], cycle["mean"], cycle["median"], cycle["standard"], cycle["left_out"]) == (2, 95.0, 95.0, 60.0, 0)
     assert cycle["p90"] == pytest.approx(99.0)
     assert r["groups"][0]["rty"] == t["rty"]
 
-    if r["pareto_source"] == "measurements":
-        assert {p["category"]: p["count"] for p in r["pareto"]} == {"TORQUE": 1, "VISUAL": 1}
-    else:  # an NCR was raised with each hold; dispositioned today, not yet closed: both open, 0-7 days
-        assert sum(p["count"] for p in r["pareto"]) == 2
-        assert [a["count"] for a in r["ncr_aging"]] == [2, 0, 0, 0]
+    assert sum(p["count"] for p in r["pareto"]) == 2  # an NCR was raised with each hold
+    assert [a["count"] for a in r["ncr_aging"]] == [2, 0, 0, 0]  # dispositioned today, not yet closed
 
     # by operation, week (of each unit's first start) and phase
     by_op = service.metrics(session, oscar, program="ACT", by="operation").model_dump()

@@ -1,13 +1,12 @@
 """A small LRIP line with three finished units, and the people who assess, attest, waive and sign."""
 from sqlalchemy.orm import Session
 
-from factory import actor, build_line, run_op10
-from lrip.auth.service import create_user
+from factory import QE, actor, build_line, run_op10
+from lrip.auth.service import create_user, set_password
 from lrip.execution import service as execution
 
 PASSWORD = "gate-signs-here-2026"
-PEOPLE = [("pam", "Pam Program", ["program_manager"]), ("quinn", "Quinn Quality", ["quality_engineer"]),
-          ("lou", "Lou Supply", ["supply_chain"])]
+PEOPLE = [("pam", "Pam Program", ["program_manager"]), ("lou", "Lou Supply", ["supply_chain"])]
 
 
 def finish(session: Session, serial: str, motor: str, *, operator: str = "olga", current: str = "1.01") -> None:
@@ -29,6 +28,7 @@ def build_gate_line(session: Session, units: int = 3) -> dict:
     admin = actor(session, "admin")
     for username, name, roles in PEOPLE:
         create_user(session, admin, username=username, full_name=name, roles=roles, password=PASSWORD)
+    set_password(session, admin, username=QE, password=PASSWORD)  # the factory's quality engineer, quinn
     for i in range(units):
         finish(session, f"SN-{i + 1}", names["motors"][i])
     return names

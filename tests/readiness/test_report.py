@@ -1,20 +1,25 @@
-"""The evidence package: every file written, the manifest verifies, tampering is named, the PDF is a PDF;
+"""The evidence package: every file written, the manifest and the PDF signed by the installation key,
+tampering named (an edited file, a re-hashed manifest, a swapped key, a package of another assessment);
 and the CLI and API around it (SQLite: the PDF takes a few seconds to lay out)."""
 import hashlib
 import json
 import shutil
+import sqlite3
+import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
+from weasyprint import HTML
 
 from factory import actor
 from lrip.app import create_app
 from lrip.auth.service import create_token
 from lrip.cli import app
 from lrip.config import database_url
+from lrip import keys
 from lrip.db import unit_of_work
-from lrip.readiness import report, service
+from lrip.readiness import report, service, signing
 from readiness.gate_line import PASSWORD, build_gate_line
 
 
@@ -31,12 +36,29 @@ def package(sqlite_template, tmp_path_factory):
                        attachment_name="funding memo.pdf", attachment=b"%PDF-1.4 memo", password=PASSWORD)
         service.waive(session, pam, program="ACT", criterion="attestations",
                       condition="attest the rest by the first FRP lot", reason="board date", password=PASSWORD)
+        service.set_target(session, pam, program="ACT", criterion="learning", name="hours_ratio_max", value=1.1,
+                           reason="the customer's should-cost allows 10% over standard", password=PASSWORD)
+        service.sign_target(session, actor(session, "quinn"), program="ACT", change=1, password=PASSWORD)
         service.evaluate(session, pam, program="ACT")
-        service.sign_assessment(session, pam, program="ACT", password=PASSWORD)
+        for who in ("pam", "quinn"):  # the decision is signed by the program and quality
+            service.sign_assessment(session, actor(session, who), program="ACT", password=PASSWORD)
     out = tmp_path_factory.mktemp("package")
-    with unit_of_work(url, write=False) as session:
+    with unit_of_work(url) as session:
         written = report.write_package(session, actor(session, "pam"), program="ACT", out=out)
     return url, out, written
+
+
+def test_the_package_shows_the_changed_target_and_who_signed_it(package):
+    """A target change is signed by the program and quality, and the package shows it as a changed target."""
+    _, out, _ = package
+    evidence = json.loads((out / "evidence.json").read_text())
+    changed = evidence["assessment"]["target_changes"]
+    assert [(t["criterion"], t["name"], t["previous"], t["value"], t["signed_by"]) for t in changed] == [
+        ("learning", "hours_ratio_max", 1.0, 1.1, ["Pam Program (program_manager)", "Quinn Quality (quality_engineer)"])]
+    assert [(t["id"], t["status"], len(t["signatures"])) for t in evidence["target_changes"]] == [(1, "applied", 2)]
+    html = (out / "report.html").read_text()
+    assert "Changed targets" in html and 'id="target-change-1"' in html
+    assert "the customer&#39;s should-cost allows 10% over standard" in html
 
 
 def _copy(package, tmp_path):
@@ -51,9 +73,11 @@ def test_the_package_has_every_file_in_its_manifest(package):
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == written.files
     assert {"report.html", "report.pdf", "evidence.json", "criteria.csv", "findings.csv", "evidence.csv",
-            "attachments/1-funding_memo.pdf", "manifest.sha256"} <= set(names)
+            "attachments/1-funding memo.pdf", "installation.pub", "installation.crt", "manifest.sha256",
+            "manifest.sha256.sig"} <= set(names)
     listed = [line.split("  ", 1)[1] for line in (out / "manifest.sha256").read_text().splitlines()]
-    assert sorted(listed) == [n for n in names if n != "manifest.sha256"]
+    assert sorted(listed) == [n for n in names if n not in ("manifest.sha256", "manifest.sha256.sig")]
+    assert (out / "installation.pub").read_bytes() == keys.public_pem()
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     evidence = json.loads((out / "evidence.json").read_text())
     assert evidence["assessment"]["verdict"] == written.verdict
@@ -61,11 +85,15 @@ def test_the_package_has_every_file_in_its_manifest(package):
     assert evidence["signatures"][0]["name"] == "Pam Program"
     html = (out / "report.html").read_text()
     assert "Pam Program" in html and evidence["audit_head"]["hash"] in html and "<svg" in html
+    assert evidence["signing"]["public_key_sha256"] == keys.public_fingerprint() and keys.public_fingerprint() in html
 
 
 def test_verify_accepts_the_package_as_written(package):
     result = report.verify_package(package[1])
-    assert result.model_dump() == {"ok": True, "files": len(package[2].files) - 1, "signatures": 3, "problems": []}
+    assert result.model_dump() == {"ok": True, "files": len(package[2].files) - 2, "signatures": 6, "problems": [],
+                                   "key_fingerprint": keys.public_fingerprint(),
+                                   "key_checked_against": "this installation's key", "program": "ACT",
+                                   "assessment": 1, "recorded": None}
 
 
 def test_verify_names_the_changed_file(package, tmp_path):
@@ -90,9 +118,127 @@ def test_verify_names_a_signature_that_no_longer_matches(package, tmp_path):
                 for line in manifest]
     (copy / "manifest.sha256").write_text("\n".join(manifest) + "\n")
     problems = report.verify_package(copy).problems
-    assert problems[0].startswith("evidence.json: assessment 1 does not hash to its recorded snapshot SHA-256")
-    assert problems[1].startswith("evidence.json: the signed decision names a different snapshot or verdict")
-    assert problems[2].startswith("waiver 1 (attestations): the signature of Pam Program (approved, ")
+    assert problems[0] == REHASHED
+    assert problems[1].startswith("evidence.json: assessment 1 does not hash to its recorded snapshot SHA-256")
+    assert problems[2].startswith("evidence.json: the signed decision names a different snapshot or verdict")
+    assert problems[3].startswith("waiver 1 (attestations): the signature of Pam Program (approved, ")
+
+
+REHASHED = ("manifest.sha256: does not match its signature (manifest.sha256.sig): it was changed or re-hashed "
+            "after the package was signed")
+
+
+def sha256sum(directory):
+    """What a forger does after editing a file: `sha256sum` every file again into manifest.sha256."""
+    names = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
+                   if p.is_file() and p.name not in report.UNLISTED)
+    listed = subprocess.run(["sha256sum", *names], cwd=directory, capture_output=True, check=True).stdout
+    (directory / "manifest.sha256").write_bytes(listed)
+
+
+def test_the_verdict_changed_on_the_report_and_the_manifest_rehashed_is_named(package, tmp_path):
+    copy = _copy(package, tmp_path)
+    word = report.VERDICT_WORDS[package[2].verdict]
+    html = (copy / "report.html").read_text()
+    assert f">{word}</div>" in html
+    (copy / "report.html").write_text(html.replace(f">{word}</div>", ">GO</div>"))
+    sha256sum(copy)
+    assert report.verify_package(copy).problems == [REHASHED]
+
+
+def test_findings_edited_and_the_manifest_rehashed_is_named(package, tmp_path):
+    copy = _copy(package, tmp_path)
+    (copy / "findings.csv").write_text("criterion,kind,finding\n")
+    sha256sum(copy)
+    result = report.verify_package(copy)
+    assert not result.ok and result.problems == [REHASHED]
+
+
+def _forge(package, tmp_path, monkeypatch):
+    """Edit report.html, then sign everything again with another key (the PDF included), as a forger who has
+    lrip but not the installation key would: the package is whole under the forger's key."""
+    copy = _copy(package, tmp_path)
+    files = {p.relative_to(copy).as_posix(): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    for name in (*report.UNLISTED, report.PUBLIC_KEY, report.CERTIFICATE):
+        del files[name]
+    files["report.html"] = files["report.html"].replace(b"Pam Program", b"Someone Else")
+    files["report.pdf"] = HTML(string=files["report.html"].decode()).write_pdf()
+    forger = tmp_path / "forger-keys"
+    keys.init(forger)
+    monkeypatch.setenv("LRIP_KEYS_DIR", str(forger))
+    for name, content in report.sign_files(files, reason="forged").items():
+        (copy / name).write_bytes(content)
+    return copy, keys.public_fingerprint(forger)
+
+
+def test_a_package_signed_again_with_another_key_is_named(package, installation_key, tmp_path, monkeypatch):
+    copy, forged = _forge(package, tmp_path, monkeypatch)
+    genuine = keys.public_fingerprint(installation_key)
+    swapped = (f"installation.pub: the package is signed by key {forged[:16]}…, not by the trusted installation key "
+               f"{genuine[:16]}… (the key was swapped)")
+    problems = report.verify_package(copy, fingerprint=genuine).problems
+    assert problems == [swapped, problems[-1]] and problems[-1].startswith("evidence.json: the audit checkpoint at "
+                                                                           "event ")
+    assert problems[-1].endswith("is not signed by installation.pub")  # the forger cannot sign a checkpoint either
+    monkeypatch.setenv("LRIP_KEYS_DIR", str(installation_key))  # on the installation, its own key is trusted
+    assert report.verify_package(copy).problems == problems
+    monkeypatch.setenv("LRIP_KEYS_DIR", str(tmp_path / "nowhere"))  # elsewhere, nothing to compare with: said so
+    result = report.verify_package(copy)
+    assert result.problems == problems[1:] and result.key_fingerprint == forged and result.key_checked_against is None
+
+
+def test_a_changed_pdf_fails_its_own_signature(package, tmp_path):
+    copy = _copy(package, tmp_path)
+    pdf = (copy / "report.pdf").read_bytes()
+    (copy / "report.pdf").write_bytes(pdf.replace(b"%PDF-1.7", b"%PDF-1.6", 1))
+    sha256sum(copy)
+    assert report.verify_package(copy).problems == [
+        REHASHED, "report.pdf: its signature does not match its content (the PDF was changed after it was signed)"]
+
+
+def test_a_reviewer_checks_the_package_with_common_tools(package):
+    """sha256sum checks the files, openssl the manifest's signature, pdfsig shows the PDF's (poppler's NSS
+    may be too old to check an Ed25519 signature itself: lrip readiness verify does)."""
+    _, out, _ = package
+    for tool in ("sha256sum", "openssl", "pdfsig"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (make test installs poppler-utils)")
+    files = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=out, capture_output=True, text=True)
+    assert files.returncode == 0 and "FAILED" not in files.stdout
+    signature = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "installation.pub", "-rawin",
+                                "-in", "manifest.sha256", "-sigfile", "manifest.sha256.sig"],
+                               cwd=out, capture_output=True, text=True)
+    assert signature.stdout.strip() == "Signature Verified Successfully"
+    shown = subprocess.run(["pdfsig", "report.pdf"], cwd=out, capture_output=True, text=True).stdout
+    assert "Signature Field Name: lrip-evidence" in shown and "Total document signed" in shown
+    assert f"Signer Certificate Common Name: lrip installation key {keys.public_fingerprint()[:16]}" in shown
+
+
+def test_verify_with_the_database_names_a_package_of_another_assessment(package, tokens, tmp_path, monkeypatch):
+    """Two copies of one database each evaluate again: assessment 2 of one is not assessment 2 of the other."""
+    url, out, _ = package
+    copies = []
+    for name in ("here", "elsewhere"):
+        path = tmp_path / f"{name}.db"
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(path) as target:
+            source.backup(target)  # the committed transactions still in the write-ahead log included
+        copies.append(database_url(f"sqlite:///{path}"))
+        with unit_of_work(copies[-1]) as session:
+            service.evaluate(session, actor(session, "quinn"), program="ACT")
+    with unit_of_work(copies[1]) as session:
+        report.write_package(session, actor(session, "quinn"), program="ACT", out=tmp_path / "pkg")
+    monkeypatch.setenv("LRIP_HOME", str(tmp_path / "home"))
+    runner = CliRunner(env={"LRIP_TOKEN": tokens["quinn"]})
+    result = runner.invoke(app, ["readiness", "verify", str(tmp_path / "pkg"), "--db", copies[0]])
+    assert result.exit_code == 1, result.output
+    assert "assessment 2 of ACT is recorded with snapshot" in result.output
+    assert "the package is of another assessment" in result.output
+    assert "is not this database's event" in result.output
+    result = runner.invoke(app, ["readiness", "verify", str(tmp_path / "pkg"), "--db", copies[1]])
+    assert result.exit_code == 0, result.output
+    assert "The assessment and the audit-chain head are the ones this database recorded." in result.output
+    result = runner.invoke(app, ["readiness", "verify", str(out), "--db", copies[1], "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["recorded"] is True
 
 
 @pytest.fixture
@@ -118,13 +264,13 @@ def test_cli_evaluate_json_and_verify(package, tokens, tmp_path, monkeypatch):
     result = CliRunner(env={"LRIP_TOKEN": ""}).invoke(app, ["readiness", "verify", str(copy)])
     assert result.exit_code == 1 and "criteria.csv: changed since the package was written" in result.output
     result = runner.invoke(app, ["readiness", "set-target", "ACT", "yield", "rty_min", "95", "--reason", "x",
-                                 "--db", url])
+                                 "--db", url], input=PASSWORD + "\n")
     assert result.exit_code == 2 and "rty_min is a fraction between 0 and 1" in result.output
     result = runner.invoke(app, ["readiness", "set-target", "ACT", "yield", "rty_min", "-0.5", "--reason", "x",
-                                 "--db", url])
+                                 "--db", url], input=PASSWORD + "\n")
     assert result.exit_code == 2 and "a target is zero or more, not -0.5" in result.output
     result = runner.invoke(app, ["readiness", "sign", "ACT", "--db", url, "--json"], input="x\n")
-    assert result.exit_code == 2 and json.loads(result.output)["error"] == "forbidden"
+    assert result.exit_code == 2 and json.loads(result.output)["error"] == "signature_refused"
 
 
 def test_api_evaluates_lists_and_downloads(package, tokens):
@@ -140,7 +286,13 @@ def test_api_evaluates_lists_and_downloads(package, tokens):
     assert refused.status_code == 403
     sign = client.post(f"/api/v1/programs/ACT/readiness/assessments/{rows[0]['number']}/signatures",
                        json={"password": "x"}, headers=auth)
-    assert sign.status_code == 403  # a quality engineer does not decide readiness
+    assert sign.status_code == 409 and sign.json()["reasons"] == [  # quality signs the decision, with its password
+        "the password of quinn is not right; nothing was signed"]
+    sign = client.post(f"/api/v1/programs/ACT/readiness/assessments/{rows[0]['number']}/signatures",
+                       json={"password": PASSWORD}, headers={"Authorization": f"Bearer {tokens['olga']}"})
+    assert sign.status_code == 409 and sign.json()["reasons"] == [
+        f"assessment {rows[0]['number']} is not signed by an operator (olga); it still needs a program signature "
+        "(a program manager); a quality signature (a quality engineer or an MRB member)"]
     zipped = client.get("/api/v1/programs/ACT/readiness/report", headers=auth)
     assert zipped.status_code == 200 and zipped.content[:2] == b"PK"
     assert zipped.headers["content-disposition"] == f'attachment; filename="ACT-readiness-{rows[0]["number"]}.zip"'

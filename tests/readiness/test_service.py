@@ -104,18 +104,22 @@ def test_a_waiver_is_signed_and_turns_its_criterion_into_a_condition(gate, passw
 
 
 def test_an_attestation_needs_a_statement_and_a_document(gate, password):
-    assert refused(service.attest, gate, "quinn", program="ACT", topic="moon", statement=" ", attachment_name="",
+    assert refused(service.attest, gate, "pam", program="ACT", topic="moon", statement=" ", attachment_name="",
                    attachment=b"", password=password).reasons == [
         "'moon' is not an attestation topic; they are facilities, funding, operational_test, risk_register",
         "an attestation needs a statement", "an attestation needs an attachment (the document that backs it)",
         "the attachment needs a file name"]
+    assert refused(service.attest, gate, "quinn", program="ACT", topic="funding", statement="funds released",
+                   attachment_name="memo.txt", attachment=b"memo", password=password).reasons == [
+        "the attestation of funding is not signed by a quality engineer (quinn); it still needs a program "
+        "signature (a program manager)"]
     for topic in TOPICS:
-        service.attest(gate, actor(gate, "quinn"), program="ACT", topic=topic, statement=f"{topic} ready",
+        service.attest(gate, actor(gate, "pam"), program="ACT", topic=topic, statement=f"{topic} ready",
                        attachment_name=f"{topic}.txt", attachment=topic.encode(), password=password)
     crit = _by_id(evaluate(gate, "quinn"))["attestations"]
     assert crit.status == rules.PASS and crit.value == 4
     rows = service.list_attestations(gate, actor(gate, "olga"), program="ACT")
-    assert all(r.attested_by == "quinn" and r.signatures[0].valid and r.signatures[0].meaning == "verified"
+    assert all(r.attested_by == "pam" and r.signatures[0].valid and r.signatures[0].meaning == "verified"
                for r in rows)
     assert service.attestation_file(gate, actor(gate, "olga"), program="ACT", attestation=rows[0].id).content == (
         b"facilities")
@@ -129,30 +133,44 @@ def _go_with_conditions(session, password: str):
                        attachment=b"memo", password=password)
     for c in evaluate(session).criteria:
         if c.status != rules.PASS:
-            service.waive(session, pam, program="ACT", criterion=c.id, condition=f"close {c.id} within 30 days",
-                          reason="test", password=password)
+            w = service.waive(session, pam, program="ACT", criterion=c.id, condition=f"close {c.id} within 30 days",
+                              reason="test", password=password)
+            if w.missing:  # a quality criterion's waiver is signed by quality too
+                service.sign_waiver(session, actor(session, "quinn"), program="ACT", waiver=w.id, password=password)
     return evaluate(session)
+
+
+def decide(session, password: str):
+    """The readiness decision, signed by the program and quality; the last answer."""
+    service.sign_assessment(session, actor(session, "pam"), program="ACT", password=password)
+    return service.sign_assessment(session, actor(session, "quinn"), program="ACT", password=password)
 
 
 def test_full_rate_needs_a_signed_go_recorded_on_the_program(gate, password):
     pam = actor(gate, "pam")
-    assert refused(program.change_phase, gate, "pam", program="ACT", phase="frp", reason="ready").reasons == [
-        "moving to full-rate production needs a readiness assessment that is GO and signed"]
+    assert refused(program.change_phase, gate, "pam", program="ACT", phase="frp", reason="ready").reasons[0] == (
+        "moving to full-rate production needs a readiness assessment that is GO and signed")
     a = _go_with_conditions(gate, password)
     assert a.verdict == rules.GO_WITH_CONDITIONS
     assert program.get_program(gate, "ACT").frp_go_at is None  # not signed yet
-    signed = service.sign_assessment(gate, pam, program="ACT", password=password)
-    assert [s.name for s in signed.signatures if s.valid] == ["Pam Program"]
-    assert signed.status == AssessmentStatus.DECIDED
+    half = service.sign_assessment(gate, pam, program="ACT", password=password)
+    assert half.status == AssessmentStatus.ASSESSED and half.missing == [
+        "a quality signature (a quality engineer or an MRB member)"]
+    assert program.get_program(gate, "ACT").frp_go_at is None  # the program alone does not decide
+    signed = service.sign_assessment(gate, actor(gate, "quinn"), program="ACT", password=password)
+    assert [s.name for s in signed.signatures if s.valid] == ["Pam Program", "Quinn Quality"]
+    assert signed.status == AssessmentStatus.DECIDED and signed.missing == []
     prog = program.get_program(gate, "ACT")
-    assert prog.frp_go_assessment == str(a.assessment) and prog.frp_go_at == signed.signatures[0].signed_at
+    assert prog.frp_go_assessment == str(a.assessment) and prog.frp_go_at == signed.signatures[1].signed_at
+    for who in ("pam", "quinn"):  # the move itself is signed too (lrip.auth.decisions: PHASE_CHANGE)
+        program.sign_phase_change(gate, actor(gate, who), program="ACT", phase="frp", password=password)
     assert program.change_phase(gate, pam, program="ACT", phase="frp", reason="signed GO").phase == "frp"
 
 
 def test_a_newer_no_go_takes_the_go_away_and_only_the_latest_is_signed(gate, password):
     pam = actor(gate, "pam")
     _go_with_conditions(gate, password)
-    service.sign_assessment(gate, pam, program="ACT", password=password)
+    decide(gate, password)
     assert program.get_program(gate, "ACT").frp_go_at is not None
     latest = gate.execute(select(Waiver).order_by(Waiver.id.desc())).scalars().first()
     service.withdraw_waiver(gate, pam, program="ACT", waiver=latest.id, reason="not acceptable after all")
@@ -165,15 +183,21 @@ def test_a_newer_no_go_takes_the_go_away_and_only_the_latest_is_signed(gate, pas
                     password=password)
     assert older.reasons == [f"assessment {again.assessment - 1} is superseded; only the latest assessment is "
                              "signed: evaluate again, or sign the latest"]
-    service.sign_assessment(gate, pam, program="ACT", password=password)  # a signed NO-GO gives no GO
+    decide(gate, password)  # a signed NO-GO gives no GO
     assert program.get_program(gate, "ACT").frp_go_at is None
 
 
 def test_the_decision_and_the_assessment_need_their_roles(gate, password):
-    """Checked by the use case itself, so no entry point can skip it."""
+    """Any role signed the readiness decision: it is the program's and quality's (lrip.auth.decisions), checked
+    by the use case itself, so no entry point can skip it, and a refusal names who is still to sign."""
     evaluate(gate)
-    quinn = refused(service.sign_assessment, gate, "quinn", program="ACT", password=password)
-    assert isinstance(quinn, Forbidden) and "may not decide full-rate readiness" in quinn.reasons[0]
+    for who, words in (("olga", "an operator"), ("lou", "a supply chain")):
+        assert refused(service.sign_assessment, gate, who, program="ACT", password=password).reasons == [
+            f"assessment 1 is not signed by {words} ({who}); it still needs a program signature (a program "
+            "manager); a quality signature (a quality engineer or an MRB member)"]
+    service.sign_assessment(gate, actor(gate, "quinn"), program="ACT", password=password)
+    assert refused(service.sign_assessment, gate, "lou", program="ACT", password=password).reasons == [
+        "assessment 1 is not signed by a supply chain (lou); it still needs a program signature (a program manager)"]
     assert isinstance(refused(service.evaluate, gate, "olga", program="ACT"), Forbidden)
     assert isinstance(refused(service.waive, gate, "lou", program="ACT", criterion="yield", condition="c",
                               reason="r", password=password), Forbidden)
@@ -187,17 +211,62 @@ def test_the_assessment_lifecycle_is_pure():
     assert ASSESSMENT.next(AssessmentStatus.SUPERSEDED, "decide", "assessment 1")[0] is None
 
 
-def test_targets_are_set_per_program_with_a_reason(gate):
+def cpk_target(session) -> float:
+    crit = next(c for c in service.list_criteria(session, actor(session, "olga"), program="ACT") if c.id == "capability")
+    return crit.targets[0].value
+
+
+def test_targets_change_only_when_the_program_and_quality_have_signed(gate, password):
+    """`lrip readiness set-target ACT-200 capability cpk_min 0.1` turned capability from fail to pass, by anyone:
+    a target change is signed by the program and quality, with a reason, before it counts."""
     assert refused(service.set_target, gate, "quinn", program="ACT", criterion="capability", name="cpk_min",
-                   value=-1, reason="").reasons == ["a target is zero or more, not -1", "a target change needs a reason"]
-    changed = service.set_target(gate, actor(gate, "quinn"), program="ACT", criterion="capability", name="cpk_min",
-                                 value=1.67, reason="new process: PPAP asks 1.67")
-    assert (changed.before, changed.value) == (1.33, 1.67)
-    crit = next(c for c in service.list_criteria(gate, actor(gate, "olga"), program="ACT") if c.id == "capability")
-    assert crit.targets[0].value == 1.67 and crit.targets[0].own
-    assert _by_id(evaluate(gate, "quinn"))["capability"].target == 1.67
+                   value=-1, reason="", password=password).reasons == [
+        "a target is zero or more, not -1", "a target change needs a reason"]
+    assert refused(service.set_target, gate, "lou", program="ACT", criterion="capability", name="cpk_min", value=0.1,
+                   reason="x", password=password).reasons == [
+        "the change of capability.cpk_min to 0.1 is not signed by a supply chain (lou); it still needs a program "
+        "signature (a program manager); a quality signature (a quality engineer or an MRB member)"]
     assert isinstance(refused(service.set_target, gate, "olga", program="ACT", criterion="capability",
-                              name="cpk_min", value=1.5, reason="x"), Forbidden)
+                              name="cpk_min", value=1.5, reason="x", password=password), Forbidden)
+    proposed = service.set_target(gate, actor(gate, "pam"), program="ACT", criterion="capability", name="cpk_min",
+                                  value=0.1, reason="to pass", password=password)
+    assert (proposed.status, proposed.before, proposed.value) == ("pending", 1.33, 0.1)
+    assert proposed.missing == ["a quality signature (a quality engineer or an MRB member)"]
+    assert cpk_target(gate) == 1.33 and _by_id(evaluate(gate))["capability"].target == 1.33
+    # quality proposes another value: it supersedes the pending one, and the program signs it
+    better = service.set_target(gate, actor(gate, "quinn"), program="ACT", criterion="capability", name="cpk_min",
+                                value=1.67, reason="new process: PPAP asks 1.67", password=password)
+    assert [t.status for t in service.list_target_changes(gate, actor(gate, "olga"), program="ACT")] == [
+        "superseded", "pending"]
+    assert refused(service.sign_target, gate, "pam", program="ACT", change=proposed.id,
+                   password=password).reasons == [f"target change {proposed.id} is superseded; only a pending one "
+                                                  "is signed"]
+    applied = service.sign_target(gate, actor(gate, "pam"), program="ACT", change=better.id, password=password)
+    assert (applied.status, applied.missing) == ("applied", [])
+    assert cpk_target(gate) == 1.67
+    a = evaluate(gate, "quinn")
+    assert _by_id(a)["capability"].target == 1.67
+    assert [(t.criterion, t.name, t.previous, t.value, t.reason, t.signed_by) for t in a.target_changes] == [
+        ("capability", "cpk_min", 1.33, 1.67, "new process: PPAP asks 1.67",
+         ["Quinn Quality (quality_engineer)", "Pam Program (program_manager)"])]
+
+
+def test_a_quality_criterion_is_waived_only_with_qualitys_signature(gate, password):
+    """The capability waiver was signed by the program manager alone."""
+    pam = actor(gate, "pam")
+    assert _by_id(evaluate(gate))["first_article"].status == rules.FAIL  # no FAI on the line
+    w = service.waive(gate, pam, program="ACT", criterion="first_article", condition="FAI on the first FRP unit",
+                      reason="the customer witnesses it then", password=password)
+    assert w.missing == ["a quality signature (a quality engineer or an MRB member)"]
+    assert _by_id(evaluate(gate))["first_article"].status == rules.FAIL
+    assert refused(service.sign_waiver, gate, "lou", program="ACT", waiver=w.id, password=password).reasons == [
+        f"waiver {w.id} of first_article is not signed by a supply chain (lou); it still needs a quality signature "
+        "(a quality engineer or an MRB member)"]
+    assert service.sign_waiver(gate, actor(gate, "quinn"), program="ACT", waiver=w.id, password=password).missing == []
+    assert _by_id(evaluate(gate))["first_article"].status == rules.WAIVED
+    # a criterion that is not a quality criterion is the program's to waive
+    assert service.waive(gate, pam, program="ACT", criterion="capacity", condition="second shift by FRP",
+                         reason="hiring", password=password).missing == []
 
 
 def test_the_assessment_history_reads_as_many_statements_for_three_as_for_one(gate, password):
@@ -206,11 +275,11 @@ def test_the_assessment_history_reads_as_many_statements_for_three_as_for_one(ga
     with counting(gate) as one:
         service.list_assessments(gate, olga, program="ACT")
     evaluate(gate)
-    service.sign_assessment(gate, actor(gate, "pam"), program="ACT", password=password)
+    decide(gate, password)
     evaluate(gate)
     with counting(gate) as three:
         rows = service.list_assessments(gate, olga, program="ACT")
     assert [(r.number, r.status, r.signed_by) for r in rows] == [
-        (3, AssessmentStatus.ASSESSED, []), (2, AssessmentStatus.SUPERSEDED, ["Pam Program"]),
+        (3, AssessmentStatus.ASSESSED, []), (2, AssessmentStatus.SUPERSEDED, ["Pam Program", "Quinn Quality"]),
         (1, AssessmentStatus.SUPERSEDED, [])]
     assert len(three) == len(one) == 3  # the program, the assessments, their signatures

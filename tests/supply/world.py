@@ -29,6 +29,8 @@ def build_supply(session: Session) -> None:
     catalog.create_part(session, admin, number="BRK-1", description="Bracket", tracking="lot")
     catalog.create_part(session, admin, number="PCB-9", description="Controller board", tracking="serial")
     catalog.create_part(session, admin, number="GSK-2", description="Gasket", tracking="lot")
+    for number in ("BRK-1", "PCB-9", "GSK-2"):  # received as their released revision unless a receipt says
+        catalog.add_part_revision(session, admin, number=number, revision="A", release=True)
     bea = actor(session, BUYER)
     supply.create_supplier(session, bea, code="ACME", name="Acme Machining", status="approved")
     supply.create_supplier(session, bea, code="CND", name="Conditional Circuits", status="conditional")

@@ -53,11 +53,11 @@ def test_complete_too_early_lists_everything_missing_and_measures_are_kept_on_re
         "Operation 10 (Assemble) needs a result for TORQUE Screw torque.",
         "Operation 10 (Assemble) needs 1 more of MTR-1 consumed.",
         "Operation 10 (Assemble) needs 4 more of SCR-4 consumed."]
-    r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2,1", "gauge": "G-7",
+    r = client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2,1", "gauge": "G1",
                                                  "csrf_token": token})
     assert r.status_code == 422  # an unreadable number is invalid input, not a refusal
     assert reasons(r.text, "measure-refused") == ["TORQUE Screw torque needs a number, not &#39;2,1&#39;."]
-    assert 'value="2,1"' in r.text and 'value="G-7"' in r.text
+    assert 'value="2,1"' in r.text and 'value="G1"' in r.text
     r = client.post("/units/SN-1/consume", data={"operation": "10", "material": "SCR-LOT-X", "quantity": "5",
                                                  "csrf_token": token})
     said = reasons(r.text, "consume-refused")
@@ -111,7 +111,7 @@ def test_the_as_built_record_shows_what_lrip_traveler_shows(sign_in, db):
     client, _ = sign_in("oscar")
     page = client.get("/units/SN-1/record").text
     for text in ("As-built record", "olga", "TQ-1", "WI-10 rev A", "TORQUE", "2 N·m", "[1.8 – 2.2 N·m]", "M-001",
-                 "SCR-LOT-1", "(SCR-4) × 4", "SUP-M", "Next: start operation 20 (Inspect)"):
+                 "SCR-LOT-1", "(SCR-4 rev A) × 4", "SUP-M", "Next: start operation 20 (Inspect)"):
         assert text in page, text
 
 

@@ -126,6 +126,15 @@ def user_enable(username: str, reason: Reason = None, db: Db = None, as_json: As
         lambda u: say(f"User {u.username} is enabled and unlocked."))
 
 
+@user_app.command("lock")
+def user_lock(username: str, hours: Annotated[int, typer.Option("--hours", help="How long (1 to 720 hours).")] = 24,
+              reason: Reason = None, db: Db = None, as_json: AsJson = False) -> None:
+    """Lock an account now: no sign-in, and its sessions and tokens stop, until the time passes or `enable`."""
+    name = _name(username, as_json)
+    run(db, as_json, lambda s, actor: service.lock_user(s, actor, username=name, hours=hours, reason=reason),
+        lambda u: say(f"User {u.username} is locked until {u.locked_until:%Y-%m-%d %H:%M} UTC."))
+
+
 @user_app.command("set-roles")
 def user_set_roles(username: str, role: Roles, reason: Reason = None, db: Db = None, as_json: AsJson = False) -> None:
     """Replace a user's roles."""

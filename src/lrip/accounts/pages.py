@@ -20,7 +20,8 @@ def login_form(request: Request, next: str = "/"):
 
 @router.post("/login")
 def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/")):
-    """Sign in: the attempt is recorded either way (failures count towards the lock); its reasons are shown."""
+    """Sign in: the attempt is recorded either way (wrong passwords slow the next try from this address); its
+    reasons are shown."""
     source = request.client.host if request.client else None
     with unit_of_work(request.app.state.database_url) as session:
         outcome = sign_in(session, username=username, password=password, kind="web", source=source)

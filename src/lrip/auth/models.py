@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, func, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.db import Base, UTCDateTime, utcnow
@@ -20,7 +20,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # argon2 hash; None until a password is set (such a user cannot log in)
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # set by an admin (`lrip user lock`): no sign-in, and its sessions and tokens stop, until then
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -81,3 +81,19 @@ class SignIn(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship()
+
+
+class FailedSignIn(Base):
+    """Wrong passwords in a row for one name (known or not) from one source (the client's address, or the
+    CLI's host): the next sign-in of that name from there waits (auth.rules.wait_after). Bookkeeping, not a
+    record: a right password from that source, or a new password, clears it. Other sources never wait."""
+
+    __tablename__ = "failed_sign_in"
+    __table_args__ = (UniqueConstraint("username", "source", name="uq_failed_sign_in"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))  # as typed, lower case
+    source: Mapped[str] = mapped_column(String(200))    # '' when unknown
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -12,7 +12,9 @@ from typing import Iterable, Protocol
 from lrip.errors import Forbidden
 
 ROLES = ("admin", "operator", "inspector", "quality_engineer", "manufacturing_engineer",
-         "supply_chain", "program_manager", "mrb_member", "viewer")
+         "supply_chain", "program_manager", "mrb_member", "customer_rep", "viewer")
+# customer_rep: the customer's representative (a government or prime contractor's quality representative)
+# signs the customer's approval of a use-as-is or repair where the contract asks for one (lrip.auth.decisions)
 EVERYONE = ROLES
 WORKERS = tuple(r for r in EVERYONE if r != "viewer")
 
@@ -26,6 +28,8 @@ _TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "unit.create": ("create units", ("operator", "manufacturing_engineer", "program_manager")),
     "operation.start": ("start operations", ("operator", "inspector")),
     "operation.complete": ("complete operations", ("operator", "inspector")),
+    "operation.pause": ("pause and resume operations", ("operator", "inspector")),
+    "operation.handover": ("take operations over at a shift change", ("operator", "inspector")),
     "measurement.record": ("record measurements", ("operator", "inspector", "quality_engineer")),
     "material.consume": ("build material into units", ("operator", "inspector")),
     "measurement.import": ("import measurements", ("inspector", "quality_engineer", "manufacturing_engineer")),
@@ -37,10 +41,15 @@ _TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "inspection.lot": ("record lot inspection results", ("inspector", "quality_engineer")),
     "fai.record": ("record first article inspections", ("inspector", "quality_engineer")),
     "capa.manage": ("manage corrective actions", ("quality_engineer",)),
+    "defect_code.manage": ("change the defect-code catalogue", ("quality_engineer",)),
+    "scar.manage": ("raise supplier corrective action requests and record responses",
+                    ("quality_engineer", "supply_chain")),
+    "scar.verify": ("verify supplier corrective actions", ("quality_engineer",)),
     "capa.action": ("mark corrective actions done", WORKERS),  # their own; a quality engineer anyone's
     "receipt.inspect": ("inspect received material", ("inspector", "quality_engineer")),
     "audit.read": ("read the audit trail", ("quality_engineer", "program_manager")),
     "audit.verify": ("verify the audit trail", ("quality_engineer",)),
+    "audit.checkpoint": ("sign a checkpoint of the audit trail", ("quality_engineer", "program_manager")),
     # engineering
     "catalog.manage": ("manage parts, BOMs, routings, instructions and tools", ("manufacturing_engineer",)),
     "qualification.manage": ("grant operator qualifications", ("manufacturing_engineer", "quality_engineer")),
@@ -51,13 +60,14 @@ _TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     # program
     "program.manage": ("manage programs, phases and ramp plans", ("program_manager",)),
     "lot.create": ("create lots", ("program_manager",)),
+    "policy.edit": ("propose phase policy changes", ("program_manager", "quality_engineer")),  # signed to apply
     "readiness.assess": ("assess readiness criteria", ("program_manager", "quality_engineer",
                                                        "manufacturing_engineer", "supply_chain")),
     "readiness.decide": ("decide full-rate readiness", ("program_manager",)),
     # administration
     "user.manage": ("manage users", ()),
+    "settings.edit": ("change the installation's settings", ()),
     "token.manage_others": ("manage other people's API tokens", ()),
-    "policy.edit": ("edit phase policies", ()),
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {a: frozenset(("admin", *roles)) for a, (_, roles) in _TABLE.items()}

@@ -1,4 +1,4 @@
-"""Pure rules of accounts and signatures: the log-in lockout, when a token works,
+"""Pure rules of accounts and signatures: how long a wrong password slows the next sign-in, when a token works,
 what a signature is bound to and when a signature is refused."""
 from __future__ import annotations
 
@@ -14,28 +14,49 @@ from lrip.errors import Verdict, verdict
 
 # ---------------------------------------------------------------- log-in
 
-MAX_FAILED_LOGINS = 5
-LOCK_FOR = timedelta(minutes=15)
+FREE_FAILURES = 2                   # a typo or two costs nothing
+LONGEST_WAIT = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=24)  # failures older than this no longer count
 WRONG_LOGIN = "the user name or password is not right"
 DISABLED = "this account is disabled; ask an admin"
 
 
+def wait_after(failures: int) -> timedelta:
+    """How long one account must wait, from one source, after its `failures`-th wrong password in a row:
+    nothing for the first FREE_FAILURES, then 2 s, 4 s, 8 s ... doubling up to LONGEST_WAIT. The wait is
+    per account and source, so nobody can lock anyone else out: a guesser slows only their own guesses,
+    and the account's owner, signing in from her own station, never waits for them."""
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), LONGEST_WAIT)
+
+
+def failures_so_far(failures: int, last_failed_at: datetime | None, now: datetime) -> int:
+    """Wrong passwords in a row that still count: none once FORGET_AFTER has passed since the last."""
+    return failures if last_failed_at is not None and now - last_failed_at < FORGET_AFTER else 0
+
+
+def _seconds(wait: timedelta) -> str:
+    seconds = max(1, round(wait.total_seconds()))
+    return f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 120 else f"{round(seconds / 60)} minutes"
+
+
+def wrong_login(wait: timedelta) -> str:
+    """The refusal of a wrong password, saying how long to wait before the next try from here."""
+    return WRONG_LOGIN if not wait else f"{WRONG_LOGIN}; wait {_seconds(wait)} before trying again from here"
+
+
+def slowed_reason(wait: timedelta) -> str:
+    return (f"too many wrong passwords for this name from here: wait {_seconds(wait)} before trying again "
+            "(the password was not checked)")
+
+
 def locked_reason(until: datetime) -> str:
-    return (f"this account is locked after {MAX_FAILED_LOGINS} failed log-ins until {until:%Y-%m-%d %H:%M} UTC; "
-            "try again then, or ask an admin to unlock it")
+    return f"this account is locked by an admin until {until:%Y-%m-%d %H:%M} UTC; ask an admin to unlock it"
 
 
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     return locked_until is not None and now < locked_until
-
-
-def after_failed_login(failed_logins: int, now: datetime) -> tuple[int, datetime | None]:
-    """Count one more failure: the MAX_FAILED_LOGINS-th locks the account for LOCK_FOR
-    and starts the count again. Returns (failed_logins, locked_until)."""
-    failed = failed_logins + 1
-    if failed >= MAX_FAILED_LOGINS:
-        return 0, now + LOCK_FOR
-    return failed, None
 
 
 # ---------------------------------------------------------------- tokens

@@ -1,9 +1,10 @@
-"""People and their keys: users, roles, passwords, sign-in with lockout, sessions, API tokens.
+"""People and their keys: users, roles, passwords, sign-in slowed after wrong passwords, sessions, API tokens.
 
 Every use case takes the acting person (lrip.auth.actor.Actor) and checks the permission table
 itself. Signing in is the one action without an actor: it records its outcome (a new session, or a
-counted failure and perhaps a lock) and returns it, so the entry point commits the record either way
-and then refuses in words. The clock is read through `lrip.db.utcnow` so tests can move it.
+counted failure that slows the next try from the same source) and returns it, so the entry point
+commits the record either way and then refuses in words. Only an admin locks an account. The clock is
+read through `lrip.db.utcnow` so tests can move it.
 """
 from __future__ import annotations
 
@@ -12,18 +13,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lrip import audit, db
 from lrip.auth.actor import INSTALLATION, Actor, command, query
-from lrip.auth.models import ApiToken, SignIn, User
+from lrip.auth.models import ApiToken, FailedSignIn, SignIn, User
 from lrip.auth.passwords import generate_password, hash_password, needs_rehash, password_problems, verify_password
 from lrip.auth.permissions import ROLES, check_token_owner
-from lrip.auth.rules import (DISABLED, LOCK_FOR, MAX_FAILED_LOGINS, WRONG_LOGIN, after_failed_login, is_locked,
-                             locked_reason, token_problems)
+from lrip.auth.rules import (DISABLED, WRONG_LOGIN, failures_so_far, is_locked, locked_reason, slowed_reason,
+                             token_problems, wait_after, wrong_login)
 from lrip.auth.schemas import SignedIn, SignedOut, TokenCreated, TokenOut, UserOut, WhoAmI
-from lrip.db import get_one, require_unit_of_work
+from lrip.db import get_one, is_postgres, require_unit_of_work
 from lrip.errors import NotFound, NotSignedIn, Refused, verdict
 from lrip.fields import identifier
 
@@ -31,6 +34,7 @@ TOKEN_START = "lrip_"
 PREFIX_LENGTH = 12          # "lrip_" and 7 characters of the token: enough to tell tokens apart
 MAX_TOKEN_DAYS = 366
 SESSION_FOR = timedelta(hours=12)  # a long shift
+MAX_LOCK_HOURS = 24 * 30
 TOUCH_EVERY = timedelta(minutes=1)  # a token's last_used_at is written at most this often
 NOT_SIGNED_IN = "sign in first: `lrip login USERNAME` (or set LRIP_TOKEN to an API token)"
 
@@ -76,7 +80,7 @@ def add_user(session: Session, actor: Actor, *, username: str, full_name: str, r
     if password is not None:
         reasons += password_problems(password, username)
     verdict(reasons).raise_if_refused("user_refused")
-    user = User(username=username, full_name=full_name, roles=list(roles), active=True, failed_logins=0,
+    user = User(username=username, full_name=full_name, roles=list(roles), active=True,
                 password_hash=hash_password(password) if password is not None else None)
     session.add(user)
     session.flush()
@@ -124,7 +128,7 @@ def _active_admins_besides(session: Session, username: str) -> int:
 
 
 def _end_sign_ins(session: Session, user: User, now) -> None:
-    """A disabled account's sessions end now; its tokens stop by the owner check."""
+    """A disabled or locked account's sessions end now; its tokens stop by the owner check."""
     for s in session.execute(select(SignIn).where(SignIn.user_id == user.id, SignIn.ended_at.is_(None))).scalars():
         s.ended_at = now
 
@@ -132,14 +136,15 @@ def _end_sign_ins(session: Session, user: User, now) -> None:
 @command("user.manage")
 def set_password(session: Session, actor: Actor, *, username: str, password: str,
                  reason: str | None = None) -> UserOut:
-    """Set a new password; it also clears failed sign-ins and any lock (an admin's way to unlock early)."""
+    """Set a new password; it also forgets the wrong passwords tried (from every source) and any lock."""
     user = get_one(session, User, "user", lock=True, username=username)
     verdict(password_problems(password, user.username)).raise_if_refused("password_refused")
-    before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
+    before = {"locked_until": user.locked_until}
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    user.locked_until = None
+    session.execute(delete(FailedSignIn).where(FailedSignIn.username == user.username.lower()))
     audit.record(session, actor=actor, action="user.password_set", record_type="user", record_id=user.username,
-                 before=before, after={"failed_logins": 0, "locked_until": None, "password_set": True}, reason=reason)
+                 before=before, after={"locked_until": None, "password_set": True}, reason=reason)
     return _user_out(user, db.utcnow())
 
 
@@ -168,10 +173,30 @@ def enable_user(session: Session, actor: Actor, *, username: str, reason: str | 
     now = db.utcnow()
     if user.active and not is_locked(user.locked_until, now):
         raise Refused("user_refused", f"{user.username} is enabled already and not locked")
-    before = {"active": user.active, "locked_until": user.locked_until, "failed_logins": user.failed_logins}
-    user.active, user.locked_until, user.failed_logins = True, None, 0
+    before = {"active": user.active, "locked_until": user.locked_until}
+    user.active, user.locked_until = True, None
     audit.record(session, actor=actor, action="user.enabled", record_type="user", record_id=user.username,
-                 before=before, after={"active": True, "locked_until": None, "failed_logins": 0}, reason=reason)
+                 before=before, after={"active": True, "locked_until": None}, reason=reason)
+    return _user_out(user, now)
+
+
+@command("user.manage")
+def lock_user(session: Session, actor: Actor, *, username: str, hours: int, reason: str | None = None) -> UserOut:
+    """Lock an account for some hours (a stolen password, a badge left at a station): no sign-in, and its
+    sessions and tokens stop at once. Wrong passwords never lock anyone; only an admin does."""
+    user = get_one(session, User, "user", lock=True, username=username)
+    reasons = [] if 1 <= hours <= MAX_LOCK_HOURS else [f"a lock lasts 1 to {MAX_LOCK_HOURS} hours, not {hours}"]
+    if not user.active:
+        reasons.append(f"{user.username} is disabled already")
+    if user.username == actor.username:
+        reasons.append("an admin does not lock their own account")
+    verdict(reasons).raise_if_refused("user_refused")
+    now = db.utcnow()
+    before = {"locked_until": user.locked_until}
+    user.locked_until = now + timedelta(hours=hours)
+    _end_sign_ins(session, user, now)
+    audit.record(session, actor=actor, action="user.locked", record_type="user", record_id=user.username,
+                 before=before, after={"locked_until": user.locked_until}, reason=reason)
     return _user_out(user, now)
 
 
@@ -221,45 +246,60 @@ def check_password(session: Session, username: str, password: str) -> User | Non
     return user
 
 
+def _failures(session: Session, name: str, source: str) -> FailedSignIn:
+    """The row counting wrong passwords for this name from this source, locked for this attempt (made
+    first if there is none; two first attempts at once make one row)."""
+    key = dict(username=name.lower()[:120], source=source)
+    insert = (postgresql_insert if is_postgres(session) else sqlite_insert)(FailedSignIn)
+    session.execute(insert.values(**key, failures=0).on_conflict_do_nothing(index_elements=["username", "source"]))
+    return session.execute(select(FailedSignIn).filter_by(**key).with_for_update()).scalar_one()
+
+
+def _count_failure(row: FailedSignIn, now) -> timedelta:
+    """One more wrong password in a row from this source; how long the next try from here waits."""
+    row.failures = failures_so_far(row.failures, row.last_failed_at, now) + 1
+    wait = wait_after(row.failures)
+    row.last_failed_at, row.wait_until = now, now + wait
+    return wait
+
+
 def sign_in(session: Session, *, username: str, password: str, kind: str, source: str | None = None
             ) -> SignInOutcome:
     """A session for `kind` ('web' or 'cli') when the password is right and the account neither disabled
-    nor locked. A refusal never tells whether the name exists: a wrong password and an unknown name read
-    the same, unknown names lock after MAX_FAILED_LOGINS like real ones, and "disabled" is said only to
+    nor locked by an admin. Wrong passwords slow the next try of that name from that source only
+    (auth.rules.wait_after): a guesser cannot lock anyone out. A refusal never tells whether the name
+    exists: a wrong password and an unknown name read and wait the same, and "disabled" is said only to
     whoever gives the right password."""
     require_unit_of_work(session, write=True)
-    name, now = username.strip(), db.utcnow()
+    name, now, source = username.strip(), db.utcnow(), (source or "")[:200]
+    failures = _failures(session, name, source)
     user = session.execute(select(User).where(func.lower(User.username) == name.lower()).with_for_update()
                            ).scalar_one_or_none()
-    if user is None:
-        verify_password(None, password)
-        return SignInOutcome(refusal=_failed_unknown_name(session, name, now))
-    who = dict(actor=user.username, record_type="user", record_id=user.username)
-    if is_locked(user.locked_until, now):
+    who = dict(actor=user.username if user else name[:80], record_type="user",
+               record_id=user.username if user else name[:120])
+    if failures.wait_until is not None and now < failures.wait_until:
+        audit.record(session, action="user.login_refused", after={"source": source, "failures": failures.failures},
+                     reason="waiting after wrong passwords", **who)
+        return SignInOutcome(refusal=slowed_reason(failures.wait_until - now))
+    if user is not None and is_locked(user.locked_until, now):
         verify_password(None, password)
         audit.record(session, action="user.login_refused", reason="locked", **who)
         return SignInOutcome(refusal=locked_reason(user.locked_until))
-    right = verify_password(user.password_hash, password)
+    right = verify_password(user.password_hash if user else None, password)
     if right and not user.active:
         audit.record(session, action="user.login_refused", reason="disabled", **who)
         return SignInOutcome(refusal=DISABLED)
     if not right:
-        before = {"failed_logins": user.failed_logins}
-        user.failed_logins, user.locked_until = after_failed_login(user.failed_logins, now)
-        audit.record(session, action="user.login_failed", before=before, after={"failed_logins": user.failed_logins},
-                     reason="wrong password", **who)
-        if user.locked_until is None:
-            return SignInOutcome(refusal=WRONG_LOGIN)
-        _end_sign_ins(session, user, now)
-        audit.record(session, action="user.locked", after={"locked_until": user.locked_until},
-                     reason=f"{MAX_FAILED_LOGINS} failed sign-ins", **who)
-        return SignInOutcome(refusal=locked_reason(user.locked_until))
-    if user.failed_logins or user.locked_until or needs_rehash(user.password_hash):
-        user.failed_logins, user.locked_until = 0, None
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        wait = _count_failure(failures, now)
+        audit.record(session, action="user.login_failed", reason="wrong password" if user else "no such user",
+                     after={"source": source, "failures": failures.failures, "wait_seconds": wait.total_seconds()},
+                     **who)
+        return SignInOutcome(refusal=wrong_login(wait))
+    session.delete(failures)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
-    row = SignIn(user_id=user.id, kind=kind, token_hash=_digest(token), source=(source or "")[:200] or None,
+    row = SignIn(user_id=user.id, kind=kind, token_hash=_digest(token), source=source or None,
                  created_at=now, expires_at=now + SESSION_FOR)
     session.add(row)
     session.flush()
@@ -267,20 +307,6 @@ def sign_in(session: Session, *, username: str, password: str, kind: str, source
                  **who)
     return SignInOutcome(SignedIn(token=token, username=user.username, full_name=user.full_name,
                                   roles=list(user.roles), expires_at=row.expires_at))
-
-
-def _failed_unknown_name(session: Session, name: str, now) -> str:
-    """An unknown name is refused like a real one, lock included, counted from the audit trail."""
-    who = dict(actor=name[:80], record_type="user", record_id=name[:120])
-    failures = session.execute(select(audit.AuditEvent.at).where(
-        audit.AuditEvent.record_type == "user", audit.AuditEvent.record_id == who["record_id"],
-        audit.AuditEvent.action == "user.login_failed", audit.AuditEvent.at > now - LOCK_FOR,
-    ).order_by(audit.AuditEvent.seq)).scalars().all()
-    if len(failures) >= MAX_FAILED_LOGINS:
-        audit.record(session, action="user.login_refused", reason="locked", **who)
-        return locked_reason(failures[-1] + LOCK_FOR)
-    audit.record(session, action="user.login_failed", reason="no such user", **who)
-    return locked_reason(now + LOCK_FOR) if len(failures) + 1 >= MAX_FAILED_LOGINS else WRONG_LOGIN
 
 
 def _may_act(user: User, now) -> list[str]:

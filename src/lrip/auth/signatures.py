@@ -1,5 +1,6 @@
-"""Electronic signatures (21 CFR Part 11 style): the one service that MRB dispositions,
-change approvals, LRIP quantity approvals and the readiness decision call.
+"""Electronic signatures (21 CFR Part 11 style): the one service every signed record calls.
+Who must sign which decision is `lrip.auth.decisions`; `sign_decision` checks the signer against
+that table and signs, `standing_of` says what a record's valid signatures add up to.
 
 A signature is made by the signed-in person, who gives their password again
 (11.200: each signing is an authentication; a wrong one is refused in words and
@@ -15,14 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lrip import audit, db
+from lrip.auth.actor import Actor
+from lrip.auth.decisions import Decision, Given, Standing, check_signer, choose_role, standing
 from lrip.auth.models import Signature
 from lrip.auth.rules import MEANINGS, PriorSignature, content_hash, signing_role, signing_verdict
-from lrip.auth.actor import Actor
 from lrip.auth.service import check_password
 from lrip.db import require_unit_of_work
 from lrip.errors import Refused
 
-__all__ = ["MEANINGS", "sign", "signatures_for", "content_hash"]
+__all__ = ["MEANINGS", "sign", "sign_decision", "signatures_for", "signed", "standing_of", "content_hash"]
 
 
 def _on_record(session: Session, record_type: str, record_id: str) -> list[Signature]:
@@ -72,3 +74,35 @@ def signatures_for(session: Session, record_type: str, record_id: str | int,
              "signed_at": s.signed_at.isoformat(), "content_hash": s.content_hash,
              "valid": None if current is None else s.content_hash == current}
             for s in _on_record(session, record_type, str(record_id))]
+
+
+def signed(session: Session, record_type: str, record_id: str | int, content: dict) -> list[Given]:
+    """The record's signatures that still match `content`, as the decisions table counts them (an
+    'authored' signature approves nothing)."""
+    digest = content_hash(content)
+    return [Given(s.username, s.role) for s in _on_record(session, record_type, str(record_id))
+            if s.content_hash == digest and s.meaning != "authored"]
+
+
+def standing_of(session: Session, decision: Decision | str, phase: str | None, *, record_type: str,
+                record_id: str | int, content: dict, author: str | None = None, also=()) -> Standing:
+    """What the record's valid signatures add up to for `decision` (lrip.auth.decisions.standing)."""
+    return standing(decision, phase, signed(session, record_type, record_id, content), author=author, also=also)
+
+
+def sign_decision(session: Session, actor: Actor, *, decision: Decision | str, phase: str | None, record_type: str,
+                  record_id: str | int, content: dict, password: str, role: str | None = None,
+                  author: str | None = None, also=(), record: str | None = None,
+                  meaning: str = "approved") -> Signature:
+    """Sign `content` as one of the signatures `decision` needs in `phase` (lrip.auth.decisions). Refused,
+    naming the roles still missing, when the signer's signature would not count: a role the decision does
+    not need, one already given, or the `author` in a role that must be independent. `role` may be left
+    out when only one of the signer's roles would count. `content` must carry the proposal's version."""
+    given = signed(session, record_type, record_id, content)
+    chosen = role or choose_role(decision, phase, username=actor.username, roles=actor.roles, given=given,
+                                 author=author, also=also) or signing_role(list(actor.roles), None)
+    if chosen in actor.roles:  # a role the signer does not hold: sign() says so
+        check_signer(decision, phase, username=actor.username, role=chosen, given=given, author=author,
+                     also=also, record=record).raise_if_refused("signature_refused")
+    return sign(session, actor, record_type=record_type, record_id=record_id, content=content, password=password,
+                meaning=meaning, role=chosen, author=author)

@@ -25,6 +25,10 @@ def _pct(x: float) -> str:
 def _show_capacity(r: Capacity) -> None:
     say(f"{r.program} on {r.routing}, {r.minutes}; a period is {r.period}; "
         f"utilisation target {_pct(r.max_utilisation)}.")
+    left_out = {o.sequence: o.left_out for o in r.operations if o.left_out}
+    if left_out:
+        say("Left out of the observed minutes, off the learning trend (more than 3 MADs): "
+            + ", ".join(f"{n} at operation {seq}" for seq, n in left_out.items()) + ".")
     out.print(table(f"Work centers at {r.target_rate:g} units a week ({r.target_source})",
                     ["Work center", "Stations", "Hours a week", "Min/unit", "Load h", "Utilisation", "Max units/week"],
                     [[f"{c.code} {c.name}", c.stations, f"{c.capacity_hours:g}", f"{c.minutes_per_unit:g}",
@@ -64,6 +68,9 @@ def capacity(program: Program,
 def _show_learning(r: Learning) -> None:
     what = f"operation {r.operation.sequence} ({r.operation.name})" if r.operation else "the unit"
     say(f"{r.program}, {what}: {len(r.units)} units; {r.basis}.")
+    if r.left_out:
+        say(f"{r.left_out} off the learning trend (more than 3 MADs) left out of the fit: "
+            + ", ".join(u.serial for u in r.units if u.outlier) + ".")
     out.print(table("Learning curves", ["Model", "Learning rate", "95% interval", "Unit 1 hours", "R²"],
                     [[name, _pct(f.learning_rate), f"{_pct(f.ci_low)} – {_pct(f.ci_high)}",
                       f"{f.first_unit_hours:.2f}", f"{f.r_squared:.3f}"]

@@ -48,23 +48,28 @@ def unit_fraction(rate: float, x: float) -> float:
     return x ** math.log2(rate)
 
 
-def fit_crawford(hours: Sequence[float], confidence: float = 0.95) -> LearningFit:
-    """Fit hours of unit x = a·x**b to actual hours per unit, in build order."""
+def fit_crawford(hours: Sequence[float], confidence: float = 0.95,
+                 units: Sequence[int] | None = None) -> LearningFit:
+    """Fit hours of unit x = a·x**b to actual hours per unit, in build order; `units`: their
+    build numbers (1, 2, 3, … by default; a unit left out leaves a gap)."""
     y = _checked_hours(hours)
-    return _fit("crawford", y, confidence)
+    return _fit("crawford", y, confidence, _checked_units(units, len(y)))
 
 
-def fit_wright(hours: Sequence[float], confidence: float = 0.95) -> LearningFit:
+def fit_wright(hours: Sequence[float], confidence: float = 0.95,
+               units: Sequence[int] | None = None) -> LearningFit:
     """Fit cumulative average hours of units 1..x = a·x**b to actual hours per
-    unit, in build order.
+    unit, in build order; `units` as for fit_crawford (the average at x is over
+    the units given up to x).
 
     Cumulative averages are not independent of each other, so the interval on
     the rate is narrower than the data justify; read it as a lower bound on the
     uncertainty and prefer the Crawford fit's interval when judging it.
     """
     y = _checked_hours(hours)
+    x = _checked_units(units, len(y))
     cumulative_average = np.cumsum(y) / np.arange(1, len(y) + 1)
-    return _fit("wright", cumulative_average, confidence)
+    return _fit("wright", cumulative_average, confidence, x)
 
 
 def project_unit_hours(fit: LearningFit, unit_numbers: Iterable[int]) -> list[float]:
@@ -111,11 +116,20 @@ def _checked_hours(hours: Sequence[float]) -> np.ndarray:
     return y
 
 
-def _fit(model: Model, y: np.ndarray, confidence: float) -> LearningFit:
+def _checked_units(units: Sequence[int] | None, n: int) -> np.ndarray:
+    if units is None:
+        return np.arange(1, n + 1, dtype=float)
+    x = np.asarray(units, dtype=float)
+    if x.shape != (n,) or np.any(x < 1) or np.any(np.diff(x) <= 0):
+        raise ValueError("Give one build number per unit, from 1 up, in build order.")
+    return x
+
+
+def _fit(model: Model, y: np.ndarray, confidence: float, x: np.ndarray) -> LearningFit:
     if not 0 < confidence < 1:
         raise ValueError(f"Confidence must be between 0 and 1, not {confidence}.")
     n = len(y)
-    log_x = np.log(np.arange(1, n + 1))
+    log_x = np.log(x)
     log_y = np.log(y)
     b, log_a = (float(v) for v in np.polyfit(log_x, log_y, 1))
     sse = float(np.sum((log_y - (log_a + b * log_x)) ** 2))

@@ -71,6 +71,7 @@ class OperationRow(Answer):
     standard_minutes: float
     observed_minutes: float | None
     units_observed: int
+    left_out: int  # units whose minutes here lie off the learning trend (lrip.stats.outliers)
     minutes_used: float
     source: str
 
@@ -143,6 +144,7 @@ class UnitHours(Answer):
     hours: float
     crawford: float
     wright: float | None
+    outlier: bool  # off the learning trend (lrip.stats.outliers): left out of the fit
 
 
 class Projection(Answer):
@@ -166,6 +168,7 @@ class Learning(Answer):
     operations: list[OperationRef]  # the routing's, to choose one
     basis: str
     units: list[UnitHours]
+    left_out: int  # units off the learning trend, not fitted
     wright: Fit
     crawford: Fit
     projections: list[Projection]

@@ -5,14 +5,17 @@ A period is a week of `days_per_week` working days (5 unless the caller says oth
 work center has hours per day × days × stations × efficiency hours a week. Rates are units a
 week, like the program's FRP target rate.
 
-Observed minutes (`observed=True`) are, per operation, the median over the program's LRIP
-units of the minutes that operation took on the unit, every attempt summed (a rework is time
-the line spent); the median, so that one unit left on a bench overnight does not set the
-plan. An operation with no LRIP record yet keeps its standard minutes, and says so.
+Minutes are worked minutes: an attempt's worked intervals, without its pauses, holds and shift
+changes (lrip.execution). Observed minutes (`observed=True`) are, per operation, the median over
+the program's LRIP units of the minutes that operation took on the unit, every attempt summed (a
+rework is time the line spent); the median, so that one slow unit does not set the plan, and
+times off the learning trend (lrip.stats.outliers: a timer left running over a weekend) are left
+out and counted. An operation with no LRIP record yet keeps its standard minutes, and says so.
 
 Learning curves use the first attempt of each operation (rework is a quality loss, counted by
 the quality metrics, not learning) on complete units, numbered in build order (the time their
-first operation started) among the units measured.
+first operation started) among the units measured; a unit whose hours lie off the trend keeps
+its number and is left out of the fit.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from lrip.execution.rules import UnitStatus
 from lrip.program.models import Lot, Program, RampPlanEntry
 from lrip.program.rules import Phase
 from lrip.program.service import current_routing, get_program
+from lrip.stats import outliers
 
 
 def _operations(session: Session, routing: Routing) -> list[tuple[Operation, WorkCenter]]:
@@ -53,18 +57,24 @@ def _line(operations: list[tuple[Operation, WorkCenter]], days_per_week: float) 
         raise Invalid("work_center_invalid", str(exc).replace("per period", "a week")) from None
 
 
-def _observed_minutes(session: Session, program_id: int) -> dict[int, tuple[float, int]]:
-    """Per operation sequence: (median minutes per LRIP unit, every attempt summed; units seen)."""
+def _observed_minutes(session: Session, program_id: int) -> dict[int, tuple[float | None, int, int]]:
+    """Per operation sequence: (median worked minutes per LRIP unit, every attempt summed; units used;
+    units left out, their minutes off the learning trend: lrip.stats.outliers)."""
     rows = session.execute(
         select(Operation.sequence, OperationRecord.unit_id, func.sum(OperationRecord.cycle_minutes))
         .join(Operation, Operation.id == OperationRecord.operation_id)
         .join(Unit, Unit.id == OperationRecord.unit_id).join(Lot, Lot.id == Unit.lot_id)
         .where(Lot.program_id == program_id, Lot.phase == Phase.LRIP, OperationRecord.cycle_minutes.is_not(None))
-        .group_by(Operation.sequence, OperationRecord.unit_id)).all()
+        .group_by(Operation.sequence, OperationRecord.unit_id)
+        .order_by(Operation.sequence, func.min(OperationRecord.started_at), OperationRecord.unit_id)).all()
     per_op: dict[int, list[float]] = defaultdict(list)
     for sequence, _, minutes in rows:
         per_op[sequence].append(float(minutes))
-    return {seq: (statistics.median(values), len(values)) for seq, values in per_op.items()}
+    seen = {}
+    for seq, values in per_op.items():
+        kept = [v for v, off in zip(values, outliers.trend_outliers(values)) if not off]
+        seen[seq] = (statistics.median(kept) if kept else None, len(kept), len(values) - len(kept))
+    return seen
 
 
 def _check_settings(rate: float | None, max_utilisation: float, days_per_week: float) -> None:
@@ -105,12 +115,12 @@ def capacity(session: Session, actor: Actor, *, program: str, rate: float | None
     seen = _observed_minutes(session, prog.id) if observed else {}
     operations, loads = [], []
     for op, center in steps:
-        median, units = seen.get(op.sequence, (None, 0))
+        median, units, left_out = seen.get(op.sequence, (None, 0, 0))
         used = median if median is not None else op.standard_minutes
         loads.append(rules.OperationLoad(str(op.sequence), center.code, used))
         operations.append(OperationRow(
             sequence=op.sequence, name=op.name, work_center=center.code, standard_minutes=op.standard_minutes,
-            observed_minutes=None if median is None else round(median, 3), units_observed=units,
+            observed_minutes=None if median is None else round(median, 3), units_observed=units, left_out=left_out,
             minutes_used=round(used, 3),
             source="observed" if median is not None else ("standard (no LRIP record yet)" if observed else "standard")))
     if not any(load.minutes_per_unit > 0 for load in loads):
@@ -135,7 +145,8 @@ def capacity(session: Session, actor: Actor, *, program: str, rate: float | None
     return Capacity(
         program=prog.code, routing=_routing_name(session, prog, routing),
         period=f"a week of {days_per_week:g} working days", days_per_week=days_per_week,
-        minutes="observed: median minutes per LRIP unit, every attempt summed" if observed else "standard minutes",
+        minutes=("observed: median worked minutes per LRIP unit, every attempt summed, times off the learning "
+                 "trend left out" if observed else "standard minutes"),
         observed=observed, max_utilisation=max_utilisation,
         target_rate=target, target_source="rate asked" if rate is not None else "FRP target rate",
         work_centers=[_center_row(c, minutes[c.code], load, max_utilisation, hours_per_day[c.code])
@@ -185,9 +196,11 @@ def _fit(fit: curves.LearningFit) -> Fit:
 def learning(session: Session, actor: Actor, *, program: str, operation: str | None = None,
              max_utilisation: float = rules.MAX_UTILISATION,
              days_per_week: float = rules.DAYS_PER_WEEK) -> Learning:
-    """Wright and Crawford curves fitted to hours per unit in build order, with the learning
+    """Wright and Crawford curves fitted to worked hours per unit in build order, with the learning
     rate's 95% interval; projected hours at the next unit, the first FRP unit and the planned
-    total (Crawford, the unit model), and the rate those hours allow on the line."""
+    total (Crawford, the unit model), and the rate those hours allow on the line. A unit whose
+    hours lie off the trend (a forgotten timer, a unit built in three minutes to try the CLI:
+    lrip.stats.outliers) is flagged and left out of the fit and the operations' shares."""
     _check_settings(None, max_utilisation, days_per_week)
     prog = get_program(session, program)
     routing = current_routing(session, prog)
@@ -199,8 +212,11 @@ def learning(session: Session, actor: Actor, *, program: str, operation: str | N
         raise Invalid("learning_too_few", f"a learning curve needs at least 3 units; {prog.code} has "
                                           f"{len(units)} {what} so far")
     hours = [sum(minutes.values()) / 60 for _, minutes in units]
+    off = outliers.trend_outliers([sum(minutes.values()) for _, minutes in units])
+    kept = [x for x in range(1, len(hours) + 1) if not off[x - 1]]  # the rule leaves most units in
     try:
-        wright, crawford = curves.fit_wright(hours), curves.fit_crawford(hours)
+        wright = curves.fit_wright([hours[x - 1] for x in kept], units=kept)
+        crawford = curves.fit_crawford([hours[x - 1] for x in kept], units=kept)
     except ValueError as exc:
         raise Invalid("learning_invalid", str(exc)) from None
     n = len(hours)
@@ -209,8 +225,8 @@ def learning(session: Session, actor: Actor, *, program: str, operation: str | N
     # each operation's share of the hours, to spread a projected unit over the work centers
     center_of = {o.sequence: center.code for o, center in steps}
     totals: dict[int, float] = defaultdict(float)
-    for _, minutes in units:
-        for seq, m in minutes.items():
+    for x in kept:
+        for seq, m in units[x - 1][1].items():
             if seq in center_of:
                 totals[seq] += m
     whole = sum(totals.values())
@@ -236,10 +252,11 @@ def learning(session: Session, actor: Actor, *, program: str, operation: str | N
                                work_center=center_of[op.sequence]) if op else None,
         operations=[OperationRef(sequence=o.sequence, name=o.name, work_center=center.code) for o, center in steps],
         basis=("first attempt of " + (f"operation {op.sequence}" if op else "every operation, complete units")
-               + ", hours per unit in build order (first operation started)"),
+               + ", worked hours per unit in build order (first operation started)"),
         units=[UnitHours(unit=x, serial=serial, hours=round(h, 4), crawford=round(c, 4),
-                         wright=None if w is None else round(w, 4))
-               for x, (serial, _), h, c, w in zip(xs, units, hours, fitted["crawford"], fitted["wright"])],
+                         wright=None if w is None else round(w, 4), outlier=out)
+               for x, (serial, _), h, c, w, out in zip(xs, units, hours, fitted["crawford"], fitted["wright"], off)],
+        left_out=n - len(kept),
         wright=_fit(wright), crawford=_fit(crawford),
         projections=projections, target_rate=prog.frp_target_rate, max_utilisation=max_utilisation,
         days_per_week=days_per_week,

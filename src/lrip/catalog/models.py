@@ -3,7 +3,8 @@ tools, qualifications, and the routings with their operations and characteristic
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.db import Base, UTCDateTime, utcnow
@@ -31,7 +32,9 @@ class PartRevision(Base):
 
 
 class BomLine(Base):
-    """A child part in a parent revision, consumed at one operation of the routing."""
+    """A child part in a parent revision, consumed at one operation of the routing. `specification`: the
+    material or part specification it is bought to; `special_process`: one its supplier performs on it (hard
+    anodise) to `process_specification` (MIL-A-8625 Type III): both go on the first article's Form 2."""
 
     __tablename__ = "bom_line"
     __table_args__ = (UniqueConstraint("parent_revision_id", "child_part_id"),)
@@ -41,7 +44,11 @@ class BomLine(Base):
     child_part_id: Mapped[int] = mapped_column(ForeignKey("part.id"))
     quantity: Mapped[float] = mapped_column(Float)
     operation_sequence: Mapped[int] = mapped_column(Integer)
+    specification: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    special_process: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    process_specification: Mapped[str | None] = mapped_column(String(120), nullable=True)
     child_part: Mapped[Part] = relationship()
+    parent_revision: Mapped[PartRevision] = relationship()
 
 
 class Document(Base):
@@ -71,6 +78,23 @@ class DocumentRevision(Base):
         return f"{self.document.number} rev {self.revision}"
 
 
+class DocumentImage(Base):
+    """An image a revision's Markdown shows by its file name (`![datum A](datum-a.png)`); part of
+    the revision's content, so a released revision's images never change either."""
+
+    __tablename__ = "document_image"
+    __table_args__ = (UniqueConstraint("document_revision_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_revision_id: Mapped[int] = mapped_column(ForeignKey("document_revision.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    document_revision: Mapped[DocumentRevision] = relationship()
+
+
 class WorkCenter(Base):
     __tablename__ = "work_center"
     __table_args__ = (Index("ux_work_center_code_ci", func.lower(text("code")), unique=True),)
@@ -91,9 +115,27 @@ class Tool(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[str] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(12))  # production | temporary
-    calibration_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    category: Mapped[str] = mapped_column(String(12))  # production | temporary | gauge (rules.ToolCategory)
+    calibration_due: Mapped[date | None] = mapped_column(Date, nullable=True)  # the newest calibration's
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ToolCalibration(Base):
+    """One calibration of a tool or gauge, kept for good: the newest sets the tool's due date. `as_found`
+    is what the laboratory found before adjusting ('out': out of tolerance, so what it measured since the
+    calibration before is suspect)."""
+
+    __tablename__ = "tool_calibration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tool_id: Mapped[int] = mapped_column(ForeignKey("tool.id"), index=True)
+    calibrated_on: Mapped[date] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date)
+    certificate: Mapped[str] = mapped_column(String(60))
+    as_found: Mapped[str | None] = mapped_column(String(3), nullable=True)  # in | out (rules.AsFound)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    tool: Mapped["Tool"] = relationship()
 
 
 class Qualification(Base):
@@ -105,6 +147,8 @@ class Qualification(Base):
     skill: Mapped[str] = mapped_column(String(60))
     granted_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
+    training: Mapped[str | None] = mapped_column(String(120), nullable=True)  # the training record's reference
+    revoked_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # not held from this day
 
 
 class Routing(Base):
@@ -133,6 +177,9 @@ class Operation(Base):
     document_revision_id: Mapped[int | None] = mapped_column(ForeignKey("document_revision.id"), nullable=True)
     required_tool_kinds: Mapped[Any] = mapped_column(JSON, default=list)
     required_skill: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # a special process the operation performs in house (potting, soldering), to its specification
+    special_process: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    process_specification: Mapped[str | None] = mapped_column(String(120), nullable=True)
     routing: Mapped[Routing] = relationship(back_populates="operations")
     work_center: Mapped[WorkCenter] = relationship()
     document_revision: Mapped[DocumentRevision | None] = relationship()
@@ -155,6 +202,9 @@ class Characteristic(Base):
     usl: Mapped[float | None] = mapped_column(Float, nullable=True)
     units: Mapped[str | None] = mapped_column(String(20), nullable=True)
     key: Mapped[bool] = mapped_column(Boolean, default=False)
+    balloon: Mapped[str | None] = mapped_column(String(20), nullable=True)  # its number on the drawing
+    drawing_zone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    gauge_kind: Mapped[str | None] = mapped_column(String(60), nullable=True)  # the kind of gauge that measures it
 
 
 class SetupVersion(Base):

@@ -20,8 +20,20 @@ class Tracking(StrEnum):
 
 
 class ToolCategory(StrEnum):
+    """A production tool, a temporary one (prototype and pilot only), or a gauge (its kind is the gauge
+    kind a characteristic names: cmm, micrometer, …)."""
+
     PRODUCTION = "production"
     TEMPORARY = "temporary"
+    GAUGE = "gauge"
+
+
+class AsFound(StrEnum):
+    """What a calibration found before adjusting: in tolerance, or out (what the gauge measured since the
+    calibration before is suspect)."""
+
+    IN = "in"
+    OUT = "out"
 
 
 class Severity(StrEnum):
@@ -127,6 +139,9 @@ class CharacteristicSpec:
     usl: float | None = None
     units: str | None = None
     key: bool = False
+    balloon: str | None = None
+    drawing_zone: str | None = None
+    gauge_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,8 @@ class OperationSpec:
     tool_kinds: tuple[str, ...] = ()
     skill: str | None = None
     characteristics: tuple[CharacteristicSpec, ...] = field(default_factory=tuple)
+    special_process: str | None = None  # performed in house, to process_specification (AS9102 Form 2)
+    process_specification: str | None = None
 
 
 def routing_problems(operations: list[OperationSpec]) -> list[str]:
@@ -171,3 +188,53 @@ def routing_problems(operations: list[OperationSpec]) -> list[str]:
             elif c.lsl is not None and c.usl is not None and c.lsl >= c.usl:
                 reasons.append(f"{c.code} lower limit {c.lsl} is not below upper limit {c.usl}")
     return reasons
+
+
+def limit_problems(kind: str, nominal: float | None, lsl: float | None, usl: float | None) -> dict[str, str]:
+    """What is wrong with a characteristic's nominal and limits, by the field it is wrong in:
+    {'usl': '11.97 is below lsl 11.98'}."""
+    if kind == CharacteristicKind.ATTRIBUTE:
+        given = [name for name, x in (("nominal", nominal), ("lsl", lsl), ("usl", usl)) if x is not None]
+        return {name: "an attribute characteristic is pass/fail; it has no nominal or limits" for name in given}
+    if lsl is None and usl is None:
+        return {"usl": "a variable characteristic needs a lower or an upper limit (lsl, usl)"}
+    if lsl is not None and usl is not None and usl <= lsl:
+        return {"usl": f"{usl:g} is {'below' if usl < lsl else 'equal to'} lsl {lsl:g}"}
+    if nominal is not None and ((lsl is not None and nominal < lsl) or (usl is not None and nominal > usl)):
+        return {"nominal": f"{nominal:g} is outside the limits {'' if lsl is None else f'{lsl:g}'}"
+                           f"..{'' if usl is None else f'{usl:g}'}"}
+    return {}
+
+
+def next_revision(current: str) -> str:
+    """The revision after `current`: A → B, Z → AA, C2 → C3, 1 → 2, '-' (the initial issue) → A."""
+    if current == "-":
+        return "A"
+    head, tail = current.rstrip("0123456789"), current[len(current.rstrip("0123456789")):]
+    if tail:
+        return f"{head}{int(tail) + 1:0{len(tail)}d}"
+    letters = list(current)
+    i = len(letters) - 1
+    while i >= 0 and letters[i] in "Zz":
+        letters[i] = "A" if letters[i] == "Z" else "a"
+        i -= 1
+    if i < 0:
+        return ("A" if current[0] == "Z" else "a") + "".join(letters)
+    if not letters[i].isalpha():
+        return current + "A"
+    letters[i] = chr(ord(letters[i]) + 1)
+    return "".join(letters)
+
+
+def qualification_problems(*, granted_on, expires_on) -> list[str]:
+    """Every reason a grant's dates do not make a qualification."""
+    if expires_on <= granted_on:
+        return [f"a qualification expires after it is granted ({granted_on} .. {expires_on})"]
+    return []
+
+
+def calibration_problems(*, calibrated_on, due) -> list[str]:
+    """Every reason a calibration record cannot be kept as given."""
+    if due <= calibrated_on:
+        return [f"the next calibration is due after this one ({calibrated_on}), not on {due}"]
+    return []

@@ -20,6 +20,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(redline_app, name="redline")
 
 
+AS_OF = {"now": "as of now", "submission": "snapshot at submission", "implementation": "as implemented"}
+
+
 def _show_row(c: ChangeRow) -> None:
     serial = f" {c.effectivity_serial}" if c.effectivity_serial else ""
     say(f"{c.number} {c.status}: {c.title} ({c.class_}, {c.urgency}, {c.effectivity.replace('_', ' ')}{serial})")
@@ -31,10 +34,15 @@ def _show_detail(c: ChangeDetail) -> None:
     _show_row(c)
     say(f"Items: {'; '.join(c.items)}")
     imp = c.impact
-    say(f"Impact ({'snapshot at submission' if c.impact_is_snapshot else 'as of now'}):")
-    say("  open lots: " + (", ".join(f"{x.lot} ({x.routing})" for x in imp.open_lots) or "none"))
-    say("  units reached: " + (", ".join(f"{u.serial} (ops {', '.join(map(str, u.operations_ahead))})"
-                                         for u in imp.units) or "none"))
+    say(f"Impact ({AS_OF[imp.as_of]}):")
+    say("  open lots: " + ("; ".join(f"{x.lot} ({x.routing})" + (f": {', '.join(x.reaches)}" if x.reaches else "")
+                                     for x in imp.open_lots) or "none"))
+    say("  units reached: " + (", ".join(f"{u.serial} (ops {', '.join(map(str, u.operations_ahead))} ahead)"
+                                         for u in imp.units if u.operations_ahead) or "none"))
+    built = [u for u in imp.units if not u.operations_ahead]
+    if built:
+        say("  units built on it: " + ", ".join(u.serial + (f" ({'; '.join(u.contains)})" if u.contains else "")
+                                                for u in built))
     say("  superseded: " + (", ".join(imp.superseded) or "nothing"))
     say("  characteristics: " + (", ".join(f"{ch.code} ({ch.change})" for ch in imp.characteristics) or "none"))
     say(f"  delta FAI: {imp.delta_fai.note}")
@@ -46,6 +54,8 @@ def _show_detail(c: ChangeDetail) -> None:
         done = c.implementation
         say("Implemented: released " + (", ".join(done.released) or "nothing")
             + "; superseded " + (", ".join(done.superseded) or "nothing"))
+        for words in done.configurations:
+            say(f"  {words}")
         for p in done.pending_supersession:
             say(f"  {p.document} rev {p.revision} stays in effect until {', '.join(p.until_lots_close)} closes")
 
@@ -148,7 +158,7 @@ def cancel(number: str, reason: Why, db: Db = None, as_json: AsJson = False) -> 
 @change_app.command("traffic")
 def traffic(program: str, weeks: Annotated[int, typer.Option(min=1, max=520, help="How many weeks.")] = 12,
             db: Db = None, as_json: AsJson = False) -> None:
-    """Change requests submitted per week, by class."""
+    """Change requests per week, by class, each in the week of its latest step (submitted, approved, implemented)."""
     run(db, as_json, lambda s, actor: service.change_traffic(s, actor, program=program, weeks=weeks),
         lambda rows: out.print(table(f"{program}: change traffic", ["Week of", "Major", "Minor"],
                                      [[w.week, w.major, w.minor] for w in rows])), write=False)

@@ -42,7 +42,7 @@ def _list_page(request: Request, *, program: str | None, status: str | None, err
         except LripError as exc:
             return render(request, "message.html", {"title": "Not found", "reasons": exc.reasons},
                           status=status_code(exc))
-    chart = traffic_chart(weeks, title=f"{program}: change requests per week, by class") if weeks else None
+    chart = traffic_chart(weeks, title=f"{program}: change requests per week (latest step), by class") if weeks else None
     return render(request, "change_list.html", {
         "program": program, "programs": programs, "status": status, "rows": rows, "chart": chart, "weeks": weeks,
         "may_raise": actor.may(service.create_change.permission), "errors": errors or [], "values": values or {}},

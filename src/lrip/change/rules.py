@@ -228,7 +228,7 @@ def week_start(day: date) -> date:
 
 def traffic(changes: list[tuple[datetime, str]], *, weeks: int, today: date) -> list[dict]:
     """Change requests per week (Monday start) by class, for the `weeks` weeks ending this week,
-    oldest first; each change counts in the week it was submitted."""
+    oldest first; each change counts in the week of the time given with it (its latest step)."""
     last = week_start(today)
     starts = [last - timedelta(weeks=weeks - 1 - i) for i in range(max(weeks, 0))]
     rows = {w: {"week": w.isoformat(), "major": 0, "minor": 0} for w in starts}

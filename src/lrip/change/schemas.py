@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -132,13 +132,20 @@ class OpenLot(Answer):
     routing: str
     phase: str
     uses_changed_routing_or_instruction: bool
+    reaches: list[str] = Field([], description="How the change reaches it: what it consumes or uses, at which "
+                                               "operation, or the routing it builds on.")
 
 
 class UnitReached(Answer):
+    """A unit of an open lot the change reaches (operations ahead) or that is built on what it changes
+    (operations done, lots of the changed part built in)."""
+
     serial: str
     lot: str
     status: str
     operations_ahead: list[int]
+    operations_done: list[int] = []
+    contains: list[str] = Field([], description="Lots of a changed part built into it, with their revisions.")
 
 
 class OperationTouched(Answer):
@@ -196,6 +203,9 @@ class Impact(Answer):
     touched, the delta FAI it asks for and the open NCRs citing its items."""
 
     computed_at: datetime
+    as_of: Literal["now", "submission", "implementation"] = Field(
+        "submission", description="Computed now (a change still waiting), or the snapshot kept at submission or "
+                                  "at implementation.")
     phase: str
     open_lots: list[OpenLot]
     units: list[UnitReached]
@@ -238,6 +248,8 @@ class Implementation(Answer):
     pending_supersession: list[PendingSupersession] = []
     lots_switched: list[LotRouting] = []
     lots_kept: list[LotRouting] = []
+    configurations: list[str] = Field([], description="The part revisions open lots build with, as the effectivity "
+                                                       "pinned them.")
     routings_created: list[str] = []
     instructions_repointed: list[Repointed] = []
     notes: list[str] = []
@@ -272,7 +284,6 @@ class ChangeDetail(ChangeRow):
     item_details: list[ItemOut]
     redlines: list[str]
     impact: Impact
-    impact_is_snapshot: bool
     signature_list: list[SignatureOut]
     implementation: Implementation | None
     history: list[HistoryEntry]

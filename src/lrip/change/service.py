@@ -20,25 +20,28 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from lrip import audit
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import Signature
-from lrip.auth.signatures import content_hash, sign, signatures_for
+from lrip.auth import decisions
+from lrip.auth.decisions import Given
+from lrip.auth.signatures import content_hash, sign_decision, signatures_for
 from lrip.catalog import service as catalog
-from lrip.catalog.models import BomLine, Document, DocumentRevision, Operation, PartRevision, Routing, Tool
+from lrip.catalog.events import Succession
+from lrip.catalog.models import BomLine, Document, DocumentRevision, Operation, Part, PartRevision, Routing, Tool
 from lrip.change import rules
 from lrip.change.models import ChangeItem, ChangeRequest, Redline
 from lrip.change.rules import ChangeStatus, ItemSpec
 from lrip.change.schemas import ChangeDetail, ChangeRow, ChangeSigned, Impact, RedlineOut, TrafficWeek
 from lrip.db import get_one, utcnow
-from lrip.errors import NotFound, Refused, verdict
-from lrip.execution.models import OperationRecord, Unit
+from lrip.errors import NotFound, verdict
+from lrip.execution.models import Consumption, OperationRecord, Unit
 from lrip.execution.service import get_unit
 from lrip.inspection.first_article import require_delta_fai
 from lrip.nonconformance.models import NonConformance
 from lrip.program.models import Lot, Program
-from lrip.program.rules import SIGNERS, missing_signatures
 from lrip.program.service import get_program, policy_for
 from lrip.supply.models import MaterialLot
 
 RECORD = "change_request"
+CHANGE = decisions.Decision.CHANGE_APPROVAL
 LIVE = ("planned", "in_work", "on_hold")  # units a change can still reach
 
 
@@ -152,32 +155,37 @@ def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
     prog = change.program
     routings = _program_routings(session, prog)
     resolved, touched_ops, char_changes, superseded = [], {}, {}, []
-    routing_diffs = []
+    routing_diffs, reach, changed_parts = [], {}, {}
 
-    def touch(ops, why):
+    def touch(ops, why, doing):
+        """The operations an item touches, why (the item), and what a lot does there, in words."""
         for op in ops:
             touched_ops.setdefault(op.id, (op, []))[1].append(why)
+            reach.setdefault(op.id, []).append(doing(op))
 
     for spec in _specs(change):
         found, _ = _resolve(session, spec)
         resolved.append((spec, found))
         if spec.kind == "document" and found.get("from") is not None:
             old = found["from"]
-            touch([op for r in routings for op in r.operations if op.document_revision_id == old.id], spec.label)
+            touch([op for r in routings for op in r.operations if op.document_revision_id == old.id], spec.label,
+                  lambda op: f"uses {old.label} at operation {op.sequence}")
             if old.status == "released":
                 superseded.append(f"{old.label} (work instruction)")
         elif spec.kind == "routing" and found.get("from") is not None and found.get("to") is not None:
             diff = rules.routing_diff(_defs(found["from"]), _defs(found["to"]))
             routing_diffs.append({"item": spec.label, **diff})
             changed = {o["sequence"] for o in diff["operations"]}
-            touch([op for op in found["from"].operations if op.sequence in changed], spec.label)
+            touch([op for op in found["from"].operations if op.sequence in changed], spec.label,
+                  lambda op: f"builds on {_routing_label(op.routing)}, whose operation {op.sequence} changes")
             for c in diff["characteristics"]:
                 char_changes[c["code"]] = {**c, "item": spec.label}
             if found["from"].status == "released":
                 superseded.append(f"{_routing_label(found['from'])}")
         elif spec.kind == "tool" and found.get("tool") is not None:
             kind = found["tool"].kind
-            touch([op for r in routings for op in r.operations if kind in (op.required_tool_kinds or ())], spec.label)
+            touch([op for r in routings for op in r.operations if kind in (op.required_tool_kinds or ())], spec.label,
+                  lambda op: f"uses a {kind} ({found['tool'].code} is one) at operation {op.sequence}")
         elif spec.kind in ("part_revision", "bom") and found.get("to") is not None:
             old, new = found.get("from"), found["to"]
             if spec.kind == "bom":
@@ -186,8 +194,12 @@ def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
             else:
                 parent_ids = list({r.part_revision_id for r in routings})
                 seqs = _bom_sequences(session, parent_ids, new.part_id)
+                changed_parts[new.part_id] = new.part.number
+            part = new.part.number
             touch([op for r in routings if r.part_revision_id in parent_ids for op in r.operations
-                   if op.sequence in seqs], spec.label)
+                   if op.sequence in seqs], spec.label,
+                  lambda op: f"consumes {part} at operation {op.sequence}" if spec.kind == "part_revision"
+                  else f"consumes what the BOM of {part} changes at operation {op.sequence}")
             if old is not None and old.status == "released":
                 superseded.append(f"{old.part.number} rev {old.revision} (part revision, becomes obsolete)")
 
@@ -208,16 +220,7 @@ def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
     doc_or_routing_routings = {op.routing_id for op, why in touched_ops.values()
                                if any(w.startswith(("work instruction", "routing")) for w in why)}
     doc_or_routing_routings |= {f["from"].id for s, f in resolved if s.kind == "routing" and f.get("from") is not None}
-    units = []
-    for lot in lots:
-        lot_ops = {op.id: op.sequence for op in lot.routing.operations if op.id in op_ids}
-        for unit in session.execute(select(Unit).where(Unit.lot_id == lot.id, Unit.status.in_(LIVE))
-                                    .order_by(Unit.serial)).scalars():
-            done = set(session.execute(select(OperationRecord.operation_id).where(
-                OperationRecord.unit_id == unit.id, OperationRecord.status == "complete")).scalars())
-            ahead = sorted(seq for oid, seq in lot_ops.items() if oid not in done)
-            if ahead:
-                units.append({"serial": unit.serial, "lot": lot.number, "status": unit.status, "operations_ahead": ahead})
+    units = _units_reached(session, lots, op_ids, changed_parts)
     char_ids = {i for c in chars.values() for i in c["ids"]}
     part_ids = {f["to"].part_id for s, f in resolved if s.kind == "part_revision" and f.get("to") is not None}
     ncrs = []
@@ -247,15 +250,17 @@ def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
         fai_note = "the first unit of each open lot to reach a changed operation needs a delta FAI"
     first_units = []
     if fai_needed and change.effectivity == "immediate":
-        first_units = [next(u["serial"] for u in units if u["lot"] == lot.number)
-                       for lot in lots if any(u["lot"] == lot.number for u in units)]
+        first_units = [next(u["serial"] for u in units if u["lot"] == lot.number and u["operations_ahead"])
+                       for lot in lots if any(u["lot"] == lot.number and u["operations_ahead"] for u in units)]
     elif fai_needed and change.effectivity == "from_serial":
         first_units = [change.effectivity_serial]
     in_use = [lot.number for lot in lots if lot.routing_id in doc_or_routing_routings]
     impact = {
-        "computed_at": utcnow().isoformat(), "phase": prog.phase,
+        "computed_at": utcnow().isoformat(), "as_of": "now", "phase": prog.phase,
         "open_lots": [{"lot": lot.number, "routing": _routing_label(lot.routing), "phase": lot.phase,
-                       "uses_changed_routing_or_instruction": lot.number in in_use} for lot in lots],
+                       "uses_changed_routing_or_instruction": lot.number in in_use,
+                       "reaches": sorted({words for op in lot.routing.operations for words in reach.get(op.id, ())})}
+                      for lot in lots],
         "units": units,
         "superseded": superseded,
         "operations": [{"routing": _routing_label(op.routing), "sequence": op.sequence, "name": op.name,
@@ -267,6 +272,43 @@ def _analyse(session: Session, change: ChangeRequest) -> tuple[dict, dict]:
         "open_ncrs": ncrs,
     }
     return impact, {"resolved": resolved, "lots": lots, "in_use": in_use, "routings": routings}
+
+
+def _units_reached(session: Session, lots: list[Lot], op_ids: set[int], parts: dict[int, str]) -> list[dict]:
+    """Every unit of the open lots (scrapped ones aside) that the change reaches or that is built on what it
+    changes: the touched operations still ahead of it, those it has done, and the lots of a changed part
+    built into it (with their revisions). Three statements for every lot at once."""
+    lot_ids = [lot.id for lot in lots]
+    if not lot_ids:
+        return []
+    touched = {lot.id: {op.id: op.sequence for op in lot.routing.operations if op.id in op_ids} for lot in lots}
+    done: dict[int, set[int]] = defaultdict(set)
+    for unit_id, operation_id in session.execute(
+            select(OperationRecord.unit_id, OperationRecord.operation_id).join(Unit, Unit.id == OperationRecord.unit_id)
+            .where(Unit.lot_id.in_(lot_ids), OperationRecord.status == "complete",
+                   OperationRecord.operation_id.in_(op_ids))):
+        done[unit_id].add(operation_id)
+    contains: dict[int, list[str]] = defaultdict(list)
+    if parts:
+        for unit_id, lot_number, part, revision in session.execute(
+                select(Consumption.unit_id, MaterialLot.lot_number, Part.number, PartRevision.revision)
+                .join(Unit, Unit.id == Consumption.unit_id).join(MaterialLot, MaterialLot.id == Consumption.material_lot_id)
+                .join(Part, Part.id == MaterialLot.part_id)
+                .outerjoin(PartRevision, PartRevision.id == MaterialLot.part_revision_id)
+                .where(Unit.lot_id.in_(lot_ids), MaterialLot.part_id.in_(list(parts))).order_by(Consumption.id)):
+            contains[unit_id].append(f"{part} rev {revision or '?'} ({lot_number})")
+    numbers = {lot.id: lot.number for lot in lots}
+    units = []
+    for unit_id, serial, status, lot_id in session.execute(
+            select(Unit.id, Unit.serial, Unit.status, Unit.lot_id)
+            .where(Unit.lot_id.in_(lot_ids), Unit.status != "scrapped").order_by(Unit.serial)):
+        ops = touched[lot_id]
+        ahead = sorted(seq for oid, seq in ops.items() if oid not in done[unit_id]) if status in LIVE else []
+        did = sorted(seq for oid, seq in ops.items() if oid in done[unit_id])
+        if ahead or did or contains[unit_id]:
+            units.append({"serial": serial, "lot": numbers[lot_id], "status": status, "operations_ahead": ahead,
+                          "operations_done": did, "contains": contains[unit_id]})
+    return units
 
 
 def _open_lot_verdict(session: Session, change: ChangeRequest, plan: dict):
@@ -367,20 +409,27 @@ def submit_change(session: Session, actor: Actor, *, number: str, at: datetime |
     for spec in _specs(change):
         reasons += _resolve(session, spec)[1]
     before = _move(change, "submit", reasons)
-    change.submitted_at, change.impact = at or utcnow(), result
+    change.submitted_at, change.impact = at or utcnow(), {**result, "as_of": "submission"}
     _audit(session, change, actor=actor, action="submitted", before=before,
            after={"open_lots": [x["lot"] for x in result["open_lots"]], "units": len(result["units"]),
                   "characteristics": [c["code"] for c in result["characteristics"]]})
     return _detail(session, change)
 
 
-def required_signatures(session: Session, change: ChangeRequest) -> tuple[str, ...]:
-    """The signatures the program's phase asks for: its phase now while the request waits for
-    them, the phase it was submitted in once it has been decided."""
+def _signed_in(session: Session, change: ChangeRequest) -> tuple[str, tuple[str, ...]]:
+    """The phase the change is approved in — the program's now while the request waits for its
+    signatures, the one it was submitted in once decided — and what that phase's policy adds to the
+    signed-decisions table (lrip.auth.decisions)."""
     prog = change.program
     waiting = change.status in (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED)
     phase = prog.phase if waiting else (change.impact or {}).get("phase", prog.phase)
-    return tuple(policy_for(session, prog.id, phase).change_signatures)
+    return phase, tuple(policy_for(session, prog.id, phase).change_signatures)
+
+
+def required_signatures(session: Session, change: ChangeRequest) -> tuple[str, ...]:
+    """The signature roles the change's approval needs."""
+    phase, also = _signed_in(session, change)
+    return decisions.required(CHANGE, phase, also=also)
 
 
 def _signature_state(session: Session, change: ChangeRequest) -> tuple[list[dict], list[str]]:
@@ -389,27 +438,24 @@ def _signature_state(session: Session, change: ChangeRequest) -> tuple[list[dict
 
 
 def _missing(session: Session, change: ChangeRequest, signatures: list[dict]) -> list[str]:
-    """The signatures still missing, given the change's (each with its role, meaning and validity)."""
-    valid = [s["role"] for s in signatures if s["valid"] and s["meaning"] == "approved"]
-    return missing_signatures(required_signatures(session, change), valid)
+    """The signatures still missing, in words, given the change's (each with who, role, meaning, validity):
+    its author's never counts as an approval."""
+    phase, also = _signed_in(session, change)
+    given = [Given(s["username"], s["role"]) for s in signatures if s["valid"] and s["meaning"] == "approved"]
+    return list(decisions.standing(CHANGE, phase, given, author=change.raised_by.username, also=also).reasons)
 
 
 @command("signature.sign")
 def sign_change(session: Session, actor: Actor, *, number: str, password: str, role: str | None = None
                 ) -> ChangeSigned:
-    """The signed-in person's approval e-signature (password asked again) in a role the phase policy asks for."""
+    """The signed-in person's approval e-signature (password asked again) in a role the signed-decisions table
+    asks for; the person who raised the change cannot approve it."""
     change = get_change(session, number)
     rules.CHANGE.next(change.status, "sign", change.number)[1].raise_if_refused("change_refused")
-    required = required_signatures(session, change)
-    chosen = role or (actor.roles[0] if len(actor.roles) == 1 else None)
-    wanted = {r for need in required for r in SIGNERS.get(need, ())}
-    if chosen is not None and chosen in actor.roles and chosen not in wanted:
-        raise Refused("signature_refused", f"{change.number} needs the signatures of {', '.join(required)} "
-                                           f"({', '.join(sorted(r.replace('_', ' ') for r in wanted))}); "
-                                           f"{actor.username}'s signature as {chosen.replace('_', ' ')} does "
-                                           "not count")
-    sign(session, actor, record_type=RECORD, record_id=change.number, content=_content(change), password=password,
-         meaning="approved", role=chosen)
+    phase, also = _signed_in(session, change)
+    sign_decision(session, actor, decision=CHANGE, phase=phase, record_type=RECORD, record_id=change.number,
+                  content=_content(change), password=password, role=role, author=change.raised_by.username,
+                  also=also, record=change.number)
     sigs, missing = _signature_state(session, change)
     return ChangeSigned(number=change.number, signatures=sigs, missing=missing)
 
@@ -493,6 +539,13 @@ def _plan(session: Session, change: ChangeRequest, plan: dict) -> tuple[list[str
     for spec, found in plan["resolved"]:
         if spec.kind in ("part_revision", "bom"):
             steps.append({"do": "release_part", "spec": spec})
+            old, new = found.get("from"), found.get("to")
+            open_lots = [lot for ls in lots_by_routing.values() for lot in ls]
+            using = _lots_consuming(session, open_lots, new.part_id) if spec.kind == "part_revision" and old else []
+            if using:
+                steps.append({"do": "pin_lots", "lots": using, "part": new.part.number, "old": old.revision,
+                              "new": new.revision, "change": change.number, "effectivity": change.effectivity,
+                              "serial": change.effectivity_serial})
         elif spec.kind == "routing":
             old, new = found["from"], found["to"]
             steps.append({"do": "release_routing", "spec": spec, "routing": new})
@@ -556,6 +609,12 @@ def _plan(session: Session, change: ChangeRequest, plan: dict) -> tuple[list[str
     return reasons, steps
 
 
+def _lots_consuming(session: Session, lots: list[Lot], part_id: int) -> list[Lot]:
+    """The lots (of those given) whose routing's BOM consumes the part."""
+    parents = set(session.execute(select(BomLine.parent_revision_id).where(BomLine.child_part_id == part_id)).scalars())
+    return sorted((lot for lot in lots if lot.routing.part_revision_id in parents), key=lambda lot: lot.id)
+
+
 def _lot_units(plan: dict, lot: str) -> list[dict]:
     return [u for u in plan.get("units", []) if u["lot"] == lot]
 
@@ -575,17 +634,21 @@ def implement_change(session: Session, actor: Actor, *, number: str, at: datetim
     verdict(reasons + more).raise_if_refused("change_refused")
     why = f"{change.number}: {change.title}"
     done = {"released": [], "superseded": [], "pending_supersession": [], "lots_switched": [], "lots_kept": [],
-            "routings_created": [], "instructions_repointed": [], "notes": [], "delta_fai": None}
+            "configurations": [], "routings_created": [], "instructions_repointed": [], "notes": [],
+            "delta_fai": None}
     for step in steps:
         _STEPS[step["do"]](session, actor, step, done, why)
     fai = result["delta_fai"]
     if fai["required"]:
         prev = change.program.part_revision
+        last_lot = session.execute(select(func.max(Lot.id)).where(Lot.program_id == change.program_id)).scalar()
         require_delta_fai(session, actor, part=prev.part.number, part_revision=prev.revision,
-                          characteristics=fai["characteristics"], reason=why)
+                          characteristics=fai["characteristics"], reason=why, effectivity=change.effectivity,
+                          after_lot_id=last_lot, from_serial=change.effectivity_serial)
         done["delta_fai"] = {"characteristics": fai["characteristics"], "note": fai["note"]}
     before = _move(change, "implement")
-    change.implemented_at, change.implementation = at or utcnow(), done
+    change.implemented_at, change.implementation = at or utcnow(), {**done, "impact": {**result,
+                                                                                        "as_of": "implementation"}}
     _audit(session, change, actor=actor, action="implemented", before=before,
            after={k: v for k, v in done.items() if v})
     return _detail(session, change)
@@ -597,6 +660,30 @@ def _release_part(session: Session, actor: Actor, step: dict, done: dict, why: s
     done["released"].append(f"{spec.identifier} rev {spec.to_revision}")
     if spec.from_revision:
         done["superseded"].append(f"{spec.identifier} rev {spec.from_revision} (obsolete)")
+
+
+def _pin_lots(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
+    """Record on each open lot that consumes the changed part which revision its units are built with, as
+    the effectivity says: from the next lot, the lot keeps the old one; from a serial, the old one before
+    it and the new one from it; immediately, the new one (where an earlier change had pinned the lot)."""
+    part, old, new, number = step["part"], step["old"], step["new"], step["change"]
+    for lot in step["lots"]:
+        steps = list((lot.configuration or {}).get(part) or [])
+        kept = steps or [{"revision": old, "change": number}]
+        if step["effectivity"] == "next_lot":
+            steps, words = kept, f"{lot.number} keeps building with {part} rev {kept[-1]['revision']}"
+        elif step["effectivity"] == "from_serial":
+            steps = kept + [{"revision": new, "from_serial": step["serial"], "change": number}]
+            words = f"{lot.number} builds with {part} rev {new} from {step['serial']} on"
+        elif steps:
+            steps, words = steps + [{"revision": new, "change": number}], f"{lot.number} builds with {part} rev {new}"
+        else:
+            continue  # nothing pinned it: it builds with the released revision, the new one
+        before = lot.configuration
+        lot.configuration = {**(lot.configuration or {}), part: steps}
+        audit.record(session, actor=actor, action="lot.configuration_changed", record_type="lot", record_id=lot.number,
+                     before={"configuration": before}, after={"configuration": lot.configuration}, reason=why)
+        done["configurations"].append(words)
 
 
 def _release_routing(session: Session, actor: Actor, step: dict, done: dict, why: str) -> None:
@@ -668,7 +755,8 @@ def _note(session: Session, actor: Actor, step: dict, done: dict, why: str) -> N
     done["notes"].append(step["text"])
 
 
-_STEPS = {"release_part": _release_part, "release_routing": _release_routing, "switch_lot": _switch_lot,
+_STEPS = {"release_part": _release_part, "pin_lots": _pin_lots, "release_routing": _release_routing,
+          "switch_lot": _switch_lot,
           "keep_lot": _keep_lot, "release_document": _release_document, "repoint": _repoint,
           "new_routing": _new_routing, "supersede_document": _supersede_document, "note": _note}
 """What each step of an implementation plan does (`_plan` lists the steps, checked before any is done)."""
@@ -700,6 +788,77 @@ def supersede_freed(session: Session, actor: Actor) -> list[str]:
     return freed
 
 
+# ---------------------------------------------------------------- released revisions outside change control
+
+OPEN = (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED, ChangeStatus.APPROVED)
+CONTROLLED = ("lrip", "frp")  # the phases in which a released revision changes only by a change request
+
+
+def _succession_label(s: Succession) -> str:
+    if s.kind == "routing":
+        part, _, prev = s.identifier.partition("/")
+        return f"routing {s.from_revision} of {part} rev {prev}"
+    return {"document": f"{s.identifier} rev {s.from_revision}",
+            "bom": f"the BOM of {s.identifier} rev {s.from_revision}"}.get(s.kind, f"{s.identifier} rev {s.from_revision}")
+
+
+def _programs_using(session: Session, s: Succession, programs: list[Program]) -> list[Program]:
+    """The programs (of those given) that build on the succession's released revision."""
+    using = []
+    for prog in programs:
+        routings = _program_routings(session, prog)
+        if s.kind == "document":
+            used = any(op.document_revision is not None and op.document_revision.document.number.lower()
+                       == s.identifier.lower() and op.document_revision.revision == s.from_revision
+                       for r in routings for op in r.operations)
+        elif s.kind == "routing":
+            used = any(f"{r.part_revision.part.number}/{r.part_revision.revision}".lower() == s.identifier.lower()
+                       and r.revision == s.from_revision for r in routings)
+        else:  # the program's part revisions and every part below them in their BOMs
+            seen, rev_ids = set(), {r.part_revision_id for r in routings} | {prog.part_revision_id}
+            while rev_ids - seen:
+                seen |= rev_ids
+                children = select(BomLine.child_part_id).where(BomLine.parent_revision_id.in_(rev_ids))
+                rev_ids = seen | set(session.execute(select(PartRevision.id).where(PartRevision.part_id.in_(children))
+                                                     ).scalars())
+            used = session.execute(select(PartRevision.id).join(Part, Part.id == PartRevision.part_id).where(
+                PartRevision.id.in_(seen), func.lower(Part.number) == s.identifier.lower(),
+                PartRevision.revision == s.from_revision).limit(1)).first() is not None
+        if used:
+            using.append(prog)
+    return using
+
+
+def succession_refusals(session: Session, successions: tuple[Succession, ...]) -> list[list[str]]:
+    """For each released revision about to be succeeded outside change control, every program in LRIP
+    or FRP that builds on it, each naming the change request that must carry the change (the open one
+    that does, or the item to raise one with)."""
+    programs = session.execute(select(Program).where(Program.phase.in_(CONTROLLED)).order_by(Program.code)
+                               ).scalars().all()
+    if not programs:
+        return [[] for _ in successions]
+    open_items = session.execute(select(ChangeItem, ChangeRequest).join(ChangeRequest)
+                                 .where(ChangeRequest.status.in_(OPEN)).order_by(ChangeRequest.id)).all()
+    answers = []
+    for s in successions:
+        reasons = []
+        kinds = ("bom", "part_revision") if s.kind in ("bom", "part_revision") else (s.kind,)
+        for prog in _programs_using(session, s, programs):
+            carrying = [c for item, c in open_items if c.program_id == prog.id and item.kind in kinds
+                        and item.identifier.lower() == s.identifier.lower()
+                        and item.from_revision in (None, s.from_revision) and item.to_revision in (None, s.to_revision)]
+            where = f"{_succession_label(s)} is released and program {prog.code} builds on it in {prog.phase.upper()}"
+            if carrying:
+                reasons.append(f"{where}: change request {carrying[0].number} ({carrying[0].status}) carries rev "
+                               f"{s.to_revision}; it is released when {carrying[0].number} is implemented")
+            else:
+                reasons.append(f"{where}: a change request must carry rev {s.to_revision} — keep it a draft and "
+                               f"raise one for {prog.code} with the item {s.kind}:{s.identifier}:{s.from_revision}:"
+                               f"{s.to_revision}")
+        answers.append(reasons)
+    return answers
+
+
 # ---------------------------------------------------------------- reading
 
 def _row_values(session: Session, change: ChangeRequest, signatures: list[dict]) -> dict:
@@ -719,10 +878,11 @@ def _signatures_of(session: Session, changes: list[ChangeRequest]) -> dict[str, 
     """Each change's signatures (role, meaning, whether they still match), read in one statement for a list."""
     digests = {c.number: content_hash(_content(c)) for c in changes}
     found: dict[str, list[dict]] = defaultdict(list)
-    for number, role, meaning, digest in session.execute(
-            select(Signature.record_id, Signature.role, Signature.meaning, Signature.content_hash)
+    for number, username, role, meaning, digest in session.execute(
+            select(Signature.record_id, Signature.username, Signature.role, Signature.meaning, Signature.content_hash)
             .where(Signature.record_type == RECORD, Signature.record_id.in_(digests)).order_by(Signature.id)):
-        found[number].append({"role": role, "meaning": meaning, "valid": digest == digests[number]})
+        found[number].append({"username": username, "role": role, "meaning": meaning,
+                              "valid": digest == digests[number]})
     return found
 
 
@@ -737,9 +897,19 @@ def _detail(session: Session, change: ChangeRequest) -> ChangeDetail:
         "item_details": [{"kind": i.kind, "identifier": i.identifier, "from_revision": i.from_revision,
                           "to_revision": i.to_revision} for i in change.items],
         "redlines": list(redlines),
-        "impact": change.impact if change.impact is not None else _analyse(session, change)[0],
-        "impact_is_snapshot": change.impact is not None,
-        "signature_list": sigs, "implementation": change.implementation, "history": history})
+        "impact": _impact_shown(session, change),
+        "signature_list": sigs, "history": history,
+        "implementation": {k: v for k, v in change.implementation.items() if k != "impact"}
+        if change.implementation is not None else None})
+
+
+def _impact_shown(session: Session, change: ChangeRequest) -> dict:
+    """While a change waits (draft, submitted, approved), its impact as of now: the lots and units it reaches
+    move as the floor works. Once implemented, the analysis it was implemented on; rejected or cancelled,
+    the snapshot taken at submission."""
+    if change.status in rules.OPEN_STATUSES or change.impact is None:
+        return _analyse(session, change)[0]
+    return (change.implementation or {}).get("impact") or {"as_of": "submission", **change.impact}
 
 
 @query("read")
@@ -766,12 +936,16 @@ def change_detail(session: Session, actor: Actor, *, number: str) -> ChangeDetai
 
 @query("read")
 def change_traffic(session: Session, actor: Actor, *, program: str, weeks: int) -> list[TrafficWeek]:
-    """Change requests submitted per week, by class, over the last `weeks` weeks (oldest first)."""
+    """Change requests per week, by class, over the last `weeks` weeks (oldest first): each counts in the week
+    of its latest step, submitted, approved or implemented, so a change implemented today counts today
+    however long ago it was submitted."""
     prog = get_program(session, program)
-    rows = session.execute(select(ChangeRequest.submitted_at, ChangeRequest.change_class).where(
+    rows = session.execute(select(ChangeRequest.submitted_at, ChangeRequest.approved_at, ChangeRequest.implemented_at,
+                                  ChangeRequest.change_class).where(
         ChangeRequest.program_id == prog.id, ChangeRequest.submitted_at.is_not(None))).all()
-    return [TrafficWeek.model_validate(w)
-            for w in rules.traffic([(at, cls) for at, cls in rows], weeks=weeks, today=utcnow().date())]
+    return [TrafficWeek.model_validate(w) for w in rules.traffic(
+        [(max(at for at in (submitted, approved, implemented) if at is not None), cls)
+         for submitted, approved, implemented, cls in rows], weeks=weeks, today=utcnow().date())]
 
 
 # ---------------------------------------------------------------- redlines

@@ -1,13 +1,20 @@
 """The programs list (the home page), a program's dashboard and a lot's units, for program managers and
-the floor."""
+the floor; on a lot's page, the form that creates many units at once and the button that prints their
+travelers and labels (lrip.labels)."""
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from lrip.dashboard import service
 from lrip.db import unit_of_work
 from lrip.errors import LripError
+from lrip.execution import service as execution
+from lrip.execution.schemas import UnitsCreate
+from lrip.fields import parse
 from lrip.program.service import show_lot
 from lrip.web import charts
-from lrip.web.render import render, status_code
+from lrip.web.render import act, form_fields, render, status_code
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,8 +44,8 @@ def program_dashboard(request: Request, code: str):
                                               "chart": chart, "weeks": d.weeks})
 
 
-@router.get("/lots/{number}")
-def lot_units(request: Request, number: str, status: str | None = None):
+def _lot_page(request: Request, number: str, status: str | None = None, *, reasons: list[str] | None = None,
+              values: dict | None = None, code: int = 200):
     actor = request.state.web_actor
     try:
         with unit_of_work(request.app.state.database_url, write=False) as session:
@@ -46,4 +53,26 @@ def lot_units(request: Request, number: str, status: str | None = None):
             units = service.list_units(session, actor, lot=number, status=status or None)
     except LripError as exc:
         return _refused(request, exc)
-    return render(request, "lot.html", {"lot": lot, "units": units, "status": status})
+    return render(request, "lot.html", {"lot": lot, "units": units, "status": status, "reasons": reasons or [],
+                                        "values": values or {}, "can_create": actor.may("unit.create")},
+                  status=code)
+
+
+@router.get("/lots/{number}")
+def lot_units(request: Request, number: str, status: str | None = None):
+    return _lot_page(request, number, status)
+
+
+@router.post("/lots/{number}/units")
+async def create_units(request: Request, number: str):
+    v = await form_fields(request)
+
+    def work(session, actor) -> str:
+        by_range = bool(v.get("first") or v.get("last"))
+        r = parse(UnitsCreate, **({"first": v.get("first"), "last": v.get("last")} if by_range else
+                                  {"count": v.get("count"), "pattern": v.get("pattern"), "start": v.get("start") or "1"}))
+        made = execution.create_units(session, actor, lot=number, serials=r.serials())
+        return f"Created {made.count} units in lot {made.lot}: {made.serials[0]} to {made.serials[-1]}."
+
+    return await run_in_threadpool(act, request, f"/lots/{quote(number, safe='')}", work, lambda reasons, status:
+                                   _lot_page(request, number, reasons=reasons, values=v, code=status))

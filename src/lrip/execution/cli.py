@@ -1,4 +1,4 @@
-"""`lrip unit add`, `lrip op start|complete`, `lrip measure`, `lrip consume`, `lrip import measurements`:
+"""`lrip unit add`, `lrip op start|pause|resume|handover|complete`, `lrip measure`, `lrip consume`, `lrip import measurements`:
 the shop floor as whoever is signed in at the station, through the API's own request schemas."""
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ from typing import Annotated
 
 import typer
 
-from lrip.execution import service
+from lrip.execution import gauges, service
+from lrip.execution.schemas import HandoverRequest, PauseRequest
 from lrip.execution.schemas import ConsumeRequest, ImportRequest, MeasurementRequest, StartRequest, UnitCreate
-from lrip.terminal import NUMBERS, AsJson, Db, fail, n, parse, run, say
+from lrip.terminal import NUMBERS, AsJson, Db, fail, n, out, parse, run, say, table
 
 op_app = typer.Typer(no_args_is_help=True, help="Start and complete operations on a unit.")
 unit_app = typer.Typer(no_args_is_help=True, help="Create units in a lot.")
 import_app = typer.Typer(no_args_is_help=True, help="Bulk imports.")
+gauge_app = typer.Typer(no_args_is_help=True, help="Gauges and the results they took.")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(op_app, name="op")
     app.add_typer(unit_app, name="unit")
     app.add_typer(import_app, name="import")
+    app.add_typer(gauge_app, name="gauge")
     app.command(context_settings=NUMBERS)(measure)
     app.command(context_settings=NUMBERS)(consume)
 
@@ -44,11 +47,46 @@ def op_start(serial: str, operation: str,
                       + (f" with {', '.join(r.tools)}." if r.tools else ".")))
 
 
+def _clock_said(r) -> None:
+    minutes = f"{r.worked_minutes:.1f} worked minutes so far"
+    say({"paused": f"Paused operation {r.operation} ({r.name}) on {r.serial} at {r.clock_since:%Y-%m-%d %H:%M} UTC; "
+                   f"{minutes}.",
+         "working": f"Operation {r.operation} ({r.name}) on {r.serial} is worked by {r.worked_by} from "
+                    f"{r.clock_since:%Y-%m-%d %H:%M} UTC; {minutes}."}[r.clock])
+
+
+@op_app.command("pause")
+def op_pause(serial: str, operation: str,
+             reason: Annotated[str, typer.Option(help="Why: a break, waiting for parts, the end of a shift.")] = "",
+             db: Db = None, as_json: AsJson = False) -> None:
+    """Pause the operation you are working: its worked minutes stop until you resume it or someone takes it over."""
+    request = parse(PauseRequest, as_json, reason=reason)
+    run(db, as_json, lambda s, actor: service.pause_operation(s, actor, serial=serial, operation=operation,
+                                                              reason=request.reason), _clock_said)
+
+
+@op_app.command("resume")
+def op_resume(serial: str, operation: str, db: Db = None, as_json: AsJson = False) -> None:
+    """Resume the operation you paused (or whose hold the MRB released)."""
+    run(db, as_json, lambda s, actor: service.resume_operation(s, actor, serial=serial, operation=operation),
+        _clock_said)
+
+
+@op_app.command("handover")
+def op_handover(serial: str, operation: str,
+                reason: Annotated[str | None, typer.Option(help="A note, e.g. 'shift change'.")] = None,
+                db: Db = None, as_json: AsJson = False) -> None:
+    """Take over an operation in work at a shift change, as the signed-in operator."""
+    request = parse(HandoverRequest, as_json, reason=reason)
+    run(db, as_json, lambda s, actor: service.hand_over_operation(s, actor, serial=serial, operation=operation,
+                                                                  reason=request.reason), _clock_said)
+
+
 @op_app.command("complete")
 def op_complete(serial: str, operation: str, db: Db = None, as_json: AsJson = False) -> None:
-    """Complete an operation on a unit; its cycle time is recorded."""
+    """Complete an operation on a unit; its cycle time, the minutes worked on it, is recorded."""
     run(db, as_json, lambda s, actor: service.complete_operation(s, actor, serial=serial, operation=operation),
-        lambda r: say(f"Completed operation {r.operation} ({r.name}) on {r.serial}: cycle {r.cycle_minutes:.1f} min; "
+        lambda r: say(f"Completed operation {r.operation} ({r.name}) on {r.serial}: {r.cycle_minutes:.1f} worked min; "
                       f"unit {r.unit_status.replace('_', ' ')}."))
 
 
@@ -76,8 +114,10 @@ def consume(serial: str, operation: str, lot_or_serial: str,
     request = parse(ConsumeRequest, as_json, operation=operation, material=lot_or_serial, quantity=qty)
     run(db, as_json, lambda s, actor: service.consume(s, actor, serial=serial, operation=request.operation,
                                                       identifier=request.material, quantity=request.quantity),
-        lambda c: say(f"Consumed {c.quantity:g} of {c.material} ({c.part}) into {c.serial} at operation {c.operation}."
-                      + (f" {c.on_hand_after:g} left on hand." if c.on_hand_after is not None else "")))
+        lambda c: say(f"Consumed {c.quantity:g} of {c.material} ({c.part}" + (f" rev {c.revision}" if c.revision else "")
+                      + f") into {c.serial} at operation {c.operation}."
+                      + (f" {c.on_hand_after:g} left on hand." if c.on_hand_after is not None else "")
+                      + (f" Used as is under {c.use_as_is}." if c.use_as_is else "")))
 
 
 @import_app.command("measurements")
@@ -102,3 +142,26 @@ def import_measurements(file: Annotated[Path, typer.Argument(help="CSV: serial, 
 
     run(db, as_json, lambda s, actor: service.import_measurements(s, actor, text=text, source=file.name,
                                                                   again=request.again, reason=request.reason), show)
+
+
+@gauge_app.command("recall")
+def gauge_recall(code: str, db: Db = None, as_json: AsJson = False) -> None:
+    """Every result a gauge took since its last good calibration, for each calibration that found it out of
+    tolerance: what a quality engineer reviews."""
+    def show(r):
+        say(f"{r.gauge} ({r.kind}, {r.description}), calibrated until {r.calibration_due or 'never'}.")
+        if not r.findings:
+            say("No calibration found it out of tolerance: nothing to recall.")
+        for f in r.findings:
+            since = f"since its calibration of {f.since}" if f.since else "since its first result"
+            say(f"Found out of tolerance on {f.found_out_on} (certificate {f.certificate}): {n(len(f.results), 'result')} "
+                f"{since} on {n(len(f.units), 'unit')} ({', '.join(f.lots) or 'no lot'}) to review.")
+            out.print(table(f"Results {r.gauge} took, {f.since or 'first'} to {f.found_out_on}",
+                            ["Taken", "Serial", "Lot", "Unit", "Characteristic", "Result", "Limits", "Margin", "By"],
+                            [[f"{x.recorded_at:%Y-%m-%d %H:%M}", x.serial, x.lot, x.unit_status.replace("_", " "),
+                              f"{x.characteristic}{' (KC)' if x.key else ''}",
+                              ("pass" if x.passed else "fail") if x.value is None else f"{x.value:g}",
+                              f"{'' if x.lsl is None else f'{x.lsl:g}'}..{'' if x.usl is None else f'{x.usl:g}'}",
+                              "" if x.margin is None else f"{x.margin:g}", x.recorded_by] for x in f.results]))
+
+    run(db, as_json, lambda s, actor: gauges.gauge_recall(s, actor, code=code.strip()), show, write=False)

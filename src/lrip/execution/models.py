@@ -39,7 +39,9 @@ operation_tool = Table(
 
 
 class OperationRecord(Base):
-    """One attempt at one operation on one unit; rework makes a new attempt."""
+    """One attempt at one operation on one unit; rework makes a new attempt. While it is in work, its
+    clock (execution.rules.WorkClock) says whether someone is working it, since when and who; its
+    worked intervals closed so far are WorkInterval rows, their minutes summed in `worked_minutes`."""
 
     __tablename__ = "operation_record"
     __table_args__ = (UniqueConstraint("unit_id", "operation_id", "attempt"),)
@@ -54,7 +56,11 @@ class OperationRecord(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     document_revision_id: Mapped[int | None] = mapped_column(ForeignKey("document_revision.id"), nullable=True)
-    cycle_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cycle_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)  # worked minutes, once complete
+    worked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    clock: Mapped[str | None] = mapped_column(String(8), nullable=True)  # execution.rules.WorkClock, in work
+    clock_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    worked_minutes: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     unit: Mapped[Unit] = relationship()
     operation: Mapped[Operation] = relationship()
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
@@ -65,7 +71,8 @@ class OperationRecord(Base):
 
 class Measurement(Base):
     __tablename__ = "measurement"
-    __table_args__ = (Index("ix_measurement_characteristic_time", "characteristic_id", "recorded_at"),)
+    __table_args__ = (Index("ix_measurement_characteristic_time", "characteristic_id", "recorded_at"),
+                      Index("ix_measurement_gauge_time", "gauge", "recorded_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -74,7 +81,7 @@ class Measurement(Base):
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     in_spec: Mapped[bool] = mapped_column(Boolean)
-    gauge: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    gauge: Mapped[str | None] = mapped_column(String(60), nullable=True)  # a gauge's code, as the register spells it
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import
@@ -98,6 +105,21 @@ class Consumption(Base):
     material_lot: Mapped[MaterialLot | None] = relationship()
     child_unit: Mapped[Unit | None] = relationship(foreign_keys=[child_unit_id])
     operation_record: Mapped[OperationRecord] = relationship()
+
+
+class WorkInterval(Base):
+    """A stretch of work on an operation attempt by one operator, closed when it was paused, handed over
+    at a shift change, stopped by a hold, or completed: an attempt's cycle time is the sum of these."""
+
+    __tablename__ = "work_interval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_record_id: Mapped[int] = mapped_column(ForeignKey("operation_record.id"), index=True)
+    worked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended: Mapped[str] = mapped_column(String(12))  # execution.rules.IntervalEnd
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class MeasurementImport(Base):

@@ -9,11 +9,12 @@ from lrip.api import problems
 from lrip.api.deps import Page, act, page, read, signed_in, uses
 from lrip.auth.actor import Actor
 from lrip.errors import Invalid
-from lrip.execution import service
+from lrip.execution import gauges, service
 from lrip.execution.rules import UnitStatus
+from lrip.execution.schemas import GaugeRecall, HandoverRequest, PauseRequest
 from lrip.execution.schemas import (ConsumeRequest, Consumed, ImportRequest, MeasurementRecorded, MeasurementRequest,
                                     MeasurementsImported, OperationRecordOut, OperationRecordPage, StartRequest,
-                                    UnitCreate, UnitPage, UnitRow)
+                                    UnitCreate, UnitPage, UnitRow, UnitsCreate, UnitsCreated)
 from lrip.fields import IDENTIFIER_PATTERN, IsoTime, parse
 
 router = APIRouter(tags=["shop floor"], responses=problems.RESPONSES)
@@ -55,6 +56,14 @@ def create_unit(lot: LotPath, body: UnitCreate, request: Request, actor: Actor =
                lambda s: service.create_unit(s, actor, lot=lot, serial=body.serial))
 
 
+@router.post("/lots/{lot}/units/batch", status_code=201, response_model=UnitsCreated,
+             openapi_extra=uses(service.create_units))
+def create_units(lot: LotPath, body: UnitsCreate, request: Request, actor: Actor = Depends(signed_in)):
+    """Create many units: a count with a serial pattern (SN200-{:04d}) or a range of serials; all or none."""
+    return act(request, actor, body.model_dump(), lambda s: service.create_units(s, actor, lot=lot,
+                                                                                 serials=body.serials()))
+
+
 @router.post("/units/{serial}/operations/{operation}/start", status_code=201, response_model=OperationRecordOut,
              openapi_extra=uses(service.start_operation))
 def start_operation(serial: SerialPath, operation: OperationPath, request: Request,
@@ -70,6 +79,33 @@ def complete_operation(serial: SerialPath, operation: OperationPath, request: Re
                        actor: Actor = Depends(signed_in)):
     """Complete the operation in work; refused with every missing result or material."""
     return act(request, actor, {}, lambda s: service.complete_operation(s, actor, serial=serial, operation=operation))
+
+
+@router.post("/units/{serial}/operations/{operation}/pause", response_model=OperationRecordOut,
+             openapi_extra=uses(service.pause_operation))
+def pause_operation(serial: SerialPath, operation: OperationPath, body: PauseRequest, request: Request,
+                    actor: Actor = Depends(signed_in)):
+    """Pause the operation you are working: its worked minutes stop until it is resumed or taken over."""
+    return act(request, actor, body.model_dump(), lambda s: service.pause_operation(
+        s, actor, serial=serial, operation=operation, reason=body.reason))
+
+
+@router.post("/units/{serial}/operations/{operation}/resume", response_model=OperationRecordOut,
+             openapi_extra=uses(service.resume_operation))
+def resume_operation(serial: SerialPath, operation: OperationPath, request: Request,
+                     actor: Actor = Depends(signed_in)):
+    """Resume the operation you paused (or whose hold the MRB released)."""
+    return act(request, actor, {}, lambda s: service.resume_operation(s, actor, serial=serial, operation=operation))
+
+
+@router.post("/units/{serial}/operations/{operation}/handover", response_model=OperationRecordOut,
+             openapi_extra=uses(service.hand_over_operation))
+def hand_over_operation(serial: SerialPath, operation: OperationPath, request: Request,
+                        body: HandoverRequest = Body(default_factory=HandoverRequest),
+                        actor: Actor = Depends(signed_in)):
+    """Take over an operation in work at a shift change, as the signed-in operator."""
+    return act(request, actor, body.model_dump(), lambda s: service.hand_over_operation(
+        s, actor, serial=serial, operation=operation, reason=body.reason))
 
 
 @router.post("/units/{serial}/measurements", status_code=201, response_model=MeasurementRecorded,
@@ -108,3 +144,12 @@ def import_measurements(request: Request,
     return act(request, actor, {"sha256": hashlib.sha256(csv).hexdigest(), **options.model_dump()},
                lambda s: service.import_measurements(s, actor, text=text, source="upload.csv", again=options.again,
                                                      reason=options.reason))
+
+
+@router.get("/gauges/{code}/recall", response_model=GaugeRecall, openapi_extra=uses(gauges.gauge_recall))
+def gauge_recall(code: Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The gauge's code.")],
+                 request: Request, actor: Actor = Depends(signed_in)):
+    """Every result the gauge took since its last good calibration, for each calibration that found it out of
+    tolerance: the units, lots and characteristics a quality engineer reviews (the gauge recall)."""
+    with read(request) as session:
+        return gauges.gauge_recall(session, actor, code=code)

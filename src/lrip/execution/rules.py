@@ -2,8 +2,9 @@
 is this value in spec, and where does a unit or an operation record go next. Pure: views in, a
 Verdict with every reason (or the next status) out."""
 import math
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from lrip.catalog.rules import Lifecycle
@@ -27,6 +28,23 @@ class RecordStatus(StrEnum):
     COMPLETE = "complete"
     REWORKED = "reworked"
     STOPPED = "stopped"
+
+
+class WorkClock(StrEnum):
+    """Is an attempt in work being worked? Its worked minutes run only while it is WORKING."""
+
+    WORKING = "working"
+    PAUSED = "paused"  # by its operator (a break, parts, the end of a shift), or its unit's hold released
+    HELD = "held"  # its unit is on hold
+
+
+class IntervalEnd(StrEnum):
+    """How a worked interval ended."""
+
+    PAUSED = "paused"
+    HANDED_OVER = "handed_over"
+    HELD = "held"
+    COMPLETED = "completed"
 
 
 BLOCKED_STATUSES = {UnitStatus.ON_HOLD: "is on hold", UnitStatus.SCRAPPED: "is scrapped",
@@ -76,11 +94,25 @@ class OperatorView:
     username: str
     active: bool
     skills: dict[str, date] = field(default_factory=dict)  # skill -> expires on
+    granted: dict[str, date] = field(default_factory=dict)  # skill -> granted on (when known)
+    may_record: bool = True  # the person's roles allow recording results
+
+
+@dataclass(frozen=True)
+class GaugeView:
+    """A gauge named with a result, with the calibration in force at the result's moment."""
+
+    code: str
+    kind: str
+    active: bool
+    calibrated: bool  # has it ever had a calibration (measuring equipment always has)
+    due: date | None  # the calibration in force then is due on this day; None: none was in force
 
 
 @dataclass(frozen=True)
 class MaterialView:
-    """A material lot (or purchased serial) or a child unit, as consumption sees it."""
+    """A material lot (or purchased serial) or a child unit, as consumption sees it, with the part
+    revision it is (a lot: the one received; a child unit: the one it was built to)."""
 
     identifier: str
     part_number: str
@@ -90,6 +122,9 @@ class MaterialView:
     supplier_status: str | None = None
     approved_source: bool = False
     child_unit: bool = False
+    revision: str | None = None
+    revision_status: str | None = None  # draft | released | obsolete, in the catalog today
+    use_as_is: str | None = None  # the NCR whose MRB use-as-is lets it in whatever its revision
 
 
 @dataclass(frozen=True)
@@ -113,6 +148,7 @@ class CharacteristicView:
     usl: float | None = None
     units: str | None = None
     key: bool = False
+    gauge_kind: str | None = None  # the kind of gauge it is measured with, where engineering set one
 
 
 def _fmt(x: float) -> str:
@@ -142,19 +178,80 @@ def check_start(*, serial: str, unit_status: str, policy: Policy, step: StepView
     elif policy.released_instruction and step.instruction_status != "released":
         reasons.append(f"{op} needs work instruction {step.instruction} released; it is {step.instruction_status}")
     if operator is not None:
-        if not operator.active:
-            reasons.append(f"operator {operator.username} is disabled")
-        if policy.qualified_operator and step.required_skill:
-            expires = operator.skills.get(step.required_skill)
-            if expires is None:
-                reasons.append(f"operator {operator.username} is not qualified for '{step.required_skill}'")
-            elif expires < today:
-                reasons.append(f"operator {operator.username}'s qualification for '{step.required_skill}' "
-                               f"expired on {expires.isoformat()}")
+        reasons += operator_problems(operator, step.required_skill, policy, today)
     if tools is not None:
         reasons += _tool_reasons(op, step, tools, policy, today)
     reasons += [f"{serial} contains {m}" for m in bad_material]
     return verdict(reasons)
+
+
+def operator_problems(operator: OperatorView, skill: str | None, policy: Policy, day: date) -> list[str]:
+    """Why this person may not do (or record a result of) an operation asking `skill` on `day`: a
+    disabled account, no right to record results, or (where the phase asks) no qualification that day."""
+    reasons = []
+    if not operator.active:
+        reasons.append(f"operator {operator.username} is disabled")
+    if not operator.may_record:
+        reasons.append(f"{operator.username} may not record results (not an operator, inspector or quality "
+                       "engineer)")
+    if policy.qualified_operator and skill:
+        expires, granted = operator.skills.get(skill), operator.granted.get(skill)
+        if expires is None:
+            reasons.append(f"operator {operator.username} is not qualified for '{skill}'")
+        elif expires < day:
+            reasons.append(f"operator {operator.username}'s qualification for '{skill}' expired on "
+                           f"{expires.isoformat()}")
+        elif granted is not None and granted > day:
+            reasons.append(f"operator {operator.username} was qualified for '{skill}' only from "
+                           f"{granted.isoformat()}, after {day.isoformat()}")
+    return reasons
+
+
+def result_time_problems(*, at: datetime, started_at: datetime, now: datetime, serial: str,
+                         step: StepView) -> list[str]:
+    """A result is taken while its operation attempt is in work: not before the attempt started, not in
+    the future (the attempt is still in work, so it has not ended)."""
+    if at > now:
+        return [f"a result recorded at {at:%Y-%m-%d %H:%M} UTC is in the future"]
+    if at < started_at:
+        return [f"a result recorded at {at:%Y-%m-%d %H:%M} UTC is before operation {step.sequence} ({step.name}) "
+                f"started on {serial} at {started_at:%Y-%m-%d %H:%M} UTC"]
+    return []
+
+
+def gauge_problems(c: CharacteristicView, named: str | None, gauge: GaugeView | None, policy: Policy,
+                   day: date) -> list[str]:
+    """Is this a gauge of the register that may measure `c` on `day`: it exists and is in use, it is of the
+    characteristic's gauge kind where one is set (then a gauge must be named), it is measuring equipment
+    (it has a calibration), and (where the phase asks) its calibration in force that day is current."""
+    what = f"{c.code} {c.name}"
+    if not named:
+        return [f"{what} is measured with a {c.gauge_kind}; name the gauge used"] if c.gauge_kind else []
+    if gauge is None:
+        return [f"no gauge {named} in the tool register"]
+    reasons = []
+    if not gauge.active:
+        reasons.append(f"gauge {gauge.code} is retired")
+    if c.gauge_kind and gauge.kind.casefold() != c.gauge_kind.casefold():
+        reasons.append(f"{gauge.code} is a {gauge.kind}; {what} is measured with a {c.gauge_kind}")
+    if not gauge.calibrated:
+        reasons.append(f"{gauge.code} ({gauge.kind}) has no calibration: it is not a gauge")
+    elif policy.current_calibration and (gauge.due is None or gauge.due < day):
+        reasons.append(f"gauge {gauge.code} was out of calibration on {day.isoformat()}"
+                       + (f" (due {gauge.due.isoformat()})" if gauge.due else " (not yet calibrated then)"))
+    return reasons
+
+
+def result_problems(*, serial: str, step: StepView, c: CharacteristicView, policy: Policy, started_at: datetime,
+                    at: datetime, now: datetime, operator: OperatorView, gauge_named: str | None,
+                    gauge: GaugeView | None) -> list[str]:
+    """Could this result have been taken as recorded: within its operation attempt, by a person who may
+    record it and held the operation's qualification then, with a gauge of the register in calibration
+    then? The same for a result typed at a station and for a row of an imported file."""
+    day = at.date()
+    return (result_time_problems(at=at, started_at=started_at, now=now, serial=serial, step=step)
+            + operator_problems(operator, step.required_skill, policy, day)
+            + gauge_problems(c, gauge_named, gauge, policy, day))
 
 
 def _tool_reasons(op: str, step: StepView, tools: list[ToolView], policy: Policy, today: date) -> list[str]:
@@ -191,12 +288,33 @@ def material_problem(m: MaterialView, policy: Policy) -> str | None:
     return None
 
 
+def revision_problem(m: MaterialView, serial: str, builds_with: str | None, why: str | None) -> str | None:
+    """Why this lot's revision may not go into the unit: the unit is built with `builds_with` of its part
+    (the BOM's effective revision for it: `why` says which change made it so), or, when nothing says which,
+    with a released one. An MRB use-as-is on an NCR naming the lot lets any revision in."""
+    if m.child_unit or m.use_as_is:
+        return None
+    if m.revision is None:
+        return None if builds_with is None else (f"lot {m.identifier} ({m.part_number}), received with no part "
+                                                 f"revision: {serial} is built with rev {builds_with}")
+    lot = f"lot {m.identifier} ({m.part_number} rev {m.revision}" + (
+        f", {m.revision_status})" if m.revision_status != "released" else ")")
+    if builds_with is None:
+        return None if m.revision_status == "released" else f"{lot}: only a released revision goes into a unit"
+    if m.revision == builds_with:
+        return None
+    return (f"{lot}: {serial} is built with rev {builds_with}" + (f" ({why})" if why else "")
+            + f"; only an MRB use-as-is on an NCR naming lot {m.identifier} lets it in")
+
+
 def check_consume(*, serial: str, unit_status: str, step: StepView, record_open: bool, material: MaterialView,
                   quantity: float, bom: dict[str, float], already: float, policy: Policy,
-                  child_already_used_in: str | None = None) -> Verdict:
+                  child_already_used_in: str | None = None, builds_with: str | None = None,
+                  builds_with_why: str | None = None) -> Verdict:
     """May this lot or child serial go into the unit at this operation, in this quantity?
     `bom` maps part number -> quantity per unit consumed at this operation; `already` is
-    what of that part this unit has consumed so far."""
+    what of that part this unit has consumed so far; `builds_with` the revision of the material's part
+    the unit is built with (None: a released one)."""
     reasons = []
     op = f"operation {step.sequence} ({step.name})"
     if unit_status in BLOCKED_STATUSES:
@@ -221,6 +339,9 @@ def check_consume(*, serial: str, unit_status: str, step: StepView, record_open:
     problem = material_problem(material, policy)
     if problem:
         reasons.append(f"cannot use {problem}")
+    configuration = revision_problem(material, serial, builds_with, builds_with_why) if policy.approved_material else None
+    if configuration:
+        reasons.append(f"cannot use {configuration}")
     return verdict(reasons)
 
 
@@ -254,6 +375,60 @@ def check_complete(*, serial: str, unit_status: str, step: StepView, record_open
         reasons.append(f"{op} needs {_fmt(qty)} more of {part} consumed")
     if ends_before_start:
         reasons.append(f"{op} cannot complete before it started")
+    return verdict(reasons)
+
+
+# ---------------------------------------------------------------- the work clock: cycle time is labour time
+
+CLOCK = Lifecycle({
+    "pause": ((WorkClock.WORKING,), WorkClock.PAUSED, "only an operation being worked is paused"),
+    "resume": ((WorkClock.PAUSED,), WorkClock.WORKING, "only a paused operation is resumed"),
+    "hand_over": ((WorkClock.WORKING, WorkClock.PAUSED), WorkClock.WORKING,
+                  "only an operation being worked or paused is handed over"),
+    "hold": ((WorkClock.WORKING,), WorkClock.HELD, "only an operation being worked stops for a hold"),
+    "release": ((WorkClock.HELD,), WorkClock.PAUSED, "only an operation stopped by a hold is released"),
+})
+"""A hold stops the clock; its release leaves the operation paused, for whoever takes it up to resume
+(or take it over): the hours the MRB took are nobody's work on the unit."""
+CLOCK_WORDS = {"pause": "paused", "resume": "resumed", "hand_over": "handed over"}
+
+
+def worked_minutes(closed: float, since: datetime | None, at: datetime) -> float:
+    """An attempt's worked minutes at `at`: those of its closed intervals, and of the open one when it
+    is being worked since `since` (to the 0.001 minute)."""
+    open_ = (at - since).total_seconds() / 60.0 if since is not None else 0.0
+    return round(closed + max(open_, 0.0), 3)
+
+
+def check_clock(action: str, *, serial: str, unit_status: str, step: StepView, record_open: bool,
+                clock: str | None, holder: str | None, actor: str, since: datetime | None, at: datetime,
+                reason: str | None = None, operator_reasons: list[str] = ()) -> Verdict:
+    """May the signed-in `actor` pause, resume or take over (hand_over) the operation in work? Pause and
+    resume are its operator's (`holder`); a pause says why; another operator takes it over at a shift
+    change, qualified for it as a start asks (`operator_reasons`: lrip.execution.rules.operator_problems)."""
+    op = f"Operation {step.sequence} ({step.name})"
+    reasons = []
+    if unit_status in BLOCKED_STATUSES:
+        reasons.append(f"{serial} {BLOCKED_STATUSES[unit_status]}" + ON_HOLD_WAITS.get(unit_status, ""))
+    if not record_open:
+        reasons.append(f"{op} is not in work on {serial}")
+        return verdict(reasons)
+    if clock != WorkClock.HELD:
+        _, moved = CLOCK.next(clock, action, f"{op} on {serial}")
+        reasons += moved.reasons
+    if action == "hand_over":
+        if holder == actor:
+            reasons.append(f"{actor} already works operation {step.sequence} ({step.name}) on {serial}"
+                           + ("; resume it instead" if clock == WorkClock.PAUSED else ""))
+        reasons += operator_reasons
+    elif holder != actor:
+        reasons.append(f"{op} on {serial} is {'worked' if clock == WorkClock.WORKING else 'paused'} by {holder}; "
+                       f"only they {action} it, or another operator takes it over (handover)")
+    if action == "pause" and not (reason or "").strip():
+        reasons.append("a pause says why (a break, waiting for parts, the end of a shift)")
+    if since is not None and at < since:
+        reasons.append(f"{op} cannot be {CLOCK_WORDS[action]} at {at:%Y-%m-%d %H:%M} UTC, before "
+                       f"{since:%Y-%m-%d %H:%M} UTC, when its clock last changed")
     return verdict(reasons)
 
 
@@ -296,3 +471,48 @@ def check_measure(*, serial: str, unit_status: str, step: StepView, record_open:
     if not record_open:
         reasons.append(f"operation {step.sequence} ({step.name}) is not in work on {serial}; start it first")
     return verdict(reasons)
+
+
+# ---------------------------------------------------------------- serial series
+
+MAX_UNITS_AT_ONCE = 10_000
+_PATTERN = re.compile(r"^([^{}]*)\{(?::(0?)([0-9]{0,2})d)?\}([^{}]*)$")
+_NUMBERED = re.compile(r"^(.*?)([0-9]+)$")
+
+
+def serial_series(*, pattern: str | None = None, count: int | None = None, start: int = 1,
+                  first: str | None = None, last: str | None = None) -> tuple[list[str], list[str]]:
+    """The serials of a count with a pattern ('SN200-{:04d}' numbered from `start`: SN200-0001, …) or of a
+    range ('SN-0001' to 'SN-0010': one prefix, the number counting up in the first one's width), and every
+    reason the request makes none. At most MAX_UNITS_AT_ONCE."""
+    if pattern is not None:
+        match = _PATTERN.match(pattern)
+        reasons = [] if match else [f"a serial pattern has one number field like {{:04d}} (or {{}}), not {pattern!r}"]
+        if count is None or count < 1:
+            reasons.append(f"the count of units is at least 1, not {count}")
+        elif count > MAX_UNITS_AT_ONCE:
+            reasons.append(f"at most {MAX_UNITS_AT_ONCE} units are created at once, not {count}")
+        if start < 0:
+            reasons.append(f"serial numbers start at 0 or more, not {start}")
+        if reasons:
+            return [], reasons
+        head, zero, width, tail = match.groups()
+        spec = f"{zero or ''}{width or ''}d"
+        return [f"{head}{format(n, spec)}{tail}" for n in range(start, start + count)], []
+    a, b = _NUMBERED.match(first or ""), _NUMBERED.match(last or "")
+    reasons = [f"{which} serial of a range ends in its number, not {value!r}"
+               for which, value, m in (("the first", first, a), ("the last", last, b)) if not m]
+    if reasons:
+        return [], reasons
+    if a.group(1) != b.group(1):
+        reasons.append(f"the first and last serials of a range share their prefix ({a.group(1)!r} is not "
+                       f"{b.group(1)!r})")
+    low, high = int(a.group(2)), int(b.group(2))
+    if high < low:
+        reasons.append(f"the last serial {last} comes before the first {first}")
+    elif high - low + 1 > MAX_UNITS_AT_ONCE:
+        reasons.append(f"at most {MAX_UNITS_AT_ONCE} units are created at once, not {high - low + 1}")
+    if reasons:
+        return [], reasons
+    width = len(a.group(2))
+    return [f"{a.group(1)}{n:0{width}d}" for n in range(low, high + 1)], []

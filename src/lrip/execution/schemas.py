@@ -1,12 +1,14 @@
 """The shop floor's requests and the one answer of each of its use cases: what the API returns, the
 CLI prints (and with --json dumps) and the traveler's pages render."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from lrip.execution.rules import RecordStatus, UnitStatus
-from lrip.fields import Answer, Identifier, Quantity, Reason, ShortText, Strict
+from lrip.errors import Invalid
+from lrip.execution.rules import WorkClock
+from lrip.execution.rules import MAX_UNITS_AT_ONCE, RecordStatus, UnitStatus, serial_series
+from lrip.fields import Answer, Identifier, Quantity, Reason, ShortText, Strict, Whole
 
 
 # ---------------------------------------------------------------- requests
@@ -15,9 +17,44 @@ class UnitCreate(Strict):
     serial: Identifier
 
 
+class UnitsCreate(Strict):
+    """Many units at once: a count with a serial pattern (numbered from `start`), or a range of serials."""
+
+    count: Annotated[Whole, Field(ge=1, le=MAX_UNITS_AT_ONCE)] | None = Field(
+        None, description="How many units (with `pattern`).")
+    pattern: ShortText | None = Field(None, description="The serial with one number field: SN200-{:04d}.")
+    start: Annotated[Whole, Field(ge=0)] = Field(1, description="The first number of the pattern.")
+    first: Identifier | None = Field(None, description="The first serial of a range: SN-0001.")
+    last: Identifier | None = Field(None, description="The last serial of a range: SN-0010.")
+
+    @model_validator(mode="after")
+    def _a_pattern_or_a_range(self):
+        by_pattern, by_range = self.count is not None or self.pattern is not None, self.first or self.last
+        if by_pattern == bool(by_range) or (by_pattern and None in (self.count, self.pattern)) or (
+                by_range and None in (self.first, self.last)):
+            raise ValueError("give a count with a pattern (count, pattern) or a range (first, last)")
+        return self
+
+    def serials(self) -> list[str]:
+        """The serials asked for; Invalid with every reason when the pattern or range makes none."""
+        serials, reasons = serial_series(pattern=self.pattern, count=self.count, start=self.start,
+                                         first=self.first, last=self.last)
+        if reasons:
+            raise Invalid("invalid_input", reasons)
+        return serials
+
+
 class StartRequest(Strict):
     tools: list[Identifier] = Field(default_factory=list, max_length=20,
                                     description="Codes of the tools scanned at the station.")
+
+
+class PauseRequest(Strict):
+    reason: Reason = Field(description="Why the work stops: a break, waiting for parts, the end of a shift.")
+
+
+class HandoverRequest(Strict):
+    reason: Reason | None = Field(None, description="A note for the record, e.g. 'shift change'.")
 
 
 class MeasurementRequest(Strict):
@@ -68,6 +105,13 @@ class UnitRow(Answer):
     completed_at: datetime | None
 
 
+class UnitsCreated(Answer):
+    lot: str
+    count: int
+    serials: list[str]
+    positions: tuple[int, int]  # the first and last unit's position in the lot
+
+
 class UnitPage(Answer):
     items: list[UnitRow]
     total: int
@@ -84,9 +128,13 @@ class AttemptTimes(Answer):
     started_by: str
     completed_at: datetime | None
     completed_by: str | None
-    cycle_minutes: float | None
+    cycle_minutes: float | None  # worked minutes, once complete
     tools: list[str]
     instruction: str | None
+    worked_by: str | None = None  # while in work: who works it now
+    clock: WorkClock | None = None  # while in work: working, paused or held (execution.rules.WorkClock)
+    clock_since: datetime | None = None
+    worked_minutes: float | None = None  # of the intervals closed so far
 
 
 class OperationRecordOut(AttemptTimes):
@@ -135,8 +183,10 @@ class Consumed(Answer):
     operation: int
     material: str
     part: str
+    revision: str | None = Field(description="The part revision of the lot (as received) or child unit.")
     quantity: float
     on_hand_after: float | None  # None for a child unit
+    use_as_is: str | None = Field(None, description="The NCR whose MRB use-as-is let a lot of another revision in.")
 
 
 class ImportedHold(Answer):
@@ -155,3 +205,46 @@ class MeasurementsImported(Answer):
     holds: list[ImportedHold]
     sha256: str
     again: bool
+
+
+class SuspectResult(Answer):
+    """A result a gauge took while it may have been out of tolerance."""
+
+    serial: str
+    unit_status: UnitStatus
+    lot: str
+    characteristic: str
+    name: str
+    operation: int
+    key: bool
+    value: float | None
+    passed: bool | None
+    lsl: float | None
+    usl: float | None
+    units: str | None
+    in_spec: bool
+    margin: float | None = Field(description="How far inside its nearest limit the value lies, in its units "
+                                             "(negative: outside); none for pass/fail.")
+    recorded_at: datetime
+    recorded_by: str
+
+
+class RecallFinding(Answer):
+    """One calibration that found the gauge out of tolerance, and the results it puts up for review."""
+
+    found_out_on: date
+    certificate: str
+    since: date | None = Field(description="The calibration before (the last good one); none: since its first result.")
+    results: list[SuspectResult]
+    units: list[str]
+    lots: list[str]
+    characteristics: list[str]
+
+
+class GaugeRecall(Answer):
+    gauge: str
+    kind: str
+    description: str
+    category: str
+    calibration_due: date | None
+    findings: list[RecallFinding] = Field(description="Newest first; empty when no calibration found it out.")

@@ -29,17 +29,20 @@ from sqlalchemy.orm import Session, aliased
 from lrip import audit, events
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import User
-from lrip.catalog.models import (Document, DocumentRevision, Operation, Part, PartRevision, Qualification, Routing,
-                                 SetupVersion, Tool)
+from lrip.auth.permissions import allowed
+from lrip.catalog.models import (Characteristic, Document, DocumentRevision, Operation, Part, PartRevision,
+                                 Qualification, Routing, SetupVersion, Tool)
 from lrip.catalog.rules import as_identifier
 from lrip.db import get_one, insert_many, is_postgres, utcnow
 from lrip.errors import Invalid, NotFound, Refused, Verdict, verdict
 from lrip.execution import rules
 from lrip.execution.events import HoldPlaced, OutOfSpec
-from lrip.execution.models import Consumption, Measurement, MeasurementImport, OperationRecord, Unit, operation_tool
-from lrip.execution.rules import RecordStatus, UnitStatus
+from lrip.execution.gauges import gauges
+from lrip.execution.models import (Consumption, Measurement, MeasurementImport, OperationRecord, Unit, WorkInterval,
+                                   operation_tool)
+from lrip.execution.rules import IntervalEnd, RecordStatus, UnitStatus, WorkClock
 from lrip.execution.schemas import (Consumed, ImportedHold, MeasurementRecorded, MeasurementsImported, NextStep,
-                                    OperationRecordOut, OperationRecordPage, UnitPage, UnitRow)
+                                    OperationRecordOut, OperationRecordPage, UnitPage, UnitRow, UnitsCreated)
 from lrip.execution.setup import Setup, Spec, Step, policy_of, setup_of
 from lrip.program import rules as program_rules
 from lrip.program.models import Lot, Program
@@ -68,6 +71,7 @@ class UnitContext:
     phase: str
     program: str
     sample: dict | None  # the lot's FRP inspection sample (lrip.inspection decides it)
+    configuration: dict | None  # the part revisions implemented changes pinned the lot to (program.models.Lot)
     setup: Setup
     policy: program_rules.Policy
     records: list[OperationRecord]  # every attempt, oldest first
@@ -75,7 +79,8 @@ class UnitContext:
     tools: dict[int, list[str]]  # the tools each attempt was done with, by record id
     measured: dict[int, set[int]]  # the characteristics each attempt has results for, by record id
     material: list[Material]
-    qualification: date | None = None  # the acting operator's, for the operation asked about, when asked
+    qualification: date | None = None  # the acting operator's, for the operation asked about, when asked: expiry
+    qualified_from: date | None = None  # and the day it was granted
 
     def open_record(self, step: Step | None = None) -> OperationRecord | None:
         """The attempt in work (at `step`, when given)."""
@@ -113,6 +118,25 @@ class UnitContext:
                     if qty - consumed.get(part, 0.0) > 1e-9}
         return [c.view for c in self.required(step) if c.id not in measured], material
 
+    def operator(self, actor: Actor, step: Step) -> rules.OperatorView:
+        """The signed-in person as the rules see them (active: they signed in), with the qualification the
+        context read for the step's skill (`qualified` or `measuring`)."""
+        skill = step.required_skill
+        return rules.OperatorView(actor.username, True, {skill: self.qualification} if skill and self.qualification else {},
+                                  {skill: self.qualified_from} if skill and self.qualified_from else {})
+
+    def builds_with(self, part: str) -> tuple[str | None, str | None]:
+        """The revision of `part` this unit is built with, and why: the last step of its lot's pinned
+        configuration that its serial reaches, else the part's released revision (None: none is released)."""
+        reached = [step for step in (self.configuration or {}).get(part, ())
+                   if step.get("from_serial") is None or self.unit.serial >= step["from_serial"]]
+        if not reached:
+            return self.setup.released.get(part), None
+        step = reached[-1]
+        if step.get("from_serial"):
+            return step["revision"], f"{step['change']}, from {step['from_serial']} on"
+        return step["revision"], f"lot {self.lot} keeps it under {step['change']}"
+
     def bad_material(self) -> list[str]:
         """Material already in the unit that the policy would not accept now (a lot rejected after use)."""
         return [p for p in (rules.material_problem(m.view, self.policy) for m in self.material) if p]
@@ -121,13 +145,18 @@ class UnitContext:
 _version = select(SetupVersion.version).where(SetupVersion.id == 1).scalar_subquery()
 
 
-def _qualification(by_name: bool) -> ColumnElement:
-    """The acting operator's qualification for the skill the operation asks (found as Setup.step finds it),
-    as a column of the unit's statement: the operator's check costs no statement of its own."""
+def _qualification(by: str, column) -> ColumnElement:
+    """`column` of the acting operator's qualification for the skill the operation asks (found as Setup.step
+    finds it, by sequence or name, or as the operation measuring a characteristic), as a column of the
+    unit's statement: the operator's check costs no statement of its own."""
     named = func.lower(Operation.name) == bindparam("operation_name")
-    return (select(Qualification.expires_on).join(Operation, Operation.required_skill == Qualification.skill)
+    which = {"name": named, "sequence": or_(Operation.sequence == bindparam("operation_sequence"), named),
+             "characteristic": Operation.id.in_(select(Characteristic.operation_id).where(
+                 func.lower(Characteristic.code) == bindparam("characteristic_code")))}[by]
+    return (select(column).join(Operation, Operation.required_skill == Qualification.skill)
             .where(Qualification.user_id == bindparam("actor_id"), Operation.routing_id == Lot.routing_id,
-                   named if by_name else or_(Operation.sequence == bindparam("operation_sequence"), named))
+                   Qualification.revoked_on.is_(None),  # a revoked qualification is not held
+                   which)
             .order_by(Operation.sequence).limit(1).scalar_subquery())
 
 
@@ -140,22 +169,27 @@ _RECORD_RESULTS = (select(func.aggregate_strings(cast(Measurement.characteristic
 @functools.cache
 def _context_statement(by_serial: bool, qualified: str | None):
     """The unit's context as one statement, built once per shape: a unit found by serial or by id, with
-    the operator's qualification by operation sequence, by name, or none. (Tool codes are identifiers,
-    without commas.)"""
+    the operator's qualification by operation sequence, by name, by characteristic, or none. (Tool codes
+    are identifiers, without commas.)"""
     started, completed, child, child_lot = aliased(User), aliased(User), aliased(Unit), aliased(Lot)
-    lot_part = aliased(Part)
+    lot_part, lot_revision = aliased(Part), aliased(PartRevision)
     approved = exists().where(ApprovedSource.part_id == MaterialLot.part_id,
                               ApprovedSource.supplier_id == MaterialLot.supplier_id)
-    child_part = (select(Part.number).join(PartRevision, PartRevision.part_id == Part.id)
-                  .join(Routing, Routing.part_revision_id == PartRevision.id)
-                  .where(Routing.id == child_lot.routing_id).scalar_subquery())
+
+    def child_side(column):
+        return (select(column).select_from(Part).join(PartRevision, PartRevision.part_id == Part.id)
+                .join(Routing, Routing.part_revision_id == PartRevision.id)
+                .where(Routing.id == child_lot.routing_id).scalar_subquery())
+
     return (select(Unit, Lot.number, Lot.phase, Lot.program_id, Lot.routing_id, Lot.inspection_sample,
-                   Program.code, Program.created_at, Routing.status, Routing.created_at, _version,
-                   _qualification(qualified == "name") if qualified else null(),
+                   Lot.configuration, Program.code, Program.created_at, Routing.status, Routing.created_at, _version,
+                   _qualification(qualified, Qualification.expires_on) if qualified else null(),
+                   _qualification(qualified, Qualification.granted_on) if qualified else null(),
                    OperationRecord, started.username, completed.username, _RECORD_TOOLS, _RECORD_RESULTS,
                    Consumption.quantity, MaterialLot.lot_number, lot_part.number, lot_part.tracking,
                    MaterialLot.status, MaterialLot.quantity_on_hand, Supplier.code, Supplier.status, approved,
-                   child.serial, child.status, child_part)
+                   lot_revision.revision, lot_revision.status, MaterialLot.use_as_is_ncr,
+                   child.serial, child.status, child_side(Part.number), child_side(PartRevision.revision))
             .join(Lot, Lot.id == Unit.lot_id).join(Program, Program.id == Lot.program_id)
             .join(Routing, Routing.id == Lot.routing_id)
             .outerjoin(OperationRecord, OperationRecord.unit_id == Unit.id)
@@ -164,6 +198,7 @@ def _context_statement(by_serial: bool, qualified: str | None):
             .outerjoin(Consumption, Consumption.operation_record_id == OperationRecord.id)
             .outerjoin(MaterialLot, MaterialLot.id == Consumption.material_lot_id)
             .outerjoin(lot_part, lot_part.id == MaterialLot.part_id)
+            .outerjoin(lot_revision, lot_revision.id == MaterialLot.part_revision_id)
             .outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id)
             .outerjoin(child, child.id == Consumption.child_unit_id)
             .outerjoin(child_lot, child_lot.id == child.lot_id)
@@ -172,10 +207,15 @@ def _context_statement(by_serial: bool, qualified: str | None):
 
 
 def _load_context(session: Session, *, serial: str | None = None, unit_id: int | None = None,
-                  qualified: tuple[Actor, str | int] | None = None) -> UnitContext | None:
+                  qualified: tuple[Actor, str | int] | None = None,
+                  measuring: tuple[Actor, str] | None = None) -> UnitContext | None:
     params = {"serial": serial.strip().lower()} if serial is not None else {"unit_id": unit_id}
     shape = None
-    if qualified:
+    if measuring:
+        who, code = measuring
+        shape = "characteristic"
+        params |= {"actor_id": who.id, "characteristic_code": code.strip().lower()}
+    elif qualified:
         who, operation = qualified
         wanted = str(operation).strip()
         shape = "sequence" if wanted.isdigit() else "name"
@@ -185,12 +225,12 @@ def _load_context(session: Session, *, serial: str | None = None, unit_id: int |
     rows = session.execute(_context_statement(serial is not None, shape), params).all()
     if not rows:
         return None
-    (unit, lot, phase, program_id, routing_id, sample, program, program_created, routing_status, routing_created,
-     version, qualification) = rows[0][:12]
+    (unit, lot, phase, program_id, routing_id, sample, configuration, program, program_created, routing_status,
+     routing_created, version, qualification, qualified_from) = rows[0][:14]
     records, people, tools, measured, material = {}, {}, {}, {}, []
     for (record, started_by, completed_by, tool_codes, results, quantity, lot_number, part, tracking, lot_status,
-         on_hand, supplier, supplier_status, is_approved, child_serial, child_status, child_part_number
-         ) in (row[12:] for row in rows):
+         on_hand, supplier, supplier_status, is_approved, revision, revision_status, use_as_is, child_serial,
+         child_status, child_part_number, child_revision) in (row[14:] for row in rows):
         if record is None:
             continue
         if record.id not in records:
@@ -202,24 +242,27 @@ def _load_context(session: Session, *, serial: str | None = None, unit_id: int |
             measured[record.id] = {int(c) for c in results.split(",")} if results else set()
         if lot_number is not None:
             material.append(Material(record.id, quantity, rules.MaterialView(
-                lot_number, part, lot_status, on_hand, supplier, supplier_status, bool(is_approved)), tracking))
+                lot_number, part, lot_status, on_hand, supplier, supplier_status, bool(is_approved),
+                revision=revision, revision_status=revision_status, use_as_is=use_as_is), tracking))
         elif child_serial is not None:
             material.append(Material(record.id, quantity, rules.MaterialView(
-                child_serial, child_part_number, child_status, 1.0, child_unit=True), None))
+                child_serial, child_part_number, child_status, 1.0, child_unit=True, revision=child_revision), None))
     version = version or 0
     return UnitContext(
-        unit=unit, lot=lot, phase=phase, program=program, sample=sample,
+        unit=unit, lot=lot, phase=phase, program=program, sample=sample, configuration=configuration,
         setup=setup_of(session, routing_id, status=routing_status, created_at=routing_created, version=version),
         policy=policy_of(session, program_id, phase, program_created_at=program_created, version=version),
         records=list(records.values()), people=people, tools=tools, measured=measured, material=material,
-        qualification=qualification)
+        qualification=qualification, qualified_from=qualified_from)
 
 
-def unit_context(session: Session, serial: str, *, qualified: tuple[Actor, str | int] | None = None) -> UnitContext:
+def unit_context(session: Session, serial: str, *, qualified: tuple[Actor, str | int] | None = None,
+                 measuring: tuple[Actor, str] | None = None) -> UnitContext:
     """The unit (found regardless of case) and everything the floor knows about it, in one statement;
-    `qualified=(actor, operation)` also reads the actor's qualification for that operation's skill. A use
-    case that changes the unit locks it first (`_lock`)."""
-    found = _load_context(session, serial=serial, qualified=qualified)
+    `qualified=(actor, operation)` also reads the actor's qualification for that operation's skill, and
+    `measuring=(actor, characteristic)` for the skill of the operation measuring it. A use case that
+    changes the unit locks it first (`_lock`)."""
+    found = _load_context(session, serial=serial, qualified=qualified, measuring=measuring)
     if found is None:
         raise NotFound("unit_not_found", f"No unit with serial {serial.strip()}")
     return found
@@ -316,27 +359,50 @@ def _unit_row(unit: Unit, lot: str, operation: str | None) -> UnitRow:
 
 # ---------------------------------------------------------------- units
 
+def _create_units(session: Session, actor: Actor, lot: str, serials: list[str],
+                  at: datetime | None) -> tuple[Lot, list[Unit]]:
+    """Create these units in the lot, all of them or none: each serial an identifier (lrip.fields) unique
+    regardless of case, within the lot's planned quantity and, in LRIP, the approved LRIP quantity."""
+    lot_row = get_lot(session, lot, lock=True)
+    program = lot_row.program
+    checked = [as_identifier(serial, "a serial") for serial in serials]
+    serials = [serial for serial, _ in checked]
+    lowered = [serial.lower() for serial in serials]
+    taken = [serial for chunk in _chunks(lowered) for serial in session.execute(
+        select(Unit.serial).where(func.lower(Unit.serial).in_(chunk))).scalars()]
+    verdict([r for _, bad in checked for r in bad] + list(program_rules.check_unit_creation(
+        serials=serials, taken=taken, lot_number=lot_row.number, lot_status=lot_row.status,
+        lot_planned=lot_row.planned_quantity, lot_units=lot_row.units_created,
+        lrip_quantity=program.lrip_quantity, lrip_units=lrip_units(session, program.id),
+        quantity_control=policy_for(session, program.id, lot_row.phase).quantity_control,
+    ).reasons)).raise_if_refused("unit_refused")
+    at = at or utcnow()
+    units = [Unit(serial=serial, lot_id=lot_row.id, position=lot_row.units_created + i, status=UnitStatus.PLANNED,
+                  created_at=at) for i, serial in enumerate(serials, start=1)]
+    session.add_all(units)
+    note_unit_created(session, lot_row.id, len(units))
+    for unit in units:
+        audit.record(session, actor=actor, action="unit.created", record_type="unit", record_id=unit.serial,
+                     after={"lot": lot_row.number, "position": unit.position, "status": UnitStatus.PLANNED})
+    return lot_row, units
+
+
 @command("unit.create")
 def create_unit(session: Session, actor: Actor, *, lot: str, serial: str, at: datetime | None = None) -> UnitRow:
     """A unit is created within the lot's planned quantity and, in LRIP, the approved LRIP quantity;
     its serial is an identifier (lrip.fields), unique regardless of case."""
-    lot_row = get_lot(session, lot, lock=True)
-    program = lot_row.program
-    serial, bad_serial = as_identifier(serial, "a serial")
-    taken = session.execute(select(Unit.id).where(func.lower(Unit.serial) == serial.lower())).first()
-    verdict(bad_serial + list(program_rules.check_unit_creation(
-        serial=serial, serial_taken=taken is not None, lot_number=lot_row.number, lot_status=lot_row.status,
-        lot_planned=lot_row.planned_quantity, lot_units=lot_row.units_created, phase=lot_row.phase,
-        lrip_quantity=program.lrip_quantity, lrip_units=lrip_units(session, program.id),
-        quantity_control=policy_for(session, program.id, lot_row.phase).quantity_control,
-    ).reasons)).raise_if_refused("unit_refused")
-    unit = Unit(serial=serial, lot_id=lot_row.id, position=lot_row.units_created + 1,
-                status=UnitStatus.PLANNED, created_at=at or utcnow())
-    session.add(unit)
-    note_unit_created(session, lot_row.id)
-    audit.record(session, actor=actor, action="unit.created", record_type="unit", record_id=unit.serial,
-                 after={"lot": lot_row.number, "position": unit.position, "status": UnitStatus.PLANNED})
+    lot_row, [unit] = _create_units(session, actor, lot, [serial], at)
     return _unit_row(unit, lot_row.number, None)
+
+
+@command("unit.create")
+def create_units(session: Session, actor: Actor, *, lot: str, serials: list[str],
+                 at: datetime | None = None) -> UnitsCreated:
+    """Many units at once (a serial range, or a count with a serial pattern: execution.rules.serial_series),
+    all or none, under the same rules as one."""
+    lot_row, units = _create_units(session, actor, lot, serials, at)
+    return UnitsCreated(lot=lot_row.number, count=len(units), serials=[u.serial for u in units],
+                        positions=(units[0].position, units[-1].position))
 
 
 # ---------------------------------------------------------------- operations
@@ -354,13 +420,13 @@ def start_operation(session: Session, actor: Actor, *, serial: str, operation: s
         raise NotFound("tool_not_found", [f"No tool with code {code}" for code in missing])
     tool_rows = [scanned[code.strip().lower()] for code in tools]
     at = at or utcnow()
-    skills = {step.required_skill: ctx.qualification} if step.required_skill and ctx.qualification else {}
-    _start_verdict(ctx, step, operator=rules.OperatorView(actor.username, True, skills), tools=tool_rows,
+    _start_verdict(ctx, step, operator=ctx.operator(actor, step), tools=tool_rows,
                    today=at.date()).raise_if_refused("start_refused")
     attempt = 1 + max((r.attempt for r in ctx.records if r.operation_id == step.id), default=0)
     record = OperationRecord(unit_id=unit.id, operation_id=step.id, attempt=attempt, status=RecordStatus.IN_WORK,
                              started_at=at, started_by_id=actor.id, document_revision_id=step.document_revision_id,
-                             tools=tool_rows)
+                             tools=tool_rows, worked_by_id=actor.id, clock=WorkClock.WORKING, clock_since=at,
+                             worked_minutes=0.0)
     session.add(record)
     before = unit.status
     unit.status = _moved(rules.UNIT, unit.status, "start", unit.serial)
@@ -388,12 +454,14 @@ def complete_operation(session: Session, actor: Actor, *, serial: str, operation
     done = [r for r in ctx.records if r.operation_id == step.id and r.status == RecordStatus.COMPLETE]
     rules.check_complete(serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
                          missing_characteristics=missing_chars, missing_material=missing_material,
-                         ends_before_start=record is not None and at < record.started_at,
+                         ends_before_start=record is not None and at < (record.clock_since or record.started_at),
                          completed_by=ctx.who_when(done[-1].completed_by_id, done[-1].completed_at)
                          if done and not record else None).raise_if_refused("complete_refused")
     record.status = _moved(rules.RECORD, record.status, "complete", f"operation {step.sequence} on {unit.serial}")
     record.completed_at, record.completed_by_id = at, actor.id
-    record.cycle_minutes = round((at - record.started_at).total_seconds() / 60.0, 3)
+    if record.clock == WorkClock.WORKING:
+        _close_interval(session, record, at, IntervalEnd.COMPLETED)
+    record.cycle_minutes, record.clock, record.clock_since = record.worked_minutes, None, None
     before = unit.status
     if ctx.next_step() is None:
         unit.status, unit.completed_at = _moved(rules.UNIT, unit.status, "finish", unit.serial), at
@@ -406,6 +474,83 @@ def complete_operation(session: Session, actor: Actor, *, serial: str, operation
         status=record.status, started_at=record.started_at, started_by=ctx.people[record.started_by_id],
         completed_at=at, completed_by=actor.username, cycle_minutes=record.cycle_minutes,
         tools=ctx.tools.get(record.id, []), instruction=instruction_of(session, step, record.document_revision_id))
+
+
+# ---------------------------------------------------------------- the work clock: pause, resume, hand over
+
+def _close_interval(session: Session, record: OperationRecord, at: datetime, ended: IntervalEnd,
+                    reason: str | None = None) -> None:
+    """The record's open worked interval ends at `at`: one WorkInterval, its minutes added to the record's."""
+    session.add(WorkInterval(operation_record_id=record.id, worked_by_id=record.worked_by_id, started_at=record.clock_since,
+                             ended_at=at, ended=ended, reason=reason))
+    record.worked_minutes = rules.worked_minutes(record.worked_minutes, record.clock_since, at)
+
+
+def _username(session: Session, ctx: UnitContext, user_id: int | None) -> str | None:
+    if user_id is None or user_id in ctx.people:
+        return ctx.people.get(user_id)
+    return session.get(User, user_id).username
+
+
+def _clock(session: Session, actor: Actor, action: str, *, serial: str, operation: str | int,
+           at: datetime | None, reason: str | None = None) -> OperationRecordOut:
+    """Pause, resume or take over the operation in work (rules.CLOCK), closing the worked interval it ends."""
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial, qualified=(actor, operation) if action == "hand_over" else None)
+    unit = ctx.unit
+    step = ctx.setup.step(operation, unit.serial)
+    record = ctx.open_record(step)
+    at = at or utcnow()
+    holder = _username(session, ctx, record.worked_by_id) if record else None
+    operator_reasons = []
+    if action == "hand_over":
+        operator_reasons = rules.operator_problems(ctx.operator(actor, step), step.required_skill, ctx.policy,
+                                                   at.date())
+    rules.check_clock(action, serial=unit.serial, unit_status=unit.status, step=step.view,
+                      record_open=record is not None, clock=record.clock if record else None, holder=holder,
+                      actor=actor.username, since=record.clock_since if record else None, at=at, reason=reason,
+                      operator_reasons=operator_reasons).raise_if_refused(f"{action.replace('_', '')}_refused")
+    before = {"clock": record.clock, "worked_by": holder}
+    if record.clock == WorkClock.WORKING:
+        _close_interval(session, record, at, IntervalEnd.PAUSED if action == "pause" else IntervalEnd.HANDED_OVER,
+                        reason)
+    record.clock, record.clock_since = _moved(rules.CLOCK, record.clock, action, unit.serial), at
+    if action == "hand_over":
+        record.worked_by_id = actor.id
+    worker = actor.username if action == "hand_over" else holder
+    audit.record(session, actor=actor, action=f"operation.{rules.CLOCK_WORDS[action].replace(' ', '_')}",
+                 record_type="unit", record_id=unit.serial, before=before,
+                 after={"operation": step.sequence, "attempt": record.attempt, "clock": record.clock,
+                        "worked_by": worker, "worked_minutes": record.worked_minutes}, reason=reason)
+    return OperationRecordOut(
+        serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status, attempt=record.attempt,
+        status=record.status, started_at=record.started_at, started_by=ctx.people[record.started_by_id],
+        completed_at=None, completed_by=None, cycle_minutes=None, tools=ctx.tools.get(record.id, []),
+        instruction=instruction_of(session, step, record.document_revision_id), worked_by=worker, clock=record.clock,
+        clock_since=at, worked_minutes=record.worked_minutes)
+
+
+@command("operation.pause")
+def pause_operation(session: Session, actor: Actor, *, serial: str, operation: str | int, reason: str,
+                    at: datetime | None = None) -> OperationRecordOut:
+    """Pause the operation you are working (a break, waiting for parts, the end of a shift): its
+    worked minutes stop until it is resumed or taken over."""
+    return _clock(session, actor, "pause", serial=serial, operation=operation, at=at, reason=reason)
+
+
+@command("operation.pause")
+def resume_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                     at: datetime | None = None) -> OperationRecordOut:
+    """Resume the operation you paused (or whose unit's hold was released): its worked minutes run again."""
+    return _clock(session, actor, "resume", serial=serial, operation=operation, at=at)
+
+
+@command("operation.handover")
+def hand_over_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                        reason: str | None = None, at: datetime | None = None) -> OperationRecordOut:
+    """Take over an operation in work at a shift change, as the signed-in operator (qualified for it as
+    a start asks): the last operator's worked interval ends, yours begins."""
+    return _clock(session, actor, "hand_over", serial=serial, operation=operation, at=at, reason=reason)
 
 
 # ---------------------------------------------------------------- measurements
@@ -423,14 +568,25 @@ def _out_of_spec(session: Session, actor: Actor, *, unit: Unit, record_id: int, 
 def record_measurement(session: Session, actor: Actor, *, serial: str, characteristic: str, result: str,
                        gauge: str | None = None, at: datetime | None = None) -> MeasurementRecorded:
     """Record a value or pass/fail; out of spec or failed puts the unit on hold under an NCR. A unit on
-    hold takes no result until the MRB's disposition releases it."""
+    hold takes no result until the MRB's disposition releases it. The result must be possible: taken
+    while its operation is in work, by someone qualified for the operation then, with a gauge of the
+    register of the characteristic's gauge kind, in calibration then (rules.result_problems)."""
     _lock(session, serial=serial)
-    ctx = unit_context(session, serial)
+    ctx = unit_context(session, serial, measuring=(actor, characteristic))
     unit = ctx.unit
     step, spec = ctx.setup.characteristic(characteristic, unit.serial)
     record = ctx.open_record(step)
+    now = utcnow()
+    at = at or now
     reasons = list(rules.check_measure(serial=unit.serial, unit_status=unit.status, step=step.view,
                                        record_open=record is not None).reasons)
+    named = gauges(session, {gauge}).get(gauge.strip().lower()) if gauge else None
+    if record is not None:
+        reasons += rules.result_problems(serial=unit.serial, step=step.view, c=spec.view, policy=ctx.policy,
+                                         started_at=record.started_at, at=at, now=now,
+                                         operator=ctx.operator(actor, step), gauge_named=gauge,
+                                         gauge=named.at(at.date()) if named else None)
+    gauge = named.code if named else None
     try:
         value, passed = rules.parse_result(spec.view, str(result))
     except ValueError as exc:  # unreadable input is invalid (422), not a rule's refusal
@@ -438,7 +594,7 @@ def record_measurement(session: Session, actor: Actor, *, serial: str, character
     verdict(reasons).raise_if_refused("measurement_refused")
     problem = rules.evaluate(spec.view, value, passed)
     m = Measurement(unit_id=unit.id, characteristic_id=spec.id, operation_record_id=record.id, value=value,
-                    passed=passed, in_spec=problem is None, gauge=gauge, recorded_at=at or utcnow(),
+                    passed=passed, in_spec=problem is None, gauge=gauge, recorded_at=at,
                     recorded_by_id=actor.id, source="manual")
     session.add(m)
     audit.record(session, actor=actor, action="measurement.recorded", record_type="unit", record_id=unit.serial,
@@ -465,24 +621,28 @@ def _material(session: Session, identifier: str) -> tuple[rules.MaterialView, Ma
     approved = exists().where(ApprovedSource.part_id == MaterialLot.part_id,
                               ApprovedSource.supplier_id == MaterialLot.supplier_id)
     found = session.execute(
-        select(MaterialLot, Part.number, Supplier.code, Supplier.status, approved)
+        select(MaterialLot, Part.number, Supplier.code, Supplier.status, approved, PartRevision.revision,
+               PartRevision.status)
         .join(Part, Part.id == MaterialLot.part_id).outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id)
+        .outerjoin(PartRevision, PartRevision.id == MaterialLot.part_revision_id)
         .where(func.lower(MaterialLot.lot_number) == wanted).with_for_update(of=MaterialLot)).first()
     if found is not None:
-        lot, part, supplier, supplier_status, is_approved = found
+        lot, part, supplier, supplier_status, is_approved, revision, revision_status = found
         return (rules.MaterialView(lot.lot_number, part, lot.status, lot.quantity_on_hand, supplier, supplier_status,
-                                   bool(is_approved)), lot, None, None)
+                                   bool(is_approved), revision=revision, revision_status=revision_status,
+                                   use_as_is=lot.use_as_is_ncr), lot, None, None)
     parent = aliased(Unit)
     used_in = (select(parent.serial).join(Consumption, Consumption.unit_id == parent.id)
                .where(Consumption.child_unit_id == Unit.id).limit(1).scalar_subquery())
     child = session.execute(
-        select(Unit.id, Unit.serial, Unit.status, Part.number, used_in).join(Lot, Lot.id == Unit.lot_id)
+        select(Unit.id, Unit.serial, Unit.status, Part.number, PartRevision.revision, used_in)
+        .join(Lot, Lot.id == Unit.lot_id)
         .join(Routing, Routing.id == Lot.routing_id).join(PartRevision, PartRevision.id == Routing.part_revision_id)
         .join(Part, Part.id == PartRevision.part_id).where(func.lower(Unit.serial) == wanted)).first()
     if child is None:
         raise NotFound("material_not_found", f"No material lot or serial {identifier.strip()}")
-    child_id, serial, status, part, built_into = child
-    return rules.MaterialView(serial, part, status, 1.0, child_unit=True), None, child_id, built_into
+    child_id, serial, status, part, revision, built_into = child
+    return rules.MaterialView(serial, part, status, 1.0, child_unit=True, revision=revision), None, child_id, built_into
 
 
 @command("material.consume")
@@ -498,9 +658,11 @@ def consume(session: Session, actor: Actor, *, serial: str, operation: str | int
     already = ctx.consumed_at(step).get(view.part_number, 0.0)
     if quantity is None:
         quantity = 1.0 if view.child_unit else max(step.bom.get(view.part_number, 0.0) - already, 0.0) or 1.0
+    builds_with, why = ctx.builds_with(view.part_number)
     rules.check_consume(serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
                         material=view, quantity=float(quantity), bom=step.bom, already=already, policy=ctx.policy,
-                        child_already_used_in=built_into).raise_if_refused("consume_refused")
+                        child_already_used_in=built_into, builds_with=builds_with,
+                        builds_with_why=why).raise_if_refused("consume_refused")
     session.add(Consumption(unit_id=unit.id, operation_record_id=record.id, quantity=float(quantity),
                             material_lot_id=lot.id if lot else None, child_unit_id=child_id,
                             consumed_at=at or utcnow(), consumed_by_id=actor.id))
@@ -508,18 +670,24 @@ def consume(session: Session, actor: Actor, *, serial: str, operation: str | int
         lot.quantity_on_hand -= float(quantity)
     on_hand = lot.quantity_on_hand if lot is not None else None
     audit.record(session, actor=actor, action="material.consumed", record_type="unit", record_id=unit.serial,
-                 after={"operation": step.sequence, "material": view.identifier, "quantity": float(quantity),
-                        "on_hand_after": on_hand})
+                 after={"operation": step.sequence, "material": view.identifier, "revision": view.revision,
+                        "quantity": float(quantity), "on_hand_after": on_hand, "use_as_is": view.use_as_is})
     return Consumed(serial=unit.serial, operation=step.sequence, material=view.identifier, part=view.part_number,
-                    quantity=float(quantity), on_hand_after=on_hand)
+                    revision=view.revision, quantity=float(quantity), on_hand_after=on_hand, use_as_is=view.use_as_is)
 
 
 # ---------------------------------------------------------------- holds (nonconformance's, on the unit)
 
-def put_on_hold(session: Session, actor: Actor, *, unit_id: int, reason: str) -> None:
-    """The unit stops: nonconformance opened a hold on it (an out-of-spec result, an NCR raised by hand).
-    The caller holds the unit's lock."""
+def put_on_hold(session: Session, actor: Actor, *, unit_id: int, reason: str, at: datetime | None = None) -> None:
+    """The unit stops: nonconformance opened a hold on it (an out-of-spec result, an NCR raised by hand)
+    at `at`, and the operation being worked on it stops its clock. The caller holds the unit's lock."""
     unit = session.get(Unit, unit_id)
+    record = session.execute(select(OperationRecord).where(OperationRecord.unit_id == unit_id,
+                                                           OperationRecord.status == RecordStatus.IN_WORK)).scalar()
+    if record is not None and record.clock == WorkClock.WORKING:
+        at = max(at or utcnow(), record.clock_since)
+        _close_interval(session, record, at, IntervalEnd.HELD, reason)
+        record.clock, record.clock_since = _moved(rules.CLOCK, record.clock, "hold", unit.serial), at
     before = unit.status
     unit.status = _moved(rules.UNIT, unit.status, "hold", unit.serial)
     audit.record(session, actor=actor, action="unit.held", record_type="unit", record_id=unit.serial,
@@ -527,11 +695,11 @@ def put_on_hold(session: Session, actor: Actor, *, unit_id: int, reason: str) ->
 
 
 def release_from_hold(session: Session, actor: Actor, *, unit_id: int, disposition: str, reason: str,
-                      rework_to: int | None, still_held: bool) -> str:
+                      rework_to: int | None, still_held: bool, at: datetime) -> str:
     """What the MRB's disposition does to the unit and its operation records, once nonconformance has
     decided it and released its hold: scrap stops the attempt in work; rework sends every attempt from
     operation `rework_to` (a sequence number) on back, to be done and measured again; use as is and
-    repair leave the records as they are. `still_held`: another NCR still holds the unit. Returns the
+    repair leave the records as they are, the one in work paused, to be resumed. `still_held`: another NCR still holds the unit. Returns the
     unit's new status."""
     _lock(session, unit_id=unit_id)
     ctx = _load_context(session, unit_id=unit_id)
@@ -543,6 +711,8 @@ def release_from_hold(session: Session, actor: Actor, *, unit_id: int, dispositi
         elif (disposition == "rework" and rework_to is not None and sequence >= rework_to
               and r.status in (RecordStatus.COMPLETE, RecordStatus.IN_WORK)):
             r.status = _moved(rules.RECORD, r.status, "rework", unit.serial)
+        elif r.status == RecordStatus.IN_WORK and r.clock == WorkClock.HELD and not still_held:
+            r.clock, r.clock_since = _moved(rules.CLOCK, r.clock, "release", unit.serial), at
     if disposition == "rework":
         unit.completed_at = None
     before = unit.status
@@ -639,6 +809,25 @@ MEASUREMENT_COLUMNS = ("unit_id", "characteristic_id", "operation_record_id", "v
                        "recorded_at", "recorded_by_id", "source")
 
 
+def _operators(session: Session, usernames: set[str]) -> dict[str, tuple[int, rules.OperatorView]]:
+    """The people an imported file names as operators (by lower-case username), each with whether they may
+    record results and the qualifications they hold (revoked ones aside): one statement."""
+    wanted = sorted({u.strip().lower() for u in usernames if u and u.strip()})
+    if not wanted:
+        return {}
+    people: dict[str, tuple] = {}
+    for uid, username, active, roles, skill, granted_on, expires_on in session.execute(
+            select(User.id, User.username, User.active, User.roles, Qualification.skill, Qualification.granted_on,
+                   Qualification.expires_on)
+            .outerjoin(Qualification, (Qualification.user_id == User.id) & Qualification.revoked_on.is_(None))
+            .where(func.lower(User.username).in_(wanted))):
+        uid, view, expiries, grants = people.setdefault(username.lower(), (uid, (username, active, roles), {}, {}))
+        if skill is not None:
+            expiries[skill], grants[skill] = expires_on, granted_on
+    return {key: (uid, rules.OperatorView(name, active, expiries, grants, allowed(roles or [], "measurement.record")))
+            for key, (uid, (name, active, roles), expiries, grants) in people.items()}
+
+
 def _chunks(items: list, size: int = 900):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -678,29 +867,35 @@ def import_measurements(session: Session, actor: Actor, *, text: str, source: st
         raise Invalid("import_invalid", f"{source} has no rows")
 
     # Everything the rows refer to is read once, as plain tuples: the loop below runs per row.
-    serials = sorted({row[col["serial"]].strip().lower() for _, row in lines if len(row) == len(header)})
-    units: dict[str, tuple] = {}  # lower(serial) -> (unit id, serial, status, routing id)
+    whole = [row for _, row in lines if len(row) == len(header)]
+    serials = sorted({row[col["serial"]].strip().lower() for row in whole})
+    units: dict[str, tuple] = {}  # lower(serial) -> (unit id, serial, status, routing id, policy)
     routings: dict[int, Setup] = {}
     for chunk in _chunks(serials):
-        query_ = (select(Unit.id, Unit.serial, Unit.status, Lot.routing_id, Routing.status, Routing.created_at, _version)
+        query_ = (select(Unit.id, Unit.serial, Unit.status, Lot.routing_id, Routing.status, Routing.created_at, _version,
+                         Lot.program_id, Lot.phase, Program.created_at)
                   .join(Lot, Lot.id == Unit.lot_id).join(Routing, Routing.id == Lot.routing_id)
+                  .join(Program, Program.id == Lot.program_id)
                   .where(func.lower(Unit.serial).in_(chunk)).with_for_update(of=Unit))
-        for unit_id, serial, status, routing_id, routing_status, created, version in session.execute(query_):
-            units[serial.lower()] = (unit_id, serial, status, routing_id)
+        for (unit_id, serial, status, routing_id, routing_status, created, version, program_id, phase,
+             program_created) in session.execute(query_):
+            units[serial.lower()] = (unit_id, serial, status, routing_id, policy_of(
+                session, program_id, phase, program_created_at=program_created, version=version or 0))
             if routing_id not in routings:
                 routings[routing_id] = setup_of(session, routing_id, status=routing_status, created_at=created,
                                                 version=version or 0)
     chars = {(routing_id, c.code.lower()): (c, step) for routing_id, setup in routings.items()
              for step in setup.steps for c in step.characteristics}
-    open_records = {}
+    open_records = {}  # (unit id, operation id) -> (record id, started at)
     for chunk in _chunks([u[0] for u in units.values()]):
-        for rec_id, unit_id, op_id in session.execute(select(
-                OperationRecord.id, OperationRecord.unit_id, OperationRecord.operation_id).where(
-                OperationRecord.unit_id.in_(chunk), OperationRecord.status == RecordStatus.IN_WORK)):
-            open_records[(unit_id, op_id)] = rec_id
-    users = {name.lower(): (uid, active) for uid, name, active in session.execute(select(User.id, User.username,
-                                                                                        User.active))}
+        for rec_id, unit_id, op_id, started_at in session.execute(select(
+                OperationRecord.id, OperationRecord.unit_id, OperationRecord.operation_id, OperationRecord.started_at)
+                .where(OperationRecord.unit_id.in_(chunk), OperationRecord.status == RecordStatus.IN_WORK)):
+            open_records[(unit_id, op_id)] = (rec_id, started_at)
+    operators = _operators(session, {row[col["operator"]] for row in whole})
+    named_gauges = gauges(session, {row[col["gauge"]] for row in whole})
     now = utcnow()
+    checked: dict[tuple, list[str]] = {}  # who, gauge, characteristic, day -> what is wrong with them
 
     errors, good, bad_spec = [], [], []
     width = len(header)
@@ -711,7 +906,7 @@ def import_measurements(session: Session, actor: Actor, *, text: str, source: st
         reasons = []
         serial, opname, code, raw, when, who, gauge = [cell.strip() for cell in pick(row)]
         unit = units.get(serial.lower())
-        found = value = passed = record_id = None
+        found = value = passed = record_id = started_at = at = None
         if unit is None:
             reasons.append(f"no unit with serial '{serial}'")
         elif unit[2] in rules.BLOCKED_STATUSES:
@@ -722,7 +917,7 @@ def import_measurements(session: Session, actor: Actor, *, text: str, source: st
                 reasons.append(f"{unit[1]}'s routing has no characteristic '{code}'")
         if found:
             spec, step = found
-            record_id = open_records.get((unit[0], step.id))
+            record_id, started_at = open_records.get((unit[0], step.id), (None, None))
             if opname != str(step.sequence) and opname.lower() != step.name.lower():
                 reasons.append(f"{spec.code} is measured at operation {step.sequence} ({step.name}), not '{opname}'")
             elif record_id is None:
@@ -735,20 +930,29 @@ def import_measurements(session: Session, actor: Actor, *, text: str, source: st
             at = datetime.fromisoformat(when)
             if at.tzinfo is None:
                 reasons.append(f"recorded_at '{when}' has no time zone; write it like 2026-03-01T14:05:00Z")
-            elif at > now:
-                reasons.append(f"recorded_at '{when}' is in the future")
+                at = None
         except ValueError:
             reasons.append(f"recorded_at '{when}' is not an ISO 8601 date and time")
-        user = users.get(who.lower())
+        user = operators.get(who.lower())
         if user is None:
             reasons.append(f"no user '{who}'")
-        elif not user[1]:
-            reasons.append(f"user '{who}' is disabled")
+        elif at is not None and started_at is not None:
+            reasons += rules.result_time_problems(at=at, started_at=started_at, now=now, serial=unit[1],
+                                                  step=step.view)
+            key = (user[0], gauge.lower(), spec.id, id(unit[4]), at.date())
+            if key not in checked:
+                named = named_gauges.get(gauge.lower())
+                checked[key] = (rules.operator_problems(user[1], step.required_skill, unit[4], at.date())
+                                + rules.gauge_problems(spec.view, gauge, named.at(at.date()) if named else None,
+                                                       unit[4], at.date()))
+            reasons += checked[key]
         if reasons:
             errors.append(f"line {line}: " + "; ".join(reasons))
             continue
         problem = rules.evaluate(spec.view, value, passed)
-        values = (unit[0], spec.id, record_id, value, passed, problem is None, gauge or None, at, user[0], "import")
+        named = named_gauges.get(gauge.lower())
+        values = (unit[0], spec.id, record_id, value, passed, problem is None, named.code if named else None, at,
+                  user[0], "import")
         if problem:
             bad_spec.append((values, problem, unit, spec, line))
         else:

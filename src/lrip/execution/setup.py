@@ -9,7 +9,7 @@ path the routing and the policy cost no statement at all.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Callable
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lrip.catalog.models import (BomLine, Characteristic, Document, DocumentRevision, Operation, Part, PartRevision,
                                  Routing, WorkCenter)
-from lrip.catalog.rules import RoutingStatus
+from lrip.catalog.rules import PartRevisionStatus, RoutingStatus
 from lrip.errors import NotFound
 from lrip.execution import rules
 from lrip.program.rules import Policy
@@ -39,11 +39,12 @@ class Spec:
     usl: float | None
     units: str | None
     key: bool
+    gauge_kind: str | None = None
 
     @cached_property
     def view(self) -> rules.CharacteristicView:
         return rules.CharacteristicView(code=self.code, name=self.name, kind=self.kind, lsl=self.lsl, usl=self.usl,
-                                        units=self.units, key=self.key)
+                                        units=self.units, key=self.key, gauge_kind=self.gauge_kind)
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,16 @@ class Step:
 
 @dataclass(frozen=True)
 class Setup:
-    """A routing as the floor reads it."""
+    """A routing as the floor reads it. `released` is the released revision (the newest, if several) of each
+    part its BOM lines consume: what a unit is built with unless an implemented change pinned its lot to
+    another (lrip.program.models.Lot.configuration)."""
 
     routing_id: int
     revision: str
     part: str
     part_revision: str
     steps: tuple[Step, ...]
+    released: dict[str, str] = field(default_factory=dict)
 
     def step(self, operation: str | int, serial: str) -> Step:
         """An operation by its sequence number (30) or its name, regardless of case (as catalog.find_operation)."""
@@ -126,22 +130,29 @@ def _load(session: Session, routing_id: int) -> Setup:
     for operation_id, *values in session.execute(
             select(Characteristic.operation_id, Characteristic.id, Characteristic.code, Characteristic.name,
                    Characteristic.kind, Characteristic.nominal, Characteristic.lsl, Characteristic.usl,
-                   Characteristic.units, Characteristic.key)
+                   Characteristic.units, Characteristic.key, Characteristic.gauge_kind)
             .join(Operation, Operation.id == Characteristic.operation_id)
             .where(Operation.routing_id == routing_id).order_by(Characteristic.code)):
         specs.setdefault(operation_id, []).append(Spec(*values))
     materials: dict[int, list[tuple[str, float]]] = {}
-    for sequence, number, quantity in session.execute(
-            select(BomLine.operation_sequence, Part.number, BomLine.quantity).join(Part, Part.id == BomLine.child_part_id)
+    released: dict[str, str] = {}
+    newest_released = (select(PartRevision.revision).where(PartRevision.part_id == BomLine.child_part_id,
+                                                           PartRevision.status == PartRevisionStatus.RELEASED)
+                       .order_by(PartRevision.id.desc()).limit(1).scalar_subquery())
+    for sequence, number, quantity, revision in session.execute(
+            select(BomLine.operation_sequence, Part.number, BomLine.quantity, newest_released)
+            .join(Part, Part.id == BomLine.child_part_id)
             .where(BomLine.parent_revision_id == part_revision_id).order_by(Part.number)):
         materials.setdefault(sequence, []).append((number, quantity))
+        if revision is not None:
+            released[number] = revision
     steps = tuple(Step(id=op_id, sequence=seq, name=name, work_center=center, standard_minutes=minutes,
                        document_revision_id=doc_id, instruction=f"{doc} rev {doc_rev}" if doc_id else None,
                        instruction_status=doc_status, required_tool_kinds=tuple(kinds or ()), required_skill=skill,
                        characteristics=tuple(specs.get(op_id, ())), materials=tuple(materials.get(seq, ())))
                   for op_id, seq, name, center, minutes, doc_id, doc, doc_rev, doc_status, kinds, skill in operations)
     return Setup(routing_id=routing_id, revision=revision, part=part, part_revision=part_revision,
-                 steps=steps)
+                 steps=steps, released=released)
 
 
 _KEPT: dict[tuple, tuple[int, object]] = {}

@@ -40,7 +40,7 @@ def _show_plan(p) -> None:
                     [[c.code, c.name, c.kind, "KC" if c.key else "", c.klass, c.frp] for c in p.characteristics]))
     for lot in p.open_lots:
         policy = "100% of characteristics" if lot.inspection == "all" else "key 100%, others sampled"
-        say(f"Open lot {lot.lot} ({lot.phase.upper()}, {lot.lot_size} units): {policy}.")
+        say(f"Open lot {lot.lot} ({lot.phase.upper()}, {lot.lot_size} units, sampling seed {lot.seed}): {policy}.")
         for s in lot.samples:
             say(f"  {s.words}: units {', '.join(map(str, s.positions))}")
 
@@ -112,22 +112,50 @@ def state(program: str, operation: str, routing: Routing = None, db: Db = None, 
                                                       routing=routing), _show_state, write=False)
 
 
+def _show_classes(r) -> None:
+    say(f"Lot {r.lot} at operation {r.operation} {r.name}: {r.lot_size} units, samples drawn at random with the "
+        f"lot's seed {r.seed}.")
+    for c in r.classes:
+        say(f"  {c.words}: units {', '.join(map(str, c.positions))}")
+        say(f"    inspected {len(c.inspected)} of {c.sample_size}; defective {len(c.defective)}"
+            + "".join(f"; {d.serial} (unit {d.position}): {', '.join(d.characteristics)}"
+                      + (f" [{', '.join(d.ncrs)}]" if d.ncrs else "") for d in c.defective))
+
+
 @inspection_app.command("lot-result")
 def lot_result(lot: str, operation: str,
-               major: Annotated[int | None, typer.Option(help="Defective units in the major sample.")] = None,
-               minor: Annotated[int | None, typer.Option(help="Defective units in the minor sample.")] = None,
+               confirm: Annotated[bool, typer.Option("--confirm", help="Record the result the records show.")] = False,
+               major: Annotated[int | None, typer.Option(help="Your count of defective units in the major sample "
+                                                              "(checked against the records).")] = None,
+               minor: Annotated[int | None, typer.Option(help="Your count of defective units in the minor sample "
+                                                              "(checked against the records).")] = None,
                resubmitted: Annotated[bool, typer.Option(help="The lot comes back after a rejection.")] = False,
                irregular: Annotated[bool, typer.Option(help="Production was irregular or delayed.")] = False,
                note: Annotated[str | None, typer.Option(help="A note for the history.")] = None,
                db: Db = None, as_json: AsJson = False) -> None:
-    """Record a lot's result at an operation; defectives are counted from the records when not given."""
+    """A lot's result at an operation, counted from the unit records: shown, then recorded with --confirm
+    (a count you give must agree with the records; a closed lot takes no result)."""
     defects = {k: v for k, v in (("major", major), ("minor", minor)) if v is not None} or None
     request = parse(LotResultIn, as_json, defects=defects, resubmitted=resubmitted, production_steady=not irregular,
                     note=note)
+    if not confirm:
+        def draft(r) -> None:
+            _show_classes(r)
+            if r.blocked_by:
+                say("Cannot be recorded yet:")
+                for reason in r.blocked_by:
+                    say(f"  • {reason}")
+            else:
+                say(f"Result from the records: {r.decision.upper()}; " + "; ".join(r.words) + ".")
+                say("To record it: the same command with --confirm.")
+
+        run(db, as_json, lambda s, actor: plans.lot_result(s, actor, lot=lot, operation=operation,
+                                                           resubmitted=resubmitted), draft, write=False)
+        return
 
     def show(r) -> None:
-        say(f"Lot {r.lot} at operation {r.operation} {r.name}: {r.decision.upper()}"
-            f"{' (resubmitted)' if r.resubmitted else ''}; " + "; ".join(r.words) + ".")
+        _show_classes(r)
+        say(f"Recorded: {r.decision.upper()}{' (resubmitted)' if r.resubmitted else ''}; " + "; ".join(r.words) + ".")
         say(f"Sampling: {r.severity_before} → {r.severity_after}" + (f" ({r.transition})" if r.transition else "")
             + ".")
 
@@ -186,7 +214,9 @@ def _show_fai(f) -> None:
     out.print(table("Form 3", ["#", "Characteristic", "Requirement", "Result", "Tooling", "NCR"],
                     [[r["char_no"], f"{r['code']}{' (KC)' if r['key'] else ''}", r["requirement"],
                       (r["result"] + ("" if r["in_spec"] else " OUT OF SPEC")) if r["result"] else "no result",
-                      ", ".join(r["tooling"]), r["ncr"] or ""] for r in f.form3]))
+                      ", ".join(r["tooling"]) + (f" (gauge {r['gauge']['code']} calibrated until "
+                                                 f"{r['gauge']['calibration_due']})" if r.get("gauge") else ""),
+                      r["ncr"] or ""] for r in f.form3]))
     for s in f.signatures:
         say(f"Signed {s.meaning} by {s.name} ({s.role}) at {_at(s.signed_at)}")
     for reason in f.blocked_by:
@@ -205,14 +235,13 @@ def fai_create(serial: str,
                partial: Annotated[bool, typer.Option("--partial", help="A partial FAI of --char ones.")] = False,
                char: Annotated[list[str], typer.Option("--char", help="A characteristic (repeat).")] = [],
                reason: Annotated[str | None, typer.Option(help="Why (default: what the policy owes).")] = None,
-               organization: Annotated[str | None, typer.Option(help="Organization name on Form 1.")] = None,
                db: Db = None, as_json: AsJson = False) -> None:
     """Open an FAI on a unit: by default the one its lot's policy owes (full on the first unit of a
     configuration, partial after a change or two years without production)."""
     if full and partial:
         fail("fai_invalid", ["give --full or --partial, not both"], as_json, "invalid")
     request = parse(FaiCreate, as_json, serial=serial, kind="full" if full else "partial" if partial else None,
-                    characteristics=char, reason=reason, organization=organization)
+                    characteristics=char, reason=reason)
     run(db, as_json, lambda s, actor: first_article.create_fai(s, actor, **request.model_dump()), _show_fai)
 
 

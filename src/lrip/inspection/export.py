@@ -9,7 +9,7 @@ import io
 from lrip.inspection.schemas import FaiOut
 from lrip.web.render import templates
 
-FORM3_COLUMNS = ("char_no", "code", "name", "operation", "key", "requirement", "nominal", "lsl", "usl", "units",
+FORM3_COLUMNS = ("char_no", "balloon", "drawing_zone", "code", "name", "operation", "key", "requirement", "nominal", "lsl", "usl", "units",
                  "result", "in_spec", "tooling", "ncr", "disposition", "measured_by", "measured_at")
 
 

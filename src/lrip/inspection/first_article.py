@@ -5,19 +5,19 @@ its phase policies ask for. Change control owes a delta FAI with `require_delta_
 """
 from __future__ import annotations
 
-import os
-
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from lrip import audit
 from lrip.auth import signatures
 from lrip.auth.actor import Actor, command, query
+from lrip.auth.decisions import Decision
 from lrip.auth.models import Signature
 from lrip.catalog.models import BomLine, Characteristic, Operation, PartRevision, Routing
 from lrip.catalog.service import get_part_revision
 from lrip.db import get_one, utcnow
 from lrip.errors import Refused, verdict
+from lrip.execution.gauges import gauges
 from lrip.execution.models import Consumption, Measurement, OperationRecord, Unit
 from lrip.execution.rules import RecordStatus, UnitStatus
 from lrip.inspection import rules
@@ -28,6 +28,10 @@ from lrip.inspection.schemas import (DeltaFaiOut, FaiListRow, FaiOut, FaiOwed, F
 from lrip.nonconformance.ncr import holds_of, ncrs_of_unit
 from lrip.program.models import Lot
 from lrip.program.service import get_program, policy_for
+from lrip.settings import service as settings
+from lrip.supply.models import Receipt
+
+FAI_APPROVAL = Decision.FAI_APPROVAL
 
 
 def get_fai(session: Session, number: str, *, lock: bool = False) -> FirstArticle:
@@ -63,9 +67,10 @@ def _owed(session: Session, unit: Unit) -> dict:
         owed["kind"] = "full"
         owed["reasons"].append(f"first unit of configuration {_configuration(routing)} "
                                f"({lot.phase.upper()} policy: first unit and delta)")
-    reqs = session.execute(select(FaiRequirement).where(
+    reqs = [req for req in session.execute(select(FaiRequirement).where(
         FaiRequirement.part_revision_id == routing.part_revision_id,
-        FaiRequirement.first_article_id.is_(None)).order_by(FaiRequirement.id)).scalars().all()
+        FaiRequirement.first_article_id.is_(None)).order_by(FaiRequirement.id)).scalars()
+        if _reached(session, req, unit)]
     codes: list[str] = []
     for req in reqs:
         owed["requirements"].append(req)
@@ -102,10 +107,10 @@ def _next_number(session: Session) -> str:
 
 @command("fai.record")
 def create_fai(session: Session, actor: Actor, *, serial: str, kind: str | None = None,
-               characteristics: list[str] | None = None, reason: str | None = None,
-               organization: str | None = None) -> FaiOut:
+               characteristics: list[str] | None = None, reason: str | None = None) -> FaiOut:
     """Open a first article record on a unit. Without `kind` it is the one the unit owes under its policy;
-    a full or partial FAI may also be asked for with a reason."""
+    a full or partial FAI may also be asked for with a reason. Form 1's organization is the installation's
+    (lrip.settings): the same on every FAI, whatever the program."""
     unit = get_one(session, Unit, "unit", lock=True, serial=serial)
     routing = unit.lot.routing
     known = {c.code.lower(): c.code for _, c in _routing_characteristics(routing)}
@@ -135,10 +140,12 @@ def create_fai(session: Session, actor: Actor, *, serial: str, kind: str | None 
     why = (reason or "").strip() or "; ".join(owed["reasons"])
     if not why and kind is not None:
         reasons.append("say why this FAI is done (full or partial, and the reason)")
+    organization = settings.organization(session)
+    if organization is None:
+        reasons.append(settings.NO_ORGANIZATION)
     verdict(reasons).raise_if_refused("fai_refused")
     fai = FirstArticle(number=_next_number(session), unit_id=unit.id, routing_id=routing.id, kind=kind, reason=why,
-                       characteristics=None if kind == "full" else codes,
-                       organization=organization or os.environ.get("LRIP_ORGANIZATION") or unit.lot.program.name,
+                       characteristics=None if kind == "full" else codes, organization=organization,
                        status=FaiStatus.OPEN, created_at=utcnow(), created_by=actor.username)
     session.add(fai)
     session.flush()
@@ -154,10 +161,51 @@ def create_fai(session: Session, actor: Actor, *, serial: str, kind: str | None 
     return _record(session, fai)
 
 
+def _reached(session: Session, req: FaiRequirement, unit: Unit) -> bool:
+    """Does the effectivity of the change that owes this delta FAI reach the unit (FaiRequirement)? Only a
+    unit built to the change can show it in a first article."""
+    if req.effectivity == "next_lot":
+        return unit.lot_id > (req.after_lot_id or 0)
+    if req.effectivity == "from_serial":
+        return unit.serial >= (req.from_serial or "")
+    if req.effectivity == "immediate":
+        changed = [op.id for op in unit.lot.routing.operations
+                   if any(c.code in req.characteristics for c in op.characteristics)]
+        return session.execute(select(OperationRecord.id).where(
+            OperationRecord.unit_id == unit.id, OperationRecord.operation_id.in_(changed),
+            OperationRecord.status == RecordStatus.COMPLETE, OperationRecord.completed_at < req.raised_at)
+            .limit(1)).first() is None
+    return True
+
+
+def _first_reached(session: Session, req: FaiRequirement, program_id: int) -> str | None:
+    """The first unit of the program (scrapped ones aside) the requirement's effectivity reaches, where it
+    names one (_reached, as one statement)."""
+    query_ = (select(Unit.serial).join(Lot, Lot.id == Unit.lot_id)
+              .where(Lot.program_id == program_id, Unit.status != UnitStatus.SCRAPPED))
+    if req.effectivity == "next_lot":
+        query_ = query_.where(Unit.lot_id > (req.after_lot_id or 0)).order_by(Unit.id)
+    elif req.effectivity == "from_serial":
+        query_ = query_.where(Unit.serial >= req.from_serial).order_by(Unit.serial)
+    elif req.effectivity == "immediate":
+        changed = (select(Characteristic.operation_id).join(Operation, Operation.id == Characteristic.operation_id)
+                   .where(Operation.routing_id == Lot.routing_id, Characteristic.code.in_(req.characteristics)))
+        done_before = exists().where(OperationRecord.unit_id == Unit.id, OperationRecord.operation_id.in_(changed),
+                                     OperationRecord.status == RecordStatus.COMPLETE,
+                                     OperationRecord.completed_at < req.raised_at)
+        query_ = query_.where(Lot.status == "open", ~done_before).order_by(Unit.id)
+    else:
+        return None
+    return session.execute(query_.limit(1)).scalar()
+
+
 def require_delta_fai(session: Session, actor: Actor, *, part: str, part_revision: str, characteristics: list[str],
-                      reason: str) -> FaiRequirement:
-    """Owe a partial (delta) FAI on the next unit of this part revision. Change control calls this inside
-    its own use case when a change touches characteristics."""
+                      reason: str, effectivity: str | None = None, after_lot_id: int | None = None,
+                      from_serial: str | None = None) -> FaiRequirement:
+    """Owe a partial (delta) FAI on the first unit of this part revision the change's effectivity reaches
+    (next_lot: a lot opened after `after_lot_id`; from_serial: `from_serial` on; immediate: a unit that has not
+    yet done the changed operations; none: the next unit). Change control calls this inside its own use case
+    when a change touches characteristics."""
     prev = get_part_revision(session, part, part_revision)
     codes = [c.strip() for c in characteristics if c and c.strip()]
     reasons = []
@@ -167,12 +215,15 @@ def require_delta_fai(session: Session, actor: Actor, *, part: str, part_revisio
         reasons.append("a delta FAI needs the reason (the change that touches the characteristics)")
     verdict(reasons).raise_if_refused("delta_fai_refused")
     req = FaiRequirement(part_revision_id=prev.id, characteristics=codes, reason=reason.strip(),
-                         raised_at=utcnow(), raised_by=actor.username)
+                         raised_at=utcnow(), raised_by=actor.username, effectivity=effectivity,
+                         after_lot_id=after_lot_id if effectivity == "next_lot" else None,
+                         from_serial=from_serial if effectivity == "from_serial" else None)
     session.add(req)
     session.flush()
     audit.record(session, actor=actor, action="fai.delta_required", record_type="part",
-                 record_id=f"{prev.part.number}/{prev.revision}", after={"characteristics": codes,
-                                                                         "requirement": req.id}, reason=reason)
+                 record_id=f"{prev.part.number}/{prev.revision}",
+                 after={"characteristics": codes, "requirement": req.id, "effectivity": effectivity,
+                        "from_serial": req.from_serial}, reason=reason)
     return req
 
 
@@ -228,8 +279,62 @@ def _iso(at) -> str | None:
     return at.isoformat() if at else None
 
 
+def _special_processes(session: Session, lines: dict[int, BomLine], routing: Routing, consumed: list[Consumption],
+                       done: dict[int, OperationRecord], organization: str) -> list[dict]:
+    """AS9102 Form 2's special processes, each with its specification, the supplier who performed it and the
+    certificate of conformance: those the BOM asks of a purchased part (the supplier of the lot built in, the
+    certificate received with it) and the routing's own (performed in house, the operation record)."""
+    lots = [c.material_lot for c in consumed if c.material_lot is not None
+            and c.material_lot.part_id in lines and lines[c.material_lot.part_id].special_process]
+    certificates = dict(session.execute(select(Receipt.material_lot_id, Receipt.certificate).where(
+        Receipt.material_lot_id.in_([ml.id for ml in lots]))).all()) if lots else {}
+    rows = []
+    for ml in lots:
+        line = lines[ml.part_id]
+        rows.append({"process": line.special_process, "specification": line.process_specification,
+                     "performed_on": f"{ml.part.number} ({ml.lot_number})",
+                     "supplier": ml.supplier.code if ml.supplier else None,
+                     "supplier_name": ml.supplier.name if ml.supplier else None,
+                     "certificate": certificates.get(ml.id)})
+    for op in routing.operations:
+        if op.special_process:
+            rec = done.get(op.id)
+            rows.append({"process": op.special_process, "specification": op.process_specification,
+                         "performed_on": f"operation {op.sequence} {op.name}", "supplier": None,
+                         "supplier_name": f"{organization} (in house)",
+                         "certificate": (f"operation record: {rec.completed_by.username}, {rec.completed_at:%Y-%m-%d}"
+                                         if rec and rec.completed_by else None)})
+    return rows
+
+
+def _subassembly_index(session: Session, consumed: list[Consumption]) -> list[dict]:
+    """AS9102 Form 1's index of the serialized parts and sub-assemblies built in, each with its revision and
+    its own FAI report: a sub-assembly built here names the approved full FAI of its configuration; a
+    purchased serialized part, its supplier (whose FAI is theirs)."""
+    rows = []
+    for link in consumed:
+        if link.child_unit is not None:
+            child = link.child_unit
+            prev = child.lot.program.part_revision
+            fai = session.execute(select(FirstArticle.number).where(
+                FirstArticle.routing_id == child.lot.routing_id, FirstArticle.kind == "full",
+                FirstArticle.status == FaiStatus.APPROVED).order_by(FirstArticle.id.desc()).limit(1)).scalar()
+            rows.append({"part": prev.part.number, "name": prev.part.description, "revision": prev.revision,
+                         "serial": child.serial, "fai": fai, "source": "built in house"})
+        elif link.material_lot.part.tracking == "serial":
+            ml = link.material_lot
+            rows.append({"part": ml.part.number, "name": ml.part.description,
+                         "revision": ml.part_revision.revision if ml.part_revision else None,
+                         "serial": ml.lot_number, "fai": None,
+                         "source": f"purchased from {ml.supplier.code}" if ml.supplier else "purchased"})
+    return rows
+
+
 def _forms(session: Session, fai: FirstArticle) -> dict:
-    """Forms 1, 2 and 3 built from the unit's records now (plain JSON: completing the FAI freezes them)."""
+    """Forms 1, 2 and 3 built from the unit's records now (plain JSON: completing the FAI freezes them), laid
+    out as SAE AS9102 has them: Form 1 with the organization (the installation's setting) and the index of
+    serialized sub-assemblies; Form 2 with the specifications and special processes (supplier, certificate);
+    Form 3 with each characteristic's balloon number and drawing zone."""
     unit, routing = fai.unit, fai.routing
     prev, lot = routing.part_revision, unit.lot
     records = session.execute(select(OperationRecord).where(OperationRecord.unit_id == unit.id)
@@ -245,7 +350,9 @@ def _forms(session: Session, fai: FirstArticle) -> dict:
     for n in ncrs_of_unit(session, unit.id):
         ncrs.setdefault(n.characteristic, []).append(n)
     form3 = []
-    for number, op, c in _scope(fai):
+    scope = _scope(fai)
+    registered = gauges(session, {latest[c.id].gauge for _, _, c in scope if c.id in latest and latest[c.id].gauge})
+    for number, op, c in scope:
         m = latest.get(c.id)
         rec = by_record.get(m.operation_record_id) if m else None
         hold = holds.get(m.id) if m else None
@@ -253,12 +360,16 @@ def _forms(session: Session, fai: FirstArticle) -> dict:
         tooling = [t.code for t in rec.tools] if rec else []
         if m is not None and m.gauge and m.gauge not in tooling:
             tooling.append(m.gauge)
+        gauge = registered.get(m.gauge.lower()).at(m.recorded_at.date()) if m is not None and m.gauge else None
         form3.append({
             "char_no": number, "code": c.code, "name": c.name, "operation": op.sequence, "operation_name": op.name,
+            "balloon": c.balloon, "drawing_zone": c.drawing_zone,
             "key": c.key, "kind": c.kind, "nominal": c.nominal, "lsl": c.lsl, "usl": c.usl, "units": c.units,
             "requirement": _requirement_words(c), "result": _result_words(m, c),
             "value": m.value if m else None, "passed": m.passed if m else None,
             "in_spec": m.in_spec if m else None, "tooling": tooling,
+            "gauge": {"code": gauge.code, "kind": gauge.kind,
+                      "calibration_due": gauge.due.isoformat() if gauge.due else None} if gauge else None,
             "measured_by": m.recorded_by.username if m else None, "measured_at": _iso(m.recorded_at) if m else None,
             "operation_done": op.id in done,
             "disposition": hold.disposition if hold and not hold.open else None,
@@ -266,12 +377,17 @@ def _forms(session: Session, fai: FirstArticle) -> dict:
             "ncr_dispositioned": any(n.status in ("dispositioned", "closed") for n in char_ncrs),
         })
     materials = []
-    for link in session.execute(select(Consumption).where(Consumption.unit_id == unit.id)
-                                .order_by(Consumption.id)).scalars():
+    lines = {line.child_part_id: line for line in session.execute(
+        select(BomLine).where(BomLine.parent_revision_id == prev.id)).scalars()}
+    consumed = session.execute(select(Consumption).where(Consumption.unit_id == unit.id)
+                               .order_by(Consumption.id)).scalars().all()
+    for link in consumed:
         rec = by_record.get(link.operation_record_id)
         if link.material_lot is not None:
             ml = link.material_lot
             materials.append({"part": ml.part.number, "description": ml.part.description,
+                              "revision": ml.part_revision.revision if ml.part_revision else None,
+                              "specification": lines[ml.part_id].specification if ml.part_id in lines else None,
                               "identifier": ml.lot_number, "tracking": ml.part.tracking, "quantity": link.quantity,
                               "supplier": ml.supplier.code if ml.supplier else None,
                               "supplier_name": ml.supplier.name if ml.supplier else None,
@@ -281,6 +397,7 @@ def _forms(session: Session, fai: FirstArticle) -> dict:
             child = link.child_unit
             materials.append({"part": child.lot.program.part_revision.part.number,
                               "description": child.lot.program.part_revision.part.description,
+                              "revision": child.lot.routing.part_revision.revision,
                               "identifier": child.serial, "tracking": "serial", "quantity": link.quantity,
                               "supplier": None, "supplier_name": "built in house",
                               "operation": rec.operation.sequence if rec else None,
@@ -301,19 +418,20 @@ def _forms(session: Session, fai: FirstArticle) -> dict:
             every = [latest.get(c.id) for c in op.characteristics]
             passed = sum(1 for m in every if m is not None and m.in_spec)
             tests.append({**row, "result": f"{passed} of {len(every)} results in spec" if rec else "not run"})
-    bom = session.execute(select(func.count(BomLine.id)).where(BomLine.parent_revision_id == prev.id)).scalar_one()
     form1 = {
         "fai_number": fai.number, "part_number": prev.part.number, "part_name": prev.part.description,
         "part_revision": prev.revision, "drawing_number": prev.part.number, "drawing_revision": prev.revision,
         "serial": unit.serial, "lot": lot.number, "program": lot.program.code, "phase": lot.phase,
         "manufacturing_process_reference": f"routing {routing.revision}", "configuration": _configuration(routing),
-        "organization": fai.organization, "detail_or_assembly": "assembly" if bom else "detail",
+        "organization": fai.organization, "detail_or_assembly": "assembly" if lines else "detail",
+        "subassemblies": _subassembly_index(session, consumed),
         "kind": fai.kind, "reason": fai.reason, "characteristics_in_scope": len(form3),
         "created_by": fai.created_by, "created_at": _iso(fai.created_at),
         "completed_by": fai.completed_by, "completed_at": _iso(fai.completed_at),
     }
-    return {"form1": form1, "form2": {"materials": materials, "processes": processes, "functional_tests": tests},
-            "form3": form3}
+    form2 = {"materials": materials, "processes": processes, "functional_tests": tests,
+             "special_processes": _special_processes(session, lines, routing, consumed, done, fai.organization)}
+    return {"form1": form1, "form2": form2, "form3": form3}
 
 
 def _completion_verdict(fai: FirstArticle, forms: dict):
@@ -352,16 +470,23 @@ def complete_fai(session: Session, actor: Actor, *, number: str) -> FaiOut:
 @command("signature.sign")
 def sign_fai(session: Session, actor: Actor, *, number: str, password: str, meaning: str,
              role: str | None = None) -> FaiSigned:
-    """E-sign a completed FAI's frozen forms as the signed-in person. An 'approved' signature, by someone
-    other than the inspector who completed it, approves the FAI."""
+    """E-sign a completed FAI's frozen forms as the signed-in person. An 'approved' signature is the FAI's
+    approval, given in the role the signed-decisions table asks for (quality), by someone other than the
+    inspector who completed it; once it has every approval it needs, the FAI is approved."""
     fai = get_fai(session, number, lock=True)
     if fai.status == FaiStatus.OPEN:
         raise Refused("fai_sign_refused", f"{fai.number} is open; complete it first, so the signature binds the "
                                           "finished forms")
-    signature = signatures.sign(session, actor, record_type="first_article", record_id=fai.number,
-                                content=fai.content, password=password, meaning=meaning, role=role,
-                                author=fai.completed_by, independent=True)
-    if meaning == "approved" and fai.status == FaiStatus.COMPLETE:
+    where = dict(record_type="first_article", record_id=fai.number, content=fai.content, password=password,
+                 role=role, author=fai.completed_by)
+    if meaning == "approved":
+        signature = signatures.sign_decision(session, actor, decision=FAI_APPROVAL, phase=fai.unit.lot.phase,
+                                             record=fai.number, **where)
+    else:
+        signature = signatures.sign(session, actor, meaning=meaning, independent=True, **where)
+    if meaning == "approved" and fai.status == FaiStatus.COMPLETE and signatures.standing_of(
+            session, FAI_APPROVAL, fai.unit.lot.phase, record_type="first_article", record_id=fai.number,
+            content=fai.content, author=fai.completed_by).complete:
         fai.status = rules.next_fai_status(fai.status, "approve")
         audit.record(session, actor=actor, action="fai.approved", record_type="first_article", record_id=fai.number,
                      before={"status": FaiStatus.COMPLETE}, after={"status": fai.status, "signature": signature.id})
@@ -457,10 +582,12 @@ def fai_status(session: Session, actor: Actor, *, program: str) -> FaiStatusOut:
             if _approved(req.first_article):
                 continue
             fai = req.first_article
-            state = f"{fai.number} on {fai.unit.serial} is {fai.status}" if fai else "no FAI yet"
+            first = None if fai else _first_reached(session, req, prog.id)
+            state = f"{fai.number} on {fai.unit.serial} is {fai.status}" if fai else (
+                f"no FAI yet ({first} is the first unit the change reaches)" if first else "no FAI yet")
             outstanding.append(Outstanding(
                 reason=f"partial (delta) FAI after a change: {req.reason}: {state}", kind="partial",
-                configuration=None, serial=fai.unit.serial if fai else None, fai=fai.number if fai else None,
+                configuration=None, serial=fai.unit.serial if fai else first, fai=fai.number if fai else None,
                 characteristics=list(req.characteristics), raised_at=req.raised_at, raised_by=req.raised_by))
     for routing_id, routing in routings.items():
         dates = session.execute(select(Unit.serial, Unit.created_at, Unit.completed_at, Unit.id).join(Lot).where(

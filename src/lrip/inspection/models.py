@@ -85,7 +85,10 @@ class FirstArticle(Base):
 
 class FaiRequirement(Base):
     """A partial (delta) FAI owed after a change touched characteristics of a part revision;
-    met by the first article record that covers it."""
+    met by the first article record that covers it, on a unit the change's effectivity reaches:
+    next_lot, a unit of a lot opened after `after_lot_id`; from_serial, `from_serial` and after;
+    immediate, a unit that had not yet done the changed operations when it was raised; none (owed
+    by hand), the next unit."""
 
     __tablename__ = "fai_requirement"
 
@@ -95,6 +98,9 @@ class FaiRequirement(Base):
     reason: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     raised_by: Mapped[str] = mapped_column(String(80))
+    effectivity: Mapped[str | None] = mapped_column(String(12), nullable=True)  # change.rules.Effectivity
+    after_lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"), nullable=True)
+    from_serial: Mapped[str | None] = mapped_column(String(60), nullable=True)
     first_article_id: Mapped[int | None] = mapped_column(ForeignKey("first_article.id"), nullable=True)
     part_revision: Mapped[PartRevision] = relationship()
     first_article: Mapped[FirstArticle | None] = relationship()

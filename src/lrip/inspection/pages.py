@@ -60,21 +60,29 @@ def plan_list(request: Request, program: str):
 
 
 def _plan_page(request: Request, program: str, operation: str, *, errors: dict | None = None,
-               values: dict | None = None, status: int = 200):
+               values: dict | None = None, status: int = 200, lot: str = "", resubmitted: bool = False):
+    """The plan; with `lot`, that lot's result at the operation counted from the records, to confirm."""
     actor = request.state.web_actor
+    errors = dict(errors or {})
+    draft = None
     with _reading(request) as session:
         try:
             plan = plans.show_plan(session, actor, program=program, operation=operation)
         except LripError as exc:
             return _not_found(request, exc)
+        if lot:
+            try:
+                draft = plans.lot_result(session, actor, lot=lot, operation=operation, resubmitted=resubmitted)
+            except LripError as exc:
+                errors.setdefault("lot-result", exc.reasons)
     return render(request, "inspection_plan.html", {
-        "p": plan, "errors": errors or {}, "values": values or {}, "classes": rules.CLASSES, "aqls": AQLS,
-        "levels": LEVELS, "may": _may(request, plans.set_plan, plans.record_lot_result)}, status=status)
+        "p": plan, "draft": draft, "lot": lot, "errors": errors, "values": values or {}, "classes": rules.CLASSES,
+        "aqls": AQLS, "levels": LEVELS, "may": _may(request, plans.set_plan, plans.record_lot_result)}, status=status)
 
 
 @router.get("/programs/{program}/inspection/{operation}")
-def plan_page(request: Request, program: str, operation: str):
-    return _plan_page(request, program, operation)
+def plan_page(request: Request, program: str, operation: str, lot: str = "", resubmitted: str = ""):
+    return _plan_page(request, program, operation, lot=lot, resubmitted=resubmitted == "on")
 
 
 def _plan_work(program: str, operation: str, form: str, v: dict):
@@ -88,8 +96,7 @@ def _plan_work(program: str, operation: str, form: str, v: dict):
         return f"Inspection plan of operation {operation} saved."
 
     def lot_result(s, actor):
-        defects = {k: v[k].strip() for k in rules.SAMPLED_CLASSES if v.get(k, "").strip()} or None
-        r = parse(LotResultIn, defects=defects, resubmitted=v.get("resubmitted") == "on",
+        r = parse(LotResultIn, resubmitted=v.get("resubmitted") == "on",
                   production_steady=v.get("irregular") != "on", note=v.get("note") or None)
         done = plans.record_lot_result(s, actor, lot=v.get("lot", ""), operation=operation, **r.model_dump())
         return (f"Lot {done.lot}: {done.decision}; sampling {done.severity_after}"
@@ -117,7 +124,9 @@ async def plan_action(request: Request, program: str, operation: str, form: str)
         return _no_form(request, form)
 
     def again(reasons, status):
-        return _plan_page(request, program, operation, errors={form: reasons}, values=values, status=status)
+        return _plan_page(request, program, operation, errors={form: reasons}, values=values, status=status,
+                          lot=values.get("lot", "") if form == "lot-result" else "",
+                          resubmitted=values.get("resubmitted") == "on")
 
     return await run_in_threadpool(act, request, _plan_url(program, operation), work, again)
 

@@ -8,12 +8,16 @@ is kept as a SamplingEvent with the audit event beside it.
 
 Which units an FRP lot samples is decided here and stored on the lot
 (program.service.set_inspection_sample); the shop floor requires what is stored:
-- when a lot is created under a sampling policy, the sample of every operation is stored;
+- when a lot is created, it gets the seed its samples are drawn at random with (Z1.4 section 7;
+  inspection.rules.sample_positions), recorded on the lot; under a sampling policy the sample of every
+  operation is stored;
 - when a plan is set or its sampling state switches (a lot result, a corrective action), the sample of
   that operation is stored again on every open lot that has not started it yet — a lot already at
   that operation keeps the sample it started with.
 """
 from __future__ import annotations
+
+import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,8 +33,10 @@ from lrip.execution.service import UnitContext, unit_context
 from lrip.execution.setup import Step
 from lrip.inspection import rules
 from lrip.inspection.models import InspectionPlan, SamplingEvent
-from lrip.inspection.schemas import (CharacteristicPlan, HistoryRow, LotResultOut, OpenLot, OperationRequirements,
-                                     PlanOut, PlanRow, RequirementOut, SampleOut, SamplingStateOut, UnitInspection)
+from lrip.inspection.schemas import (CharacteristicPlan, ClassResultOut, DefectiveUnit, HistoryRow, LotResultDraft,
+                                     LotResultOut, OpenLot, OperationRequirements, PlanOut, PlanRow, RequirementOut,
+                                     SampleOut, SamplingStateOut, UnitInspection)
+from lrip.nonconformance.models import NonConformance
 from lrip.program.models import Lot, Program
 from lrip.program.rules import LotStatus
 from lrip.program.service import current_routing, get_lot, get_program, policy_for, set_inspection_sample
@@ -101,17 +107,21 @@ def _state(plan: InspectionPlan | None) -> sampling.SamplingState:
                                   plan.tightened_not_accepted, plan.discontinued)
 
 
-def _samples(op: Operation | Step, plan: InspectionPlan | None, lot_size: int) -> dict[str, rules.ClassSample]:
-    """Each sampled class's Z1.4 plan for a lot of `lot_size` under the plan as it stands."""
+def _samples(op: Operation | Step, plan: InspectionPlan | None, lot_size: int,
+             seed: int) -> dict[str, rules.ClassSample]:
+    """Each sampled class's Z1.4 plan for a lot of `lot_size` under the plan as it stands, its units drawn
+    with the lot's `seed`."""
     if lot_size < 2:
         return {}
     aql, state = _aql(plan), _state(plan)
-    return {k: rules.class_sample(lot_size=lot_size, klass=k, aql=aql[k], level=_level(plan), severity=state.severity)
+    return {k: rules.class_sample(lot_size=lot_size, klass=k, aql=aql[k], level=_level(plan), severity=state.severity,
+                                  seed=seed, operation=op.sequence)
             for k in rules.sampled_classes(_classified(op, plan))}
 
 
-def _operation_sample(op: Operation | Step, plan: InspectionPlan | None, lot_size: int) -> dict[str, list[int]]:
-    return rules.operation_sample(_classified(op, plan), _samples(op, plan, lot_size),
+def _operation_sample(op: Operation | Step, plan: InspectionPlan | None, lot_size: int,
+                      seed: int) -> dict[str, list[int]]:
+    return rules.operation_sample(_classified(op, plan), _samples(op, plan, lot_size, seed),
                                   discontinued=_state(plan).discontinued, lot_size=lot_size)
 
 
@@ -122,18 +132,20 @@ def _severity_words(state: sampling.SamplingState) -> str:
 # ---------------------------------------------------------------- the samples stored on lots
 
 def store_lot_sample(session: Session, actor: Actor, lot: Lot) -> None:
-    """Decide, as the lot is created, which units each sampled characteristic of each operation is measured
-    on, and store it on the lot; nothing under a policy that inspects every characteristic."""
-    if policy_for(session, lot.program_id, lot.phase).inspection != SAMPLING:
-        return
-    ops = lot.routing.operations
-    plans = {p.operation_id: p for p in session.execute(select(InspectionPlan).where(
-        InspectionPlan.operation_id.in_([op.id for op in ops]))).scalars()}
-    sample = {str(op.sequence): picked for op in ops
-              if (picked := _operation_sample(op, plans.get(op.id), lot.planned_quantity))}
-    if sample:
-        set_inspection_sample(session, actor, lot=lot.number, sample=sample,
-                              reason="the Z1.4 sample of each inspection plan, decided as the lot is created")
+    """As the lot is created: record the seed its samples are drawn with (a lot result counts its sample from
+    it in every phase), and under a sampling policy decide which units each sampled characteristic of each
+    operation is measured on and store it on the lot."""
+    seed = secrets.randbelow(rules.SEEDS) + 1
+    sample = {}
+    if policy_for(session, lot.program_id, lot.phase).inspection == SAMPLING:
+        ops = lot.routing.operations
+        plans = {p.operation_id: p for p in session.execute(select(InspectionPlan).where(
+            InspectionPlan.operation_id.in_([op.id for op in ops]))).scalars()}
+        sample = {str(op.sequence): picked for op in ops
+                  if (picked := _operation_sample(op, plans.get(op.id), lot.planned_quantity, seed))}
+    set_inspection_sample(session, actor, lot=lot.number, sample=sample, seed=seed,
+                          reason="the seed of the lot's random Z1.4 samples and the sample of each inspection plan, "
+                                 "decided as the lot is created")
 
 
 def _store_again(session: Session, actor: Actor, op: Operation, plan: InspectionPlan, reason: str) -> None:
@@ -148,7 +160,7 @@ def _store_again(session: Session, actor: Actor, op: Operation, plan: Inspection
             continue
         before = lot.inspection_sample or {}
         sample = {k: v for k, v in before.items() if k != str(op.sequence)}
-        if picked := _operation_sample(op, plan, lot.planned_quantity):
+        if picked := _operation_sample(op, plan, lot.planned_quantity, lot.inspection_seed):
             sample[str(op.sequence)] = picked
         if sample != before:
             set_inspection_sample(session, actor, lot=lot.number, sample=sample, reason=reason)
@@ -178,10 +190,10 @@ def _plan_view(session: Session, program: Program, op: Operation, plan: Inspecti
     routing = op.routing
     lots = session.execute(select(Lot).where(Lot.program_id == program.id, Lot.routing_id == routing.id,
                                              Lot.status == LotStatus.OPEN).order_by(Lot.id)).scalars().all()
-    open_lots = [OpenLot(lot=lot.number, phase=lot.phase, lot_size=lot.planned_quantity,
+    open_lots = [OpenLot(lot=lot.number, phase=lot.phase, lot_size=lot.planned_quantity, seed=lot.inspection_seed,
                          inspection=policy_for(session, program.id, lot.phase).inspection,
                          samples=[SampleOut(**s.as_dict(lot.planned_quantity))
-                                  for s in _samples(op, plan, lot.planned_quantity).values()],
+                                  for s in _samples(op, plan, lot.planned_quantity, lot.inspection_seed).values()],
                          stored=(lot.inspection_sample or {}).get(str(op.sequence)))
                  for lot in lots]
     return PlanOut(
@@ -263,79 +275,108 @@ def set_plan(session: Session, actor: Actor, *, program: str, operation: str | i
 
 # ---------------------------------------------------------------- the sampling state
 
-def _count_defectives(session: Session, lot: Lot, op: Operation, classes: dict[str, str],
-                      samples: dict[str, rules.ClassSample]) -> tuple[dict[str, int], list[str]]:
-    """Defective units in each class's sample, from the first result of each characteristic on each unit;
-    and the reasons the count cannot be made yet (sample units not built or not inspected)."""
-    units = {u.position: u for u in session.execute(select(Unit).where(Unit.lot_id == lot.id)).scalars()}
+def _derive(session: Session, lot: Lot, op: Operation, plan: InspectionPlan | None
+            ) -> tuple[dict[str, rules.ClassSample], dict[str, rules.ClassCount], dict[tuple[str, str], str | None]]:
+    """Each sampled class's sample of the lot (drawn with the lot's seed) counted from the unit records: the
+    first result of each of the operation's characteristics on each unit of the lot, with the NCR it raised
+    (two statements whatever the lot's size)."""
+    samples = _samples(op, plan, lot.planned_quantity, lot.inspection_seed)
+    serials = dict(session.execute(select(Unit.position, Unit.serial).where(Unit.lot_id == lot.id)).all())
     chars = {c.id: c.code for c in op.characteristics}
-    first: dict[tuple[int, str], bool] = {}
-    if units and chars:
-        for unit_id, char_id, in_spec in session.execute(
-                select(Measurement.unit_id, Measurement.characteristic_id, Measurement.in_spec).where(
-                    Measurement.unit_id.in_([u.id for u in units.values()]),
-                    Measurement.characteristic_id.in_(list(chars))).order_by(Measurement.recorded_at, Measurement.id)):
-            first.setdefault((unit_id, chars[char_id]), in_spec)
-    defects, missing = {}, []
-    for klass, sample in samples.items():
-        codes = {c.code for c in op.characteristics if classes[c.code] == klass and not c.key}
-        found = 0
-        for pos in sample.positions:
-            unit = units.get(pos)
-            if unit is None:
-                missing.append(f"unit {pos} of lot {lot.number} (in the {klass} sample) is not built yet")
-                continue
-            lacking = sorted(code for code in codes if (unit.id, code) not in first)
-            if lacking:
-                missing.append(f"{unit.serial} (unit {pos}, in the {klass} sample) has no result for "
-                               + ", ".join(lacking))
-            found += any(first.get((unit.id, code)) is False for code in codes)
-        defects[klass] = found
-    return defects, missing
+    first: dict[tuple[str, str], bool] = {}
+    ncrs: dict[tuple[str, str], str | None] = {}
+    if serials and chars:
+        for serial, char_id, in_spec, ncr in session.execute(
+                select(Unit.serial, Measurement.characteristic_id, Measurement.in_spec, NonConformance.number)
+                .join(Unit, Unit.id == Measurement.unit_id)
+                .outerjoin(NonConformance, NonConformance.measurement_id == Measurement.id)
+                .where(Unit.lot_id == lot.id, Measurement.characteristic_id.in_(list(chars)))
+                .order_by(Measurement.recorded_at, Measurement.id)):
+            key = (serial, chars[char_id])
+            if key not in first:
+                first[key], ncrs[key] = in_spec, ncr
+    classes = _classes(op, plan)
+    counts = {k: rules.count_class(klass=k, sample=s, lot=lot.number, serials=serials, first=first,
+                                   codes=[c.code for c in op.characteristics if classes[c.code] == k and not c.key])
+              for k, s in samples.items()}
+    return samples, counts, ncrs
+
+
+def _lot_problems(session: Session, lot: Lot, op: Operation, plan: InspectionPlan | None, *,
+                  resubmitted: bool) -> list[str]:
+    """Why the lot can take no result at the operation now (the records aside)."""
+    reasons = rules.check_lot_open(lot=lot.number, status=lot.status)
+    if _state(plan).discontinued:
+        reasons.append(f"sampling at operation {op.sequence} ({op.name}) is discontinued (Z1.4 8.4); "
+                       "record a corrective action first")
+    if not rules.sampled_classes(_classified(op, plan)):
+        reasons.append(f"operation {op.sequence} ({op.name}) has no sampled characteristics: its key and critical "
+                       "ones are inspected 100% and have no lot result")
+    if lot.planned_quantity < 2:
+        reasons.append(f"lot {lot.number} plans {lot.planned_quantity} unit; Z1.4 starts at lots of 2")
+    earlier = session.execute(select(SamplingEvent.accepted).where(
+        SamplingEvent.plan_id == plan.id, SamplingEvent.lot_id == lot.id, SamplingEvent.kind == "lot_result")
+        .order_by(SamplingEvent.id)).scalars().all() if plan is not None else []
+    if resubmitted and not (earlier and earlier[-1] is False):
+        reasons.append(f"lot {lot.number} has no rejected result at operation {op.sequence} to resubmit")
+    if not resubmitted and earlier:
+        reasons.append(f"lot {lot.number} already has its result at operation {op.sequence} "
+                       f"({'accepted' if earlier[-1] else 'rejected'}); a rejected lot comes back as resubmitted")
+    return reasons
+
+
+def _class_results(samples: dict[str, rules.ClassSample], counts: dict[str, rules.ClassCount],
+                   ncrs: dict[tuple[str, str], str | None], lot_size: int) -> list[ClassResultOut]:
+    return [ClassResultOut(**s.as_dict(lot_size),
+                           inspected=list(counts[k].inspected), missing=list(counts[k].missing),
+                           defective=[DefectiveUnit(serial=serial, position=pos, characteristics=list(codes),
+                                                    ncrs=[n for code in codes if (n := ncrs.get((serial, code)))])
+                                      for serial, pos, codes in counts[k].defective])
+            for k, s in samples.items()]
+
+
+@query()
+def lot_result(session: Session, actor: Actor, *, lot: str, operation: str | int,
+               resubmitted: bool = False) -> LotResultDraft:
+    """A lot's result at an operation as the unit records show it, for a person to confirm
+    (record_lot_result): each class's random sample, the units inspected and the defective ones with their
+    NCRs, the decision it leads to, and every reason it cannot be recorded yet."""
+    lot_row = get_lot(session, lot)
+    op = find_operation(lot_row.routing, operation)
+    plan = _stored_plan(session, op)
+    samples, counts, ncrs = _derive(session, lot_row, op, plan)
+    blocked = _lot_problems(session, lot_row, op, plan, resubmitted=resubmitted)
+    blocked += [m for c in counts.values() for m in c.missing]
+    defects = {k: len(c.defective) for k, c in counts.items()}
+    accepted, reinstate, words = rules.lot_accepted({k: s.plan for k, s in samples.items()}, defects)
+    return LotResultDraft(lot=lot_row.number, operation=op.sequence, name=op.name, lot_size=lot_row.planned_quantity,
+                          lot_status=lot_row.status, seed=lot_row.inspection_seed, resubmitted=resubmitted,
+                          classes=_class_results(samples, counts, ncrs, lot_row.planned_quantity), defects=defects,
+                          decision=None if blocked else "accept" if accepted else "reject",
+                          reinstate_normal=reinstate, words=words, blocked_by=blocked)
 
 
 @command("inspection.lot")
 def record_lot_result(session: Session, actor: Actor, *, lot: str, operation: str | int,
                       defects: dict[str, int] | None = None, resubmitted: bool = False,
                       production_steady: bool = True, note: str | None = None) -> LotResultOut:
-    """A lot's inspection result at one operation: per sampled class the defective units found in its
-    sample (counted from the records when not given), accept or reject, and the switch it causes (open
-    lots that have not started the operation take the sample of the new state). Resubmitted lots are
-    recorded but do not move the state (Z1.4 8.3)."""
-    lot_row = get_lot(session, lot)
+    """Confirm a lot's inspection result at one operation: the defective units in each sampled class's
+    random sample are counted from the unit records (a count given in `defects` must agree with them: a
+    result is confirmed, never typed), accept or reject, and the switch it causes (open lots that have not
+    started the operation take the sample of the new state). A closed lot takes no result. Resubmitted lots
+    are recorded but do not move the state (Z1.4 8.3)."""
+    lot_row = get_lot(session, lot, lock=True)
     op = find_operation(lot_row.routing, operation)
     plan = _plan_for_write(session, op, actor)
-    classes = _classes(op, plan)
-    lot_size = lot_row.planned_quantity
-    reasons = []
-    if plan.discontinued:
-        reasons.append(f"sampling at operation {op.sequence} ({op.name}) is discontinued (Z1.4 8.4); "
-                       "record a corrective action first")
+    samples, counts, ncrs = _derive(session, lot_row, op, plan)
+    reasons = _lot_problems(session, lot_row, op, plan, resubmitted=resubmitted)
     sampled = rules.sampled_classes(_classified(op, plan))
-    if not sampled:
-        reasons.append(f"operation {op.sequence} ({op.name}) has no sampled characteristics: its key and critical "
-                       "ones are inspected 100% and have no lot result")
-    if lot_size < 2:
-        reasons.append(f"lot {lot_row.number} plans {lot_size} unit; Z1.4 starts at lots of 2")
-    earlier = session.execute(select(SamplingEvent.accepted).where(
-        SamplingEvent.plan_id == plan.id, SamplingEvent.lot_id == lot_row.id, SamplingEvent.kind == "lot_result")
-        .order_by(SamplingEvent.id)).scalars().all()
-    if resubmitted and not (earlier and earlier[-1] is False):
-        reasons.append(f"lot {lot_row.number} has no rejected result at operation {op.sequence} to resubmit")
-    if not resubmitted and earlier:
-        reasons.append(f"lot {lot_row.number} already has its result at operation {op.sequence} "
-                       f"({'accepted' if earlier[-1] else 'rejected'}); a rejected lot comes back as resubmitted")
     reasons += [f"operation {op.sequence} samples {', '.join(sampled) or 'nothing'}, not '{klass}'"
                 for klass in sorted(set(defects or {}) - set(sampled))]
+    reasons += [m for c in counts.values() for m in c.missing] + rules.check_counted(defects, counts)
     verdict(reasons).raise_if_refused("lot_result_refused")
-    samples = _samples(op, plan, lot_size)
-    reasons += [f"{defects[k]} {k} defectives cannot come from a sample of {s.plan.sample_size}"
-                for k, s in samples.items() if defects and k in defects and defects[k] > s.plan.sample_size]
-    if defects is None or set(defects) != set(sampled):
-        counted, missing = _count_defectives(session, lot_row, op, classes, samples)
-        reasons += missing
-        defects = {**counted, **(defects or {})}
-    verdict(reasons).raise_if_refused("lot_result_refused")
+    defects = {k: len(c.defective) for k, c in counts.items()}
+    lot_size = lot_row.planned_quantity
     accepted, reinstate, words = rules.lot_accepted({k: s.plan for k, s in samples.items()}, defects)
     before = _state(plan)
     result = sampling.LotResult(accepted=accepted, resubmitted=resubmitted, production_steady=production_steady,
@@ -356,13 +397,17 @@ def record_lot_result(session: Session, actor: Actor, *, lot: str, operation: st
                           note="; ".join(words) + (f". {note}" if note else ""))
     session.add(event)
     session.flush()
+    classes = _class_results(samples, counts, ncrs, lot_size)
     audit.record(session, actor=actor, action="inspection.lot_result", record_type="inspection_plan",
                  record_id=_plan_id(op), before={"severity": _severity_words(before)},
-                 after={"lot": lot_row.number, "defects": defects, "accepted": accepted, "resubmitted": resubmitted,
-                        "severity": _severity_words(after), "transition": moved}, reason=note)
+                 after={"lot": lot_row.number, "seed": lot_row.inspection_seed, "defects": defects,
+                        "defective": {c.klass: [d.serial for d in c.defective] for c in classes},
+                        "accepted": accepted, "resubmitted": resubmitted, "severity": _severity_words(after),
+                        "transition": moved}, reason=note)
     if transition is not None:
         _store_again(session, actor, op, plan, f"sampling at operation {op.sequence} switched: {moved}")
     return LotResultOut(lot=lot_row.number, operation=op.sequence, name=op.name, lot_size=lot_size,
+                        seed=lot_row.inspection_seed, classes=classes,
                         decision="accept" if accepted else "reject", reinstate_normal=reinstate, defects=defects,
                         plans=event.plans, resubmitted=resubmitted, severity_before=event.severity_before,
                         severity_after=event.severity_after, transition=moved, words=words)
@@ -439,11 +484,11 @@ def requirements(session: Session, ctx: UnitContext) -> dict[int, list[rules.Req
                 for s in steps}
     plans = {p.operation_id: p for p in session.execute(select(InspectionPlan).where(
         InspectionPlan.operation_id.in_([s.id for s in steps]))).scalars()}
-    size, stored = ctx.unit.lot.planned_quantity, ctx.sample or {}
+    size, stored, seed = ctx.unit.lot.planned_quantity, ctx.sample or {}, ctx.unit.lot.inspection_seed
     needs = {}
     for step in steps:
         plan = plans.get(step.id)
-        samples, picked = _samples(step, plan, size), stored.get(str(step.sequence), {})
+        samples, picked = _samples(step, plan, size, seed), stored.get(str(step.sequence), {})
         needs[step.sequence] = [
             rules.requirement(code=c.code, key=c.key, klass=c.klass, inspection=policy.inspection, phase=ctx.phase,
                               discontinued=_state(plan).discontinued, sample=samples.get(c.klass),

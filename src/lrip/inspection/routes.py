@@ -12,8 +12,8 @@ from lrip.fields import IDENTIFIER_PATTERN
 from lrip.inspection import export, first_article, plans
 from lrip.inspection.rules import FaiStatus
 from lrip.inspection.schemas import (DeltaFaiIn, DeltaFaiOut, FaiCreate, FaiListRow, FaiOut, FaiSign, FaiSigned,
-                                     FaiStatusOut, LotResultIn, LotResultOut, PlanOut, PlanRow, PlanSet, Reasoned,
-                                     UnitInspection)
+                                     FaiStatusOut, LotResultDraft, LotResultIn, LotResultOut, PlanOut, PlanRow,
+                                     PlanSet, Reasoned, UnitInspection)
 
 router = APIRouter(tags=["inspection"], responses=problems.RESPONSES)
 
@@ -76,11 +76,22 @@ def corrective_action(program: ProgramPath, operation: OperationPath, body: Reas
         s, actor, program=program, operation=operation, routing=routing, reason=body.reason))
 
 
+@router.get("/lots/{lot}/inspection-results/{operation}", response_model=LotResultDraft,
+            openapi_extra=uses(plans.lot_result))
+def lot_result_draft(lot: LotPath, operation: OperationPath, request: Request, resubmitted: bool = False,
+                     actor: Actor = Depends(signed_in)):
+    """A lot's result at an operation as the unit records show it (each class's random sample, the defective
+    units, the decision), and every reason it cannot be recorded yet: what a person confirms."""
+    with read(request) as session:
+        return plans.lot_result(session, actor, lot=lot, operation=operation, resubmitted=resubmitted)
+
+
 @router.post("/lots/{lot}/inspection-results/{operation}", status_code=201, response_model=LotResultOut,
              openapi_extra=uses(plans.record_lot_result))
 def lot_result(lot: LotPath, operation: OperationPath, body: LotResultIn, request: Request,
                actor: Actor = Depends(signed_in)):
-    """A lot's inspection result at an operation; it moves the plan's sampling state (resubmitted lots do not)."""
+    """Confirm a lot's inspection result at an operation, counted from the unit records (a count given must
+    agree with them); it moves the plan's sampling state (resubmitted lots do not). Closed lots take none."""
     return act(request, actor, body.model_dump(), lambda s: plans.record_lot_result(
         s, actor, lot=lot, operation=operation, **body.model_dump()))
 

@@ -8,16 +8,22 @@ Which characteristics a unit must have measured at an operation:
   the lot (lot size = the lot's planned quantity, the plan's level and current
   severity, the class's AQL).
 
-Which units are in the sample is systematic, so anyone can say why a unit was
-or was not picked: for a lot of N units and a sample of n, the units at
-positions floor(j·N/n) + 1, j = 0 … n-1 (position = the order units were created
-in the lot). That is every (N/n)-th unit starting from the first, spread over
-the whole lot so the sample sees its start, middle and end. Z1.4 section 7.2
-asks that sample units be drawn without regard to their quality; a fixed spread
-decided before the lot is built satisfies that and can be audited. The sample is
-decided when the lot is created and stored on it (`operation_sample`); the shop
-floor requires what is stored, and a characteristic with no stored sample is
-inspected on every unit.
+Which units are in the sample is drawn at random, as ANSI/ASQ Z1.4-2003 (R2018)
+section 7 (Drawing of samples; MIL-STD-105E 4.5 in the same words) requires: the
+units of a sample are selected at random, without regard to their quality. A
+fixed pattern (every N/n-th unit from the first) is not random: a cause that
+repeats with the lot's rhythm, or anyone who knows the pattern, can hide from it.
+The draw is reproducible and can be audited: each lot gets a seed when it is
+created, recorded on the lot (`lot.inspection_seed`), and the units a class's
+sample picks at an operation follow from that seed alone (`sample_positions`).
+The sample is decided when the lot is created and stored on it
+(`operation_sample`); the shop floor requires what is stored, and a
+characteristic with no stored sample is inspected on every unit.
+
+A lot result is counted from the unit records (`lot_result`), never typed: the
+defective units in each class's sample are those with a first result of that
+class out of spec; a person confirms the count, and a count they bring must agree
+with it.
 
 First article inspection follows SAE AS9102: a full FAI on the first unit of a
 configuration (part revision + routing revision) when the phase policy says
@@ -27,6 +33,7 @@ read as 730 days).
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -40,6 +47,7 @@ SAMPLED_CLASSES = ("major", "minor")  # critical characteristics are always insp
 DEFAULT_AQL = {"major": 1.0, "minor": 2.5}
 DEFAULT_LEVEL = "II"
 LAPSE = timedelta(days=730)  # AS9102 4.6: a lapse in production of two years
+SEEDS = 2**31 - 1  # a lot's sampling seed is 1 … 2³¹−1: a whole number anyone can type back to draw again
 
 
 class FaiStatus(StrEnum):
@@ -69,42 +77,53 @@ def default_class(*, key: bool, kind: str) -> str:
     return "major" if kind == "variable" else "minor"
 
 
-def sample_positions(lot_size: int, sample_size: int) -> tuple[int, ...]:
-    """1-based positions in the lot of the units in a sample: every (N/n)-th unit from the first."""
+def sample_positions(lot_size: int, sample_size: int, *, seed: int, stream: str) -> tuple[int, ...]:
+    """1-based positions in the lot of the units in a sample, drawn at random (Z1.4 section 7), sorted.
+
+    The draw is a partial Fisher–Yates shuffle of 1..N driven only by `random.Random.random()` seeded with
+    the string "SEED/STREAM" (the stream names the operation and class, so each sample of a lot is its own
+    draw): Python guarantees that generator's sequence for a given seed across versions, which it does not
+    promise for `random.sample`, so anyone can draw the same sample again from the seed on the lot."""
     n = min(sample_size, lot_size)
-    return tuple(j * lot_size // n + 1 for j in range(n)) if n > 0 else ()
-
-
-def _every(lot_size: int, n: int) -> str:
-    step = lot_size / n
-    return "every unit" if n >= lot_size else f"one unit in every {step:.3g}, from the first"
+    rng = random.Random(f"{seed}/{stream}")
+    units = list(range(1, lot_size + 1))
+    for i in range(n):
+        j = i + int(rng.random() * (lot_size - i))
+        units[i], units[j] = units[j], units[i]
+    return tuple(sorted(units[:n]))
 
 
 @dataclass(frozen=True)
 class ClassSample:
-    """The Z1.4 plan of one characteristic class for one lot, and which units it picks."""
+    """The Z1.4 plan of one characteristic class for one lot, and which units it picks (drawn with `seed`)."""
 
     klass: str
     aql: float
     plan: SamplingPlan
     positions: tuple[int, ...]
+    seed: int
 
     def words(self, lot_size: int) -> str:
         p = self.plan
+        picked = ("every unit" if p.sample_size >= lot_size
+                  else f"drawn at random with the lot's seed {self.seed}")
         return (f"{self.klass} AQL {self.aql:g}, {p.severity}, level {p.level}, code {p.code_letter}: "
-                f"n={p.sample_size} Ac {p.accept} Re {p.reject}, {_every(lot_size, p.sample_size)}")
+                f"n={p.sample_size} Ac {p.accept} Re {p.reject}, {picked}")
 
     def as_dict(self, lot_size: int) -> dict:
         p = self.plan
         return {"class": self.klass, "aql": self.aql, "code_letter": p.code_letter, "sample_size": p.sample_size,
                 "accept": p.accept, "reject": p.reject, "severity": p.severity, "level": p.level,
-                "hundred_percent": p.hundred_percent, "positions": list(self.positions),
+                "hundred_percent": p.hundred_percent, "positions": list(self.positions), "seed": self.seed,
                 "words": self.words(lot_size)}
 
 
-def class_sample(*, lot_size: int, klass: str, aql: float, level: str, severity: str) -> ClassSample:
+def class_sample(*, lot_size: int, klass: str, aql: float, level: str, severity: str, seed: int,
+                 operation: int) -> ClassSample:
+    """The class's plan for the lot and its units, drawn from the lot's seed for this operation and class."""
     plan = single_sampling_plan(lot_size, aql, level=level, severity=severity)
-    return ClassSample(klass, aql, plan, sample_positions(lot_size, plan.sample_size))
+    return ClassSample(klass, aql, plan, sample_positions(lot_size, plan.sample_size, seed=seed,
+                                                          stream=f"{operation}/{klass}"), seed)
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,59 @@ def check_plan(*, codes: list[str], classes: dict[str, str], aql: dict[str, floa
     if level not in LEVELS:
         reasons.append(f"the inspection level is one of {', '.join(LEVELS)}, not '{level}'")
     return verdict(reasons)
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """What one class's sample shows in the unit records: the units inspected (every characteristic of the
+    class has a result), the defective ones (serial, position, the characteristics out of spec on their first
+    result) and what is still missing (units not built or not inspected, in words)."""
+
+    klass: str
+    inspected: tuple[str, ...]
+    defective: tuple[tuple[str, int, tuple[str, ...]], ...]
+    missing: tuple[str, ...]
+
+
+def count_class(*, klass: str, sample: ClassSample, codes: list[str], serials: dict[int, str],
+                first: dict[tuple[str, str], bool], lot: str) -> ClassCount:
+    """Count one class's sample from the records: `serials` are the lot's units by position, `first` each
+    (serial, characteristic)'s first result in spec or not (a rework's re-measurement does not replace it:
+    the lot was presented with the first)."""
+    inspected, defective, missing = [], [], []
+    for pos in sample.positions:
+        serial = serials.get(pos)
+        if serial is None:
+            missing.append(f"unit {pos} of lot {lot} (in the {klass} sample) is not built yet")
+            continue
+        lacking = sorted(code for code in codes if (serial, code) not in first)
+        if lacking:
+            missing.append(f"{serial} (unit {pos}, in the {klass} sample) has no result for " + ", ".join(lacking))
+            continue
+        inspected.append(serial)
+        bad = tuple(sorted(code for code in codes if first[(serial, code)] is False))
+        if bad:
+            defective.append((serial, pos, bad))
+    return ClassCount(klass, tuple(inspected), tuple(defective), tuple(missing))
+
+
+def check_counted(typed: dict[str, int] | None, counts: dict[str, ClassCount]) -> list[str]:
+    """A count a person brings must be what the records show: a lot result is derived, never typed."""
+    reasons = []
+    for klass, n in sorted((typed or {}).items()):
+        found = counts.get(klass)
+        if found is not None and n != len(found.defective):
+            shown = ", ".join(f"{serial} ({', '.join(codes)})" for serial, _, codes in found.defective)
+            reasons.append(f"{n} {klass} defective unit(s) were given, but the records show {len(found.defective)} "
+                           f"in the {klass} sample ({shown or 'none out of spec'}); a lot result is counted from "
+                           "the unit records: record the results (an out-of-spec one raises its NCR) and confirm "
+                           "the count again")
+    return reasons
+
+
+def check_lot_open(*, lot: str, status: str) -> list[str]:
+    """A closed lot takes no new inspection results: its record is final."""
+    return [] if status == "open" else [f"lot {lot} is {status}; a closed lot takes no new inspection results"]
 
 
 def lot_accepted(plans: dict[str, SamplingPlan], defects: dict[str, int]) -> tuple[bool, bool, list[str]]:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from lrip.errors import Invalid
-from lrip.fields import Answer, Identifier, Name, Reason, Revision, Strict
+from lrip.fields import Answer, Identifier, Reason, Revision, Strict
 from lrip.inspection.rules import FaiStatus
 
 Class = Literal["critical", "major", "minor"]
@@ -28,7 +28,8 @@ class PlanSet(Strict):
 
 class LotResultIn(Strict):
     defects: dict[Literal["major", "minor"], Count] | None = Field(
-        default=None, description="Defective units per sampled class; counted from the records when left out.")
+        default=None, description="Defective units per sampled class as you counted them: the result is counted "
+                                  "from the unit records, and a count that disagrees with them is refused.")
     resubmitted: bool = False
     production_steady: bool = True
     note: Reason | None = None
@@ -43,7 +44,6 @@ class FaiCreate(Strict):
     kind: Literal["full", "partial"] | None = Field(default=None, description="Default: what the unit owes.")
     characteristics: list[Identifier] = Field(default_factory=list, max_length=500)
     reason: Reason | None = None
-    organization: Name | None = None
 
 
 class FaiSign(Strict):
@@ -97,6 +97,7 @@ class SampleOut(_ByClass):
     level: str
     hundred_percent: bool
     positions: list[int]
+    seed: int | None = Field(default=None, description="The lot's seed the positions were drawn at random with.")
     words: str
 
 
@@ -113,6 +114,7 @@ class OpenLot(Answer):
     lot: str
     phase: str
     lot_size: int
+    seed: int | None = Field(description="The seed the lot's samples are drawn at random with (Z1.4 section 7).")
     inspection: str
     samples: list[SampleOut]
     stored: dict[str, list[int]] | None = Field(description="The sample stored on the lot for this operation: "
@@ -177,11 +179,48 @@ class PlanRow(Answer):
     lot_results: int
 
 
+class DefectiveUnit(Answer):
+    """A unit of a sample with a first result out of spec, and the NCRs those results raised."""
+
+    serial: str
+    position: int
+    characteristics: list[str]
+    ncrs: list[str]
+
+
+class ClassResultOut(SampleOut):
+    """One class's random sample as the unit records show it."""
+
+    inspected: list[str] = Field(description="Serials of the sample units with every result of the class.")
+    missing: list[str] = Field(description="What the count still waits for, in words.")
+    defective: list[DefectiveUnit]
+
+
+class LotResultDraft(Answer):
+    """A lot's result at an operation counted from the unit records, for a person to confirm."""
+
+    lot: str
+    operation: int
+    name: str
+    lot_size: int
+    lot_status: str
+    seed: int | None
+    resubmitted: bool
+    classes: list[ClassResultOut]
+    defects: dict[str, int]
+    decision: Literal["accept", "reject"] | None = Field(description="None while it cannot be recorded.")
+    reinstate_normal: bool
+    words: list[str]
+    blocked_by: list[str] = Field(description="Every reason it cannot be recorded now.")
+
+
 class LotResultOut(Answer):
     lot: str
     operation: int
     name: str
     lot_size: int
+    seed: int | None
+    classes: list[ClassResultOut]
     decision: Literal["accept", "reject"]
     reinstate_normal: bool
     defects: dict[str, int]

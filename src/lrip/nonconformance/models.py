@@ -4,11 +4,12 @@ corrective actions (CAPA, 8D).
 An NCR is on one subject: a unit, a lot (program lot), or a material lot (a
 supplier receipt is its material lot; the supplier is filled in). An NCR on a unit holds it (one open
 hold per unit and NCR); only the NCR's disposition releases the hold. A CAPA gathers the NCRs of one
-recurring defect; each NCR points to at most one CAPA.
+recurring defect; each NCR points to at most one CAPA. A SCAR asks the supplier of an NCR's material for
+its corrective action. Defect codes are a catalogue quality keeps.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lrip.auth.models import User
@@ -48,6 +49,8 @@ class Capa(Base):
     effectiveness_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    # a CAPA closed the day it opened: the quality waiver's signature that allowed it
+    same_day_waiver_id: Mapped[int | None] = mapped_column(ForeignKey("signature.id"), nullable=True)
     program: Mapped[Program | None] = relationship()
     operation: Mapped[Operation | None] = relationship()
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
@@ -66,6 +69,7 @@ class CapaAction(Base):
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     due_on: Mapped[date] = mapped_column(Date)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)  # an action is not done before it existed
     done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     capa: Mapped[Capa] = relationship(back_populates="actions")
     owner: Mapped[User] = relationship()
@@ -101,6 +105,12 @@ class NonConformance(Base):
     proposed_quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
     proposed_rework_to_id: Mapped[int | None] = mapped_column(ForeignKey("operation.id"), nullable=True)
     proposed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # on a material lot: the contained units (serials) the proposal decides, instead of the material
+    proposed_units: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # each proposal put under review is a new version, and signatures bind to it: reverting a proposal
+    # to what was signed before does not bring those signatures back
+    proposal_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     unit: Mapped[Unit | None] = relationship()
     lot: Mapped[Lot | None] = relationship()
     material_lot: Mapped[MaterialLot | None] = relationship()
@@ -109,6 +119,7 @@ class NonConformance(Base):
     operation: Mapped[Operation | None] = relationship(foreign_keys=[operation_id])
     characteristic: Mapped[Characteristic | None] = relationship()
     proposed_rework_to: Mapped[Operation | None] = relationship(foreign_keys=[proposed_rework_to_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     capa: Mapped[Capa | None] = relationship()
@@ -129,6 +140,7 @@ class NcrDisposition(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
+    units: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # contained units decided (serials)
     ncr: Mapped[NonConformance] = relationship(back_populates="dispositions")
     rework_to: Mapped[Operation | None] = relationship()
     decided_by: Mapped[User] = relationship()
@@ -173,3 +185,50 @@ class Hold(Base):
     disposition_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     unit: Mapped[Unit] = relationship()
     ncr: Mapped[NonConformance | None] = relationship()
+
+
+class DefectCode(Base):
+    """One code of the defect-code catalogue. Quality adds codes and changes their meaning (audited); a code
+    is retired, never deleted, so every NCR keeps the code it was raised with."""
+
+    __tablename__ = "defect_code"
+    __table_args__ = (Index("ux_defect_code_code_ci", func.lower(text("code")), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    meaning: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[str] = mapped_column(String(80))
+
+
+class Scar(Base):
+    """A supplier corrective action request, raised from an NCR against the supplier: what is asked, by when
+    the supplier's response is due, the response as it came, and quality's verification of its effect. A
+    response found not effective sends it back to the supplier with a new due date (`round` counts them)."""
+
+    __tablename__ = "scar"
+    __table_args__ = (Index("ux_scar_number_ci", func.lower(text("number")), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # rules.ScarStatus
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
+    ncr_id: Mapped[int] = mapped_column(ForeignKey("ncr.id"), index=True)
+    request: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    responded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    response_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    verification: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    supplier: Mapped[Supplier] = relationship()
+    ncr: Mapped[NonConformance] = relationship()
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    response_recorded_by: Mapped[User | None] = relationship(foreign_keys=[response_recorded_by_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])

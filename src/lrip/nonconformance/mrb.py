@@ -3,16 +3,20 @@ policy asks for (use-as-is and repair), decided, and the NCR closed once the dec
 
 A decision on a unit releases the holds its NCR put on it (scrap releases every hold: nothing more is
 done to a scrapped unit) and tells execution what the unit does next (`release_from_hold`); on a
-material lot it accepts, scraps or returns the quantity. Execution never calls back here.
+material lot it accepts, scraps or returns the quantity, or decides units the NCR contained (together or
+one by one, each as a unit's own NCR would: lrip.nonconformance.containment). Execution never calls back
+here.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lrip import audit
 from lrip.auth.actor import Actor, command
-from lrip.auth.signatures import content_hash, sign
+from lrip.auth.signatures import content_hash, sign_decision
 from lrip.catalog.models import Operation
 from lrip.catalog.service import find_operation
 from lrip.db import get_one, utcnow
@@ -20,20 +24,19 @@ from lrip.errors import Refused
 from lrip.execution.models import OperationRecord, Unit
 from lrip.execution.rules import RecordStatus, UnitStatus
 from lrip.execution.service import release_from_hold
-from lrip.nonconformance import rules
+from lrip.nonconformance import containment, rules
 from lrip.nonconformance.models import NcrDisposition, NonConformance
-from lrip.nonconformance.ncr import (detail_of, get_ncr, open_holds, proposal_content, remaining,
-                                     required_signatures, signature_state, subject_of)
+from lrip.nonconformance.ncr import (MRB, detail_of, get_ncr, open_holds, proposal_content, proposer, remaining,
+                                     signature_state, signed_in, subject_of)
 from lrip.nonconformance.rules import Disposition, NcrStatus, Subject
 from lrip.nonconformance.schemas import NcrDetail, SignatureOut, UnitDispositioned
-from lrip.program import rules as program_rules
 from lrip.supply.rules import LotStatus as MaterialStatus
 
 
-def _rework_op(ncr: NonConformance, rework_to) -> Operation | None:
-    if rework_to in (None, "") or not ncr.unit_id:
+def _rework_op(ncr: NonConformance, rework_to, units: list[Unit] | None) -> Operation | None:
+    if rework_to in (None, "") or not (ncr.unit_id or units):
         return None  # only a unit is reworked: check_proposal says so
-    return find_operation(ncr.unit.lot.routing, rework_to)
+    return find_operation((ncr.unit if ncr.unit_id else units[0]).lot.routing, rework_to)
 
 
 def _view(session: Session, ncr: NonConformance) -> rules.DispositionView:
@@ -60,23 +63,33 @@ def _view(session: Session, ncr: NonConformance) -> rules.DispositionView:
         reason=ncr.proposed_reason or "",
         rework_sequence=ncr.proposed_rework_to.sequence if ncr.proposed_rework_to else None,
         reached_sequences=reached, unit_label=ncr.unit.serial if ncr.unit_id else None, unit_problem=problem,
-        supplier=ncr.supplier.code if ncr.supplier else None)
+        supplier=ncr.supplier.code if ncr.supplier else None, units=containment.views(session, ncr))
 
 
-def _propose(ncr: NonConformance, *, action: str, reason: str, quantity: float | None, rework_to) -> None:
+def _propose(ncr: NonConformance, actor: Actor, *, action: str, reason: str, quantity: float | None,
+             rework_to, units: list[Unit] | None = None) -> None:
+    """A new version of the proposal, by `actor`: signatures given to an earlier one do not count for it.
+    `units`: the contained units it decides (each whole), instead of the NCR's own subject."""
+    ncr.proposal_version += 1
+    ncr.proposed_by_id = actor.id
     ncr.proposed_action, ncr.proposed_reason = str(action), (reason or "").strip()
-    ncr.proposed_quantity = float(quantity) if quantity is not None else remaining(ncr)
-    ncr.proposed_rework_to = _rework_op(ncr, rework_to) if action == Disposition.REWORK else None
+    ncr.proposed_units = [u.serial for u in units] if units else None
+    ncr.proposed_quantity = (float(len(units)) if units else float(quantity) if quantity is not None
+                             else remaining(ncr))
+    ncr.proposed_rework_to = _rework_op(ncr, rework_to, units) if action == Disposition.REWORK else None
 
 
 @command("hold.disposition")
 def review(session: Session, actor: Actor, *, number: str, action: str, reason: str, quantity: float | None = None,
-           rework_to: str | int | None = None) -> NcrDetail:
+           rework_to: str | int | None = None, units: list[str] | None = None,
+           contained: bool = False) -> NcrDetail:
     """Put a disposition before the MRB: the NCR goes under review and signatures are given to
-    exactly this proposal (changing it later voids them)."""
+    exactly this version of the proposal (proposing again, even the same, needs them again). On a material
+    lot, `units` (or `contained`: every one still held) are the contained units it decides."""
     ncr = get_ncr(session, number, lock=True)
     before = {"status": ncr.status, "proposal": proposal_content(ncr)}
-    _propose(ncr, action=action, reason=reason, quantity=quantity, rework_to=rework_to)
+    _propose(ncr, actor, action=action, reason=reason, quantity=quantity, rework_to=rework_to,
+             units=containment.named(session, ncr, units, contained))
     rules.check_proposal(_view(session, ncr)).raise_if_refused("review_refused")
     ncr.status = rules.next_ncr_status(ncr.status, "review")
     session.flush()
@@ -89,24 +102,23 @@ def review(session: Session, actor: Actor, *, number: str, action: str, reason: 
 @command("signature.sign")
 def sign_disposition(session: Session, actor: Actor, *, number: str, password: str,
                      role: str | None = None) -> SignatureOut:
-    """Sign the use-as-is or repair under MRB review as the signed-in person, the password asked again
-    (lrip.auth.signatures)."""
+    """Sign the use-as-is or repair under MRB review as the signed-in person, the password asked again, in
+    a role the signed-decisions table asks for (lrip.auth.decisions: the proposer's signature is no
+    independent engineering or program approval)."""
     ncr = get_ncr(session, number, lock=True)
-    wanted = {r: program_rules.SIGNER_WORDS[r] for need in required_signatures(session, ncr)
-              for r in program_rules.SIGNERS.get(need, ())}
-    if role is None:
-        mine = [r for r in actor.roles if r in wanted]
-        role = mine[0] if len(mine) == 1 else (actor.roles[0] if len(actor.roles) == 1 else None)
-    rules.check_sign(number=ncr.number, status=ncr.status, action=ncr.proposed_action, username=actor.username,
-                     role=role, wanted=wanted).raise_if_refused("signature_refused")
-    s = sign(session, actor, record_type="ncr", record_id=ncr.number, content=proposal_content(ncr),
-             password=password, meaning="approved", role=role)
+    rules.check_sign(number=ncr.number, status=ncr.status, action=ncr.proposed_action
+                     ).raise_if_refused("signature_refused")
+    phase, also = signed_in(session, ncr)
+    s = sign_decision(session, actor, decision=MRB, phase=phase, record_type="ncr", record_id=ncr.number,
+                      content=proposal_content(ncr), password=password, role=role, author=proposer(ncr),
+                      also=also, record=f"{ncr.number}'s {ncr.proposed_action.replace('_', ' ')}")
     return SignatureOut(ncr=ncr.number, username=s.username, name=s.printed_name, role=s.role, meaning=s.meaning,
                         signed_at=s.signed_at, content_hash=s.content_hash, missing=signature_state(session, ncr)[1])
 
 
 def _decide(session: Session, actor: Actor, ncr: NonConformance, *, action: str | None, reason: str | None,
-            quantity: float | None, rework_to) -> None:
+            quantity: float | None, rework_to, units: list[Unit] | None = None,
+            at: datetime | None = None) -> None:
     """Decide the proposal under review, or the one given (it replaces the one under review)."""
     before = {"status": ncr.status}
     if action is not None:
@@ -114,46 +126,60 @@ def _decide(session: Session, actor: Actor, ncr: NonConformance, *, action: str 
         same = (ncr.proposed_action == action and (reason is None or reason.strip() == ncr.proposed_reason)
                 and (quantity is None or quantity == ncr.proposed_quantity)
                 and (rework_to in (None, "") or (rework is not None
-                                                 and str(rework_to) in (str(rework.sequence), rework.name))))
+                                                 and str(rework_to) in (str(rework.sequence), rework.name)))
+                and (units is None or [u.serial for u in units] == ncr.proposed_units))
         if not same:
-            _propose(ncr, action=action, reason=reason or "", quantity=quantity, rework_to=rework_to)
+            _propose(ncr, actor, action=action, reason=reason or "", quantity=quantity, rework_to=rework_to,
+                     units=units)
     elif ncr.proposed_action is None:
         raise Refused("disposition_refused", f"{ncr.number} has no disposition under MRB review; name one")
     signed, missing = signature_state(session, ncr)
     rules.check_disposition(_view(session, ncr), missing).raise_if_refused("disposition_refused")
     proposal = proposal_content(ncr)
     decision = NcrDisposition(action=ncr.proposed_action, quantity=ncr.proposed_quantity,
-                              rework_to=ncr.proposed_rework_to, reason=ncr.proposed_reason, decided_at=utcnow(),
-                              decided_by_id=actor.id, content_hash=content_hash(proposal))
+                              rework_to=ncr.proposed_rework_to, reason=ncr.proposed_reason, decided_at=at or utcnow(),
+                              decided_by_id=actor.id, content_hash=content_hash(proposal), units=ncr.proposed_units)
     ncr.dispositions.append(decision)
     _apply(session, actor, ncr, decision)
-    ncr.status = rules.next_ncr_status(ncr.status, "disposition", remaining=remaining(ncr))
+    session.flush()
+    outstanding = remaining(ncr) + (len(containment.held(session, ncr)) if ncr.material_lot_id else 0)
+    ncr.status = rules.next_ncr_status(ncr.status, "disposition", remaining=outstanding)
     ncr.proposed_action = ncr.proposed_reason = ncr.proposed_quantity = ncr.proposed_rework_to_id = None
+    ncr.proposed_units = None
     audit.record(session, actor=actor, action="ncr.dispositioned", record_type="ncr", record_id=ncr.number,
                  before=before, after={"status": ncr.status, "disposition": proposal,
                                        "signatures": [s.id for s in signed if s.valid]},
                  reason=decision.reason)
 
 
+def _release(session: Session, actor: Actor, ncr: NonConformance, unit: Unit, d: NcrDisposition) -> None:
+    """The decision on one unit: release its hold under the NCR (scrap: every hold) and tell execution."""
+    if unit.status == UnitStatus.SCRAPPED:
+        return  # scrapped under another NCR: nothing left to do to it
+    held = open_holds(session, unit.id, lock=True)
+    for h in held:
+        if h.ncr_id == ncr.id or d.action == Disposition.SCRAP:
+            h.released_at, h.released_by_id, h.disposition, h.disposition_note = (d.decided_at, actor.id, d.action,
+                                                                                   d.reason)
+    release_from_hold(session, actor, unit_id=unit.id, disposition=d.action, reason=d.reason,
+                      rework_to=d.rework_to.sequence if d.rework_to else None,
+                      still_held=any(h.released_at is None for h in held), at=d.decided_at)
+
+
 def _apply(session: Session, actor: Actor, ncr: NonConformance, d: NcrDisposition) -> None:
-    """What the decision does to the thing itself."""
+    """What the decision does to the thing itself: the unit, the contained units named, or the material."""
     if ncr.unit_id:
-        unit = ncr.unit
-        if unit.status == UnitStatus.SCRAPPED:
-            return  # scrapped under another NCR: nothing left to do to it
-        held = open_holds(session, unit.id, lock=True)
-        now = utcnow()
-        for h in held:
-            if h.ncr_id == ncr.id or d.action == Disposition.SCRAP:
-                h.released_at, h.released_by_id, h.disposition, h.disposition_note = now, actor.id, d.action, d.reason
-        release_from_hold(session, actor, unit_id=unit.id, disposition=d.action, reason=d.reason,
-                          rework_to=d.rework_to.sequence if d.rework_to else None,
-                          still_held=any(h.released_at is None for h in held))
+        _release(session, actor, ncr, ncr.unit, d)
+    elif d.units:
+        for unit in session.execute(select(Unit).where(Unit.serial.in_(d.units)).order_by(Unit.id)
+                                    .with_for_update()).scalars():
+            _release(session, actor, ncr, unit, d)
     elif ncr.material_lot_id:
         lot = ncr.material_lot
         before = {"status": lot.status, "on_hand": lot.quantity_on_hand}
         if d.action == Disposition.USE_AS_IS:
-            lot.status = MaterialStatus.ACCEPTED
+            # the MRB's decision, kept on the lot: consumption lets it in whatever its part revision
+            lot.status, lot.use_as_is_ncr = MaterialStatus.ACCEPTED, ncr.number
         else:
             lot.quantity_on_hand = max(0.0, lot.quantity_on_hand - d.quantity)
             if lot.quantity_on_hand <= 1e-9:
@@ -167,12 +193,14 @@ def _apply(session: Session, actor: Actor, ncr: NonConformance, d: NcrDispositio
 
 @command("hold.disposition")
 def disposition(session: Session, actor: Actor, *, number: str, action: str | None = None,
-                reason: str | None = None, quantity: float | None = None,
-                rework_to: str | int | None = None) -> NcrDetail:
-    """Decide the NCR (or some of its quantity): the proposal under review, or the one given here.
-    Use-as-is and repair are refused until every signature the phase policy asks for is on it."""
+                reason: str | None = None, quantity: float | None = None, rework_to: str | int | None = None,
+                units: list[str] | None = None, contained: bool = False, at: datetime | None = None) -> NcrDetail:
+    """Decide the NCR (or some of its quantity, or some of the units it contained): the proposal under review,
+    or the one given here. Use-as-is and repair are refused until every signature the phase policy asks for
+    is on it. `at`: when the MRB decided, if not now (a record entered after the meeting)."""
     ncr = get_ncr(session, number, lock=True)
-    _decide(session, actor, ncr, action=action, reason=reason, quantity=quantity, rework_to=rework_to)
+    _decide(session, actor, ncr, action=action, reason=reason, quantity=quantity, rework_to=rework_to,
+            units=containment.named(session, ncr, units, contained) if action is not None else None, at=at)
     return detail_of(session, ncr)
 
 
@@ -189,33 +217,39 @@ def disposition_unit(session: Session, actor: Actor, *, serial: str, action: str
         raise Refused("disposition_refused", f"{unit.serial} is held by {len(numbers)} NCRs ({', '.join(numbers)}); "
                                              "disposition each one (lrip ncr disposition NUMBER)")
     ncr = get_ncr(session, numbers[0], lock=True)
-    _decide(session, actor, ncr, action=action, reason=reason, quantity=None, rework_to=rework_to)
+    _decide(session, actor, ncr, action=action, reason=reason, quantity=None, rework_to=rework_to,
+            units=[unit] if ncr.material_lot_id else None)
     return UnitDispositioned(serial=unit.serial, lot=unit.lot.number, status=unit.status, ncr=ncr.number,
                              disposition=action)
 
 
 def unverified(session: Session, ncr: NonConformance) -> list[str]:
-    """Dispositions not verified done yet: a rework is done when the unit has completed the operation it
-    went back to again."""
+    """Dispositions not verified done yet: a rework is done when each unit it sent back has completed the
+    operation it went back to again."""
     problems = []
     for d in ncr.dispositions:
-        if d.action == Disposition.REWORK and ncr.unit_id and ncr.unit.status != UnitStatus.SCRAPPED \
-                and not _redone(session, ncr.unit_id, d):
-            problems.append(f"{ncr.unit.serial} has not completed operation {d.rework_to.sequence} "
-                            f"({d.rework_to.name}) again since the rework")
+        if d.action != Disposition.REWORK:
+            continue
+        units = [ncr.unit] if ncr.unit_id else list(session.execute(
+            select(Unit).where(Unit.serial.in_(d.units or ())).order_by(Unit.id)).scalars())
+        problems += [f"{unit.serial} has not completed operation {d.rework_to.sequence} ({d.rework_to.name}) "
+                     "again since the rework" for unit in units
+                     if unit.status != UnitStatus.SCRAPPED and not _redone(session, unit.id, d)]
     return problems
 
 
 def _redone(session: Session, unit_id: int, d: NcrDisposition) -> bool:
-    """The operation reworked to has a complete attempt after the last reworked one."""
+    """The operation reworked to (by its sequence: contained units may be on another routing revision) has a
+    complete attempt after the last reworked one."""
+    attempts = (select(OperationRecord.id).join(Operation, Operation.id == OperationRecord.operation_id)
+                .where(OperationRecord.unit_id == unit_id, Operation.sequence == d.rework_to.sequence))
     reworked = session.execute(select(func.max(OperationRecord.attempt)).where(
-        OperationRecord.unit_id == unit_id, OperationRecord.operation_id == d.rework_to_id,
-        OperationRecord.status == RecordStatus.REWORKED)).scalar_one()
+        OperationRecord.id.in_(attempts), OperationRecord.status == RecordStatus.REWORKED)).scalar_one()
     if reworked is None:
         return False
     return session.execute(select(OperationRecord.id).where(
-        OperationRecord.unit_id == unit_id, OperationRecord.operation_id == d.rework_to_id,
-        OperationRecord.status == RecordStatus.COMPLETE, OperationRecord.attempt > reworked)).first() is not None
+        OperationRecord.id.in_(attempts), OperationRecord.status == RecordStatus.COMPLETE,
+        OperationRecord.attempt > reworked)).first() is not None
 
 
 @command("hold.disposition")

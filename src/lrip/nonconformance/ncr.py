@@ -5,7 +5,10 @@ its files; and reading NCRs with where their MRB review stands.
 An NCR on a unit puts the unit on hold (one open hold per unit and NCR) and only its disposition
 releases it (lrip.nonconformance.mrb). An NCR on a lot holds no unit (it records what was found across
 the lot, often after the fact: to stop units, raise on each unit). An NCR on an accepted material lot
-puts the lot back in quarantine, so nothing more is built from it until MRB decides.
+puts the lot back in quarantine, so nothing more is built from it until MRB decides, and contains what was
+built from it already: every unit it went into, at any depth, that is not scrapped (complete ones too: lrip
+records no shipment, so a complete unit is still here) goes on hold under the NCR; the MRB dispositions
+those units together or one by one (lrip.nonconformance.mrb).
 """
 from __future__ import annotations
 
@@ -16,30 +19,35 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from lrip import audit
+from lrip import audit, files
 from lrip.auth.actor import Actor, command, query
-from lrip.auth.signatures import signatures_for
+from lrip.auth import decisions
+from lrip.auth.signatures import signatures_for, standing_of
 from lrip.catalog.models import BomLine, Characteristic, Operation, Routing
 from lrip.catalog.service import find_operation
 from lrip.db import get_one, utcnow
 from lrip.errors import Invalid, NotFound, Refused, verdict
 from lrip.execution.events import HoldPlaced, OutOfSpec
+from lrip.execution.genealogy import units_built_from
 from lrip.execution.models import Measurement, Unit
 from lrip.execution.rules import UnitStatus
 from lrip.execution.service import put_on_hold
 from lrip.nonconformance import rules
 from lrip.nonconformance.capa import history, propose_on_recurrence, recurrence_rule
-from lrip.nonconformance.models import Hold, NcrAttachment, NonConformance
+from lrip.nonconformance.codes import codes_in_use
+from lrip.nonconformance.containment import contained_of
+from lrip.nonconformance.models import Hold, NcrAttachment, NonConformance, Scar
 from lrip.nonconformance.rules import NcrStatus, Subject
-from lrip.nonconformance.schemas import (AttachmentFile, AttachmentOut, DefectCodeOut, DispositionOut, HoldOut,
+from lrip.nonconformance.schemas import (AttachmentFile, AttachmentOut, DispositionOut, HoldOut,
                                          Limits, Measured, NcrDetail, NcrPage, NcrRow, Proposal, RecurringDefect,
                                          SignatureState)
-from lrip.program import rules as program_rules
 from lrip.program.models import Program
 from lrip.program.service import get_lot, get_program, policy_for
 from lrip.supply.events import IncomingRejected, NcrRaised
 from lrip.supply.models import MaterialLot, Supplier
 from lrip.supply.rules import LotStatus as MaterialStatus
+
+MRB = decisions.Decision.MRB_DISPOSITION
 
 
 def get_ncr(session: Session, number: str, *, lock: bool = False) -> NonConformance:
@@ -121,7 +129,8 @@ def raise_ncr(session: Session, actor: Actor, *, description: str, severity: str
         available, label = mlot.quantity_received, f"material lot {mlot.lot_number}"
     reasons = list(rules.check_raise(description=description, severity=severity, defect_code=code,
                                      quantity=quantity, subjects=sum(1 for s in (serial, lot, material_lot) if s),
-                                     available=available, subject_label=label or "").reasons)
+                                     codes=tuple(codes_in_use(session)), available=available,
+                                     subject_label=label or "").reasons)
     if unit is not None:
         if unit.status == UnitStatus.SCRAPPED:
             reasons.append(f"{unit.serial} is scrapped")
@@ -145,7 +154,9 @@ def raise_ncr(session: Session, actor: Actor, *, description: str, severity: str
 
 
 def _on_material_lot(session: Session, actor: Actor, mlot: MaterialLot, *, at: datetime, **fields) -> NonConformance:
-    """The NCR on a material lot, against its supplier; an accepted lot goes back to quarantine."""
+    """The NCR on a material lot, against its supplier; an accepted lot goes back to quarantine, and every
+    unit built from it that is not scrapped goes on hold under the NCR (containment: the forward walk of
+    the genealogy, one statement, the units locked)."""
     programs = programs_using(session, mlot.part_id)
     ncr = _new_ncr(session, actor, at=at, material_lot_id=mlot.id, supplier_id=mlot.supplier_id,
                    program_id=programs[0].id if len(programs) == 1 else None, **fields)
@@ -154,6 +165,10 @@ def _on_material_lot(session: Session, actor: Actor, mlot: MaterialLot, *, at: d
         audit.record(session, actor=actor, action="material_lot.quarantined", record_type="material_lot",
                      record_id=mlot.lot_number, before={"status": MaterialStatus.ACCEPTED},
                      after={"status": mlot.status}, reason=f"{ncr.number}: {ncr.description}")
+    for unit in units_built_from(session, mlot.id, lock=True):
+        hold(session, actor, ncr=ncr, unit=unit, at=at,
+             reason=f"{ncr.number}: contained, built with material lot {mlot.lot_number} ({mlot.part.number}): "
+                    f"{ncr.description}")
     return ncr
 
 
@@ -175,6 +190,10 @@ def raise_for_out_of_spec(session: Session, actor: Actor, event: OutOfSpec) -> H
 def raise_for_incoming(session: Session, actor: Actor, event: IncomingRejected) -> NcrRaised:
     """Incoming inspection rejected a received lot: the NCR on its material lot, against its supplier."""
     mlot = get_one(session, MaterialLot, "material lot", lock=True, id=event.material_lot_id)
+    codes = codes_in_use(session)
+    if event.defect_code not in codes:
+        raise Refused("ncr_refused", f"'{event.defect_code}' is not a defect code in use; the codes are "
+                                     f"{', '.join(codes)}")
     ncr = _on_material_lot(session, actor, mlot, at=event.at, severity=event.severity, defect_code=event.defect_code,
                            description=event.description, quantity=float(event.quantity))
     return NcrRaised(number=ncr.number)
@@ -191,7 +210,7 @@ def hold(session: Session, actor: Actor, *, ncr: NonConformance, unit: Unit, rea
                opened_at=at, opened_by_id=actor.id, ncr_id=ncr.id)
     session.add(row)
     session.flush()
-    put_on_hold(session, actor, unit_id=unit.id, reason=reason)
+    put_on_hold(session, actor, unit_id=unit.id, reason=reason, at=at)
     return row
 
 
@@ -231,17 +250,19 @@ def ncr_of_hold(session: Session, hold_id: int) -> str:
 @command("ncr.raise")
 def attach(session: Session, actor: Actor, *, number: str, filename: str, content_type: str,
            data: bytes) -> AttachmentOut:
-    """Keep a photo or file with the NCR (its SHA-256 goes in the audit trail)."""
+    """Keep a photo or file with the NCR (its SHA-256 goes in the audit trail), as the type its bytes are
+    and under a safe name (lrip.files); `content_type`, what the uploader said, only tells CSV from text."""
     ncr = get_ncr(session, number, lock=True)
-    rules.check_attachment(filename=filename, content_type=content_type, size=len(data)).raise_if_refused(
+    kind = files.kept_type(filename, data, content_type)
+    rules.check_attachment(filename=filename, content_type=kind, size=len(data)).raise_if_refused(
         "attachment_refused")
     digest = hashlib.sha256(data).hexdigest()
-    row = NcrAttachment(ncr_id=ncr.id, filename=filename.strip(), content_type=content_type, sha256=digest,
+    row = NcrAttachment(ncr_id=ncr.id, filename=files.safe_name(filename, kind), content_type=kind, sha256=digest,
                         size=len(data), data=data, added_at=utcnow(), added_by_id=actor.id)
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="ncr.attached", record_type="ncr", record_id=ncr.number,
-                 after={"attachment": row.id, "filename": row.filename, "content_type": content_type,
+                 after={"attachment": row.id, "filename": row.filename, "content_type": kind,
                         "sha256": digest, "size": len(data)})
     return AttachmentOut(ncr=ncr.number, id=row.id, filename=row.filename, content_type=row.content_type,
                          size=row.size, sha256=row.sha256, added_at=row.added_at)
@@ -260,42 +281,71 @@ def attachment(session: Session, actor: Actor, *, number: str, attachment_id: in
 # ---------------------------------------------------------------- the MRB review as it stands
 
 def remaining(ncr: NonConformance) -> float:
-    """The quantity still to disposition."""
-    return round(ncr.quantity - sum(d.quantity for d in ncr.dispositions), 9)
+    """The quantity still to disposition (of a material lot, its material: the units it contained are
+    dispositioned besides, lrip.nonconformance.containment)."""
+    return round(ncr.quantity - sum(d.quantity for d in ncr.dispositions if not d.units), 9)
 
 
 def proposal_content(ncr: NonConformance) -> dict | None:
-    """What signatures are given to: the NCR and the disposition under review, exactly."""
+    """What signatures are given to: the NCR and the disposition under review, exactly, in its version
+    (so a signature given to one version never counts for another, even one that says the same)."""
     if ncr.proposed_action is None:
         return None
-    return {"ncr": ncr.number, "disposition": len(ncr.dispositions) + 1, "action": str(ncr.proposed_action),
-            "quantity": ncr.proposed_quantity, "reason": ncr.proposed_reason,
-            "rework_to": ncr.proposed_rework_to.sequence if ncr.proposed_rework_to else None,
-            "subject": subject_label(ncr)}
+    content = {"ncr": ncr.number, "disposition": len(ncr.dispositions) + 1, "action": str(ncr.proposed_action),
+               "quantity": ncr.proposed_quantity, "reason": ncr.proposed_reason,
+               "rework_to": ncr.proposed_rework_to.sequence if ncr.proposed_rework_to else None,
+               "subject": subject_label(ncr)}
+    if ncr.proposed_units:
+        content["units"] = list(ncr.proposed_units)
+    if ncr.proposal_version:  # version 0: a proposal made before versions were counted, signed without one
+        content["version"] = ncr.proposal_version
+    return content
+
+
+def _policy_adds(policy, severity: str) -> tuple[str, ...]:
+    """What a phase policy adds to the table's signatures for an NCR of this severity: its disposition
+    signatures, and the customer's where its customer_approval rule covers the severity."""
+    customer = ("customer",) if rules.needs_customer_approval(policy.customer_approval, severity) else ()
+    return (*policy.disposition_signatures, *customer)
+
+
+def signed_in(session: Session, ncr: NonConformance) -> tuple[str | None, tuple[str, ...]]:
+    """The phase a use-as-is or repair on this NCR is signed in, and the signatures a phase policy adds to
+    the table's (lrip.auth.decisions): its lot's; for a material lot, every program that builds with the
+    part (no phase: the table's MRB two, when none does)."""
+    if ncr.unit_id or ncr.lot_id:
+        lot = ncr.unit.lot if ncr.unit_id else ncr.lot
+        return lot.phase, _policy_adds(policy_for(session, lot.program_id, lot.phase), ncr.severity)
+    needed: list[str] = []
+    for prog in programs_using(session, ncr.material_lot.part_id):
+        needed += [r for r in decisions.required(MRB, prog.phase, also=_policy_adds(
+            policy_for(session, prog.id, prog.phase), ncr.severity)) if r not in needed]
+    return None, tuple(needed)
 
 
 def required_signatures(session: Session, ncr: NonConformance) -> tuple[str, ...]:
-    """The signature roles a use-as-is or repair on this NCR needs: its lot's phase policy; for a
-    material lot, every policy of the programs that build with the part (MRB's two if none)."""
-    if ncr.unit_id or ncr.lot_id:
-        lot = ncr.unit.lot if ncr.unit_id else ncr.lot
-        return tuple(policy_for(session, lot.program_id, lot.phase).disposition_signatures)
-    needed: list[str] = []
-    for prog in programs_using(session, ncr.material_lot.part_id):
-        needed += [r for r in policy_for(session, prog.id, prog.phase).disposition_signatures if r not in needed]
-    return tuple(needed or ("quality", "engineering"))
+    """The signature roles a use-as-is or repair on this NCR needs."""
+    phase, also = signed_in(session, ncr)
+    return decisions.required(MRB, phase, also=also)
+
+
+def proposer(ncr: NonConformance) -> str | None:
+    """Who put the proposal under review: their signature is no independent approval of it."""
+    return ncr.proposed_by.username if ncr.proposed_by_id else None
 
 
 def signature_state(session: Session, ncr: NonConformance) -> tuple[list[SignatureState], list[str]]:
-    """The proposal's signatures (each marked valid or not) and every one still missing."""
+    """The proposal's signatures (each marked valid or not) and every one still missing, in words."""
     proposal = proposal_content(ncr)
     if proposal is None:
         return [], []
     signed = [SignatureState(**s) for s in signatures_for(session, "ncr", ncr.number, proposal)]
     if ncr.proposed_action not in rules.SIGNED_ACTIONS:
         return signed, []
-    return signed, program_rules.missing_signatures(required_signatures(session, ncr),
-                                                    [s.role for s in signed if s.valid])
+    phase, also = signed_in(session, ncr)
+    state = standing_of(session, MRB, phase, record_type="ncr", record_id=ncr.number, content=proposal,
+                        author=proposer(ncr), also=also)
+    return signed, list(state.reasons)
 
 
 # ---------------------------------------------------------------- reading
@@ -378,11 +428,12 @@ def detail_of(session: Session, ncr: NonConformance) -> NcrDetail:
         proposal=None if proposal is None else Proposal(**proposal, signatures=signed, missing=missing,
                                                         signed=proposal["action"] in rules.SIGNED_ACTIONS),
         dispositions=[DispositionOut(action=d.action, quantity=d.quantity, reason=d.reason,
-                                     rework_to=d.rework_to.sequence if d.rework_to_id else None,
+                                     rework_to=d.rework_to.sequence if d.rework_to_id else None, units=d.units,
                                      decided_by=d.decided_by.username, decided_at=d.decided_at,
                                      signatures=[s for s in every if s.content_hash == d.content_hash])
                       for d in ncr.dispositions],
-        holds=[_hold_out(h, serial, ncr.number) for h, serial in holds],
+        holds=[_hold_out(h, serial, ncr.number) for h, serial in holds], contained=contained_of(session, ncr),
+        scars=list(session.execute(select(Scar.number).where(Scar.ncr_id == ncr.id).order_by(Scar.id)).scalars()),
         attachments=[AttachmentOut(ncr=ncr.number, **f._mapping) for f in files],
         history=history(session, "ncr", ncr.number))
 
@@ -391,12 +442,6 @@ def detail_of(session: Session, ncr: NonConformance) -> NcrDetail:
 def ncr_detail(session: Session, actor: Actor, *, number: str) -> NcrDetail:
     """The NCR, its MRB review and signatures, its disposition trail, files, holds and history."""
     return detail_of(session, get_ncr(session, number))
-
-
-@query()
-def defect_codes(session: Session, actor: Actor) -> list[DefectCodeOut]:
-    """The defect-code catalogue (the same for every database)."""
-    return [DefectCodeOut(code=code, meaning=meaning) for code, meaning in rules.DEFECT_CODES.items()]
 
 
 @query()

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from lrip import files
 from lrip.db import unit_of_work, utcnow
 from lrip.errors import LripError
 from lrip.fields import parse
-from lrip.nonconformance import capa, mrb, ncr, rules
-from lrip.nonconformance.schemas import (CapaActionCreate, CapaActionDone, CapaOpen, CapaUpdate, CloseRequest,
-                                         NcrRaise, ReviewRequest, SignRequest)
+from lrip.nonconformance import capa, codes, mrb, ncr, rules, scar
+from lrip.nonconformance.schemas import (CapaActionCreate, CapaActionDone, CapaClose, CapaOpen, CapaUpdate,
+                                         CloseRequest, DefectCodeAdd, DefectCodeChange, NcrRaise, ReviewRequest,
+                                         ScarRaise, ScarResponse, ScarVerification, SignRequest)
 from lrip.web.charts import PALETTE, bars
 from lrip.web.render import act, form_fields, render, status_code, whole
 
@@ -63,12 +65,13 @@ def _list_page(request: Request, filters: dict, *, errors: list[str] | None = No
             capas = capa.list_capas(session, actor, program=filters.get("program"))
         except LripError as exc:
             return _not_found(request, exc)
+        in_use = codes.codes_in_use(session)
     buckets = rules.aging([r.opened_at for r in rows if r.status != rules.NcrStatus.CLOSED], utcnow())
     chart = bars([b["bucket"] for b in buckets], [b["count"] for b in buckets], ylabel="open NCRs",
                  title="Open NCRs by days open", colour=PALETTE[1]) if any(b["count"] for b in buckets) else None
     return render(request, "ncr_list.html", {
         "rows": rows, "capas": capas, "filters": filters, "buckets": buckets, "chart": chart,
-        "codes": rules.DEFECT_CODES, "may_raise": actor.may(ncr.raise_ncr.permission),
+        "codes": in_use, "may_raise": actor.may(ncr.raise_ncr.permission),
         "errors": errors or [], "values": values or {}}, status=code)
 
 
@@ -119,8 +122,12 @@ def _detail_page(request: Request, number: str, *, errors: dict | None = None, v
         except LripError as exc:
             return _not_found(request, exc)
     may = {form: actor.may(use_case.permission) for form, use_case in NCR_FORMS.items()}
+    held = [c for c in d.contained if c.held]
+    actions = rules.ACTIONS_FOR[d.subject] + (tuple(a for a in rules.ACTIONS_FOR[rules.Subject.UNIT]
+                                                     if a not in rules.ACTIONS_FOR[d.subject]) if held else ())
     return render(request, "ncr_detail.html", {"n": d, "may": may, "errors": errors or {}, "values": values or {},
-                                               "actions": rules.ACTIONS_FOR[d.subject]}, status=code)
+                                               "actions": actions, "held": held,
+                                               "may_scar": actor.may(scar.raise_scar.permission)}, status=code)
 
 
 @router.get("/ncrs/{number}")
@@ -135,15 +142,17 @@ def ncr_file(request: Request, number: str, attachment_id: int):
             f = ncr.attachment(session, request.state.web_actor, number=number, attachment_id=attachment_id)
         except LripError as exc:
             return _not_found(request, exc)
-    return Response(f.data, media_type=f.content_type,
-                    headers={"Content-Disposition": f'inline; filename="{f.filename}"'})
+    media_type, headers = files.served(f.filename, f.data, f.content_type)
+    return Response(f.data, media_type=media_type, headers=headers)
 
 
 def _ncr_work(number: str, form: str, v: dict, upload: tuple | None):
     """The use case of one form on the NCR page, as `work(session, actor) -> message`."""
     def review(s, actor):
+        target = v.get("target") or "material"
         r = parse(ReviewRequest, action=v.get("action"), reason=v.get("reason"), rework_to=v.get("rework_to") or None,
-                  quantity=v.get("quantity") or None)
+                  quantity=v.get("quantity") or None, contained=target == "contained",
+                  units=[] if target in ("material", "contained") else [target])
         return f"{mrb.review(s, actor, number=number, **r.model_dump()).number} is under MRB review."
 
     def sign(s, actor):
@@ -214,8 +223,10 @@ def _capa_work(number: str, form: str, v: dict):
     """The use case of one form on the CAPA page, as `work(session, actor) -> message`."""
     def update(s, actor):
         r = parse(CapaUpdate, **{f: v.get(f) or None for f in (*rules.D_FIELDS, "title")},
-                  effectiveness_units=v.get("effectiveness_units") or None)
-        capa.update_capa(s, actor, number=number, fields=r.model_dump(exclude_none=True, exclude={"reason"}))
+                  effectiveness_units=v.get("effectiveness_units") or None, reason=v.get("sample_reason") or None,
+                  password=v.get("password") or None)
+        capa.update_capa(s, actor, number=number, reason=r.reason, password=r.password,
+                         fields=r.model_dump(exclude_none=True, exclude={"reason", "password", "role"}))
         return "8D saved."
 
     def action(s, actor):
@@ -234,8 +245,9 @@ def _capa_work(number: str, form: str, v: dict):
         return f"Effectiveness verified: {capa.verify_effectiveness(s, actor, number=number).note}."
 
     def close(s, actor):
-        r = parse(CloseRequest, reason=v.get("reason"))
-        return f"{capa.close_capa(s, actor, number=number, reason=r.reason).number} closed."
+        r = parse(CapaClose, reason=v.get("reason"), same_day_waiver=bool(v.get("same_day_waiver")),
+                  password=v.get("password") or None)
+        return f"{capa.close_capa(s, actor, number=number, **r.model_dump()).number} closed."
 
     return {"update": update, "action": action, "done": done, "verify": verify, "close": close}[form]
 
@@ -256,3 +268,117 @@ async def capa_act(request: Request, number: str, form: Literal["open", "update"
         return _capa_page(request, number, errors={form: reasons}, values=v, code=status)
 
     return await run_in_threadpool(act, request, _capa_url(number), _capa_work(number, form, v), again)
+
+# ---------------------------------------------------------------- SCAR
+
+def _scar_url(number: str) -> str:
+    return f"/scars/{quote(number, safe='')}"
+
+
+@router.get("/scars")
+def scars(request: Request, supplier: str = "", status: str = ""):
+    actor = request.state.web_actor
+    with _reading(request) as session:
+        try:
+            rows = scar.list_scars(session, actor, supplier=supplier or None, status=status or None)
+        except LripError as exc:
+            return _not_found(request, exc)
+    return render(request, "scar_list.html", {"rows": rows, "supplier": supplier, "status": status})
+
+
+@router.post("/scars")
+async def raise_scar(request: Request):
+    """Posted from an NCR's page with the NCR's number; goes to the new SCAR."""
+    v = await form_fields(request)
+    number = v.get("ncr", "")
+
+    def work(s, actor):
+        r = parse(ScarRaise, ncr=number, request=v.get("request"), due_on=v.get("due_on"))
+        d = scar.raise_scar(s, actor, **r.model_dump())
+        return f"{d.number} raised to {d.supplier}; response due {d.due_on}.", _scar_url(d.number)
+
+    return await _act_to(request, work, lambda reasons, status: _detail_page(
+        request, number, errors={"scar": reasons}, values=v, code=status))
+
+
+def _scar_page(request: Request, number: str, *, errors: dict | None = None, values: dict | None = None,
+               code: int = 200):
+    actor = request.state.web_actor
+    with _reading(request) as session:
+        try:
+            d = scar.scar_detail(session, actor, number=number)
+        except LripError as exc:
+            return _not_found(request, exc)
+    return render(request, "scar_detail.html", {
+        "d": d, "errors": errors or {}, "values": values or {}, "today": utcnow().date().isoformat(),
+        "may": {"respond": actor.may(scar.record_response.permission),
+                "verify": actor.may(scar.verify_scar.permission)}}, status=code)
+
+
+@router.get("/scars/{number}")
+def scar_page(request: Request, number: str):
+    return _scar_page(request, number)
+
+
+@router.post("/scars/{number}/{form}")
+async def scar_act(request: Request, number: str, form: Literal["respond", "verify"]):
+    v = await form_fields(request)
+
+    def respond(s, actor):
+        r = parse(ScarResponse, response=v.get("response"), responded_on=v.get("responded_on") or None)
+        return f"Response recorded on {scar.record_response(s, actor, number=number, **r.model_dump()).number}."
+
+    def verify(s, actor):
+        r = parse(ScarVerification, effective=v.get("effective") == "yes", verification=v.get("verification"),
+                  due_on=v.get("due_on") or None)
+        d = scar.verify_scar(s, actor, number=number, **r.model_dump())
+        return f"{d.number} closed: verified effective." if d.status == "closed" else \
+            f"{d.number} sent back to {d.supplier}; a new response is due {d.due_on}."
+
+    def again(reasons, status):
+        return _scar_page(request, number, errors={form: reasons}, values=v, code=status)
+
+    return await run_in_threadpool(act, request, _scar_url(number), {"respond": respond, "verify": verify}[form],
+                                   again)
+
+
+# ---------------------------------------------------------------- the defect-code catalogue
+
+def _codes_page(request: Request, *, errors: dict | None = None, values: dict | None = None, code: int = 200):
+    actor = request.state.web_actor
+    with _reading(request) as session:
+        rows = codes.defect_codes(session, actor, retired=True)
+    return render(request, "defect_codes.html", {"rows": rows, "errors": errors or {}, "values": values or {},
+                                                 "may": actor.may(codes.add_defect_code.permission)}, status=code)
+
+
+@router.get("/defect-codes")
+def defect_codes(request: Request):
+    return _codes_page(request)
+
+
+@router.post("/defect-codes")
+async def add_defect_code(request: Request):
+    v = await form_fields(request)
+
+    def work(s, actor):
+        r = parse(DefectCodeAdd, code=v.get("code"), meaning=v.get("meaning"))
+        return f"Defect code {codes.add_defect_code(s, actor, **r.model_dump()).code} added."
+
+    return await run_in_threadpool(act, request, "/defect-codes", work, lambda reasons, status: _codes_page(
+        request, errors={"add": reasons}, values=v, code=status))
+
+
+@router.post("/defect-codes/{code}")
+async def change_defect_code(request: Request, code: str):
+    v = await form_fields(request)
+
+    def work(s, actor):
+        change = v.get("change", "")
+        r = parse(DefectCodeChange, meaning=v.get("meaning") or None, reason=v.get("reason"),
+                  active={"retire": False, "reinstate": True}.get(change))
+        c = codes.change_defect_code(s, actor, code=code, **r.model_dump())
+        return f"Defect code {c.code} {'retired' if not c.active else 'changed'}."
+
+    return await run_in_threadpool(act, request, "/defect-codes", work, lambda reasons, status: _codes_page(
+        request, errors={code: reasons}, values=v, code=status))

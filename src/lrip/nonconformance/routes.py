@@ -5,28 +5,46 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from lrip import files
 from lrip.api import problems
 from lrip.api.deps import Page, act, page, read, signed_in, uses
 from lrip.auth.actor import Actor
 from lrip.fields import IDENTIFIER_PATTERN
-from lrip.nonconformance import capa, mrb, ncr, rules
-from lrip.nonconformance.schemas import (AttachmentOut, CapaActionCreate, CapaActionDone, CapaDetail, CapaOpen,
-                                         CapaRow, CapaUpdate, CloseRequest, DefectCodeOut, NcrDetail,
-                                         NcrDispositionRequest, NcrPage, NcrRaise, ReviewRequest, SignatureOut,
-                                         SignRequest, UnitDispositioned, UnitDispositionRequest, VerifyOut)
+from lrip.nonconformance import capa, codes, mrb, ncr, rules, scar
+from lrip.nonconformance.schemas import (AttachmentOut, CapaActionCreate, CapaActionDone, CapaClose, CapaDetail,
+                                         CapaOpen, CapaRow, CapaUpdate, CloseRequest, DefectCodeAdd,
+                                         DefectCodeChange, DefectCodeOut, NcrDetail, NcrDispositionRequest, NcrPage,
+                                         NcrRaise, ReviewRequest, ScarDetail, ScarRaise, ScarResponse, ScarRow,
+                                         ScarVerification, SignRequest, SignatureOut, UnitDispositionRequest,
+                                         UnitDispositioned, VerifyOut)
 
 router = APIRouter(tags=["nonconformance"], responses=problems.RESPONSES)
 NumberPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="NCR-000123 or CAPA-0001.")]
 SerialPath = Annotated[str, Path(max_length=60, pattern=IDENTIFIER_PATTERN, description="The unit's serial.")]
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CodePath = Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z0-9-]+$", description="A defect code.")]
 Filter = Annotated[str | None, Query(max_length=60, pattern=IDENTIFIER_PATTERN)]
 
 
-@router.get("/defect-codes", response_model=list[DefectCodeOut], openapi_extra=uses(ncr.defect_codes))
-def defect_codes(request: Request, actor: Actor = Depends(signed_in)):
-    """The defect-code catalogue."""
+@router.get("/defect-codes", response_model=list[DefectCodeOut], openapi_extra=uses(codes.defect_codes))
+def defect_codes(request: Request, retired: bool = False, actor: Actor = Depends(signed_in)):
+    """The defect-code catalogue: the codes in use (with `retired`, the retired ones too)."""
     with read(request) as session:
-        return ncr.defect_codes(session, actor)
+        return codes.defect_codes(session, actor, retired=retired)
+
+
+@router.post("/defect-codes", status_code=201, response_model=DefectCodeOut,
+             openapi_extra=uses(codes.add_defect_code))
+def add_defect_code(body: DefectCodeAdd, request: Request, actor: Actor = Depends(signed_in)):
+    """Add a code to the catalogue (a quality engineer; audited)."""
+    return act(request, actor, body.model_dump(), lambda s: codes.add_defect_code(s, actor, **body.model_dump()))
+
+
+@router.patch("/defect-codes/{code}", response_model=DefectCodeOut, openapi_extra=uses(codes.change_defect_code))
+def change_defect_code(code: CodePath, body: DefectCodeChange, request: Request, actor: Actor = Depends(signed_in)):
+    """Change what a code means, retire it (`active: false`) or bring it back, with the reason (audited)."""
+    return act(request, actor, body.model_dump(), lambda s: codes.change_defect_code(s, actor, code=code,
+                                                                                     **body.model_dump()))
 
 
 @router.get("/ncrs", response_model=NcrPage, openapi_extra=uses(ncr.list_ncrs))
@@ -99,12 +117,11 @@ def attach(number: NumberPath, request: Request,
 @router.get("/ncrs/{number}/attachments/{attachment_id}", response_class=Response, openapi_extra=uses(ncr.attachment),
             responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}})
 def attachment(number: NumberPath, attachment_id: IdPath, request: Request, actor: Actor = Depends(signed_in)):
-    """The file as it was attached (its SHA-256 is in the NCR and the audit trail)."""
+    """The file as it was attached (its SHA-256 is in the NCR and the audit trail), as the type its bytes are."""
     with read(request) as session:
         f = ncr.attachment(session, actor, number=number, attachment_id=attachment_id)
-    return Response(f.data, media_type=f.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{f.filename}"',
-                             "X-Content-SHA256": f.sha256})
+    media_type, headers = files.served(f.filename, f.data, f.content_type)
+    return Response(f.data, media_type=media_type, headers=headers | {"X-Content-SHA256": f.sha256})
 
 
 @router.post("/units/{serial}/disposition", response_model=UnitDispositioned, openapi_extra=uses(mrb.disposition_unit))
@@ -127,8 +144,10 @@ def list_capas(request: Request, program: Filter = None, actor: Actor = Depends(
 
 @router.post("/capas", status_code=201, response_model=CapaDetail, openapi_extra=uses(capa.open_capa))
 def open_capa(body: CapaOpen, request: Request, actor: Actor = Depends(signed_in)):
-    """Open a CAPA by hand from one or more NCRs."""
-    return act(request, actor, body.model_dump(), lambda s: capa.open_capa(s, actor, **body.model_dump()))
+    """Open a CAPA by hand from one or more NCRs (another effectiveness sample than the standard needs a
+    reason and a quality signature)."""
+    return act(request, actor, body.model_dump(exclude={"password"}),
+               lambda s: capa.open_capa(s, actor, **body.model_dump()))
 
 
 @router.get("/capas/{number}", response_model=CapaDetail, openapi_extra=uses(capa.capa_detail))
@@ -140,10 +159,11 @@ def capa_detail(number: NumberPath, request: Request, actor: Actor = Depends(sig
 
 @router.patch("/capas/{number}", response_model=CapaDetail, openapi_extra=uses(capa.update_capa))
 def update_capa(number: NumberPath, body: CapaUpdate, request: Request, actor: Actor = Depends(signed_in)):
-    """Fill in or change the 8D; a proposed CAPA becomes open (or `status: rejected` turns it down)."""
-    fields = body.model_dump(exclude_none=True, exclude={"reason"})
-    return act(request, actor, body.model_dump(), lambda s: capa.update_capa(s, actor, number=number, fields=fields,
-                                                                             reason=body.reason))
+    """Fill in or change the 8D; a proposed CAPA becomes open (or `status: rejected` turns it down). A new
+    effectiveness sample needs a reason and a quality signature (`password`)."""
+    fields = body.model_dump(exclude_none=True, exclude={"reason", "password", "role"})
+    return act(request, actor, body.model_dump(exclude={"password"}), lambda s: capa.update_capa(
+        s, actor, number=number, fields=fields, reason=body.reason, password=body.password, role=body.role))
 
 
 @router.post("/capas/{number}/actions", status_code=201, response_model=CapaDetail, openapi_extra=uses(capa.add_action))
@@ -169,7 +189,46 @@ def verify(number: NumberPath, request: Request, actor: Actor = Depends(signed_i
 
 
 @router.post("/capas/{number}/close", response_model=CapaDetail, openapi_extra=uses(capa.close_capa))
-def close_capa(number: NumberPath, body: CloseRequest, request: Request, actor: Actor = Depends(signed_in)):
-    """Close the CAPA: every D filled in, the effect verified, its NCRs closed."""
-    return act(request, actor, body.model_dump(), lambda s: capa.close_capa(s, actor, number=number,
-                                                                            reason=body.reason))
+def close_capa(number: NumberPath, body: CapaClose, request: Request, actor: Actor = Depends(signed_in)):
+    """Close the CAPA: every D filled in, the effect verified, its NCRs closed; on the day it opened only
+    under a signed quality waiver (`same_day_waiver` and `password`)."""
+    return act(request, actor, body.model_dump(exclude={"password"}),
+               lambda s: capa.close_capa(s, actor, number=number, **body.model_dump()))
+
+
+# ---------------------------------------------------------------- SCAR
+
+@router.get("/scars", response_model=list[ScarRow], openapi_extra=uses(scar.list_scars))
+def list_scars(request: Request, supplier: Filter = None, status: rules.ScarStatus | None = None,
+               actor: Actor = Depends(signed_in)):
+    """Supplier corrective action requests, newest first, each saying whether the response is overdue."""
+    with read(request) as session:
+        return scar.list_scars(session, actor, supplier=supplier, status=status)
+
+
+@router.post("/scars", status_code=201, response_model=ScarDetail, openapi_extra=uses(scar.raise_scar))
+def raise_scar(body: ScarRaise, request: Request, actor: Actor = Depends(signed_in)):
+    """Ask the supplier of an NCR's material for its corrective action, by a due date."""
+    return act(request, actor, body.model_dump(mode="json"), lambda s: scar.raise_scar(s, actor, **body.model_dump()))
+
+
+@router.get("/scars/{number}", response_model=ScarDetail, openapi_extra=uses(scar.scar_detail))
+def scar_detail(number: NumberPath, request: Request, actor: Actor = Depends(signed_in)):
+    """A SCAR with its NCR, the supplier's response, its verification and history."""
+    with read(request) as session:
+        return scar.scar_detail(session, actor, number=number)
+
+
+@router.post("/scars/{number}/response", response_model=ScarDetail, openapi_extra=uses(scar.record_response))
+def scar_response(number: NumberPath, body: ScarResponse, request: Request, actor: Actor = Depends(signed_in)):
+    """Record the supplier's response as it came."""
+    return act(request, actor, body.model_dump(mode="json"), lambda s: scar.record_response(
+        s, actor, number=number, **body.model_dump()))
+
+
+@router.post("/scars/{number}/verification", response_model=ScarDetail, openapi_extra=uses(scar.verify_scar))
+def scar_verification(number: NumberPath, body: ScarVerification, request: Request,
+                      actor: Actor = Depends(signed_in)):
+    """Verify the response's effect: effective closes the SCAR, not effective sends it back with a new due date."""
+    return act(request, actor, body.model_dump(mode="json"), lambda s: scar.verify_scar(
+        s, actor, number=number, **body.model_dump()))

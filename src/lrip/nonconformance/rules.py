@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from lrip import files
 from lrip.catalog.rules import Severity
 from lrip.errors import Verdict, verdict
 
@@ -91,27 +92,25 @@ def next_capa_status(current: CapaStatus | str, step: str) -> CapaStatus:
 SEVERITIES = tuple(Severity)
 ACTIONS = tuple(Disposition)
 SIGNED_ACTIONS = (Disposition.USE_AS_IS, Disposition.REPAIR)  # the phase policy's disposition_signatures apply
+# The phase policy's customer_approval rule: the severities whose use-as-is or repair the customer also signs.
+CUSTOMER_APPROVAL = {"none": (), "critical": ("critical",), "major_and_critical": ("major", "critical")}
+
+
+def needs_customer_approval(rule: str, severity: str) -> bool:
+    """Does the customer's representative sign a use-as-is or repair of an NCR of this severity under this
+    policy rule? (MIL-STD-1520C and AS9100D 8.7.1: the customer's approval where the contract asks for it,
+    for major and critical nonconformances.)"""
+    return severity in CUSTOMER_APPROVAL.get(rule, ())
 # what each subject may be dispositioned to
 ACTIONS_FOR = {Subject.UNIT: ("use_as_is", "repair", "rework", "scrap"),
                Subject.LOT: ("use_as_is", "repair", "scrap"),
                Subject.MATERIAL_LOT: ("use_as_is", "scrap", "return_to_supplier")}
 SUBJECT_WORDS = {Subject.UNIT: "a unit", Subject.LOT: "a lot", Subject.MATERIAL_LOT: "a material lot"}
 
-# The defect-code catalogue. Out-of-spec values and failed tests are coded automatically.
-DEFECT_CODES = {
-    "OOS-HIGH": "Measured above the upper limit",
-    "OOS-LOW": "Measured below the lower limit",
-    "TEST-FAIL": "Failed a pass/fail test or check",
-    "DAMAGE": "Handling or assembly damage",
-    "COSMETIC": "Cosmetic: scratch, finish, marking",
-    "WRONG-PART": "Wrong part, revision or quantity",
-    "MISSING": "Missing part, fastener or operation",
-    "FOD": "Foreign object or contamination",
-    "WORKMANSHIP": "Workmanship not to the instruction",
-    "INCOMING": "Purchased material nonconforming at receipt",
-    "DOCUMENT": "Record, label or traceability error",
-    "OTHER": "Other (say what in the description)",
-}
+# The defect-code catalogue is data quality keeps (lrip.nonconformance.codes; the first codes come with the
+# database). These are the codes lrip gives by itself, so they are never retired: out-of-spec values and
+# failed tests (defect_code_for), a rejected receipt (supply's default) and an NCR raised by hand without one.
+AUTOMATIC_CODES = ("OOS-HIGH", "OOS-LOW", "TEST-FAIL", "INCOMING", "OTHER")
 
 # A defect recurs when RECURRENCE_COUNT NCRs with the same code at the same operation were
 # opened within RECURRENCE_DAYS (this one included). A CAPA is effective when the next
@@ -120,8 +119,6 @@ RECURRENCE_COUNT = 3
 RECURRENCE_DAYS = 30
 EFFECTIVENESS_UNITS = 20
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
-ATTACHMENT_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
-                    "text/csv")
 D_FIELDS = ("d1_team", "d2_problem", "d3_containment", "d4_root_cause", "d5_corrective_action",
             "d6_implementation", "d7_prevention", "d8_closure")
 D_WORDS = dict(zip(D_FIELDS, ("D1 team", "D2 problem description", "D3 containment", "D4 root cause",
@@ -144,9 +141,9 @@ def severity_for(key_characteristic: bool) -> str:
 
 
 def check_raise(*, description: str, severity: str, defect_code: str, quantity: float, subjects: int,
-                available: float | None = None, subject_label: str = "") -> Verdict:
-    """An NCR needs one subject, a description, a known severity and defect code, a quantity > 0
-    (and, on a material lot, no more than the lot received)."""
+                codes: tuple[str, ...], available: float | None = None, subject_label: str = "") -> Verdict:
+    """An NCR needs one subject, a description, a known severity and a defect code of the catalogue in use
+    (`codes`), a quantity > 0 (and, on a material lot, no more than the lot received)."""
     reasons = []
     if subjects != 1:
         reasons.append("an NCR is on one thing: give a serial, a lot or a material lot" if subjects == 0
@@ -155,8 +152,8 @@ def check_raise(*, description: str, severity: str, defect_code: str, quantity: 
         reasons.append("an NCR needs a description of what is wrong")
     if severity not in SEVERITIES:
         reasons.append(f"the severity is critical, major or minor, not '{severity}'")
-    if defect_code not in DEFECT_CODES:
-        reasons.append(f"'{defect_code}' is not a defect code; the codes are {', '.join(DEFECT_CODES)}")
+    if defect_code not in codes:
+        reasons.append(f"'{defect_code}' is not a defect code in use; the codes are {', '.join(codes)}")
     if not (isinstance(quantity, (int, float)) and math.isfinite(quantity) and quantity > 0):
         reasons.append(f"the quantity must be more than 0, not {quantity}")
     elif available is not None and quantity > available + 1e-9:
@@ -165,8 +162,19 @@ def check_raise(*, description: str, severity: str, defect_code: str, quantity: 
 
 
 @dataclass(frozen=True)
+class ContainedView:
+    """A unit an NCR on a material lot contained, as a disposition of it sees it: still on hold under the
+    NCR or not, and the operations it has reached (where a rework may send it back to)."""
+
+    serial: str
+    held: bool
+    reached: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class DispositionView:
-    """What a disposition decides on: the NCR as it stands and the proposal."""
+    """What a disposition decides on: the NCR as it stands and the proposal (`units`: the contained units
+    it decides, for an NCR on a material lot; none, the NCR's own subject)."""
 
     number: str
     status: str
@@ -180,19 +188,48 @@ class DispositionView:
     unit_label: str | None = None  # "SN-1 is scrapped" when the unit may not be dispositioned
     unit_problem: str | None = None
     supplier: str | None = None
+    units: tuple[ContainedView, ...] = ()
+
+
+def _contained_problems(d: DispositionView) -> list[str]:
+    """Why the contained units named cannot take this disposition: each must still be held under the NCR,
+    and a rework goes back to an operation every one of them has reached."""
+    if d.subject != Subject.MATERIAL_LOT:
+        return [f"{d.number} is on {SUBJECT_WORDS[d.subject]}; only an NCR on a material lot holds the units "
+                "it contained, so name no units"]
+    reasons = [f"{u.serial} is not on hold under {d.number}" for u in d.units if not u.held]
+    if d.action == Disposition.REWORK:
+        reasons += [f"rework names an operation {u.serial} has reached to return to, one of "
+                    f"{', '.join(map(str, u.reached)) or 'none'}"
+                    for u in d.units if u.held and d.rework_sequence not in u.reached]
+    return reasons
+
+
+def _quantity_problems(d: DispositionView) -> list[str]:
+    if not (math.isfinite(d.quantity) and d.quantity > 0):
+        return [f"the quantity must be more than 0, not {d.quantity:g}"]
+    if d.quantity > d.remaining + 1e-9:
+        return [f"the quantity {d.quantity:g} is more than the {d.remaining:g} of {d.number} still to disposition"]
+    if d.subject == "unit" and abs(d.quantity - 1) > 1e-9:
+        return ["a unit is dispositioned whole: the quantity is 1"]
+    return []
 
 
 def check_proposal(d: DispositionView) -> Verdict:
-    """Every reason this disposition cannot be proposed (signatures aside)."""
+    """Every reason this disposition cannot be proposed (signatures aside). The contained units of an NCR
+    on a material lot take a unit's dispositions, each unit whole."""
     reasons = []
+    subject = Subject.UNIT if d.units else d.subject
     if d.status not in NCR_STEPS["disposition"][0]:
         reasons.append(f"{d.number} is {d.status.replace('_', ' ')}; only an open NCR or one under MRB review "
                        "is dispositioned")
     if d.action not in ACTIONS:
         reasons.append(f"the disposition is use_as_is, repair, rework, scrap or return_to_supplier, not '{d.action}'")
-    elif d.action not in ACTIONS_FOR[d.subject]:
-        reasons.append(f"{d.action} is not a disposition for {SUBJECT_WORDS[d.subject]}; it takes "
-                       f"{', '.join(ACTIONS_FOR[d.subject])}")
+    elif d.action not in ACTIONS_FOR[subject]:
+        words = "a contained unit" if d.units else SUBJECT_WORDS[subject]
+        reasons.append(f"{d.action} is not a disposition for {words}; it takes {', '.join(ACTIONS_FOR[subject])}")
+    if d.units:
+        reasons += _contained_problems(d)
     if d.action == "return_to_supplier" and d.subject == "material_lot" and not d.supplier:
         reasons.append(f"{d.number}'s material lot has no supplier to return it to")
     if d.action == "rework" and d.subject == "unit" and d.rework_sequence not in d.reached_sequences:
@@ -201,13 +238,8 @@ def check_proposal(d: DispositionView) -> Verdict:
                        f"{', '.join(map(str, d.reached_sequences)) or 'none'}")
     if d.unit_problem:
         reasons.append(d.unit_problem)
-    if not (math.isfinite(d.quantity) and d.quantity > 0):
-        reasons.append(f"the quantity must be more than 0, not {d.quantity:g}")
-    elif d.quantity > d.remaining + 1e-9:
-        reasons.append(f"the quantity {d.quantity:g} is more than the {d.remaining:g} of {d.number} "
-                       "still to disposition")
-    elif d.subject == "unit" and abs(d.quantity - 1) > 1e-9:
-        reasons.append("a unit is dispositioned whole: the quantity is 1")
+    if not d.units:  # contained units are dispositioned whole: their quantity is how many are named
+        reasons += _quantity_problems(d)
     if not d.reason.strip():
         reasons.append("a disposition needs a reason")
     return verdict(reasons)
@@ -222,19 +254,14 @@ def check_disposition(d: DispositionView, missing_signatures: list[str]) -> Verd
     return verdict(reasons)
 
 
-def check_sign(*, number: str, status: str, action: str | None, username: str, role: str | None,
-               wanted: dict[str, str]) -> Verdict:
-    """A signature goes on a use-as-is or repair proposal under MRB review, in a role the policy needs
-    (`wanted`: the signers' words, 'a quality engineer', … keyed by user role)."""
+def check_sign(*, number: str, status: str, action: str | None) -> Verdict:
+    """A signature goes on a use-as-is or repair proposal under MRB review (who may give it is
+    lrip.auth.decisions' table)."""
     reasons = []
     if status != NcrStatus.MRB_REVIEW or action is None:
         reasons.append(f"{number} has no disposition under MRB review to sign; propose one first")
     elif action not in SIGNED_ACTIONS:
         reasons.append(f"{action} needs no signatures; only use_as_is and repair are signed")
-    elif role not in wanted:
-        words = list(wanted.values())
-        listed = ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
-        reasons.append(f"{username} signs as {role or 'no role'}; this disposition is signed by {listed}")
     return verdict(reasons)
 
 
@@ -259,11 +286,8 @@ def is_recurring(opened: list[datetime], at: datetime, *, count: int = RECURRENC
 
 
 def check_attachment(*, filename: str, content_type: str, size: int) -> Verdict:
-    reasons = []
-    if not filename.strip() or re.search(r"[\x00-\x1f/\\]", filename):
-        reasons.append("an attachment needs a plain file name")
-    if content_type not in ATTACHMENT_TYPES:
-        reasons.append(f"files of type {content_type or 'unknown'} are not kept; use {', '.join(ATTACHMENT_TYPES)}")
+    """`content_type` is what the file's bytes are (lrip.files.kept_type), not what the uploader said."""
+    reasons = files.type_problems(filename, content_type) if size else []
     if size == 0:
         reasons.append("the file is empty")
     elif size > MAX_ATTACHMENT_BYTES:
@@ -301,9 +325,28 @@ def effectiveness(*, units_after: int, needed: int, recurrences: list[str], acti
     return verdict(reasons)
 
 
+def done_on_problems(done_on: date, *, today: date, capa: str, opened_on: date, action: int,
+                     added_on: date) -> list[str]:
+    """An action is done on a day between the day it (and its CAPA) existed and today."""
+    reasons = []
+    if done_on > today:
+        reasons.append(f"{done_on} is in the future")
+    if done_on < opened_on:
+        reasons.append(f"{done_on} is before {capa} was opened on {opened_on}: an action of it cannot be done "
+                       "before it existed")
+    elif done_on < added_on:
+        reasons.append(f"{done_on} is before action {action} was added on {added_on}: it cannot be done before "
+                       "it existed")
+    return reasons
+
+
 def check_capa_close(*, number: str, status: str, missing_fields: list[str], verified: bool,
-                     open_ncrs: list[str]) -> Verdict:
+                     open_ncrs: list[str], opened_on: date, today: date, waived: bool) -> Verdict:
+    """Every reason the CAPA cannot close now; closing on the day it opened needs a signed quality waiver."""
     reasons = capa_step_problems(number, status, "close")
+    if opened_on == today and not waived:
+        reasons.append(f"{number} was opened today ({opened_on}): a CAPA closes on the day it opened only under a "
+                       "quality waiver, signed (give the waiver and your password), and it is kept as such")
     if missing_fields:
         reasons.append(f"{number} still needs {', '.join(missing_fields)}")
     if not verified:
@@ -329,3 +372,91 @@ def aging(opened: list[datetime], now: datetime) -> list[dict]:
 def age_days(opened: datetime, closed: datetime | None, now: datetime) -> float:
     """Days an NCR has been (or was) open, to a tenth of a day."""
     return round(((closed or now) - opened).total_seconds() / 86400, 1)
+
+
+# ---------------------------------------------------------------- the defect-code catalogue
+
+def check_defect_code(*, code: str, meaning: str | None, taken: bool = False, new: bool = False,
+                      retire: bool = False, reason: str = "") -> Verdict:
+    """A code is a short word of capitals, digits and hyphens, new when added; its meaning is said in words;
+    the codes lrip gives by itself are never retired; a change says why (it goes in the audit trail)."""
+    reasons = []
+    if new and not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{0,19}", code):
+        reasons.append(f"a defect code is 1 to 20 capitals, digits and hyphens, not '{code}'")
+    if new and taken:
+        reasons.append(f"the defect code {code} exists already")
+    if meaning is not None and not meaning.strip():
+        reasons.append("a defect code says what it means")
+    if retire and code in AUTOMATIC_CODES:
+        reasons.append(f"{code} is given by lrip itself ({', '.join(AUTOMATIC_CODES)}): it cannot be retired")
+    if not new and not reason.strip():
+        reasons.append("a change to the defect-code catalogue needs a reason")
+    return verdict(reasons)
+
+
+# ---------------------------------------------------------------- supplier corrective action requests (SCAR)
+
+class ScarStatus(StrEnum):
+    OPEN = "open"  # waiting for the supplier's response
+    RESPONDED = "responded"  # the response is in; quality verifies its effect
+    CLOSED = "closed"  # verified effective
+
+
+# A SCAR's lifecycle: the supplier responds; quality verifies the response effective (closed) or not (back to
+# the supplier, with a new due date).
+SCAR_STEPS: dict[str, tuple[frozenset[ScarStatus], ScarStatus]] = {
+    "respond": (frozenset({ScarStatus.OPEN}), ScarStatus.RESPONDED),
+    "accept": (frozenset({ScarStatus.RESPONDED}), ScarStatus.CLOSED),
+    "reject": (frozenset({ScarStatus.RESPONDED}), ScarStatus.OPEN),
+}
+
+
+def next_scar_status(current: ScarStatus | str, step: str) -> ScarStatus:
+    starts, to = SCAR_STEPS[step]
+    if ScarStatus(current) not in starts:
+        raise ValueError(f"a SCAR that is {current} cannot {step}")
+    return to
+
+
+def scar_overdue(status: str, due_on: date, today: date) -> bool:
+    """Overdue: the supplier's response is still awaited after its due date (a response in hand waits on
+    quality, not on the supplier)."""
+    return status == ScarStatus.OPEN and today > due_on
+
+
+def check_scar_raise(*, ncr: str, supplier: str | None, open_scar: str | None, request: str, due_on: date,
+                     today: date) -> Verdict:
+    """A SCAR is raised from an NCR against a supplier (one open at a time), says what it asks for and gives
+    the supplier a due date after today."""
+    reasons = []
+    if supplier is None:
+        reasons.append(f"{ncr} is against no supplier; a SCAR is raised from an NCR on a supplier's material")
+    if open_scar:
+        reasons.append(f"{ncr} already has {open_scar} open")
+    if not request.strip():
+        reasons.append("a SCAR says what the supplier is asked to find and correct")
+    if due_on <= today:
+        reasons.append(f"the supplier's response is due after today ({today}), not on {due_on}")
+    return verdict(reasons)
+
+
+def check_scar_step(*, number: str, status: str, step: str, text: str, on: date | None = None,
+                    raised_on: date | None = None, today: date | None = None,
+                    new_due: date | None = None) -> Verdict:
+    """The supplier's response (`respond`: its text, received between the SCAR's raising and today) or
+    quality's verification of it (`accept`, `reject`: how it was verified; a rejection gives the supplier a
+    new due date after today)."""
+    reasons = []
+    if ScarStatus(status) not in SCAR_STEPS[step][0]:
+        reasons.append(f"{number} is {status}; " + ("only an open SCAR takes the supplier's response"
+                                                    if step == "respond" else
+                                                    "only a SCAR with the supplier's response in is verified"))
+    if not text.strip():
+        reasons.append("the supplier's response is recorded as they gave it" if step == "respond"
+                       else "a verification says how the response's effect was checked")
+    if step == "respond" and on is not None and (on > today or on < raised_on):
+        reasons.append(f"the response was received between {raised_on} and today ({today}), not on {on}")
+    if step == "reject" and (new_due is None or new_due <= today):
+        reasons.append(f"a response not accepted goes back to the supplier with a new due date after today "
+                       f"({today})")
+    return verdict(reasons)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field
 
 from lrip.auth.permissions import ROLES
-from lrip.fields import Answer, Identifier, Name, Quantity, Reason, Strict, text
-from lrip.nonconformance.rules import CapaStatus, Disposition, NcrStatus, Severity, Subject
+from lrip.fields import Answer, Identifier, IsoDate, Name, Quantity, Reason, Strict, text
+from lrip.nonconformance.rules import CapaStatus, Disposition, NcrStatus, ScarStatus, Severity, Subject
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 DefectCode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
@@ -33,11 +33,30 @@ class NcrRaise(Strict):
     characteristic: Identifier | None = None
 
 
+_UNITS = "On a material lot: the contained units this disposition decides (serials), instead of the material."
+_CONTAINED = "On a material lot: every contained unit still on hold under it."
+
+
+class DefectCodeAdd(Strict):
+    code: DefectCode
+    meaning: Name
+
+
+class DefectCodeChange(Strict):
+    """A new meaning, retiring the code (active false) or bringing it back (active true), with the reason."""
+
+    meaning: Name | None = None
+    active: bool | None = None
+    reason: Reason
+
+
 class ReviewRequest(Strict):
     action: Disposition
     reason: Words
     quantity: Quantity | None = Field(default=None, description="Default: all still to disposition.")
     rework_to: Identifier | None = Field(default=None, description="For rework: the operation to return to.")
+    units: list[Identifier] = Field(default_factory=list, max_length=1000, description=_UNITS)
+    contained: bool = Field(default=False, description=_CONTAINED)
 
 
 class NcrDispositionRequest(Strict):
@@ -47,6 +66,8 @@ class NcrDispositionRequest(Strict):
     reason: Words | None = None
     quantity: Quantity | None = None
     rework_to: Identifier | None = None
+    units: list[Identifier] = Field(default_factory=list, max_length=1000, description=_UNITS)
+    contained: bool = Field(default=False, description=_CONTAINED)
 
 
 class UnitDispositionRequest(Strict):
@@ -68,15 +89,32 @@ class CloseRequest(Strict):
     reason: Reason
 
 
-class CapaOpen(Strict):
+class SampleSigning(Strict):
+    """Changing a CAPA's effectiveness sample: a reason and a quality signature (the password asked again)."""
+
+    reason: Reason | None = None
+    password: Password | None = Field(default=None, description="Your password, to sign a change of the sample.")
+    role: Literal[ROLES] | None = Field(default=None,  # type: ignore[valid-type]
+                                        description="The role signed in, if the user holds several.")
+
+
+class CapaOpen(SampleSigning):
     title: Name
     ncrs: list[Identifier] = Field(default_factory=list, max_length=200)
     program: Identifier | None = None
     effectiveness_units: Units = 20
 
 
-class CapaUpdate(Strict):
-    """The 8D fields to fill in or change; `status` open accepts a proposed CAPA, rejected turns it down."""
+class CapaClose(Strict):
+    reason: Reason
+    same_day_waiver: bool = Field(False, description="Close on the day it opened, under a quality waiver you sign.")
+    password: Password | None = Field(default=None, description="Your password, to sign the waiver.")
+    role: Literal[ROLES] | None = Field(default=None)  # type: ignore[valid-type]
+
+
+class CapaUpdate(SampleSigning):
+    """The 8D fields to fill in or change; `status` open accepts a proposed CAPA, rejected turns it down;
+    a new effectiveness sample needs a reason and a quality signature."""
 
     title: Name | None = None
     d1_team: Words | None = None
@@ -89,7 +127,6 @@ class CapaUpdate(Strict):
     d8_closure: Words | None = None
     effectiveness_units: Units | None = None
     status: Literal["open", "rejected"] | None = None
-    reason: Reason | None = None
 
 
 class CapaActionCreate(Strict):
@@ -109,6 +146,11 @@ class CapaActionDone(Strict):
 class DefectCodeOut(Answer):
     code: str
     meaning: str
+    active: bool = Field(description="In use: new NCRs may take it (a retired code stays on its NCRs).")
+    automatic: bool = Field(description="Given by lrip itself (out of spec, failed test, rejected receipt, "
+                                        "by default): never retired.")
+    added_at: datetime
+    added_by: str
 
 
 class HoldOut(Answer):
@@ -124,6 +166,17 @@ class HoldOut(Answer):
     measurement_id: int | None
     disposition: str | None
     disposition_note: str | None
+    released_at: datetime | None
+
+
+class ContainedOut(Answer):
+    """A unit an NCR on a material lot contained (built from the lot, put on hold under the NCR)."""
+
+    serial: str
+    lot: str
+    status: str
+    held: bool
+    disposition: str | None
     released_at: datetime | None
 
 
@@ -185,6 +238,7 @@ class Proposal(Answer):
     reason: str
     rework_to: int | None
     subject: str
+    units: list[str] | None = None
     signatures: list[SignatureState]
     missing: list[str]
     signed: bool
@@ -195,6 +249,7 @@ class DispositionOut(Answer):
     quantity: float
     reason: str
     rework_to: int | None
+    units: list[str] | None
     decided_by: str
     decided_at: datetime
     signatures: list[SignatureState]
@@ -240,6 +295,8 @@ class NcrDetail(NcrRow):
     proposal: Proposal | None
     dispositions: list[DispositionOut]
     holds: list[HoldOut]
+    contained: list[ContainedOut]
+    scars: list[str] = Field(description="The supplier corrective action requests raised from it.")
     attachments: list[AttachmentOut]
     history: list[HistoryOut]
 
@@ -337,6 +394,7 @@ class CapaDetail(CapaRow):
     effectiveness_verified_at: datetime | None
     effectiveness_note: str | None
     effectiveness: Effectiveness
+    same_day_waiver: str | None = None  # closed the day it opened: the quality waiver that allowed it
     actions: list[CapaActionOut]
     linked_ncrs: list[LinkedNcr]
     history: list[HistoryOut]
@@ -349,3 +407,53 @@ class VerifyOut(Answer):
     recurrences: list[str]
     verified: bool
     note: str
+
+
+# ---------------------------------------------------------------- SCAR
+
+class ScarRaise(Strict):
+    ncr: Identifier = Field(description="The NCR against the supplier it is raised from.")
+    request: Words = Field(description="What the supplier is asked to find and correct.")
+    due_on: IsoDate = Field(description="The date the supplier's response is due.")
+
+
+class ScarResponse(Strict):
+    response: Words = Field(description="The supplier's response as they gave it: containment, root cause, "
+                                        "corrective action.")
+    responded_on: IsoDate | None = Field(default=None, description="The day it came (default today).")
+
+
+class ScarVerification(Strict):
+    """Quality's verification of the response: effective closes the SCAR; not effective sends it back to the
+    supplier with a new due date."""
+
+    effective: bool
+    verification: Words = Field(description="How the effect was checked (lots inspected since, results).")
+    due_on: IsoDate | None = Field(default=None, description="Not effective: the new date a response is due.")
+
+
+class ScarRow(Answer):
+    number: str
+    status: ScarStatus
+    supplier: str
+    supplier_name: str
+    ncr: str
+    due_on: date
+    round: int
+    overdue: bool
+    raised_at: datetime
+    responded_on: date | None
+    closed_at: datetime | None
+
+
+class ScarDetail(ScarRow):
+    request: str
+    raised_by: str
+    response: str | None
+    response_recorded_by: str | None
+    verification: str | None
+    verified_at: datetime | None
+    verified_by: str | None
+    ncr_description: str
+    material_lot: str | None
+    history: list[HistoryOut]

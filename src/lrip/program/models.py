@@ -52,6 +52,7 @@ class PhasePolicy(Base):
     disposition_signatures: Mapped[Any] = mapped_column(JSON)
     quantity_control: Mapped[str] = mapped_column(String(30))
     open_lot_changes: Mapped[str] = mapped_column(String(30))
+    customer_approval: Mapped[str] = mapped_column(String(30), default="none", server_default="none")
 
 
 class Lot(Base):
@@ -60,7 +61,8 @@ class Lot(Base):
     `units_created` counts the units made in it (execution tells through program.service.note_unit_created),
     so the lot plan and the LRIP quantity are checked without reading the units. `inspection_sample` is
     the FRP sample inspection chose: {"<operation sequence>": {"<characteristic code>": [1-based unit
-    positions]}}; a characteristic absent from it is inspected on every unit."""
+    positions]}}; a characteristic absent from it is inspected on every unit. `inspection_seed` is the seed
+    inspection draws the lot's random samples with, recorded as the lot is created."""
 
     __tablename__ = "lot"
     __table_args__ = (Index("ux_lot_number_ci", func.lower(text("number")), unique=True),)
@@ -74,6 +76,15 @@ class Lot(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")  # program.rules.LotStatus
     units_created: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inspection_sample: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    inspection_seed: Mapped[int | None] = mapped_column(Integer, nullable=True)  # its random samples' seed
+    # its units by status when it closed ({"complete": 5, "scrapped": 1}), told by the shop floor
+    # (program.service.record_lot_results); a pilot lot's results are what the move to LRIP reviews
+    results: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # the part revisions its units are built with where an implemented change pinned them (change control
+    # records it): {"HSG-200": [{"revision": "A", "change": "CR-0003"}, {"revision": "B", "from_serial":
+    # "SN-0012", "change": "CR-0005"}]}, the last step a unit's serial reaches applies; a part absent from
+    # it is built with its released revision
+    configuration: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     program: Mapped[Program] = relationship()
     routing: Mapped[Routing] = relationship()
@@ -111,3 +122,26 @@ class LripQuantityApproval(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     program: Mapped[Program] = relationship()
     approved_by: Mapped[User] = relationship()
+
+
+class PolicyChange(Base):
+    """A proposed change to one rule of one phase's policy: it applies when the signatures the decisions
+    table asks for (program and quality) are given on it, and is withdrawn when another proposal for the
+    same rule replaces it. `number` counts the program's proposals from 1."""
+
+    __tablename__ = "policy_change"
+    __table_args__ = (UniqueConstraint("program_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(10))
+    rule: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Any] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # program.rules.ProposalStatus
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    program: Mapped[Program] = relationship()
+    proposed_by: Mapped[User] = relationship()

@@ -15,7 +15,7 @@ from lrip.quality.schemas import MetricsQuery, ScorecardQuery, SpcQuery
 from lrip.stats.sampling import single_sampling_plan
 from lrip.stats.spc import analyze
 from lrip.supply.cli import suppliers_app
-from lrip.terminal import NUMBERS, AsJson, Db, fail, out, parse, run, say, table
+from lrip.terminal import NUMBERS, AsJson, Db, fail, n, out, parse, run, say, table
 
 sampling_app = typer.Typer(no_args_is_help=True, help="ANSI/ASQ Z1.4 attribute sampling.")
 spc_app = typer.Typer(no_args_is_help=True, help="Control charts, run rules and capability.")
@@ -137,8 +137,7 @@ def spc_characteristic(program: Annotated[str, typer.Argument(help="Program code
     def show(r) -> None:
         spec = " – ".join("" if v is None else f"{v:g}" for v in (r.lsl, r.usl))
         say(f"{r.program} {r.characteristic} ({r.name}{', key characteristic' if r.key else ''}), "
-            f"spec {spec or 'pass/fail'} {r.units or ''}: {r.units_measured} units"
-            f"{', phase ' + r.phase if r.phase else ''}.")
+            f"spec {spec or 'pass/fail'} {r.units or ''}: {r.basis}.")
         _show_spc(r.model_dump())
 
     run(db, as_json, lambda s, actor: service.characteristic_spc(
@@ -164,9 +163,12 @@ def metrics(program: Annotated[str, typer.Argument(help="Program code.")],
             rows.append([name, g.units, _pct(g.fpy), _pct(g.rty), "" if g.dpu is None else f"{g.dpu:.3f}",
                          "" if g.dpmo is None else f"{g.dpmo:,.0f}", _pct(g.scrap_rate), _pct(g.rework_rate),
                          "" if c.mean is None else f"{c.mean:.0f} / {c.median:.0f} / {c.p90:.0f}",
-                         "" if c.standard is None else f"{c.standard:g}"])
+                         "" if c.standard is None else f"{c.standard:g}", c.left_out or ""])
         out.print(table(f"{r.program} by {r.by}", [r.by, "units", "FPY", "RTY", "DPU", "DPMO", "scrap", "rework",
-                                                    "minutes mean/median/p90", "standard"], rows))
+                                                    "worked minutes mean/median/p90", "standard", "left out"], rows))
+        if r.total.cycle_minutes.left_out:
+            say(f"{n(r.total.cycle_minutes.left_out, 'time')} off the learning trend left out of the minutes "
+                "(3 MADs, lrip.stats.outliers).")
         source = "NCR defect codes" if r.pareto_source == "ncr" else "out-of-spec and failed results"
         out.print(table(f"Defect Pareto ({source})", ["defect", "count", "cumulative"],
                         [[p.category, f"{p.count:g}", f"{p.cumulative_percent:.0f}%"] for p in r.pareto]))
@@ -191,8 +193,9 @@ def suppliers_scorecard(since: Annotated[str | None, typer.Option(help="Receipts
     run(db, as_json, lambda s, actor: scorecards.scorecard(s, actor, **request.model_dump()), lambda rows: out.print(
         table("Supplier scorecard" + (f" since {request.since}" if request.since else ""),
               ["Supplier", "Status", "Receipts", "On time", "Lead mean d", "Lead p90 d", "Spread d", "Qty accuracy",
-               "Accepted", "PPM", "NCR qty", "Open NCRs"],
+               "Accepted", "PPM", "NCR qty", "Open NCRs", "SCARs open/overdue"],
               [[r.supplier, r.status, r.receipts, _pct(r.on_time_rate), _num(r.lead_time_mean_days),
                 _num(r.lead_time_p90_days), _num(r.lead_time_spread_days), _pct(r.quantity_accuracy),
-                _pct(r.acceptance_rate), _num(r.ppm, 0), f"{r.ncr_quantity:g}", r.open_ncrs] for r in rows])),
+                _pct(r.acceptance_rate), _num(r.ppm, 0), f"{r.ncr_quantity:g}", r.open_ncrs,
+                f"{r.scars_open}/{r.scars_overdue}"] for r in rows])),
         write=False)

@@ -109,6 +109,7 @@ class CharacteristicSpc(Described):
     lots: list[LotSpan]
     values: list[float] | None
     notes: list[str]
+    basis: str = Field(description="Which results the figures come from, in words (quality.service.basis).")
 
 
 class CharacteristicRow(Described):
@@ -121,26 +122,31 @@ class CharacteristicRow(Described):
     violations: int
     out_of_spec: int
     status: str
+    basis: str
 
 
 class Cycle(Answer):
+    """Worked minutes (quality.metrics); `left_out`: times off the learning trend, not in n."""
+
     n: int
     mean: float | None
     median: float | None
     p90: float | None
     standard: float | None
     mean_to_standard: float | None
+    left_out: int
 
 
 class Figures(Answer):
+    """Definitions: lrip.quality.metrics."""
+
     units: int
-    units_finished: int
+    units_through: int
     fpy: float | None
     fpy_by_operation: dict[str, float | None]
     rty: float | None
-    defects: int
+    defects: float
     opportunities: int
-    units_inspected: int
     dpu: float | None
     dpmo: float | None
     scrapped: int
@@ -214,4 +220,6 @@ class Scorecard(Measures):
     ncr_quantity: float
     ncr_ppm: float | None
     open_ncrs: int
+    scars_open: int = Field(description="Corrective action requests to the supplier not closed (verified) yet.")
+    scars_overdue: int = Field(description="Of those, the ones whose response is overdue.")
     periods: list[Period]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from lrip.auth.actor import Actor, query
 from lrip.db import is_postgres, utcnow
-from lrip.nonconformance.models import NonConformance
-from lrip.nonconformance.rules import NcrStatus
+from lrip.nonconformance.models import NonConformance, Scar
+from lrip.nonconformance.rules import NcrStatus, ScarStatus
 from lrip.quality import rules
 from lrip.quality.schemas import Period, Scorecard
 from lrip.supply.models import PurchaseOrder, PurchaseOrderLine, Receipt, Supplier
@@ -46,6 +46,9 @@ def scorecard(session: Session, actor: Actor, *, since: date | None = None, unti
     - ncr_quantity, ncr_ppm: quantity on NCRs against the supplier opened in the window, and
       that ÷ units received × 1e6 (includes nonconformances found later, on the floor).
     - open_ncrs: NCRs against the supplier not closed, today.
+    - scars_open, scars_overdue: corrective action requests to the supplier not closed (verified effective)
+      today, and those still waiting for the supplier's response after its due date
+      (lrip.nonconformance.rules.scar_overdue).
 
     The receipts are read by one GROUP BY (supplier, month, lead time in days): dates are whole
     days, so that histogram is small (suppliers × months × distinct lead times) whatever the
@@ -100,6 +103,12 @@ def scorecard(session: Session, actor: Actor, *, since: date | None = None, unti
                func.sum(case((NonConformance.status != NcrStatus.CLOSED.value, 1), else_=0)))
         .where(NonConformance.supplier_id.is_not(None)).group_by(NonConformance.supplier_id)).all()}
 
+    today = utcnow().date()
+    scars = {supplier_id: (n, late) for supplier_id, n, late in session.execute(
+        select(Scar.supplier_id, func.count(Scar.id),
+               func.sum(case((and_(Scar.status == ScarStatus.OPEN.value, Scar.due_on < today), 1), else_=0)))
+        .where(Scar.status != ScarStatus.CLOSED.value).group_by(Scar.supplier_id)).all()}
+
     def card(key) -> dict:
         leads, on, inspected, accepted, defects, units, quantity = sums.get(key, [{}, 0, 0, 0, 0, 0.0, 0.0])
         ordered_due, received_due = due.get(key, (0.0, 0.0))
@@ -115,10 +124,12 @@ def scorecard(session: Session, actor: Actor, *, since: date | None = None, unti
     for s in session.execute(select(Supplier).order_by(Supplier.code)).scalars():
         c = card((s.id, None))
         ncr_quantity, open_ncrs = ncrs.get(s.id, (0.0, 0))
+        scars_open, scars_overdue = scars.get(s.id, (0, 0))
         ncr_quantity = float(ncr_quantity or 0)
         months = sorted({m for sid, m in (*sums, *due) if sid == s.id and m is not None})
         cards.append(Scorecard(
             supplier=s.code, name=s.name, status=s.status, **c, ncr_quantity=ncr_quantity,
             ncr_ppm=ncr_quantity / c["quantity_received"] * 1e6 if c["quantity_received"] else None,
-            open_ncrs=int(open_ncrs or 0), periods=[Period(period=m, **card((s.id, m))) for m in months]))
+            open_ncrs=int(open_ncrs or 0), scars_open=int(scars_open), scars_overdue=int(scars_overdue or 0),
+            periods=[Period(period=m, **card((s.id, m))) for m in months]))
     return cards

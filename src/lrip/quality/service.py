@@ -10,17 +10,19 @@ process is.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lrip.auth.actor import Actor, query
 from lrip.catalog.models import Characteristic, Operation
 from lrip.db import utcnow
 from lrip.errors import Invalid, NotFound, Refused
 from lrip.execution.models import Measurement, OperationRecord, Unit
+from lrip.execution.rules import RecordStatus, UnitStatus
 from lrip.nonconformance.models import Hold, NonConformance
 from lrip.nonconformance import rules as ncr_rules
 from lrip.nonconformance.rules import NcrStatus
@@ -29,7 +31,7 @@ from lrip.program.rules import PHASES
 from lrip.program.service import get_program
 from lrip.quality import metrics as m
 from lrip.quality.schemas import CharacteristicRow, CharacteristicSpc, Dashboard, Group, Metrics
-from lrip.stats import spc
+from lrip.stats import outliers, spc
 
 VARIABLE_CHARTS = ("imr", "xbar-r", "xbar-s")
 ATTRIBUTE_CHARTS = ("p",)
@@ -176,7 +178,16 @@ def characteristic_spc(session: Session, actor: Actor, *, program: str, characte
     rows = _first_results(session, prog.id, [char.code.upper()], phase)
     result = _analysis(char, rows, chart=chart, rules=rules, baseline=baseline, subgroup_size=subgroup_size)
     return CharacteristicSpc(**result, **_describe(char), program=prog.code, phase=phase, rules=rules,
-                             units_measured=len(rows))
+                             units_measured=len(rows), basis=basis(phase, len(rows)))
+
+
+def basis(phase: str | None, units: int) -> str:
+    """Which results an SPC figure is computed from, in the words shown beside it: readiness judges
+    the LRIP units, the SPC pages every phase unless asked, so the same characteristic can show two
+    Cpks, each saying which."""
+    if phase is None:
+        return f"first result of each of {units} units, every phase (readiness judges the LRIP units only)"
+    return f"first result of each of {units} {phase.upper()} units only"
 
 
 def status_of(cpk: float | None, violations: int, n: int, *, target: float = CPK_TARGET) -> str:
@@ -207,7 +218,8 @@ def characteristics_overview(session: Session, actor: Actor, *, program: str, ph
     for code, char in chars.items():
         found = by_code.get(code, [])
         row = {**_describe(char), "units_measured": len(found), "chart": None, "n_points": 0, "cpk": None,
-               "ppk": None, "cpk_ci_low": None, "violations": 0, "out_of_spec": 0, "status": "too few data"}
+               "ppk": None, "cpk_ci_low": None, "violations": 0, "out_of_spec": 0, "status": "too few data",
+               "basis": basis(phase, len(found))}
         row["out_of_spec"] = _out_of_spec(char, found)
         try:
             result = _analysis(char, found, chart=None, rules=None, baseline=None, subgroup_size=5)
@@ -236,69 +248,137 @@ def _out_of_spec(char: Characteristic, results) -> int:
 
 # ---------------------------------------------------------------- yield and defect metrics
 
-def _week(at: datetime) -> date:
+def _week(at: datetime) -> str:
     day = at.date()
-    return day - timedelta(days=day.weekday())
+    return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def _steps(session: Session, program_id: int, by: str, phase: str | None) -> tuple[list[m.Step], list[str]]:
-    """Every unit x operation of the program as a metrics.Step: one grouped query over the
-    operation records, with their holds and results counted per record in subqueries."""
+@dataclass
+class _Line:
+    """What metrics() reads of a program, once: each unit with its steps (in build order), the
+    NCRs raised on its lots, and which lot, phase and week (of its first start; of its creation,
+    never started) each unit is in."""
+
+    units: list[m.UnitRecord]
+    where: dict[str, dict[str, str]]  # serial -> {"lot": …, "phase": …, "week": …}
+    lot_ncrs: list[dict]  # {"lot", "phase", "week", "operation", "quantity"}
+    lots: list[str]  # in the order they were created
+
+
+def _line(session: Session, program_id: int, phase: str | None) -> _Line:
+    """Four set-based SELECTs whatever the number of units: each unit x operation over its attempts
+    (units never started too), the holds on the units with what they name, the characteristics per
+    operation, and the NCRs on the lots."""
     scope = [Lot.program_id == program_id] + ([Lot.phase == phase] if phase else [])
-    holds = (select(Hold.operation_record_id.label("record_id"), func.count().label("n"),
-                    func.max(case((Hold.disposition == "rework", 1), else_=0)).label("rework"),
-                    func.max(case((Hold.disposition == "scrap", 1), else_=0)).label("scrap"))
-             .join(Unit, Hold.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id)
-             .where(*scope, Hold.operation_record_id.is_not(None)).group_by(Hold.operation_record_id).subquery())
-    results = (select(Measurement.operation_record_id.label("record_id"), func.count().label("n"),
-                      func.sum(case((Measurement.in_spec, 0), else_=1)).label("bad"))
-               .join(Unit, Measurement.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id).where(*scope)
-               .group_by(Measurement.operation_record_id).subquery())
     first = OperationRecord.attempt == 1
     done = OperationRecord.completed_at.is_not(None)
     rows = session.execute(
-        select(Unit.serial, Unit.status, Lot.number, Lot.phase, Operation.sequence, Operation.name,
-               Operation.standard_minutes,
-               func.max(case((first & (holds.c.n > 0), 1), else_=0)),
-               func.max(case((first & done, 1), else_=0)),
-               func.max(case((first & OperationRecord.status.in_(("stopped", "reworked")), 1), else_=0)),
-               func.max(func.coalesce(holds.c.rework, 0)), func.max(func.coalesce(holds.c.scrap, 0)),
-               func.sum(func.coalesce(results.c.n, 0)), func.sum(func.coalesce(results.c.bad, 0)),
-               func.sum(case((done, OperationRecord.cycle_minutes))))
-        .select_from(OperationRecord)
-        .join(Operation, OperationRecord.operation_id == Operation.id)
-        .join(Unit, OperationRecord.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id)
-        .outerjoin(holds, holds.c.record_id == OperationRecord.id)
-        .outerjoin(results, results.c.record_id == OperationRecord.id)
-        .where(*scope)
-        .group_by(Lot.id, Unit.id, Operation.id)
-        .order_by(Lot.id, Unit.id, Operation.sequence)).all()
-    week = {}
-    if by == "week":
-        week = {serial: _week(at).isoformat() for serial, at in session.execute(
-            select(Unit.serial, func.min(OperationRecord.started_at).label("at"))
-            .join(OperationRecord, OperationRecord.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id)
-            .where(*scope).group_by(Unit.serial))}
-    steps, seen = [], {}
-    for (serial, unit_status, lot, lot_phase, sequence, name, standard, held_first, passed_first, abandoned_first,
-         reworked, scrapped, inspected, defects, minutes) in rows:
+        select(Unit.id, Unit.serial, Unit.status, Unit.created_at, Lot.number, Lot.phase, Lot.routing_id,
+               Operation.sequence,
+               Operation.name, Operation.standard_minutes,
+               func.min(case((first, OperationRecord.started_at))), func.max(case((first, OperationRecord.completed_at))),
+               func.max(case((first, OperationRecord.status))), func.sum(case((done, OperationRecord.cycle_minutes))))
+        .select_from(Unit).join(Lot, Unit.lot_id == Lot.id)
+        .outerjoin(OperationRecord, OperationRecord.unit_id == Unit.id)
+        .outerjoin(Operation, OperationRecord.operation_id == Operation.id)
+        .where(*scope).group_by(Lot.id, Unit.id, Operation.id).order_by(Lot.id, Unit.id, Operation.sequence)).all()
+    record_op, ncr_op = aliased(Operation), aliased(Operation)
+    holds = session.execute(
+        select(Hold.unit_id, Hold.ncr_id, Hold.id, record_op.sequence, record_op.name, OperationRecord.attempt,
+               ncr_op.sequence, ncr_op.name, Hold.opened_at, Hold.disposition)
+        .join(Unit, Hold.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id)
+        .outerjoin(OperationRecord, OperationRecord.id == Hold.operation_record_id)
+        .outerjoin(record_op, record_op.id == OperationRecord.operation_id)
+        .outerjoin(NonConformance, NonConformance.id == Hold.ncr_id)
+        .outerjoin(ncr_op, ncr_op.id == NonConformance.operation_id)
+        .where(*scope).order_by(Hold.id)).all()
+    inspected = dict(((routing, sequence), n) for routing, sequence, n in session.execute(
+        select(Operation.routing_id, Operation.sequence, func.count(Characteristic.id))
+        .outerjoin(Characteristic, Characteristic.operation_id == Operation.id)
+        .where(Operation.routing_id.in_(select(Lot.routing_id).where(*scope)))
+        .group_by(Operation.routing_id, Operation.sequence)))
+    lot_ncrs = session.execute(
+        select(Lot.number, Lot.phase, Operation.sequence, Operation.name, NonConformance.quantity,
+               NonConformance.opened_at)
+        .join(Lot, NonConformance.lot_id == Lot.id)
+        .outerjoin(Operation, Operation.id == NonConformance.operation_id).where(*scope)).all()
+
+    per_routing: dict[int, int] = defaultdict(int)
+    for (routing, _), n in inspected.items():
+        per_routing[routing] += n
+    by_unit: dict[int, dict] = {}
+    for (unit_id, serial, status, created, lot, lot_phase, routing, sequence, name, standard, started, ended,
+         first_status, minutes) in rows:
+        u = by_unit.setdefault(unit_id, {"serial": serial, "status": status, "lot": lot, "phase": lot_phase,
+                                         "opportunities": per_routing[routing], "steps": {}, "first": None,
+                                         "created": created})
+        if sequence is None:
+            continue
         operation = f"{sequence} {name}"
-        group = lot if by == "lot" else lot_phase if by == "phase" else operation if by == "operation" \
-            else week[serial]
-        seen.setdefault(group, None)
-        first_pass = False if held_first else True if passed_first else False if abandoned_first else None
-        steps.append(m.Step(unit=serial, group=group, operation=operation, unit_status=unit_status,
-                            first_pass=first_pass, reworked=bool(reworked), scrapped=bool(scrapped),
-                            inspected=int(inspected), defects=int(defects), minutes=minutes,
-                            standard_minutes=standard))
-    order = list(seen)
-    if by == "week":
-        order.sort()
-    elif by == "phase":
-        order.sort(key=PHASES.index)
-    elif by == "operation":
-        order.sort(key=m.operation_order)
-    return steps, order
+        open_ = first_status == RecordStatus.IN_WORK
+        u["steps"][operation] = {"standard": standard, "minutes": minutes, "started": started,
+                                 "first_done": ended is not None, "first_open": open_,
+                                 "attempt": m.Attempt(operation, started, ended if ended or open_ else started),
+                                 "opportunities": inspected.get((routing, sequence), 0)}
+        if started is not None and (u["first"] is None or started < u["first"]):
+            u["first"] = started
+    blamed: dict[int, list] = defaultdict(list)  # unit id -> [(operation | None, fails its first pass, disposition)]
+    seen_ncrs = set()
+    for (unit_id, ncr_id, hold_id, rec_seq, rec_name, attempt, ncr_seq, ncr_name, opened_at, disposition) in holds:
+        u = by_unit.get(unit_id)
+        if u is None:
+            continue
+        hold = m.Hold(record_operation=f"{rec_seq} {rec_name}" if rec_seq is not None else None,
+                      record_attempt=attempt, ncr_operation=f"{ncr_seq} {ncr_name}" if ncr_seq is not None else None,
+                      opened_at=opened_at)
+        operation, fails = m.blame(hold, [s["attempt"] for s in u["steps"].values()])
+        new_defect = (unit_id, ncr_id or f"hold {hold_id}") not in seen_ncrs
+        seen_ncrs.add((unit_id, ncr_id or f"hold {hold_id}"))
+        blamed[unit_id].append((operation, fails, disposition, new_defect))
+    return _records(by_unit, blamed, lot_ncrs)
+
+
+def _records(by_unit: dict[int, dict], blamed: dict[int, list], lot_ncrs) -> _Line:
+    """The units as metrics.UnitRecord, the outlying times flagged over the whole reading, in build order."""
+    order = sorted(by_unit, key=lambda i: (by_unit[i]["first"] is None, by_unit[i]["first"] or 0, i))
+    flags: dict[tuple[int, str], bool] = {}
+    series: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i in order:
+        for operation, s in by_unit[i]["steps"].items():
+            if s["minutes"] is not None:
+                series[operation].append((i, s["minutes"]))
+    for operation, points in series.items():
+        for (i, _), off in zip(points, outliers.trend_outliers([minutes for _, minutes in points])):
+            flags[(i, operation)] = off
+    complete = [i for i in order if by_unit[i]["status"] == UnitStatus.COMPLETE]
+    unit_off = dict(zip(complete, outliers.trend_outliers(
+        [sum(s["minutes"] or 0.0 for s in by_unit[i]["steps"].values()) for i in complete])))
+
+    units, where, lots = [], {}, []
+    for i in order:
+        u = by_unit[i]
+        here = blamed.get(i, [])
+        steps = []
+        for operation, s in sorted(u["steps"].items(), key=lambda kv: m.operation_order(kv[0])):
+            mine = [b for b in here if b[0] == operation]
+            failed = any(fails for _, fails, _, _ in mine) or not (s["first_done"] or s["first_open"])
+            steps.append(m.Step(
+                unit=u["serial"], operation=operation,
+                first_pass=False if failed else True if s["first_done"] else None,
+                reworked=any(d == "rework" for _, _, d, _ in mine), scrapped=any(d == "scrap" for _, _, d, _ in mine),
+                defects=sum(new for *_, new in mine), opportunities=s["opportunities"], minutes=s["minutes"],
+                standard_minutes=s["standard"], outlier=flags.get((i, operation), False)))
+        units.append(m.UnitRecord(
+            unit=u["serial"], status=u["status"], steps=tuple(steps), held=any(b[0] is None for b in here),
+            reworked=any(d == "rework" for _, _, d, _ in here), defects=sum(new for *_, new in here),
+            opportunities=u["opportunities"], outlier=unit_off.get(i, False)))
+        where[u["serial"]] = {"lot": u["lot"], "phase": u["phase"], "week": _week(u["first"] or u["created"])}
+        if u["lot"] not in lots:
+            lots.append(u["lot"])
+    ncrs = [{"lot": lot, "phase": lot_phase, "week": _week(opened_at),
+             "operation": f"{sequence} {name}" if sequence is not None else None, "quantity": quantity or 1.0}
+            for lot, lot_phase, sequence, name, quantity, opened_at in lot_ncrs]
+    return _Line(units=units, where=where, lot_ncrs=ncrs, lots=lots)
 
 
 def _defects(session: Session, program) -> tuple[str, dict[str, float], list[dict]]:
@@ -321,29 +401,47 @@ def _defects(session: Session, program) -> tuple[str, dict[str, float], list[dic
     return "measurements", {code: count for code, count in rows}, aging
 
 
+def _groups(line: _Line, by: str) -> list[dict]:
+    """metrics.summarize (or summarize_operation) of each group, in the grouping's order."""
+    if by == "operation":
+        steps: dict[str, list[m.Step]] = defaultdict(list)
+        for u in line.units:
+            for s in u.steps:
+                steps[s.operation].append(s)
+        return [{"group": op, **m.summarize_operation(op, steps[op], sum(
+            n["quantity"] for n in line.lot_ncrs if n["operation"] == op))} for op in sorted(steps, key=m.operation_order)]
+    units: dict[str, list[m.UnitRecord]] = defaultdict(list)
+    for u in line.units:
+        if u.counted:
+            units[line.where[u.unit][by]].append(u)
+    order = (line.lots if by == "lot" else sorted(units, key=PHASES.index) if by == "phase" else sorted(units))
+    return [{"group": key, **m.summarize(units[key], sum(n["quantity"] for n in line.lot_ncrs if n[by] == key))}
+            for key in order if key in units]
+
+
 @query()
 def metrics(session: Session, actor: Actor, *, program: str, by: str = "lot", phase: str | None = None) -> Metrics:
     """First-pass and rolled throughput yield, DPU, DPMO, scrap and rework rates, cycle time
-    against standard, grouped by lot, operation, week (of the unit's first start) or phase;
-    the program's totals; the defect Pareto and the open NCRs' aging. Definitions: quality.metrics."""
+    against standard, grouped by lot, operation, week (of the unit's first start; an NCR on a lot
+    counts in the week it was raised) or phase; the program's totals; the defect Pareto and the open
+    NCRs' aging. Definitions: quality.metrics."""
     if by not in GROUPINGS:
         raise Invalid("metrics_invalid", f"group by one of {', '.join(GROUPINGS)}, not {by}")
     _check_phase(phase)
     return _report(session, get_program(session, program), by, phase)[0]
 
 
-def _report(session: Session, prog, by: str, phase: str | None) -> tuple[Metrics, list[m.Step]]:
-    steps, order = _steps(session, prog.id, by, phase)
+def _report(session: Session, prog, by: str, phase: str | None) -> tuple[Metrics, _Line]:
+    line = _line(session, prog.id, phase)
     source, counts, aging = _defects(session, prog)
-    return Metrics(program=prog.code, by=by, phase=phase, as_of=utcnow().isoformat(), groups=m.grouped(steps, order),
-                   total=m.summarize(steps), pareto=m.pareto(counts), pareto_source=source, ncr_aging=aging), steps
+    total = m.summarize(line.units, sum(n["quantity"] for n in line.lot_ncrs))
+    return Metrics(program=prog.code, by=by, phase=phase, as_of=utcnow().isoformat(), groups=_groups(line, by),
+                   total=total, pareto=m.pareto(counts), pareto_source=source, ncr_aging=aging), line
 
 
 @query()
 def dashboard(session: Session, actor: Actor, *, program: str, phase: str | None = None) -> Dashboard:
     """The quality dashboard's figures from one reading: metrics() by lot, and the groups by operation."""
     _check_phase(phase)
-    by_lot, steps = _report(session, get_program(session, program), "lot", phase)
-    operations = sorted({s.operation for s in steps}, key=m.operation_order)
-    return Dashboard(by_lot=by_lot, by_operation=[Group(**g) for g in m.grouped(steps, operations,
-                                                                                key=lambda s: s.operation)])
+    by_lot, line = _report(session, get_program(session, program), "lot", phase)
+    return Dashboard(by_lot=by_lot, by_operation=[Group(**g) for g in _groups(line, "operation")])

@@ -1,14 +1,17 @@
 """`lrip readiness …`: evaluate the FRP gate, set targets, waive, attest, sign, report (as the signed-in
-person) and verify a package (anyone: it needs no database)."""
+person) and verify a package (anyone: it needs no database; checking it against the records with --db
+needs a sign-in)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lrip.readiness import report, service
-from lrip.readiness.schemas import AssessmentOut, AssessmentRow, CriterionTemplate, Signing, TargetSet, WaiverCreate
+from lrip.readiness.schemas import (AssessmentOut, AssessmentRow, CriterionTemplate, Signing, TargetChanged, TargetSet,
+                                    WaiverCreate, WaiverOut)
 from lrip.terminal import NUMBERS, AsJson, Db, fail, out, parse, password, run, say, table
 
 readiness_app = typer.Typer(no_args_is_help=True, help="The full-rate production readiness gate and its evidence.")
@@ -92,17 +95,47 @@ def criteria(program: Program, db: Db = None, as_json: AsJson = False) -> None:
     run(db, as_json, lambda s, actor: service.list_criteria(s, actor, program=program), show_, write=False)
 
 
+def _show_target(t: TargetChanged) -> None:
+    say(f"Target change {t.id}: {t.program} {t.criterion}.{t.name} {t.before:g} → {t.value:g} ({t.status}), "
+        f"signed by " + (", ".join(f"{s.name} ({s.role})" for s in t.signatures if s.valid) or "nobody") + ".")
+    if t.missing:
+        say("Still to sign: " + "; ".join(t.missing))
+
+
 @readiness_app.command("set-target", context_settings=NUMBERS)
 def set_target(program: Program, criterion: Annotated[str, typer.Argument(help="Criterion id, e.g. capability.")],
                name: Annotated[str, typer.Argument(help="Target name, e.g. cpk_min.")],
                value: Annotated[str, typer.Argument(help="The program's target.")],
                reason: Annotated[str, typer.Option(help="Why: this goes in the audit trail.")],
-               db: Db = None, as_json: AsJson = False) -> None:
-    """Set one of the program's readiness targets."""
-    r = parse(TargetSet, as_json, value=value, reason=reason)
+               role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
+    """Propose one of the program's readiness targets, signed by you (asks your password); it applies once
+    the program and quality have both signed."""
+    r = parse(TargetSet, as_json, value=value, reason=reason, password=_signing_password(), role=role)
     run(db, as_json, lambda s, actor: service.set_target(s, actor, program=program, criterion=criterion, name=name,
-                                                         value=r.value, reason=r.reason),
-        lambda d: say(f"{program} {criterion}.{name}: {d.before:g} → {d.value:g}."))
+                                                         value=r.value, reason=r.reason, password=r.password,
+                                                         role=r.role), _show_target)
+
+
+@readiness_app.command("sign-target")
+def sign_target(program: Program, change: Annotated[int, typer.Argument(help="The target change's number.")],
+                role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
+    """Sign a proposed target change (asks your password); the last signature it needs applies it."""
+    r = parse(Signing, as_json, password=_signing_password(), role=role)
+    run(db, as_json, lambda s, actor: service.sign_target(s, actor, program=program, change=change,
+                                                          password=r.password, role=r.role), _show_target)
+
+
+@readiness_app.command("target-changes")
+def target_changes(program: Program, db: Db = None, as_json: AsJson = False) -> None:
+    """Every proposed change of the program's targets, with its signatures and who is still to sign."""
+    def show_(rows: list[TargetChanged]) -> None:
+        out.print(table(f"{program} target changes", ["#", "Target", "From", "To", "Status", "Reason", "Signed by",
+                                                      "Still to sign"],
+                        [[t.id, f"{t.criterion}.{t.name}", f"{t.before:g}", f"{t.value:g}", t.status, t.reason,
+                          ", ".join(f"{s.name} ({s.role})" for s in t.signatures if s.valid),
+                          "; ".join(t.missing)] for t in rows]))
+
+    run(db, as_json, lambda s, actor: service.list_target_changes(s, actor, program=program), show_, write=False)
 
 
 @readiness_app.command("waive")
@@ -116,7 +149,23 @@ def waive(program: Program, criterion: Annotated[str, typer.Argument(help="Crite
     run(db, as_json, lambda s, actor: service.waive(s, actor, program=program, criterion=r.criterion,
                                                     condition=r.condition, reason=r.reason, password=r.password,
                                                     role=r.role),
-        lambda w: say(f"Waiver {w.id} on {w.criterion} signed by {w.granted_by}: {w.condition}"))
+        _show_waiver)
+
+
+def _show_waiver(w: WaiverOut) -> None:
+    say(f"Waiver {w.id} on {w.criterion}: {w.condition}; signed by "
+        + ", ".join(f"{s.name} ({s.role})" for s in w.signatures if s.valid) + ".")
+    if w.missing:
+        say("Still to sign before it applies: " + "; ".join(w.missing))
+
+
+@readiness_app.command("sign-waiver")
+def sign_waiver(program: Program, waiver: Annotated[int, typer.Argument(help="The waiver's number.")],
+                role: Role = None, db: Db = None, as_json: AsJson = False) -> None:
+    """Sign a waiver that still needs your signature (a quality criterion's needs quality's; asks your password)."""
+    r = parse(Signing, as_json, password=_signing_password(), role=role)
+    run(db, as_json, lambda s, actor: service.sign_waiver(s, actor, program=program, waiver=waiver,
+                                                          password=r.password, role=r.role), _show_waiver)
 
 
 @readiness_app.command("attest")
@@ -145,7 +194,8 @@ def sign(program: Program, number: Number = None, role: Role = None, db: Db = No
     run(db, as_json, lambda s, actor: service.sign_assessment(s, actor, program=program, number=number,
                                                               password=r.password, role=r.role),
         lambda a: say(f"Assessment {a.assessment} ({a.verdict.replace('_', ' ')}) signed by "
-                      + ", ".join(s.name for s in a.signatures if s.valid) + "."))
+                      + ", ".join(f"{s.name} ({s.role})" for s in a.signatures if s.valid) + "."
+                      + (" Still to sign: " + "; ".join(a.missing) if a.missing else " The decision is made.")))
 
 
 @readiness_app.command("history")
@@ -167,26 +217,52 @@ def write_report(program: Program,
                  number: Annotated[int | None, typer.Option("--assessment", help="Assessment number; default the "
                                                                                 "latest.")] = None,
                  db: Db = None, as_json: AsJson = False) -> None:
-    """Write the evidence package: report.html, report.pdf, evidence.json, CSV extracts, manifest.sha256."""
+    """Write the evidence package: report.html, report.pdf, evidence.json, CSV extracts, the installation's
+    public key and certificate, manifest.sha256 and its signature (it records a signed checkpoint)."""
     run(db, as_json, lambda s, actor: report.write_package(s, actor, program=program, number=number, out=out_dir),
         lambda d: say(f"Wrote the evidence package of {d.program} assessment {d.assessment} "
                       f"({d.verdict.replace('_', ' ')}) to {d.directory}: {len(d.files)} files, "
-                      f"manifest sha256 {d.manifest_sha256[:16]}…"), write=False)
+                      f"manifest sha256 {d.manifest_sha256[:16]}…, signed by key {d.key_fingerprint[:16]}…"))
 
 
 @readiness_app.command("verify")
 def verify(directory: Annotated[Path, typer.Argument(help="An evidence package directory.")],
+           fingerprint: Annotated[str | None, typer.Option(
+               help="The installation key's SHA-256 fingerprint, as the installation gave it to you apart from the "
+                    "package (default: this installation's key, when it is here).")] = None,
+           db: Annotated[str | None, typer.Option(
+               "--db", help="Check too that the package's assessment and audit-chain head are the ones this "
+                            "database recorded (needs a sign-in).")] = None,
            as_json: AsJson = False) -> None:
-    """Check an evidence package: every file against the manifest, every signature against what it signed."""
-    result = report.verify_package(directory)
-    if as_json:
-        print(result.model_dump_json(indent=2))
-    elif result.ok:
-        say(f"Evidence package intact: {result.files} files match the manifest; "
-            f"{result.signatures} signature(s) match what they signed.")
+    """Check an evidence package: the manifest's signature and key, every file, the PDF's signature, every
+    e-signature against what it signed; with --db, against the records."""
+    if fingerprint is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", fingerprint.strip()):
+        fail("invalid_input", [f"a key fingerprint is 64 hexadecimal digits, not '{fingerprint}'"], as_json, "invalid")
+    if db is None:
+        result = report.verify_package(directory, fingerprint=fingerprint)
+        if as_json:
+            print(result.model_dump_json(indent=2))
+        else:
+            _show_check(result)
     else:
+        result = run(db, as_json, lambda s, actor: report.verify_recorded(s, actor, directory=directory,
+                                                                           fingerprint=fingerprint),
+                     _show_check, write=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _show_check(result) -> None:
+    if not result.ok:
         out.print(f"[bold red]Evidence package NOT intact[/] ({len(result.problems)} problem(s)):")
         for p in result.problems:
             say(f"  • {p}")
-    if not result.ok:
-        raise typer.Exit(1)
+        return
+    say(f"Evidence package intact: {result.program} assessment {result.assessment}, {result.files} files match the "
+        f"signed manifest; {result.signatures} e-signature(s) match what they signed.")
+    say(f"Manifest and report.pdf signed by the installation key with SHA-256 fingerprint {result.key_fingerprint}")
+    say(f"  = {result.key_checked_against}." if result.key_checked_against else
+        "  Nothing to compare it with here: check it against the fingerprint the installation gave you "
+        "(or give it with --fingerprint).")
+    if result.recorded:
+        say("The assessment and the audit-chain head are the ones this database recorded.")

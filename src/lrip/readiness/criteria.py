@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from lrip import files
 from lrip.readiness.rules import CriterionStatus, GateVerdict
 
 PASS, FAIL, INSUFFICIENT, WAIVED = CriterionStatus
@@ -31,6 +32,9 @@ ATTESTATION_TOPICS = {
     "operational_test": "Operational test results support full-rate production",
     "risk_register": "The risk register is reviewed and open risks are mitigated",
 }
+
+QUALITY_CRITERIA = ("capability", "yield", "quality", "first_article", "documentation")
+"""The criteria on the product's quality and its proof: waiving one needs quality's signature too."""
 
 GROUPS = ("Is manufacturing under control?", "Can it be reliably produced?",
           "Are key issues resolved in the product baseline?", "Are suppliers and materials ready?",
@@ -144,7 +148,8 @@ def check_waiver(criterion: str, condition: str, reason: str) -> list[str]:
     return reasons
 
 
-def check_attestation(topic: str, statement: str, attachment_name: str, size: int) -> list[str]:
+def check_attestation(topic: str, statement: str, attachment_name: str, size: int, content_type: str) -> list[str]:
+    """`content_type` is what the attachment's bytes are (lrip.files.kept_type)."""
     reasons = []
     if topic not in ATTESTATION_TOPICS:
         reasons.append(f"'{topic}' is not an attestation topic; they are {', '.join(ATTESTATION_TOPICS)}")
@@ -154,6 +159,8 @@ def check_attestation(topic: str, statement: str, attachment_name: str, size: in
         reasons.append("an attestation needs an attachment (the document that backs it)")
     elif size > MAX_ATTACHMENT:
         reasons.append(f"the attachment is over {MAX_ATTACHMENT // (1024 * 1024)} MB")
+    else:
+        reasons += files.type_problems(attachment_name, content_type)
     if not (attachment_name or "").strip():
         reasons.append("the attachment needs a file name")
     return reasons
@@ -207,7 +214,8 @@ def judge_capability(characteristics: list[dict], t: dict, program: str = "") ->
     lots; Ppk (overall sigma) shows it, so the lower of the two is judged. A characteristic with fewer
     measurements is judged by its first-pass yield instead (a small lot cannot support SPC), and says so.
 
-    `characteristics`: [{code, name, n, cpk, ppk, rule1: [serials], fpy, scrap, rework, cycle_minutes}]."""
+    `characteristics`: [{code, name, n, cpk, ppk, basis, rule1: [serials], fpy, scrap, rework, cycle_minutes}];
+    `basis` says in words which results Cpk and Ppk come from (quality.service.basis), as the SPC page does."""
     if not characteristics:
         return result("capability", INSUFFICIENT, target=t["cpk_min"],
                       message="no key characteristic with limits on the LRIP routing, nor any LRIP measurement",
@@ -233,15 +241,16 @@ def judge_capability(characteristics: list[dict], t: dict, program: str = "") ->
         worst = min(c["cpk"], c["ppk"]) if c.get("ppk") is not None else c["cpk"]
         lowest = worst if lowest is None else min(lowest, worst)
         ok = worst >= t["cpk_min"] and not c.get("rule1")
-        measures.append(measure(f"{c['code']} Cpk / Ppk (n {c['n']})",
+        basis = c.get("basis") or f"n {c['n']}"
+        measures.append(measure(f"{c['code']} Cpk / Ppk ({basis})",
                                 f"{c['cpk']:.2f} / {c['ppk']:.2f}" if c.get("ppk") is not None else f"{c['cpk']:.2f}",
                                 t["cpk_min"], ok))
         if c["cpk"] < t["cpk_min"]:
-            findings.append(f"{label}: Cpk {c['cpk']:.2f} is below {t['cpk_min']:g}")
+            findings.append(f"{label}: Cpk {c['cpk']:.2f} is below {t['cpk_min']:g} ({basis})")
         elif c.get("ppk") is not None and c["ppk"] < t["cpk_min"]:
             findings.append(f"{label}: Ppk {c['ppk']:.2f} is below {t['cpk_min']:g} although Cpk is "
-                            f"{c['cpk']:.2f}: the process shifted or drifted between units (overall spread "
-                            "wider than the unit-to-unit spread)")
+                            f"{c['cpk']:.2f} ({basis}): the process shifted or drifted between units (overall "
+                            "spread wider than the unit-to-unit spread)")
         if c.get("rule1"):
             serials = c["rule1"]
             findings.append(f"{label}: {len(serials)} point(s) beyond the control limits (Nelson rule 1) in the "
@@ -481,9 +490,9 @@ def judge_capacity(sustainable_rate: float | None, target_rate: float, bottlenec
 
 
 def judge_learning(fit: dict | None, projected_hours: float | None, standard_hours: float, at_unit: int | None,
-                   t: dict, why_not: str = "") -> dict:
+                   t: dict, why_not: str = "", left_out: int = 0) -> dict:
     """The learning curve fitted on actual hours projects unit hours at FRP within target (a multiple of
-    the routing's standard hours)."""
+    the routing's standard hours); `left_out`: units whose hours lie off the trend, not fitted."""
     limit = round(standard_hours * t["hours_ratio_max"], 3)
     if fit is None or projected_hours is None:
         return result("learning", INSUFFICIENT, target=limit, message=why_not or "no learning curve fitted",
@@ -494,7 +503,9 @@ def judge_learning(fit: dict | None, projected_hours: float | None, standard_hou
                               f"{standard_hours:.2f} h)"]
     return result("learning", PASS if ok else FAIL, value=round(projected_hours, 3), target=limit,
                   message=f"{fit['model'].capitalize()} curve, learning rate {fit['learning_rate']:.1%} "
-                          f"(n {fit['n']}, R² {fit['r_squared']:.2f}); unit {at_unit} projected at "
+                          f"(n {fit['n']}, R² {fit['r_squared']:.2f}"
+                          + (f"; {left_out} unit(s) off the trend left out" if left_out else "")
+                          + f"); unit {at_unit} projected at "
                           f"{projected_hours:.2f} h against {limit:.2f} h.",
                   findings=findings,
                   measures=[measure("learning rate (hours left after each doubling)", round(fit["learning_rate"], 4), None, None, "%"),

@@ -26,6 +26,26 @@ class ReadinessTarget(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class TargetChange(Base):
+    """A proposed change to one of the program's readiness targets: it takes effect (the ReadinessTarget
+    row) only once the program and quality have signed it (lrip.auth.decisions), and every assessment
+    after shows it as a changed target. A newer proposal for the same target supersedes a pending one."""
+
+    __tablename__ = "readiness_target_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    criterion: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    previous: Mapped[float] = mapped_column(Float)  # the target in force when it was proposed
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(80))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))  # pending | applied | superseded
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class Assessment(Base):
     """A frozen snapshot of one evaluation: the verdict and every criterion with its evidence."""
 

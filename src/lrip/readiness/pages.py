@@ -37,7 +37,8 @@ def _page(request: Request, code: str, *, errors: dict | None = None, values: di
             return render(request, "message.html", {"title": "Not found", "reasons": exc.reasons},
                           status=status_code(exc))
         program = {"code": prog.code, "name": prog.name, "phase": prog.phase}
-    may = {p: actor.may(p) for p in (service.evaluate.permission, service.sign_assessment.permission)}
+    may = {p: actor.may(p) for p in (service.evaluate.permission, service.sign_assessment.permission,
+                                      service.waive.permission)}
     return render(request, "readiness_page.html", {
         "program": program, "a": latest, "history": history, "waivers": waivers, "attestations": attestations,
         "criteria": sorted(rules.CRITERIA, key=lambda c: c.number), "topics": rules.ATTESTATION_TOPICS,
@@ -51,8 +52,8 @@ def readiness(request: Request, code: str):
 
 @router.get("/programs/{code}/readiness/package")
 def package(request: Request, code: str):
-    """The evidence package of the latest assessment, as a zip."""
-    with unit_of_work(request.app.state.database_url, write=False) as session:
+    """The evidence package of the latest assessment, as a zip (it records a signed checkpoint)."""
+    with unit_of_work(request.app.state.database_url) as session:
         try:
             found = report.evidence_package(session, request.state.web_actor, program=code)
         except LripError as exc:
@@ -71,7 +72,17 @@ def _waive(session, actor, code: str, v: dict, file) -> str:
               password=v.get("password", ""), role=v.get("role") or None)
     w = service.waive(session, actor, program=code, criterion=r.criterion, condition=r.condition, reason=r.reason,
                       password=r.password, role=r.role)
-    return f"Waiver {w.id} on {rules.BY_ID[w.criterion].title} signed; evaluate again to apply it"
+    return (f"Waiver {w.id} on {rules.BY_ID[w.criterion].title} signed; "
+            + (f"still to sign: {'; '.join(w.missing)}" if w.missing else "evaluate again to apply it"))
+
+
+def _sign_waiver(session, actor, code: str, v: dict, file) -> str:
+    r = parse(Signing, password=v.get("password", ""), role=v.get("role") or None)
+    if not (v.get("waiver") or "").isdigit():
+        raise Invalid("waiver_invalid", "name the waiver to sign")
+    w = service.sign_waiver(session, actor, program=code, waiver=int(v["waiver"]), password=r.password, role=r.role)
+    return f"Waiver {w.id} signed; " + (f"still to sign: {'; '.join(w.missing)}" if w.missing
+                                        else "evaluate again to apply it")
 
 
 def _attest(session, actor, code: str, v: dict, file) -> str:
@@ -86,10 +97,11 @@ def _attest(session, actor, code: str, v: dict, file) -> str:
 def _sign(session, actor, code: str, v: dict, file) -> str:
     r = parse(Signing, password=v.get("password", ""), role=v.get("role") or None)
     a = service.sign_assessment(session, actor, program=code, password=r.password, role=r.role)
-    return f"Assessment {a.assessment} ({a.verdict.replace('_', ' ')}) signed"
+    return (f"Assessment {a.assessment} ({a.verdict.replace('_', ' ')}) signed"
+            + (f"; still to sign: {'; '.join(a.missing)}" if a.missing else "; the decision is made"))
 
 
-FORMS = {"evaluate": _evaluate, "waive": _waive, "attest": _attest, "sign": _sign}
+FORMS = {"evaluate": _evaluate, "waive": _waive, "attest": _attest, "sign": _sign, "sign-waiver": _sign_waiver}
 
 
 @router.post("/programs/{code}/readiness/{form}")

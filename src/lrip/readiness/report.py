@@ -2,9 +2,16 @@
 
 One Jinja template gives report.html and, through WeasyPrint, report.pdf. Beside them: evidence.json (the
 frozen assessment, its signatures, the waivers and attestations with what each signature signed), CSV
-extracts of the records used, the attestations' attachments, and manifest.sha256 (sha256sum format) over
-every file. `verify_package` needs no database: it re-hashes every file and re-derives what each
-signature was bound to, and names exactly what does not match.
+extracts of the records used, the attestations' attachments, the installation's public key and its
+certificate, and manifest.sha256 (sha256sum format) over every file.
+
+The package proves itself with the installation key (lrip.keys), kept outside the database: the manifest
+has a detached Ed25519 signature (manifest.sha256.sig, 64 raw bytes: `openssl pkeyutl -verify -rawin`
+checks it too) and report.pdf a PAdES signature (lrip.readiness.signing), which pdfsig and PDF readers
+show. `verify_package` needs no database: it checks the manifest's signature, the key against the one the
+reviewer trusts, every file, the PDF's signature and what each e-signature was bound to, and names exactly
+what does not match; `verify_recorded` checks besides that the package's assessment and audit-chain head
+are the ones this database recorded.
 """
 from __future__ import annotations
 
@@ -18,26 +25,33 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrip import audit
-from lrip.auth.actor import Actor, query
+from lrip import audit, files as kept_files, keys
+from lrip.auth.actor import Actor, command, query
 from lrip.auth.rules import content_hash
 from lrip.capacity.charts import learning_curve, utilisation_bars
 from lrip.change.charts import traffic_chart
 from lrip.change.schemas import TrafficWeek
 from lrip.db import utcnow
-from lrip.errors import Invalid
+from lrip.errors import Invalid, NotFound, Refused
 from lrip.quality.charts import (capability_histogram, control_chart, defect_pareto, dpu_trend, on_time_by_supplier,
                                  yield_by_lot)
 from lrip.readiness import criteria as rules
-from lrip.readiness import service
+from lrip.readiness import service, signing
+from lrip.readiness.models import Assessment
 from lrip.readiness.schemas import EvidencePackage, PackageCheck, PackageWritten
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the shared style lists fallback fonts
-FORMAT = "lrip-evidence-1"
+FORMAT = "lrip-evidence-2"
 MANIFEST = "manifest.sha256"
+SIGNATURE = "manifest.sha256.sig"
+PUBLIC_KEY = "installation.pub"
+CERTIFICATE = signing.CERTIFICATE
+UNLISTED = (MANIFEST, SIGNATURE)  # the manifest lists every other file
 STATUS_WORDS = {"pass": "Pass", "fail": "Fail", "insufficient_data": "Not enough data", "waived": "Waived"}
 VERDICT_WORDS = {"GO": "GO", "GO_WITH_CONDITIONS": "GO WITH CONDITIONS", "NO_GO": "NO-GO"}
 _env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -64,29 +78,37 @@ _env.filters.update(shown=_shown, status=lambda s: STATUS_WORDS.get(s, s), verdi
 # ---------------------------------------------------------------- gathering
 
 def package_data(session: Session, actor: Actor, *, program: str, number: int | None = None) -> dict:
-    """evidence.json: the frozen assessment as stored, with everything its signatures were bound to."""
+    """evidence.json: the frozen assessment as stored, with everything its signatures were bound to, and the
+    audit chain's head as a checkpoint signed by the installation key (made now, kept in the database and
+    beside the key)."""
     prog, a = service.frozen(session, program=program, number=number)
     signed, signatures = service.signed_decision(session, prog.code, a)
-    head = session.get(audit.AuditHead, 1)
+    made = audit.checkpoint(session, reason=f"evidence package of {prog.code} readiness assessment {a.number}")
     return {"format": FORMAT, "program": prog.code, "generated_at": utcnow().isoformat(),
             "assessment": a.snapshot, "snapshot_sha256": a.snapshot_sha256, "signed_content": signed,
             "signatures": signatures,
             "waivers": [w.model_dump(mode="json") for w in service.list_waivers(session, actor, program=prog.code)],
+            "target_changes": [t.model_dump(mode="json")
+                               for t in service.list_target_changes(session, actor, program=prog.code)],
             "attestations": [t.model_dump(mode="json")
                              for t in service.list_attestations(session, actor, program=prog.code)],
-            "audit_head": {"seq": head.seq if head else 0, "hash": head.hash if head else audit.GENESIS}}
+            "audit_head": {"seq": made.seq, "hash": made.hash},
+            "checkpoint": {"seq": made.seq, "hash": made.hash, "at": made.at.isoformat(), "reason": made.reason,
+                           "database": made.database, "key": made.key, "signature": made.signature},
+            "signing": {"algorithm": "Ed25519", "public_key": PUBLIC_KEY, "certificate": CERTIFICATE,
+                        "public_key_sha256": keys.public_fingerprint()}}
 
 
 def _attachments(session: Session, actor: Actor, program: str, attestations: list[dict]) -> dict[str, bytes]:
     files = {}
     for a in attestations:
         found = service.attestation_file(session, actor, program=program, attestation=a["id"])
-        files[f"attachments/{a['id']}-{safe_name(found.name)}"] = found.content
+        files[_attachment_path(a)] = found.content
     return files
 
 
-def safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "attachment"
+def _attachment_path(attestation: dict) -> str:
+    return f"attachments/{attestation['id']}-{kept_files.safe_name(attestation['attachment'])}"
 
 
 # ---------------------------------------------------------------- charts (the areas' own chart functions)
@@ -208,21 +230,37 @@ def _pdf(html: str) -> bytes:
     return HTML(string=html, base_url=".").write_pdf()
 
 
+def manifest_of(files: dict[str, bytes]) -> bytes:
+    """sha256sum's format: `sha256sum -c manifest.sha256` checks the files too."""
+    return "".join(f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in sorted(files.items())
+                   if name not in UNLISTED).encode()
+
+
+def sign_files(files: dict[str, bytes], *, reason: str) -> dict[str, bytes]:
+    """The package's files signed by the installation key: report.pdf with a PAdES signature, the public key
+    and its certificate added, then the manifest and its detached signature."""
+    signed = files | {"report.pdf": signing.sign_pdf(files["report.pdf"], reason=reason),
+                      PUBLIC_KEY: keys.public_pem(), CERTIFICATE: signing.certificate_pem(signing.certificate())}
+    manifest = manifest_of(signed)
+    return signed | {MANIFEST: manifest, SIGNATURE: keys.sign(manifest)}
+
+
 def build_files(session: Session, actor: Actor, *, program: str, number: int | None = None
                 ) -> tuple[dict, dict[str, bytes]]:
-    """Every file of the package (name → bytes), the manifest last."""
+    """Every file of the package (name → bytes), signed."""
     evidence = package_data(session, actor, program=program, number=number)
     html = render_html(evidence)
     files = {"report.html": html.encode(), "report.pdf": _pdf(html),
              "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
     files |= extracts(evidence)
     files |= _attachments(session, actor, evidence["program"], evidence["attestations"])
-    files[MANIFEST] = "".join(f"{hashlib.sha256(content).hexdigest()}  {name}\n"
-                              for name, content in sorted(files.items())).encode()
-    return evidence, files
+    a = evidence["assessment"]
+    reason = (f"Evidence package of {a['program']} readiness assessment {a['assessment']} "
+              f"({VERDICT_WORDS[a['verdict']]})")
+    return evidence, sign_files(files, reason=reason)
 
 
-@query("read")
+@command("read")
 def write_package(session: Session, actor: Actor, *, program: str, out: Path, number: int | None = None
                   ) -> PackageWritten:
     """Write the evidence package of an assessment (the latest by default) into `out` (created if needed)."""
@@ -237,10 +275,12 @@ def write_package(session: Session, actor: Actor, *, program: str, out: Path, nu
     a = evidence["assessment"]
     return PackageWritten(program=evidence["program"], assessment=a["assessment"], verdict=a["verdict"],
                           directory=str(out), files=sorted(files),
-                          manifest_sha256=hashlib.sha256(files[MANIFEST]).hexdigest())
+                          manifest_sha256=hashlib.sha256(files[MANIFEST]).hexdigest(),
+                          key_fingerprint=evidence["signing"]["public_key_sha256"],
+                          checkpoint=evidence["checkpoint"]["seq"])
 
 
-@query("read")
+@command("read")
 def evidence_package(session: Session, actor: Actor, *, program: str, number: int | None = None) -> EvidencePackage:
     """The evidence package of an assessment (the latest by default) as one zip: the download button."""
     evidence, files = build_files(session, actor, program=program, number=number)
@@ -263,16 +303,40 @@ def _check_signatures(what: str, content: dict, signatures: list[dict]) -> tuple
     return len(signatures), problems
 
 
-def verify_package(directory: Path) -> PackageCheck:
-    """Every file against the manifest, and every signature against the content it signed. Needs no
-    database, so no one signed in: anyone given the package can check it."""
-    directory = Path(directory)
-    problems: list[str] = []
-    manifest = directory / MANIFEST
-    if not manifest.is_file():
-        return PackageCheck(ok=False, files=0, signatures=0, problems=[f"{MANIFEST} is missing from {directory}"])
-    listed = {}
-    for line_no, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _key_problems(directory: Path, manifest: bytes, trusted: str | None) -> tuple[Ed25519PublicKey | None, str | None,
+                                                                                     list[str]]:
+    """The package's public key and its fingerprint, and every reason the manifest's signature does not show the
+    manifest as that key signed it, or the key is not the `trusted` one (a fingerprint)."""
+    pem, signature = _read(directory / PUBLIC_KEY), _read(directory / SIGNATURE)
+    if pem is None:
+        return None, None, [f"{PUBLIC_KEY} is missing: nothing to check the package's signatures with"]
+    try:
+        key = keys.load_public_pem(pem)
+    except (ValueError, Refused):
+        return None, None, [f"{PUBLIC_KEY} is not an Ed25519 public key"]
+    fingerprint, problems = keys.fingerprint(key), []
+    if trusted is not None and fingerprint != trusted.lower():
+        problems.append(f"{PUBLIC_KEY}: the package is signed by key {fingerprint[:16]}…, not by the trusted "
+                        f"installation key {trusted.lower()[:16]}… (the key was swapped)")
+    if signature is None:
+        problems.append(f"{SIGNATURE} is missing: the manifest is not signed")
+    elif not keys.verify(key, signature, manifest):
+        problems.append(f"{MANIFEST}: does not match its signature ({SIGNATURE}): it was changed or re-hashed "
+                        "after the package was signed")
+    return key, fingerprint, problems
+
+
+def _file_problems(directory: Path, manifest: bytes) -> tuple[int, list[str]]:
+    """Every file against the manifest: changed, missing, or added."""
+    listed, problems = {}, []
+    for line_no, line in enumerate(manifest.decode("utf-8", "replace").splitlines(), start=1):
         digest, sep, name = line.partition("  ")
         if not sep or not re.fullmatch(r"[0-9a-f]{64}", digest):
             problems.append(f"{MANIFEST} line {line_no} is not '<sha256>  <file>'")
@@ -286,38 +350,135 @@ def verify_package(directory: Path) -> PackageCheck:
             problems.append(f"{name}: changed since the package was written (its SHA-256 differs from the manifest)")
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         name = path.relative_to(directory).as_posix()
-        if name != MANIFEST and name not in listed:
+        if name not in UNLISTED and name not in listed:
             problems.append(f"{name}: not in the manifest (added after the package was written)")
-    signatures = 0
-    try:
-        evidence = json.loads((directory / "evidence.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        problems.append(f"evidence.json cannot be read: {exc}")
-        evidence = None
-    if evidence is not None:
-        a, program = evidence["assessment"], evidence["program"]
-        if content_hash(a) != evidence["snapshot_sha256"]:
-            problems.append(f"evidence.json: assessment {a.get('assessment')} does not hash to its recorded "
-                            "snapshot SHA-256: the assessment was altered")
-        signed = evidence["signed_content"]
-        if signed.get("snapshot_sha256") != evidence["snapshot_sha256"] or signed.get("verdict") != a.get("verdict"):
-            problems.append("evidence.json: the signed decision names a different snapshot or verdict than the "
-                            "assessment in the package")
-        n, found = _check_signatures(f"assessment {a.get('assessment')} decision", signed, evidence["signatures"])
+    return len(listed), problems
+
+
+def _evidence_problems(directory: Path, evidence: dict) -> tuple[int, list[str]]:
+    """Every e-signature against the content it was bound to, and the assessment against its snapshot hash."""
+    a, program, problems, signatures = evidence["assessment"], evidence["program"], [], 0
+    if content_hash(a) != evidence["snapshot_sha256"]:
+        problems.append(f"evidence.json: assessment {a.get('assessment')} does not hash to its recorded "
+                        "snapshot SHA-256: the assessment was altered")
+    signed = evidence["signed_content"]
+    if signed.get("snapshot_sha256") != evidence["snapshot_sha256"] or signed.get("verdict") != a.get("verdict"):
+        problems.append("evidence.json: the signed decision names a different snapshot or verdict than the "
+                        "assessment in the package")
+    checks = [(f"assessment {a.get('assessment')} decision", signed, evidence["signatures"])]
+    checks += [(f"waiver {w['id']} ({w['criterion']})", w["content"], w["signatures"]) for w in evidence["waivers"]]
+    checks += [(f"attestation {t['id']} ({t['topic']})", t["content"], t["signatures"])
+               for t in evidence["attestations"]]
+    checks += [(f"target change {t['id']} ({t['criterion']}.{t['name']})", t["content"], t["signatures"])
+               for t in evidence.get("target_changes", [])]
+    for what, content, given in checks:
+        n, found = _check_signatures(what, content, given)
         signatures += n
         problems += found
-        for w in evidence.get("waivers", []):
-            n, found = _check_signatures(f"waiver {w['id']} ({w['criterion']})", w["content"], w["signatures"])
-            signatures += n
-            problems += found
-        for t in evidence.get("attestations", []):
-            n, found = _check_signatures(f"attestation {t['id']} ({t['topic']})", t["content"], t["signatures"])
-            signatures += n
-            problems += found
-            path = directory / "attachments" / f"{t['id']}-{safe_name(t['attachment'])}"
-            if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != t["attachment_sha256"]:
-                problems.append(f"attachments/{path.name}: does not match the SHA-256 the attestation signed")
-        if program != a.get("program"):
-            problems.append(f"evidence.json: the package is for {program} but the assessment is of {a.get('program')}")
-    return PackageCheck(ok=not problems, files=len(listed), signatures=signatures, problems=problems)
+    for t in evidence["attestations"]:
+        path = directory / _attachment_path(t)
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != t["attachment_sha256"]:
+            problems.append(f"{_attachment_path(t)}: does not match the SHA-256 the attestation signed")
+    if program != a.get("program"):
+        problems.append(f"evidence.json: the package is for {program} but the assessment is of {a.get('program')}")
+    return signatures, problems
 
+
+def _checkpoint_problems(evidence: dict, key: Ed25519PublicKey | None) -> list[str]:
+    """The package's audit checkpoint: signed by the package's key, at the head the package names."""
+    c = evidence.get("checkpoint")
+    if not isinstance(c, dict):
+        return ["evidence.json carries no signed audit checkpoint"]
+    made = audit.Checkpoint(int(c["seq"]), c["hash"], datetime.fromisoformat(c["at"]), c["reason"], c["database"],
+                            c["key"], c["signature"])
+    problems = []
+    if key is not None and not made.signed_by(key):
+        problems.append(f"evidence.json: the audit checkpoint at event {made.seq} is not signed by {PUBLIC_KEY}")
+    if evidence["audit_head"] != {"seq": made.seq, "hash": made.hash}:
+        problems.append("evidence.json: the audit chain head differs from the signed checkpoint's")
+    return problems
+
+
+def trusted_fingerprint(given: str | None) -> tuple[str | None, str | None]:
+    """The fingerprint a package's key must have, and where it comes from: the one the reviewer gives, else
+    this installation's key when there is one here; (None, None) when there is nothing to compare with."""
+    if given:
+        return given.strip().lower(), "the fingerprint given"
+    if keys.exists():
+        return keys.public_fingerprint(), "this installation's key"
+    return None, None
+
+
+def verify_package(directory: Path, *, fingerprint: str | None = None) -> PackageCheck:
+    """The manifest's signature and key, every file against the manifest, report.pdf's signature, and every
+    e-signature against the content it signed. Needs no database, so no one signed in: anyone given the
+    package (and the installation key's fingerprint, apart from it) can check it."""
+    return _verify(Path(directory), fingerprint)[0]
+
+
+def _verify(directory: Path, fingerprint: str | None) -> tuple[PackageCheck, dict | None]:
+    manifest = _read(directory / MANIFEST)
+    if manifest is None:
+        missing = PackageCheck(ok=False, files=0, signatures=0, problems=[f"{MANIFEST} is missing from {directory}"])
+        return missing, None
+    trusted, trusted_by = trusted_fingerprint(fingerprint)
+    key, key_fingerprint, problems = _key_problems(directory, manifest, trusted)
+    files, found = _file_problems(directory, manifest)
+    problems += found
+    pdf = _read(directory / "report.pdf")
+    problems += ["report.pdf is missing"] if pdf is None else signing.pdf_problems("report.pdf", pdf, key)
+    signatures, evidence = 0, None
+    try:
+        evidence = json.loads((directory / "evidence.json").read_text(encoding="utf-8"))
+        signatures, found = _evidence_problems(directory, evidence)
+        problems += found + _checkpoint_problems(evidence, key)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        problems.append(f"evidence.json cannot be read as an evidence package: {exc!r}")
+        evidence = None
+    check = PackageCheck(ok=not problems, files=files, signatures=signatures, problems=problems,
+                         key_fingerprint=key_fingerprint, key_checked_against=trusted_by,
+                         program=evidence["program"] if evidence else None,
+                         assessment=evidence["assessment"]["assessment"] if evidence else None)
+    return check, evidence
+
+
+def recorded_problems(session: Session, evidence: dict) -> list[str]:
+    """Whether the package's assessment and audit-chain head are the ones this database recorded."""
+    program, number = evidence["program"], evidence["assessment"]["assessment"]
+    try:
+        prog, problems = service.get_program(session, program), []
+    except NotFound:
+        return [f"evidence.json: there is no program {program} in this database: the package is of another one"]
+    recorded = session.execute(select(Assessment).filter_by(program_id=prog.id, number=number)).scalar_one_or_none()
+    if recorded is None:
+        problems.append(f"evidence.json: {program} has no assessment {number} in this database: the package is "
+                        "of another assessment")
+    elif recorded.snapshot_sha256 != evidence["snapshot_sha256"]:
+        problems.append(f"evidence.json: assessment {number} of {program} is recorded with snapshot "
+                        f"{recorded.snapshot_sha256[:16]}…, the package's is {evidence['snapshot_sha256'][:16]}…: "
+                        "the package is of another assessment")
+    head, c = evidence["audit_head"], evidence["checkpoint"]
+    event = session.get(audit.AuditEvent, head["seq"]) if head["seq"] else None
+    if head["seq"] and (event is None or event.hash != head["hash"]):
+        problems.append(f"evidence.json: the audit chain head of the package (event {head['seq']}, "
+                        f"{head['hash'][:16]}…) is not this database's event {head['seq']}"
+                        f"{f' ({event.hash[:16]}…)' if event else ' (there is none)'}")
+    if session.execute(select(audit.AuditCheckpoint.id).filter_by(seq=c["seq"], hash=c["hash"],
+                                                                  signature=c["signature"])).first() is None:
+        problems.append(f"evidence.json: the package's signed checkpoint (event {c['seq']}, {c['at'][:16]}) is not "
+                        "one this database recorded")
+    return problems
+
+
+@query("read")
+def verify_recorded(session: Session, actor: Actor, *, directory: Path, fingerprint: str | None = None
+                    ) -> PackageCheck:
+    """`verify_package`, and besides it that the package's assessment and audit-chain head are the ones this
+    database recorded."""
+    check, evidence = _verify(Path(directory), fingerprint)
+    try:
+        problems = recorded_problems(session, evidence) if evidence else []
+    except (KeyError, TypeError) as exc:
+        problems = [f"evidence.json cannot be compared with this database: it lacks {exc}"]
+    return check.model_copy(update={"ok": check.ok and not problems, "problems": check.problems + problems,
+                                    "recorded": not problems})

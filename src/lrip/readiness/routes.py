@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
+from lrip import files
 from lrip.api import problems
 from lrip.api.deps import act, read, signed_in, uses
 from lrip.auth.actor import Actor
+from lrip.db import unit_of_work
 from lrip.errors import Invalid
 from lrip.fields import IDENTIFIER_PATTERN
 from lrip.readiness import report, service
@@ -63,13 +65,32 @@ def criteria(program: ProgramPath, request: Request, actor: Actor = Depends(sign
         return service.list_criteria(session, actor, program=program)
 
 
-@router.put(f"{BASE}/criteria/{{criterion}}/targets/{{name}}", response_model=TargetChanged,
+@router.put(f"{BASE}/criteria/{{criterion}}/targets/{{name}}", status_code=201, response_model=TargetChanged,
             openapi_extra=uses(service.set_target))
 def set_target(program: ProgramPath, criterion: CriterionId, name: NamePath, body: TargetSet, request: Request,
                actor: Actor = Depends(signed_in)):
-    """Set one of the program's readiness targets."""
-    return act(request, actor, body.model_dump(), lambda s: service.set_target(
-        s, actor, program=program, criterion=criterion, name=name, value=body.value, reason=body.reason))
+    """Propose one of the program's readiness targets, signed by the signed-in person (password asked again);
+    it applies once the program and quality have both signed."""
+    return act(request, actor, body.model_dump(exclude={"password"}), lambda s: service.set_target(
+        s, actor, program=program, criterion=criterion, name=name, value=body.value, reason=body.reason,
+        password=body.password, role=body.role))
+
+
+@router.get(f"{BASE}/target-changes", response_model=list[TargetChanged],
+            openapi_extra=uses(service.list_target_changes))
+def target_changes(program: ProgramPath, request: Request, actor: Actor = Depends(signed_in)):
+    """Every proposed change of the program's targets, with its signatures and who is still to sign."""
+    with read(request) as session:
+        return service.list_target_changes(session, actor, program=program)
+
+
+@router.post(f"{BASE}/target-changes/{{change}}/signatures", status_code=201, response_model=TargetChanged,
+             openapi_extra=uses(service.sign_target))
+def sign_target(program: ProgramPath, change: IdPath, body: Signing, request: Request,
+                actor: Actor = Depends(signed_in)):
+    """Sign a proposed target change; the last signature it needs applies it."""
+    return act(request, actor, {"role": body.role}, lambda s: service.sign_target(
+        s, actor, program=program, change=change, password=body.password, role=body.role))
 
 
 @router.get(f"{BASE}/waivers", response_model=list[WaiverOut], openapi_extra=uses(service.list_waivers))
@@ -84,6 +105,15 @@ def waive(program: ProgramPath, body: WaiverCreate, request: Request, actor: Act
     return act(request, actor, body.model_dump(exclude={"password"}), lambda s: service.waive(
         s, actor, program=program, criterion=body.criterion, condition=body.condition, reason=body.reason,
         password=body.password, role=body.role))
+
+
+@router.post(f"{BASE}/waivers/{{waiver}}/signatures", status_code=201, response_model=WaiverOut,
+             openapi_extra=uses(service.sign_waiver))
+def sign_waiver(program: ProgramPath, waiver: IdPath, body: Signing, request: Request,
+                actor: Actor = Depends(signed_in)):
+    """Sign a waiver that still needs a signature (a quality criterion's needs quality's)."""
+    return act(request, actor, {"role": body.role}, lambda s: service.sign_waiver(
+        s, actor, program=program, waiver=waiver, password=body.password, role=body.role))
 
 
 @router.post(f"{BASE}/waivers/{{waiver}}/withdraw", response_model=WaiverOut,
@@ -119,15 +149,16 @@ def attachment(program: ProgramPath, attestation: IdPath, request: Request, acto
     """The document an attestation was signed with."""
     with read(request) as session:
         found = service.attestation_file(session, actor, program=program, attestation=attestation)
-    return Response(found.content, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{report.safe_name(found.name)}"'})
+    media_type, headers = files.served(found.name, found.content)
+    return Response(found.content, media_type=media_type, headers=headers)
 
 
 @router.get(f"{BASE}/report", response_class=Response, responses=ZIP, openapi_extra=uses(report.evidence_package))
 def evidence_package(program: ProgramPath, request: Request, actor: Actor = Depends(signed_in)):
     """The evidence package of the latest assessment as a zip: report.html, report.pdf, evidence.json, CSV
-    extracts, attachments and manifest.sha256."""
-    with read(request) as session:
+    extracts, attachments, the installation key and the signed manifest. Writing it records a signed
+    checkpoint of the audit trail, so it opens a read-write unit of work."""
+    with unit_of_work(request.app.state.database_url) as session:
         package = report.evidence_package(session, actor, program=program)
     return Response(package.content, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{package.name}"'})

@@ -25,7 +25,9 @@ class Signing(Strict):
     role: Identifier | None = Field(None, description="The role you sign in, when you hold several.")
 
 
-class TargetSet(Strict):
+class TargetSet(Signing):
+    """A proposed target, signed by whoever proposes it; program and quality both sign before it applies."""
+
     value: Number
     reason: Reason
 
@@ -73,10 +75,38 @@ class CriterionTemplate(Answer):
 
 
 class TargetChanged(Answer):
+    """A proposed change of one target: pending until program and quality have signed it (`missing` says
+    who is still to sign), then applied; a newer proposal for the same target supersedes a pending one."""
+
+    id: int
+    program: str
     criterion: str
     name: str
     value: float
     before: float
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    status: Literal["pending", "applied", "superseded"]
+    applied_at: datetime | None
+    content: dict[str, Any]
+    signatures: list[SignatureOut]
+    missing: list[str]
+
+
+class ChangedTarget(Answer):
+    """A target an assessment was judged on that was changed, with the signatures that changed it."""
+
+    id: int
+    criterion: str
+    name: str
+    default: float
+    previous: float
+    value: float
+    reason: str
+    proposed_by: str
+    applied_at: datetime
+    signed_by: list[str]
 
 
 class Evidence(Answer):
@@ -163,12 +193,14 @@ class AssessmentOut(Answer):
     findings: list[Finding]
     waivers: list[ActiveWaiver]
     targets: dict[str, dict[str, float]]
+    target_changes: list[ChangedTarget] = []  # assessments frozen before targets were signed have none
     previous: int | None
     changes: list[CriterionChange]
     audit_head: str | None
     snapshot_sha256: str
     signed_content: dict[str, Any]
     signatures: list[SignatureOut]
+    missing: list[str]  # the decision's signatures still to give
 
 
 class AssessmentRow(Answer):
@@ -194,6 +226,7 @@ class WaiverOut(Answer):
     withdrawn_by: str | None
     content: dict[str, Any]
     signatures: list[SignatureOut]
+    missing: list[str]  # signatures still to give before it applies
 
 
 class AttestationOut(Answer):
@@ -231,12 +264,21 @@ class PackageWritten(Answer):
     directory: str
     files: list[str]
     manifest_sha256: str
+    key_fingerprint: str  # SHA-256 of the installation key that signed the manifest and report.pdf
+    checkpoint: int       # the audit event the package's signed checkpoint ends at
 
 
 class PackageCheck(Answer):
-    """`lrip readiness verify`: every file against the manifest, every signature against what it signed."""
+    """`lrip readiness verify`: the manifest's signature and key, every file against the manifest, the PDF's
+    signature, every e-signature against what it signed; with a database, the assessment and audit-chain
+    head against the ones recorded (`recorded`)."""
 
     ok: bool
     files: int
     signatures: int
     problems: list[str]
+    key_fingerprint: str | None = None       # SHA-256 of the package's public key
+    key_checked_against: str | None = None   # "the fingerprint given", "this installation's key", or None
+    program: str | None = None
+    assessment: int | None = None
+    recorded: bool | None = None

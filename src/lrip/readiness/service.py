@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrip import audit
+from lrip import audit, files
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import Signature, User
-from lrip.auth.signatures import content_hash, sign, signatures_for
+from lrip.auth.decisions import Decision, Given, standing
+from lrip.auth.signatures import content_hash, sign_decision, signatures_for, standing_of
 from lrip.capacity.service import capacity, learning
 from lrip.catalog.models import BomLine, Characteristic, Operation, Part, Qualification, Routing
 from lrip.change.rules import ChangeClass, OPEN_STATUSES
@@ -37,12 +38,15 @@ from lrip.program.service import current_routing, get_program
 from lrip.quality.scorecard import scorecard
 from lrip.quality.service import characteristic_spc, metrics
 from lrip.readiness import criteria as rules
-from lrip.readiness.models import Assessment, Attestation, ReadinessTarget, Waiver
+from lrip.readiness.models import Assessment, Attestation, ReadinessTarget, TargetChange, Waiver
 from lrip.readiness.rules import ASSESSMENT, assessment_status, is_go
 from lrip.readiness.schemas import (AssessmentOut, AssessmentRow, AttachmentFile, AttestationOut, CriterionTemplate,
                                     TargetChanged, WaiverOut)
 from lrip.supply.models import ApprovedSource, Supplier
 from lrip.trace.service import completeness
+
+
+TARGET_CHANGE = Decision.TARGET_CHANGE
 
 
 def _plain(answers) -> list[dict]:
@@ -71,27 +75,118 @@ def list_criteria(session: Session, actor: Actor, *, program: str) -> list[Crite
         for c in sorted(rules.CRITERIA, key=lambda c: c.number)]
 
 
+def _target_content(program: str, t: TargetChange) -> dict:
+    """What a target change's signatures sign: this proposal (its id is its version), exactly."""
+    return {"program": program, "target_change": t.id, "criterion": t.criterion, "name": t.name,
+            "value": t.value, "previous": t.previous, "reason": t.reason, "proposed_by": t.proposed_by}
+
+
+def _target_standing(session: Session, program: str, t: TargetChange):
+    return standing_of(session, TARGET_CHANGE, None, record_type="readiness_target_change",
+                       record_id=f"{program}/{t.id}", content=_target_content(program, t), author=t.proposed_by)
+
+
+def _target_out(session: Session, program: str, t: TargetChange) -> TargetChanged:
+    content = _target_content(program, t)
+    return TargetChanged(id=t.id, program=program, criterion=t.criterion, name=t.name, value=t.value,
+                         before=t.previous, reason=t.reason, proposed_by=t.proposed_by, proposed_at=t.proposed_at,
+                         status=t.status, applied_at=t.applied_at, content=content,
+                         signatures=signatures_for(session, "readiness_target_change", f"{program}/{t.id}", content),
+                         missing=list(_target_standing(session, program, t).reasons)
+                         if t.status == "pending" else [])
+
+
+def _apply_target(session: Session, actor: Actor, prog: Program, t: TargetChange) -> None:
+    """Every signature is there: the target changes (from the next evaluation)."""
+    row = session.execute(select(ReadinessTarget).filter_by(program_id=prog.id, criterion=t.criterion, name=t.name)
+                          ).scalar_one_or_none()
+    now = utcnow()
+    if row is None:
+        session.add(ReadinessTarget(program_id=prog.id, criterion=t.criterion, name=t.name, value=t.value,
+                                    set_by=t.proposed_by, set_at=now, reason=t.reason))
+    else:
+        row.value, row.set_by, row.set_at, row.reason = t.value, t.proposed_by, now, t.reason
+    t.status, t.applied_at = "applied", now
+    audit.record(session, actor=actor, action="readiness.target_set", record_type="program", record_id=prog.code,
+                 before={f"{t.criterion}.{t.name}": t.previous},
+                 after={f"{t.criterion}.{t.name}": t.value, "target_change": t.id,
+                        "signed_by": list(_target_standing(session, prog.code, t).counted.values())},
+                 reason=t.reason)
+
+
 @command("readiness.assess")
 def set_target(session: Session, actor: Actor, *, program: str, criterion: str, name: str, value: float,
-               reason: str) -> TargetChanged:
-    """Set one of the program's readiness targets (thresholds are the program's own, per the MRL criteria)."""
+               reason: str, password: str, role: str | None = None) -> TargetChanged:
+    """Propose one of the program's readiness targets (thresholds are the program's own, per the MRL
+    criteria) and sign it: it changes once the program and quality have both signed (lrip.auth.decisions),
+    and every assessment after shows it as a changed target. A pending proposal for the same target is
+    superseded."""
     prog = get_program(session, program)
     reasons = rules.check_target(criterion, name, value)
     if not (reason or "").strip():
         reasons.append("a target change needs a reason")
     verdict(reasons).raise_if_refused("target_refused")
-    row = session.execute(select(ReadinessTarget).filter_by(program_id=prog.id, criterion=criterion, name=name)
-                          ).scalar_one_or_none()
     before = rules.targets_for(_overrides(session, prog.id))[criterion][name]
-    if row is None:
-        row = ReadinessTarget(program_id=prog.id, criterion=criterion, name=name, value=value,
-                              set_by=actor.username, set_at=utcnow(), reason=reason)
-        session.add(row)
-    else:
-        row.value, row.set_by, row.set_at, row.reason = value, actor.username, utcnow(), reason
-    audit.record(session, actor=actor, action="readiness.target_set", record_type="program", record_id=prog.code,
-                 before={f"{criterion}.{name}": before}, after={f"{criterion}.{name}": value}, reason=reason)
-    return TargetChanged(criterion=criterion, name=name, value=value, before=before)
+    for old in session.execute(select(TargetChange).filter_by(program_id=prog.id, criterion=criterion, name=name,
+                                                              status="pending")).scalars():
+        old.status = "superseded"
+    t = TargetChange(program_id=prog.id, criterion=criterion, name=name, value=value, previous=before,
+                     reason=reason.strip(), proposed_by=actor.username, proposed_at=utcnow(), status="pending")
+    session.add(t)
+    session.flush()
+    audit.record(session, actor=actor, action="readiness.target_proposed", record_type="program",
+                 record_id=prog.code, before={f"{criterion}.{name}": before},
+                 after={f"{criterion}.{name}": value, "target_change": t.id}, reason=t.reason)
+    return _sign_target(session, actor, prog, t, password=password, role=role)
+
+
+def _sign_target(session: Session, actor: Actor, prog: Program, t: TargetChange, *, password: str,
+                 role: str | None) -> TargetChanged:
+    sign_decision(session, actor, decision=TARGET_CHANGE, phase=None, record_type="readiness_target_change",
+                  record_id=f"{prog.code}/{t.id}", content=_target_content(prog.code, t), password=password,
+                  role=role, author=t.proposed_by, record=f"the change of {t.criterion}.{t.name} to {t.value:g}")
+    if _target_standing(session, prog.code, t).complete:
+        _apply_target(session, actor, prog, t)
+    return _target_out(session, prog.code, t)
+
+
+def _get_target_change(session: Session, prog: Program, change: int) -> TargetChange:
+    t = session.execute(select(TargetChange).filter_by(program_id=prog.id, id=change)).scalar_one_or_none()
+    if t is None:
+        raise NotFound("target_change_not_found", f"No target change {change} in program {prog.code}")
+    return t
+
+
+@command("signature.sign")
+def sign_target(session: Session, actor: Actor, *, program: str, change: int, password: str,
+                role: str | None = None) -> TargetChanged:
+    """Sign a proposed target change; the last signature it needs applies it."""
+    prog = get_program(session, program)
+    t = _get_target_change(session, prog, change)
+    if t.status != "pending":
+        raise Refused("target_refused", f"target change {t.id} is {t.status}; only a pending one is signed")
+    return _sign_target(session, actor, prog, t, password=password, role=role)
+
+
+def _changed_targets(session: Session, prog: Program) -> list[dict]:
+    """Every target changed from its default or earlier value, oldest first, with who signed the change and
+    why: an assessment shows the thresholds it was judged on did not stay where they were."""
+    defaults = rules.targets_for({})
+    return [{"id": t.id, "criterion": t.criterion, "name": t.name, "default": defaults[t.criterion][t.name],
+             "previous": t.previous, "value": t.value, "reason": t.reason, "proposed_by": t.proposed_by,
+             "applied_at": t.applied_at.isoformat(),
+             "signed_by": [f"{g['name']} ({g['role']})" for g in _valid_signatures(
+                 session, "readiness_target_change", f"{prog.code}/{t.id}", _target_content(prog.code, t))]}
+            for t in session.execute(select(TargetChange).filter_by(program_id=prog.id, status="applied")
+                                     .order_by(TargetChange.id)).scalars()]
+
+
+@query("read")
+def list_target_changes(session: Session, actor: Actor, *, program: str) -> list[TargetChanged]:
+    """Every proposed change of the program's targets, oldest first, with its signatures and what is missing."""
+    prog = get_program(session, program)
+    return [_target_out(session, prog.code, t) for t in session.execute(
+        select(TargetChange).filter_by(program_id=prog.id).order_by(TargetChange.id)).scalars()]
 
 
 # ---------------------------------------------------------------- gathering the records
@@ -153,7 +248,7 @@ def _capability(scope: Scope) -> dict:
             row["n"] = analysis.n_points
         if analysis is not None and analysis.n_points >= window and analysis.capability:
             start = analysis.n_points - window
-            row |= {"cpk": analysis.capability.cpk, "ppk": analysis.capability.ppk,
+            row |= {"cpk": analysis.capability.cpk, "ppk": analysis.capability.ppk, "basis": analysis.basis,
                     "rule1": [analysis.labels[v.index] for v in analysis.violations
                               if v.rule == 1 and v.index >= start]}
             charts.append(analysis.model_dump(mode="json", include=CHART_DATA))
@@ -171,7 +266,7 @@ def _capability(scope: Scope) -> dict:
 
 def _yield(scope: Scope) -> dict:
     m = _metrics(scope, "lot")
-    lots = [g for g in m.groups if g.rty is not None and g.units_finished]
+    lots = [g for g in m.groups if g.rty is not None and g.units_through]
     if not lots:
         return rules.judge_yield(None, None, {}, scope.targets["yield"])
     last = lots[-1]
@@ -234,7 +329,8 @@ def _workforce(scope: Scope) -> dict:
         .join(Operation, Operation.id == OperationRecord.operation_id)
         .join(User, User.id == OperationRecord.started_by_id)
         .where(Unit.lot_id.in_(scope.lot_ids)).order_by(OperationRecord.id)).all()
-    held = {(q.user_id, q.skill): (q.granted_on, q.expires_on)
+    held = {(q.user_id, q.skill): (q.granted_on, q.expires_on if q.revoked_on is None  # held until revoked
+                                   else min(q.expires_on, q.revoked_on - timedelta(days=1)))
             for q in scope.session.execute(select(Qualification)).scalars()}
     unqualified = []
     for serial, sequence, skill, user_id, username, started_at in rows:
@@ -302,7 +398,8 @@ def _learning(scope: Scope) -> dict:
     except Invalid as exc:  # fewer than 3 complete units, or none a curve fits
         return rules.judge_learning(None, None, standard, None, t, "; ".join(exc.reasons))
     frp = next(p for p in found.projections if p.label == "first FRP unit")
-    out = rules.judge_learning(found.crawford.model_dump(), frp.crawford_hours, standard, frp.unit, t)
+    out = rules.judge_learning(found.crawford.model_dump(), frp.crawford_hours, standard, frp.unit, t,
+                               left_out=found.left_out)
     out["charts"] = {"learning": {"units": [u.unit for u in found.units], "hours": [u.hours for u in found.units],
                                   "fitted": {"Crawford": [u.crawford for u in found.units],
                                              "Wright": [u.wright for u in found.units]},
@@ -316,7 +413,9 @@ def _attestations(scope: Scope) -> dict:
                                    .order_by(Attestation.id)).scalars():
         signed = _valid_signatures(scope.session, "readiness_attestation", f"{scope.code}/{a.id}",
                                    _attestation_content(scope.code, a))
-        if signed:
+        if standing_of(scope.session, Decision.ATTESTATION, None, record_type="readiness_attestation",
+                       record_id=f"{scope.code}/{a.id}", content=_attestation_content(scope.code, a),
+                       author=a.attested_by).complete:
             latest[a.topic] = {"id": a.id, "name": signed[-1]["name"], "attachment": a.attachment_name}
     return rules.judge_attestations(latest, scope.code)
 
@@ -347,13 +446,23 @@ def _valid_signatures(session: Session, record_type: str, record_id: str, conten
     return [s for s in signatures_for(session, record_type, record_id, content) if s["valid"]]
 
 
+def _waiver_decision(criterion: str) -> Decision:
+    """A quality criterion is waived with quality's signature too (lrip.auth.decisions)."""
+    return Decision.QUALITY_WAIVER if criterion in rules.QUALITY_CRITERIA else Decision.WAIVER
+
+
+def _waiver_standing(session: Session, program: str, w: Waiver):
+    return standing_of(session, _waiver_decision(w.criterion), None, record_type="readiness_waiver",
+                       record_id=f"{program}/{w.id}", content=_waiver_content(program, w), author=w.granted_by)
+
+
 def _active_waivers(session: Session, prog: Program) -> dict[str, dict]:
-    """Each criterion's latest signed waiver that is not withdrawn."""
+    """Each criterion's latest waiver with every signature it needs, not withdrawn."""
     found = {}
     for w in session.execute(select(Waiver).filter_by(program_id=prog.id, withdrawn_at=None).order_by(Waiver.id)
                              ).scalars():
         signed = _valid_signatures(session, "readiness_waiver", f"{prog.code}/{w.id}", _waiver_content(prog.code, w))
-        if signed:
+        if _waiver_standing(session, prog.code, w).complete:
             found[w.criterion] = {"id": w.id, "criterion": w.criterion, "condition": w.condition, "reason": w.reason,
                                   "name": signed[-1]["name"], "username": w.granted_by,
                                   "signed_at": signed[-1]["signed_at"], "signatures": signed}
@@ -365,14 +474,16 @@ def _waiver_out(session: Session, program: str, w: Waiver) -> WaiverOut:
     return WaiverOut(id=w.id, program=program, criterion=w.criterion, condition=w.condition, reason=w.reason,
                      granted_by=w.granted_by, granted_at=w.granted_at, withdrawn_at=w.withdrawn_at,
                      withdrawn_by=w.withdrawn_by, content=content,
-                     signatures=signatures_for(session, "readiness_waiver", f"{program}/{w.id}", content))
+                     signatures=signatures_for(session, "readiness_waiver", f"{program}/{w.id}", content),
+                     missing=list(_waiver_standing(session, program, w).reasons))
 
 
 @command("readiness.decide")
 def waive(session: Session, actor: Actor, *, program: str, criterion: str, condition: str, reason: str,
           password: str, role: str | None = None) -> WaiverOut:
     """A named waiver signed by the signed-in person: the criterion counts as met on the stated condition
-    (GO WITH CONDITIONS) from the next evaluation."""
+    (GO WITH CONDITIONS) from the next evaluation once it has every signature it needs (a quality
+    criterion's needs quality's too: `sign_waiver`)."""
     prog = get_program(session, program)
     verdict(rules.check_waiver(criterion, condition, reason)).raise_if_refused("waiver_refused")
     w = Waiver(program_id=prog.id, criterion=criterion, condition=condition.strip(), reason=reason.strip(),
@@ -381,8 +492,33 @@ def waive(session: Session, actor: Actor, *, program: str, criterion: str, condi
     session.flush()
     audit.record(session, actor=actor, action="readiness.waived", record_type="program", record_id=prog.code,
                  after={"waiver": w.id, "criterion": criterion, "condition": w.condition}, reason=w.reason)
-    sign(session, actor, record_type="readiness_waiver", record_id=f"{prog.code}/{w.id}",
-         content=_waiver_content(prog.code, w), password=password, meaning="approved", role=role)
+    _sign_waiver(session, actor, prog, w, password=password, role=role)
+    return _waiver_out(session, prog.code, w)
+
+
+def _sign_waiver(session: Session, actor: Actor, prog: Program, w: Waiver, *, password: str,
+                 role: str | None) -> None:
+    sign_decision(session, actor, decision=_waiver_decision(w.criterion), phase=None, record_type="readiness_waiver",
+                  record_id=f"{prog.code}/{w.id}", content=_waiver_content(prog.code, w), password=password,
+                  role=role, author=w.granted_by, record=f"waiver {w.id} of {w.criterion}")
+
+
+def _get_waiver(session: Session, prog: Program, waiver: int) -> Waiver:
+    w = session.execute(select(Waiver).filter_by(program_id=prog.id, id=waiver)).scalar_one_or_none()
+    if w is None:
+        raise NotFound("waiver_not_found", f"No waiver {waiver} in program {prog.code}")
+    return w
+
+
+@command("signature.sign")
+def sign_waiver(session: Session, actor: Actor, *, program: str, waiver: int, password: str,
+                role: str | None = None) -> WaiverOut:
+    """Sign a waiver that still needs a signature (a quality criterion's needs quality's)."""
+    prog = get_program(session, program)
+    w = _get_waiver(session, prog, waiver)
+    if w.withdrawn_at:
+        raise Refused("waiver_refused", f"waiver {waiver} was withdrawn")
+    _sign_waiver(session, actor, prog, w, password=password, role=role)
     return _waiver_out(session, prog.code, w)
 
 
@@ -390,9 +526,7 @@ def waive(session: Session, actor: Actor, *, program: str, criterion: str, condi
 def withdraw_waiver(session: Session, actor: Actor, *, program: str, waiver: int, reason: str) -> WaiverOut:
     """Withdraw a waiver: from the next evaluation its criterion counts as it is."""
     prog = get_program(session, program)
-    w = session.execute(select(Waiver).filter_by(program_id=prog.id, id=waiver)).scalar_one_or_none()
-    if w is None:
-        raise NotFound("waiver_not_found", f"No waiver {waiver} in program {prog.code}")
+    w = _get_waiver(session, prog, waiver)
     reasons = [f"waiver {waiver} was already withdrawn"] if w.withdrawn_at else []
     if not (reason or "").strip():
         reasons.append("withdrawing a waiver needs a reason")
@@ -423,18 +557,20 @@ def attest(session: Session, actor: Actor, *, program: str, topic: str, statemen
            attachment: bytes, password: str, role: str | None = None) -> AttestationOut:
     """The signed-in person attests what no record proves, with the document behind it, and signs."""
     prog = get_program(session, program)
-    verdict(rules.check_attestation(topic, statement, attachment_name, len(attachment))
+    kind = files.kept_type(attachment_name, attachment)
+    verdict(rules.check_attestation(topic, statement, attachment_name, len(attachment), kind)
             ).raise_if_refused("attestation_refused")
     a = Attestation(program_id=prog.id, topic=topic, statement=statement.strip(),
-                    attachment_name=attachment_name.strip(), attachment_sha256=hashlib.sha256(attachment).hexdigest(),
+                    attachment_name=files.safe_name(attachment_name, kind), attachment_sha256=hashlib.sha256(attachment).hexdigest(),
                     attachment=attachment, attested_by=actor.username, attested_at=utcnow())
     session.add(a)
     session.flush()
     audit.record(session, actor=actor, action="readiness.attested", record_type="program", record_id=prog.code,
                  after={"attestation": a.id, "topic": topic, "attachment": a.attachment_name,
                         "attachment_sha256": a.attachment_sha256})
-    sign(session, actor, record_type="readiness_attestation", record_id=f"{prog.code}/{a.id}",
-         content=_attestation_content(prog.code, a), password=password, meaning="verified", role=role)
+    sign_decision(session, actor, decision=Decision.ATTESTATION, phase=None, record_type="readiness_attestation",
+                  record_id=f"{prog.code}/{a.id}", content=_attestation_content(prog.code, a), password=password,
+                  role=role, author=a.attested_by, meaning="verified", record=f"the attestation of {topic}")
     return _attestation_out(session, prog.code, a)
 
 
@@ -473,16 +609,24 @@ def signed_decision(session: Session, program: str, a: Assessment) -> tuple[dict
     return content, signatures_for(session, "readiness_assessment", f"{program}/{a.number}", content)
 
 
-def _status(session: Session, a: Assessment, signatures: list[dict]):
+def decision_standing(session: Session, program: str, a: Assessment):
+    """What the assessment's signatures add up to: the decision needs program and quality (lrip.auth.decisions)."""
+    return standing_of(session, Decision.READINESS_DECISION, None, record_type="readiness_assessment",
+                       record_id=f"{program}/{a.number}", content=_assessment_content(program, a))
+
+
+def _status(session: Session, program: str, a: Assessment):
     latest = _latest(session, a.program_id)
-    return assessment_status(latest=latest.number == a.number, signed=any(s["valid"] for s in signatures))
+    return assessment_status(latest=latest.number == a.number,
+                             signed=decision_standing(session, program, a).complete)
 
 
 def _assessment_out(session: Session, program: str, a: Assessment) -> AssessmentOut:
     content, signatures = signed_decision(session, program, a)
-    return AssessmentOut.model_validate({**a.snapshot, "status": _status(session, a, signatures),
+    return AssessmentOut.model_validate({**a.snapshot, "status": _status(session, program, a),
                                          "snapshot_sha256": a.snapshot_sha256, "signed_content": content,
-                                         "signatures": signatures})
+                                         "signatures": signatures,
+                                         "missing": list(decision_standing(session, program, a).reasons)})
 
 
 @command("readiness.assess")
@@ -504,6 +648,7 @@ def evaluate(session: Session, actor: Actor, *, program: str) -> AssessmentOut:
                 "evaluated_at": now.isoformat(), "evaluated_by": actor.username, "criteria": results,
                 "findings": findings, "waivers": list(waivers.values()),
                 "targets": rules.targets_for(_overrides(session, prog.id)),
+                "target_changes": _changed_targets(session, prog),
                 "previous": previous.number if previous else None,
                 "changes": rules.diff(previous.snapshot["criteria"] if previous else None, results),
                 "audit_head": head}
@@ -551,39 +696,50 @@ def list_assessments(session: Session, actor: Actor, *, program: str) -> list[As
     found = list(session.execute(select(Assessment).filter_by(program_id=prog.id)
                                  .order_by(Assessment.number.desc())).scalars())
     digests = {f"{prog.code}/{a.number}": content_hash(_assessment_content(prog.code, a)) for a in found}
-    signed_by = defaultdict(list)
-    for record_id, name, digest in session.execute(
-            select(Signature.record_id, Signature.printed_name, Signature.content_hash).where(
+    signed_by, given = defaultdict(list), defaultdict(list)
+    for record_id, name, username, role, meaning, digest in session.execute(
+            select(Signature.record_id, Signature.printed_name, Signature.username, Signature.role, Signature.meaning,
+                   Signature.content_hash).where(
                 Signature.record_type == "readiness_assessment", Signature.record_id.in_(digests))
             .order_by(Signature.id)):
         if digest == digests[record_id]:
             signed_by[record_id].append(name)
+            if meaning != "authored":
+                given[record_id].append(Given(username, role))
     rows = []
     for a in found:
         counts = defaultdict(int)
         for c in a.snapshot["criteria"]:
             counts[c["status"]] += 1
-        names = signed_by[f"{prog.code}/{a.number}"]
+        key = f"{prog.code}/{a.number}"
+        decided = standing(Decision.READINESS_DECISION, None, given[key]).complete
         rows.append(AssessmentRow(number=a.number, verdict=a.verdict, evaluated_at=a.evaluated_at,
-                                  status=assessment_status(latest=a is found[0], signed=bool(names)),
+                                  status=assessment_status(latest=a is found[0], signed=decided),
+                                  signed_by=signed_by[key],
                                   evaluated_by=a.evaluated_by, statuses=dict(counts),
-                                  changes=len(a.snapshot.get("changes") or []), signed_by=names))
+                                  changes=len(a.snapshot.get("changes") or [])))
     return rows
 
 
-@command("readiness.decide")
+@command("signature.sign")
 def sign_assessment(session: Session, actor: Actor, *, program: str, password: str, number: int | None = None,
                     role: str | None = None) -> AssessmentOut:
-    """The program decision: the signed-in person signs the latest assessment (its verdict and the hash of its
-    snapshot). A signed GO or GO WITH CONDITIONS is recorded on the program: full rate may begin."""
+    """The readiness decision: the signed-in person signs the latest assessment (its verdict and the hash of
+    its snapshot) in a role the signed-decisions table asks for (program and quality). Once both have
+    signed, the decision is made, and a GO or GO WITH CONDITIONS is recorded on the program: full rate may
+    begin."""
     prog, a = frozen(session, program=program, number=number)
-    content, signatures = signed_decision(session, prog.code, a)
-    ASSESSMENT.next(_status(session, a, signatures), "decide",
+    content, _ = signed_decision(session, prog.code, a)
+    ASSESSMENT.next(_status(session, prog.code, a), "decide",
                     f"assessment {a.number}")[1].raise_if_refused("decision_refused")
-    signature = sign(session, actor, record_type="readiness_assessment", record_id=f"{prog.code}/{a.number}",
-                     content=content, password=password, meaning="approved", role=role)
+    signature = sign_decision(session, actor, decision=Decision.READINESS_DECISION, phase=None,
+                              record_type="readiness_assessment", record_id=f"{prog.code}/{a.number}",
+                              content=content, password=password, role=role, record=f"assessment {a.number}")
+    decided = decision_standing(session, prog.code, a)
+    if not decided.complete:
+        return _assessment_out(session, prog.code, a)
     audit.record(session, actor=actor, action="readiness.decided", record_type="program", record_id=prog.code,
-                 after={"assessment": a.number, "verdict": a.verdict})
+                 after={"assessment": a.number, "verdict": a.verdict, "signed_by": list(decided.counted.values())})
     if is_go(a.verdict):
         program_service.record_frp_go(session, actor, program=prog.code, assessment=str(a.number),
                                       decided_at=signature.signed_at)

@@ -159,16 +159,20 @@ def receive(po: str, line: int, quantity: Annotated[str, typer.Option(help="Quan
             lot: Annotated[str | None, typer.Option(help="The lot number (lot-tracked parts).")] = None,
             serial: Serials = None,
             received_on: Day = None,
+            revision: Annotated[str | None, typer.Option(help="The part revision received (default: the "
+                                                              "released one).")] = None,
             packing_slip: Annotated[str | None, typer.Option(help="Packing slip number.")] = None,
             cert: Annotated[str | None, typer.Option(help="Certificate of conformance reference.")] = None,
             db: Db = None, as_json: AsJson = False) -> None:
     """Receive goods against line LINE of purchase order PO: material lots in quarantine."""
     request = parse(ReceiveRequest, as_json, quantity=quantity, lot=lot, serials=serial, received_on=received_on,
-                    packing_slip=packing_slip, certificate=cert)
+                    revision=revision, packing_slip=packing_slip, certificate=cert)
 
     def show(d):
         plan = d.inspection
-        say(f"Received {d.quantity:g} against {d.po} line {d.line}: {', '.join(d.lots)} in quarantine. "
+        say(f"Received {d.quantity:g} of {d.part} rev {d.revision}"
+            + (f" ({d.revision_status})" if d.revision_status != "released" else "")
+            + f" against {d.po} line {d.line}: {', '.join(d.lots)} in quarantine. "
             f"Incoming inspection: inspect {plan.sample_size} of {plan.lot_size}"
             + (f" (AQL {plan.aql:g}, accept on {plan.accept}, reject on {plan.reject})."
                if plan.aql else " (100%, any defect rejects)."))
@@ -176,7 +180,7 @@ def receive(po: str, line: int, quantity: Annotated[str, typer.Option(help="Quan
     run(db, as_json, lambda s, actor: service.receive(
         s, actor, po=po.strip(), line=line, quantity=request.quantity, lot_number=request.lot,
         serials=request.serials, received_on=request.received_on, packing_slip=request.packing_slip,
-        certificate=request.certificate), show)
+        certificate=request.certificate, revision=request.revision), show)
 
 
 def inspect_receipt(lot: str, defects: Annotated[str, typer.Option(help="Defective units found in the sample.")],
@@ -209,7 +213,7 @@ def receipts(supplier: Annotated[str | None, typer.Option(help="Only this suppli
 
 
 def _receipt_table(rows, title: str):
-    return table(title, ["Lot", "Part", "Supplier", "PO/line", "Qty", "Received", "Days late", "Result", "Sample",
-                         "Defects"],
-                 [[r.lot, r.part, r.supplier, f"{r.po}/{r.line}", f"{r.quantity:g}", r.received_on, r.days_late,
+    return table(title, ["Lot", "Part", "Rev", "Supplier", "PO/line", "Qty", "Received", "Days late", "Result",
+                         "Sample", "Defects"],
+                 [[r.lot, r.part, r.revision, r.supplier, f"{r.po}/{r.line}", f"{r.quantity:g}", r.received_on, r.days_late,
                    r.result, r.sample_size, r.defects_found] for r in rows])

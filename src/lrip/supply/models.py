@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lrip.catalog.models import Part
+from lrip.catalog.models import Part, PartRevision
 from lrip.db import Base, UTCDateTime
 
 
@@ -30,7 +30,9 @@ class ApprovedSource(Base):
 
 
 class MaterialLot(Base):
-    """A received lot of a part, or one purchased serial (quantity 1)."""
+    """A received lot of a part, or one purchased serial (quantity 1), of the part revision received.
+    `use_as_is_ncr` is the NCR whose MRB use-as-is lets it be built in although its revision is not the
+    one a unit is built with (nonconformance records the decision here)."""
 
     __tablename__ = "material_lot"
     __table_args__ = (Index("ux_material_lot_lot_number_ci", func.lower(text("lot_number")), unique=True),)
@@ -38,12 +40,16 @@ class MaterialLot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_number: Mapped[str] = mapped_column(String(60), unique=True)
     part_id: Mapped[int] = mapped_column(ForeignKey("part.id"), index=True)
+    # None only on lots received before revisions were recorded, of a part that had none
+    part_revision_id: Mapped[int | None] = mapped_column(ForeignKey("part_revision.id"), nullable=True)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), nullable=True)
     quantity_received: Mapped[float] = mapped_column(Float)
     quantity_on_hand: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(12), default="quarantine")  # rules.LotStatus
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    use_as_is_ncr: Mapped[str | None] = mapped_column(String(40), nullable=True)
     part: Mapped[Part] = relationship()
+    part_revision: Mapped[PartRevision | None] = relationship()
     supplier: Mapped[Supplier | None] = relationship()
 
 

@@ -46,11 +46,13 @@ async def receive(request: Request, number: str, line: int):
 
     def work(session, actor) -> str:
         body = parse(ReceiveRequest, quantity=v.get("quantity"), lot=v.get("lot") or None,
-                     serials=v.get("serials", "").replace(",", " ").split(),
+                     serials=v.get("serials", "").replace(",", " ").split(), revision=v.get("revision") or None,
                      packing_slip=v.get("packing_slip") or None, certificate=v.get("certificate") or None)
         made = service.receive(session, actor, po=number, line=line, quantity=body.quantity, lot_number=body.lot,
-                               serials=body.serials, packing_slip=body.packing_slip, certificate=body.certificate)
-        return f"Received {made.quantity:g} against line {line}: {', '.join(made.lots)} in quarantine."
+                               serials=body.serials, packing_slip=body.packing_slip, certificate=body.certificate,
+                               revision=body.revision)
+        return (f"Received {made.quantity:g} of {made.part} rev {made.revision} against line {line}: "
+                f"{', '.join(made.lots)} in quarantine.")
 
     return await run_in_threadpool(act, request, _url(number), work, lambda reasons, status: _order_page(
         request, number, errors={f"line-{line}": reasons}, status=status))

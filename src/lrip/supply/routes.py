@@ -82,7 +82,8 @@ def receive(po: Po, line: Line, body: ReceiveRequest, request: Request, actor: A
     """Receive goods against a PO line: material lots in quarantine, with the inspection plan to follow."""
     return act(request, actor, body.model_dump(mode="json"), lambda s: service.receive(
         s, actor, po=po, line=line, quantity=body.quantity, lot_number=body.lot, serials=body.serials,
-        received_on=body.received_on, packing_slip=body.packing_slip, certificate=body.certificate))
+        received_on=body.received_on, packing_slip=body.packing_slip, certificate=body.certificate,
+        revision=body.revision))
 
 
 @router.get("/receipts", response_model=list[ReceiptOut], openapi_extra=uses(service.list_receipts))

@@ -165,9 +165,11 @@ def check_receipt(r: ReceiptView, *, quantity: float, lot_number: str | None, se
         reasons.append(f"{quantity:g} received but only {r.quantity_open:g} of {r.part} is still open on "
                        f"{r.po} line {r.line}; raise the line before receiving more")
     if r.tracking == "serial":
+        if not bad_quantity and quantity != int(quantity):
+            reasons.append(f"{r.part} is serialized: receive whole units, not {quantity:g}")
         if lot_number:
             reasons.append(f"{r.part} is serialized: give its serials, not a lot number")
-        elif len(serials) != quantity:
+        elif quantity == int(quantity) and len(serials) != quantity:
             reasons.append(f"{r.part} is serialized: {quantity:g} received needs {quantity:g} serials, "
                            f"{len(serials)} given")
         if len({s.lower() for s in serials}) != len(serials):
@@ -202,6 +204,12 @@ class InspectionPlan:
     @property
     def hundred_percent(self) -> bool:
         return self.sample_size >= self.lot_size
+
+
+def inspection_lot_size(quantity: float) -> int:
+    """The units incoming inspection counts in a received quantity: whole units, at least one (a
+    lot of 0.333 is one piece to look at, never nothing)."""
+    return max(1, math.ceil(quantity - 1e-9))
 
 
 def inspection_plan(lot_size: int, aql: float | None, level: str = "II") -> InspectionPlan:

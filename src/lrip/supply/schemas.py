@@ -14,6 +14,7 @@ from lrip.fields import (
     Number,
     Quantity,
     Reason,
+    Revision,
     Strict,
     text,
 )
@@ -77,6 +78,7 @@ class ReceiveRequest(Strict):
     serials: list[Identifier] = Field(default_factory=list, max_length=1000,
                                       description="One per unit, for a serialized part.")
     received_on: IsoDate | None = Field(None, description="Default: today.")
+    revision: Revision | None = Field(None, description="The part revision received (default: the released one).")
     packing_slip: Reference | None = None
     certificate: Reference | None = Field(None, description="Certificate of conformance reference.")
 
@@ -132,6 +134,7 @@ class ReceiptOut(Answer):
     po: str
     line: int
     part: str
+    revision: str | None = Field(description="The part revision received.")
     supplier: str
     quantity: float
     received_on: dt.date
@@ -188,6 +191,9 @@ class OrderDetail(Answer):
 class ReceivedOut(Answer):
     po: str
     line: int
+    part: str
+    revision: str = Field(description="The part revision received.")
+    revision_status: str = Field(description="draft, released or obsolete, in the catalog today.")
     quantity: float
     lots: list[str]
     status: LotStatus
@@ -211,6 +217,7 @@ class IncomingAqlOut(Answer):
 class MaterialLotOut(Answer):
     lot_number: str
     part: str
+    revision: str | None
     supplier: str | None
     quantity_received: float
     quantity_on_hand: float

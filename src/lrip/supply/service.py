@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, contains_eager
 
 from lrip import audit, events
 from lrip.auth.actor import Actor, command, query
-from lrip.catalog.models import Part
-from lrip.catalog.rules import Severity
+from lrip.catalog.models import Part, PartRevision
+from lrip.catalog.rules import PartRevisionStatus, Severity
 from lrip.catalog.service import get_part
 from lrip.db import get_one, is_postgres, transaction_cache, utcnow
 from lrip.errors import NotFound, Refused, verdict
@@ -193,7 +193,7 @@ def set_incoming_aql(session: Session, actor: Actor, *, aql: float | None, part:
 
 def _plan(session: Session, part_id: int, quantity: float) -> rules.InspectionPlan:
     aql, level = incoming_aql(session, part_id)
-    return rules.inspection_plan(int(quantity), aql, level)
+    return rules.inspection_plan(rules.inspection_lot_size(quantity), aql, level)
 
 
 def _plan_out(plan: rules.InspectionPlan) -> PlanOut:
@@ -324,16 +324,37 @@ def _order_line(session: Session, po: str, line: int, *, lock: bool) -> Purchase
 # ---------------------------------------------------------------- receiving and incoming inspection
 
 
+def _received_revision(session: Session, part: Part, revision: str | None) -> tuple[PartRevision | None, list[str]]:
+    """The revision of the part that came in: the one named, else the part's released revision (the
+    newest, if several are); and the reasons there is none."""
+    revisions = session.execute(select(PartRevision).where(PartRevision.part_id == part.id)
+                                .order_by(PartRevision.id)).scalars().all()
+    if revision:
+        found = next((r for r in revisions if r.revision.lower() == revision.strip().lower()), None)
+        have = ", ".join(r.revision for r in revisions) or "none"
+        return found, [] if found else [f"{part.number} has no rev {revision.strip()} (its revisions: {have})"]
+    released = [r for r in revisions if r.status == PartRevisionStatus.RELEASED]
+    if released:
+        return released[-1], []
+    return None, [f"{part.number} has no released revision; say which revision was received"]
+
+
+def _revision_words(lot: MaterialLot) -> str | None:
+    return lot.part_revision.revision if lot.part_revision else None
+
+
 @command("supply.manage")
 def receive(session: Session, actor: Actor, *, po: str, line: int, quantity: float, lot_number: str | None = None,
             serials: list[str] | None = None, received_on: date | None = None, packing_slip: str | None = None,
-            certificate: str | None = None, received_at: datetime | None = None) -> ReceivedOut:
-    """Goods in against a PO line: one material lot in quarantine (or one per serial). Refused
-    from a disqualified supplier, for a part it is not an approved source of, and beyond what
-    is still open on the line. `received_at` (the dock time, for imports and the demo) sets
-    the date received too."""
+            certificate: str | None = None, received_at: datetime | None = None,
+            revision: str | None = None) -> ReceivedOut:
+    """Goods in against a PO line: one material lot in quarantine (or one per serial) of the part
+    revision received (default: the part's released one). Refused from a disqualified supplier, for
+    a part it is not an approved source of, and beyond what is still open on the line.
+    `received_at` (the dock time, for imports and the demo) sets the date received too."""
     ln = _order_line(session, po, line, lock=True)
     order, part, supplier = ln.order, ln.part, ln.order.supplier
+    part_revision, bad_revision = _received_revision(session, part, revision)
     serials = [s.strip() for s in (serials or []) if s.strip()]
     lot_number = (lot_number or "").strip() or None
     numbers = serials or ([lot_number] if lot_number else [])
@@ -346,27 +367,31 @@ def receive(session: Session, actor: Actor, *, po: str, line: int, quantity: flo
                              approved_source=is_approved_source(session, part.id, supplier.id),
                              po_status=order.status, line_status=ln.status,
                              quantity_open=ln.quantity - ln.quantity_received, ordered_on=order.ordered_on)
-    rules.check_receipt(view, quantity=quantity, lot_number=lot_number, serials=serials, existing=existing,
-                        received_on=received_on, today=today).raise_if_refused("receipt_refused")
+    verdict(list(rules.check_receipt(view, quantity=quantity, lot_number=lot_number, serials=serials,
+                                     existing=existing, received_on=received_on, today=today).reasons)
+            + bad_revision).raise_if_refused("receipt_refused")
     at = received_at or (utcnow() if received_on == today
                          else datetime.combine(received_on, time(12), tzinfo=timezone.utc))
     each = 1.0 if serials else float(quantity)
     for number in numbers:
-        lot = MaterialLot(lot_number=number, part=part, supplier=supplier, quantity_received=each,
-                          quantity_on_hand=each, status=LotStatus.QUARANTINE.value, received_at=at)
+        lot = MaterialLot(lot_number=number, part=part, part_revision=part_revision, supplier=supplier,
+                          quantity_received=each, quantity_on_hand=each, status=LotStatus.QUARANTINE.value,
+                          received_at=at)
         session.add(Receipt(line=ln, material_lot=lot, supplier=supplier, received_on=received_on, quantity=each,
                             packing_slip=packing_slip, certificate=certificate, received_by=actor.username,
                             result=ReceiptResult.PENDING.value))
         audit.record(session, actor=actor, action="material_lot.received", record_type="material_lot", record_id=number,
-                     after={"part": part.number, "supplier": supplier.code, "quantity": each, "po": order.number,
+                     after={"part": part.number, "revision": part_revision.revision, "supplier": supplier.code,
+                            "quantity": each, "po": order.number,
                             "line": line, "received_on": received_on, "packing_slip": packing_slip,
                             "certificate": certificate})
     ln.quantity_received += float(quantity)
     ln.status = rules.after_receipt(ln.quantity, ln.quantity_received).value
     order.status = rules.order_after_receipt([other.status for other in order.lines]).value
     session.flush()
-    return ReceivedOut(po=order.number, line=line, quantity=quantity, lots=numbers, status=LotStatus.QUARANTINE,
-                       inspection=_plan_out(_plan(session, part.id, each)))
+    return ReceivedOut(po=order.number, line=line, part=part.number, revision=part_revision.revision,
+                       revision_status=part_revision.status, quantity=quantity, lots=numbers,
+                       status=LotStatus.QUARANTINE, inspection=_plan_out(_plan(session, part.id, each)))
 
 
 def get_receipt(session: Session, lot_number: str, *, lock: bool = False) -> Receipt:
@@ -431,11 +456,12 @@ def _receipts(session: Session, *, supplier_id: int | None = None, order_id: int
     order = (Receipt.received_on, Receipt.id) if oldest_first else (Receipt.received_on.desc(), Receipt.id.desc())
     query_ = (select(Receipt, PurchaseOrderLine.line_number, PurchaseOrderLine.promised_on, PurchaseOrder.number,
                      MaterialLot.lot_number, MaterialLot.part_id, MaterialLot.quantity_on_hand, Part.number,
-                     Supplier.code)
+                     PartRevision.revision, Supplier.code)
               .join(PurchaseOrderLine, PurchaseOrderLine.id == Receipt.line_id)
               .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
               .join(MaterialLot, MaterialLot.id == Receipt.material_lot_id)
               .join(Part, Part.id == MaterialLot.part_id)
+              .outerjoin(PartRevision, PartRevision.id == MaterialLot.part_revision_id)
               .join(Supplier, Supplier.id == Receipt.supplier_id)
               .order_by(*order))
     if supplier_id is not None:
@@ -446,14 +472,14 @@ def _receipts(session: Session, *, supplier_id: int | None = None, order_id: int
         query_ = query_.where(Receipt.result == result)
     if limit:
         query_ = query_.limit(limit)
-    return [ReceiptOut(lot=lot, po=po, line=line, part=part, supplier=supplier, quantity=r.quantity,
+    return [ReceiptOut(lot=lot, po=po, line=line, part=part, revision=revision, supplier=supplier, quantity=r.quantity,
                        received_on=r.received_on, promised_on=promised, days_late=(r.received_on - promised).days,
                        packing_slip=r.packing_slip, certificate=r.certificate, received_by=r.received_by,
                        result=r.result, aql=r.aql, sample_size=r.sample_size, defects_found=r.defects_found,
                        inspected_by=r.inspected_by, inspected_at=r.inspected_at, quantity_on_hand=on_hand,
                        plan=_plan_out(_plan(session, part_id, r.quantity)) if r.result == ReceiptResult.PENDING
                        else None)
-            for r, line, promised, po, lot, part_id, on_hand, part, supplier in session.execute(query_).all()]
+            for r, line, promised, po, lot, part_id, on_hand, part, revision, supplier in session.execute(query_).all()]
 
 
 @query()
@@ -468,30 +494,34 @@ def list_receipts(session: Session, actor: Actor, *, supplier: str | None = None
 
 
 def _lot_out(lot: MaterialLot, part: str, supplier: str | None) -> MaterialLotOut:
-    return MaterialLotOut(lot_number=lot.lot_number, part=part, supplier=supplier,
+    return MaterialLotOut(lot_number=lot.lot_number, part=part, revision=_revision_words(lot), supplier=supplier,
                           quantity_received=lot.quantity_received, quantity_on_hand=lot.quantity_on_hand,
                           status=lot.status, received_at=lot.received_at)
 
 
 @command("supply.manage")
 def receive_lot(session: Session, actor: Actor, *, lot_number: str, part: str, supplier: str, quantity: float,
-                received_at: datetime | None = None) -> MaterialLotOut:
-    """A lot booked in without a purchase order (opening stock, test fixtures); it starts in
-    quarantine like any other. Goods from suppliers are received with `receive`."""
+                received_at: datetime | None = None, revision: str | None = None) -> MaterialLotOut:
+    """A lot booked in without a purchase order (opening stock, test fixtures), of the part revision
+    received (default: the released one); it starts in quarantine like any other. Goods from
+    suppliers are received with `receive`."""
     p, s = get_part(session, part), get_supplier(session, supplier)
-    reasons = rules.identifier_problems(lot_number, "a lot number")
+    part_revision, reasons = _received_revision(session, p, revision)
+    reasons += rules.identifier_problems(lot_number, "a lot number")
     if not reasons and _taken(session, MaterialLot.lot_number, lot_number):
         reasons.append(f"lot {lot_number} already exists")
     reasons += rules.quantity_problems(quantity, "a received quantity")
     if p.tracking == "serial" and quantity != 1:
         reasons.append(f"{p.number} is serialized: receive each serial as its own lot of 1")
     verdict(reasons).raise_if_refused("receipt_refused")
-    lot = MaterialLot(lot_number=lot_number, part_id=p.id, supplier_id=s.id, quantity_received=quantity,
-                      quantity_on_hand=quantity, status=LotStatus.QUARANTINE.value, received_at=received_at or utcnow())
+    lot = MaterialLot(lot_number=lot_number, part_id=p.id, part_revision=part_revision, supplier_id=s.id,
+                      quantity_received=quantity, quantity_on_hand=quantity, status=LotStatus.QUARANTINE.value,
+                      received_at=received_at or utcnow())
     session.add(lot)
     session.flush()
     audit.record(session, actor=actor, action="material_lot.received", record_type="material_lot",
-                 record_id=lot_number, after={"part": p.number, "supplier": s.code, "quantity": quantity})
+                 record_id=lot_number, after={"part": p.number, "revision": part_revision.revision, "supplier": s.code,
+                                              "quantity": quantity})
     return _lot_out(lot, p.number, s.code)
 
 

@@ -33,20 +33,24 @@ def register(app: typer.Typer) -> None:
     app.add_typer(trace_app, name="trace")
 
 
+def _rev(node: TraceItem) -> str:
+    return f" rev {node.revision}" if node.revision else ""
+
+
 def _label(node: TraceItem) -> str:
     """One line of the tree, in the words of the floor (Rich markup, the data escaped)."""
     e = escape
     link = (f" · ×{node.quantity:g} at op {node.operation} {e(node.operation_name or '')}"
             if node.operation is not None else "")
     if node.kind == "unit":
-        text = (f"[bold]{e(node.identifier)}[/] {e(node.part)} · lot {e(node.lot or '')} · "
+        text = (f"[bold]{e(node.identifier)}[/] {e(node.part)}{e(_rev(node))} · lot {e(node.lot or '')} · "
                 f"{node.status.replace('_', ' ')}")
     else:
         supplier = (f"{e(node.supplier)} {e(node.supplier_name or '')} ({node.supplier_status})" if node.supplier
                     else "no supplier")
         received = (f"PO {e(node.receipt.po)} received {node.receipt.received_on}" if node.receipt
                     else f"received {(node.received_at or '')[:10]}")
-        text = f"[bold]{e(node.identifier)}[/] {e(node.part)} lot · {supplier} · {received} · {node.status}"
+        text = f"[bold]{e(node.identifier)}[/] {e(node.part)}{e(_rev(node))} lot · {supplier} · {received} · {node.status}"
     if node.cycle:
         text += " [red]· CYCLE: already on this branch[/]"
     elif node.repeated:

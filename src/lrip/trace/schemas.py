@@ -54,6 +54,8 @@ class TraceItem(Answer):
     kind: Kind
     identifier: str = Field(description="The serial or the lot number.")
     part: str
+    revision: str | None = Field(None, description="The part revision: a unit's, the one it is built to; a lot's, "
+                                                   "the one received.")
     status: str
     lot: str | None = Field(None, description="A unit's production lot.")
     program: str | None = None

@@ -3,7 +3,7 @@ and whether each unit's record is whole (completeness).
 
 The genealogy is the consumption table: unit × operation × (material lot or child serial) ×
 quantity. A trace walks it with one recursive query (a recursive CTE, the same SQL on SQLite
-and PostgreSQL). The walk is UNION, not UNION ALL: a consumption row enters the result once,
+and PostgreSQL: lrip.execution.genealogy, which containment walks too). The walk is UNION, not UNION ALL: a consumption row enters the result once,
 so even a cycle in bad data (A built into B built into A) ends the walk; the tree built from
 the rows then stops at the cycle, names it, and stops at MAX_DEPTH levels.
 
@@ -24,6 +24,7 @@ from lrip.auth.actor import Actor, query
 from lrip.catalog.models import BomLine, Operation, Part, PartRevision, Routing
 from lrip.db import is_postgres
 from lrip.errors import Invalid, NotFound
+from lrip.execution.genealogy import walk_query
 from lrip.execution.models import Consumption, Measurement, OperationRecord, Unit
 from lrip.execution.rules import RecordStatus, UnitStatus
 from lrip.execution.service import get_unit, required_characteristics
@@ -49,16 +50,20 @@ def _unit_side(name: str):
     unit = aliased(Unit, name=f"{name}_unit")
     lot = aliased(Lot, name=f"{name}_lot")
     program = aliased(Program, name=f"{name}_program")
+    routing = aliased(Routing, name=f"{name}_routing")
     revision = aliased(PartRevision, name=f"{name}_revision")
     part = aliased(Part, name=f"{name}_part")
-    columns = (unit.id, unit.serial, unit.status, lot.number, program.code, part.number)
+    columns = (unit.id, unit.serial, unit.status, lot.number, program.code, part.number, revision.revision)
     joins = ((lot, lot.id == unit.lot_id), (program, program.id == lot.program_id),
-             (revision, revision.id == program.part_revision_id), (part, part.id == revision.part_id))
+             (routing, routing.id == lot.routing_id), (revision, revision.id == routing.part_revision_id),
+             (part, part.id == revision.part_id))
     return unit, columns, joins
 
 
-def _unit_node(unit_id, serial, status, lot, program, part) -> dict:
-    return {"kind": "unit", "identifier": serial, "part": part, "status": status, "lot": lot, "program": program}
+def _unit_node(unit_id, serial, status, lot, program, part, revision) -> dict:
+    """A unit, with the part revision it is built to (its lot's routing's)."""
+    return {"kind": "unit", "identifier": serial, "part": part, "revision": revision, "status": status, "lot": lot,
+            "program": program}
 
 
 def _lot_side(name: str):
@@ -66,25 +71,27 @@ def _lot_side(name: str):
     a lot received before purchase orders were kept has no receipt."""
     lot = aliased(MaterialLot, name=f"{name}_mlot")
     part = aliased(Part, name=f"{name}_mpart")
+    revision = aliased(PartRevision, name=f"{name}_mrevision")
     supplier = aliased(Supplier, name=f"{name}_supplier")
     receipt = aliased(Receipt, name=f"{name}_receipt")
     line = aliased(PurchaseOrderLine, name=f"{name}_poline")
     order = aliased(PurchaseOrder, name=f"{name}_po")
     columns = (lot.id, lot.lot_number, lot.status, lot.quantity_received, lot.received_at, part.number,
                supplier.code, supplier.name, supplier.status, order.number, line.line_number, receipt.received_on,
-               line.promised_on, receipt.quantity, receipt.result)
-    joins = ((part, part.id == lot.part_id), (supplier, supplier.id == lot.supplier_id),
+               line.promised_on, receipt.quantity, receipt.result, revision.revision)
+    joins = ((part, part.id == lot.part_id), (revision, revision.id == lot.part_revision_id),
+             (supplier, supplier.id == lot.supplier_id),
              (receipt, receipt.material_lot_id == lot.id), (line, line.id == receipt.line_id),
              (order, order.id == line.order_id))
     return lot, columns, joins
 
 
 def _lot_node(lot_id, number, status, received, received_at, part, supplier, supplier_name, supplier_status,
-              po, po_line, received_on, promised_on, receipt_quantity, inspection) -> dict:
+              po, po_line, received_on, promised_on, receipt_quantity, inspection, revision) -> dict:
     receipt = None if po is None else {
         "po": po, "line": po_line, "received_on": received_on.isoformat(), "promised_on": promised_on.isoformat(),
         "quantity": receipt_quantity, "inspection": inspection}
-    return {"kind": "material_lot", "identifier": number, "part": part, "status": status,
+    return {"kind": "material_lot", "identifier": number, "part": part, "revision": revision, "status": status,
             "quantity_received": received, "received_at": _iso(received_at), "supplier": supplier,
             "supplier_name": supplier_name, "supplier_status": supplier_status, "receipt": receipt}
 
@@ -144,32 +151,6 @@ def _resolve(session: Session, identifier: str, kind: str | None) -> tuple[str, 
 
 
 # ---------------------------------------------------------------- the walk
-
-@cache
-def walk_query(direction: str, kind: str):
-    """Every consumption link reachable from the root (bound as `root`), with the operation that
-    consumed it: one recursive statement. What the links join (units, lots) is read after it by
-    id: PostgreSQL cannot know how few rows a recursive walk returns, and joined to its result
-    it would scan the unit table instead of looking up the few units by key."""
-    c = Consumption.__table__
-    record, operation = OperationRecord.__table__, Operation.__table__
-
-    def step(*, joins_walk=None):
-        query = (select(c.c.id, c.c.unit_id, c.c.child_unit_id, c.c.material_lot_id, c.c.quantity, c.c.consumed_at,
-                        operation.c.sequence, operation.c.name)
-                 .join(record, record.c.id == c.c.operation_record_id)
-                 .join(operation, operation.c.id == record.c.operation_id))
-        return query if joins_walk is None else query.join(*joins_walk)
-
-    if direction == "backward":
-        walk = step().where(c.c.unit_id == bindparam("root")).cte("walk", recursive=True)
-        walk = walk.union(step(joins_walk=(walk, c.c.unit_id == walk.c.child_unit_id)))
-    else:
-        start = c.c.material_lot_id if kind == "material_lot" else c.c.child_unit_id
-        walk = step().where(start == bindparam("root")).cte("walk", recursive=True)
-        walk = walk.union(step(joins_walk=(walk, c.c.child_unit_id == walk.c.unit_id)))
-    return select(walk).order_by(walk.c.id)
-
 
 def _details(session: Session, query, ids: set[int], node) -> dict[int, dict]:
     """The units or lots with these ids, in one statement (none when there are none)."""

@@ -17,7 +17,7 @@ def _when(at) -> str:
 
 
 def _measurement_line(m: MeasurementRow) -> str:
-    flag = " ✓" if m.in_spec else " ✗ OUT OF SPEC"
+    flag = (" ✓" if m.in_spec else " ✗ OUT OF SPEC") + ("" if m.verified else " UNVERIFIED")
     if m.kind == "attribute":
         return f"{m.characteristic} {'pass' if m.passed else 'fail'}{flag}"
     lsl = "" if m.lsl is None else f"{m.lsl:g}"
@@ -28,6 +28,8 @@ def _measurement_line(m: MeasurementRow) -> str:
 def _show(t: Traveler) -> None:
     say(f"{t.serial}  {t.part} rev {t.part_revision}  lot {t.lot} ({t.phase.upper()})  routing rev "
         f"{t.routing_revision}  status {t.status.replace('_', ' ')}")
+    if t.unverified:
+        say(f"  UNVERIFIED, not as the audit trail last recorded them: {', '.join(t.unverified)}")
     for h in t.holds:
         state = "OPEN" if h.open else f"released: {h.disposition} — {h.disposition_note}"
         say(f"  hold ({h.ncr or 'no NCR'}): {h.reason} — {state}")
@@ -41,10 +43,19 @@ def _show(t: Traveler) -> None:
             attempt = f"attempt {a.attempt}, {a.status}: " if a.attempt > 1 or a.status != "complete" else ""
             tools = f" · tools {', '.join(a.tools)}" if a.tools else ""
             say(f"    {attempt}{when}{tools} · {a.instruction or ''}")
+            if len(a.intervals) > 1 or a.clock:
+                for i in a.intervals:
+                    end = (f"{_when(i.ended_at)} {i.ended.replace('_', ' ')}" + (f": {i.reason}" if i.reason else "")
+                           if i.ended_at else "working")
+                    say(f"      worked: {i.worked_by} {_when(i.started_at)} → {end}")
+                if a.clock and a.clock != "working":
+                    say(f"      {a.clock} since {_when(a.clock_since)} ({a.worked_by}); {a.worked_minutes:.0f} min worked")
             for m in a.measurements:
                 say(f"      {_measurement_line(m)}  ({m.recorded_by})")
             if a.consumed:
-                say("      consumed: " + ", ".join(f"{c.identifier} ({c.part}) ×{c.quantity:g}" for c in a.consumed))
+                say("      consumed: " + ", ".join(
+                    f"{c.identifier} ({c.part}{f' rev {c.revision}' if c.revision else ''}) ×{c.quantity:g}"
+                    + (f" used as is under {c.use_as_is}" if c.use_as_is else "") for c in a.consumed))
     nxt = t.next
     if nxt is None:
         say("Nothing left to do on this unit.")

@@ -1,5 +1,5 @@
 """The traveler at the station: scan a serial, read the released instruction, start, record values, scan
-material and complete; and the unit's as-built record.
+material, pause, resume or take over at a shift change, and complete; and the unit's as-built record.
 
 Every action runs the shop floor's use case as the signed-in person (web.render.act), which checks the
 permission as the API and the CLI do, with the values parsed through the API's request schemas. A
@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, LripError
 from lrip.execution import service as execution
-from lrip.execution.schemas import ConsumeRequest, MeasurementRequest, StartRequest
+from lrip.execution.schemas import ConsumeRequest, HandoverRequest, MeasurementRequest, PauseRequest, StartRequest
 from lrip.fields import parse
 from lrip.traveler import service
 from lrip.traveler.schemas import Instruction, Traveler
@@ -26,7 +26,8 @@ from lrip.web.render import act as form_action
 from lrip.web.render import flash, form_fields, render, status_code
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = ("operation.start", "operation.complete", "measurement.record", "material.consume")
+ACTIONS = ("operation.start", "operation.complete", "measurement.record", "material.consume", "operation.pause",
+           "operation.handover")
 
 
 def _unit_url(serial: str) -> str:
@@ -96,7 +97,8 @@ def as_built(request: Request, serial: str):
 
 
 @router.post("/units/{serial}/{form}")
-async def act(request: Request, serial: str, form: Literal["start", "measure", "consume", "complete"]):
+async def act(request: Request, serial: str,
+              form: Literal["start", "measure", "consume", "complete", "pause", "resume", "handover"]):
     """One of the traveler's forms; the use case runs in a worker thread (it blocks on the database)."""
     return await run_in_threadpool(FORMS[form], request, serial, await form_fields(request))
 
@@ -124,6 +126,33 @@ def _complete(request: Request, serial: str, v: dict):
         return f"Operation {r.operation} ({r.name}) complete{done}"
 
     return _do(request, serial, "complete", v, work)
+
+
+def _pause(request: Request, serial: str, v: dict):
+    def work(session: Session, actor) -> str:
+        reason = parse(PauseRequest, reason=v.get("reason", "")).reason
+        r = execution.pause_operation(session, actor, serial=serial, operation=v.get("operation", ""), reason=reason)
+        return f"Operation {r.operation} ({r.name}) paused after {r.worked_minutes:.0f} worked minutes"
+
+    return _do(request, serial, "clock", v, work)
+
+
+def _resume(request: Request, serial: str, v: dict):
+    def work(session: Session, actor) -> str:
+        r = execution.resume_operation(session, actor, serial=serial, operation=v.get("operation", ""))
+        return f"Operation {r.operation} ({r.name}) resumed"
+
+    return _do(request, serial, "clock", v, work)
+
+
+def _handover(request: Request, serial: str, v: dict):
+    def work(session: Session, actor) -> str:
+        note = parse(HandoverRequest, reason=v.get("reason", "").strip() or None).reason
+        r = execution.hand_over_operation(session, actor, serial=serial, operation=v.get("operation", ""),
+                                          reason=note)
+        return f"Operation {r.operation} ({r.name}) is yours now, {r.worked_by}"
+
+    return _do(request, serial, "clock", v, work)
 
 
 def _consume(request: Request, serial: str, v: dict):
@@ -174,4 +203,5 @@ def _measure(request: Request, serial: str, v: dict):
     return RedirectResponse(_unit_url(serial), status_code=303)
 
 
-FORMS = {"start": _start, "measure": _measure, "consume": _consume, "complete": _complete}
+FORMS = {"start": _start, "measure": _measure, "consume": _consume, "complete": _complete, "pause": _pause,
+         "resume": _resume, "handover": _handover}

@@ -22,6 +22,7 @@ class Limit(Answer):
 
 
 class MeasurementRow(Answer):
+    id: int
     characteristic: str
     name: str
     kind: str
@@ -36,19 +37,33 @@ class MeasurementRow(Answer):
     recorded_by: str
     recorded_at: datetime
     source: str
+    verified: bool = True  # False: the row differs from its last state in the audit trail (lrip.audit)
 
 
 class ConsumedRow(Answer):
     kind: str  # serial | lot | unit
     identifier: str
     part: str
+    revision: str | None  # the part revision received (a lot) or built to (a unit)
     quantity: float
     supplier: str | None
+    use_as_is: str | None = None  # the NCR whose MRB use-as-is let the lot in
+
+
+class WorkedInterval(Answer):
+    """One stretch of work on an attempt: closed (paused, handed over, held, completed), or the open one."""
+
+    worked_by: str
+    started_at: datetime
+    ended_at: datetime | None  # None: still being worked (or, with `ended` paused/held, the clock is stopped)
+    ended: str | None  # execution.rules.IntervalEnd; None while open
+    reason: str | None
 
 
 class Attempt(AttemptTimes):
     measurements: list[MeasurementRow]
     consumed: list[ConsumedRow]
+    intervals: list[WorkedInterval]
 
 
 class MaterialNeed(Answer):
@@ -86,6 +101,7 @@ class Traveler(Answer):
     holds: list[HoldOut]
     operations: list[TravelerOperation]
     next: NextStep | None
+    unverified: list[str] = []  # records shown here that differ from their last state in the audit trail
 
 
 class Instruction(Answer):

@@ -1,0 +1,242 @@
+"""The tamper suite (issue 12, "records that prove themselves"): each way a person with SQL access to
+the database could rewrite history, run against a copy of a small demo database, and `lrip audit verify`
+naming it. The edits go through a plain sqlite3 connection, as such a person's would; the checkpoint
+before them is the one lrip signs hourly, at each readiness decision and each evidence package.
+
+On the code before this issue every test here failed: verify said "intact" (or writing stopped)."""
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from lrip import audit
+from lrip.auth.service import actor_of, create_token, get_user
+from lrip.cli import app
+from lrip.config import database_url
+from lrip.db import engine_for, unit_of_work
+from lrip.demo import load_demo
+from lrip.traveler import service as traveler
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template, tmp_path_factory):
+    """The demo with 12 LRIP units, built once for the run, with a token for the quality engineer."""
+    path = tmp_path_factory.mktemp("demo") / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = database_url(f"sqlite:///{path}")
+    load_demo(url, units=12)
+    with unit_of_work(url) as session:
+        rchen = actor_of(get_user(session, "rchen"))
+        token = create_token(session, rchen, username="rchen", name="tamper suite").token
+    engine_for(url).dispose()
+    return path, token
+
+
+@dataclass
+class Demo:
+    url: str
+    path: str
+    token: str
+
+    def lrip(self, *args):
+        return runner.invoke(app, [*args, "--db", self.url], env={"LRIP_TOKEN": self.token})
+
+    def verify(self) -> dict:
+        result = self.lrip("audit", "verify", "--json")
+        answer = json.loads(result.output)
+        assert result.exit_code == (0 if answer["ok"] else 1), result.output
+        return answer
+
+    def sql(self, *statements: str, params=()):
+        """What someone with the database file and the sqlite3 shell can do."""
+        with sqlite3.connect(self.path) as connection:
+            for statement in statements:
+                connection.execute(statement, params)
+        connection.close()
+
+    def one(self, query: str, params=()):
+        with sqlite3.connect(self.path) as connection:
+            row = connection.execute(query, params).fetchone()
+        connection.close()
+        return row
+
+
+@pytest.fixture
+def demo(demo_template, tmp_path) -> Demo:
+    """A copy of the demo, checkpointed (`lrip audit checkpoint`) and verified intact."""
+    template, token = demo_template
+    path = tmp_path / "lrip.db"
+    shutil.copy(template, path)
+    d = Demo(database_url(f"sqlite:///{path}"), str(path), token)
+    result = d.lrip("audit", "checkpoint", "--reason", "before the tamper test")
+    assert result.exit_code == 0, result.output
+    assert d.verify()["ok"]
+    yield d
+    engine_for(d.url).dispose()
+
+
+def kinds(answer: dict) -> list[str]:
+    return [f["kind"] for f in answer["findings"]]
+
+
+def last_seq(d: Demo) -> int:
+    return d.one("SELECT max(seq) FROM audit_event")[0]
+
+
+def test_the_demo_as_built_verifies_with_every_record_as_the_chain_says(demo):
+    answer = demo.verify()
+    assert answer["ok"] and answer["findings"] == []
+    assert answer["records"] > 500 and answer["checkpoints"] == 1 and answer["last_checkpoint"] == last_seq(demo)
+    result = demo.lrip("audit", "verify")
+    assert result.exit_code == 0 and "Audit chain intact" in result.output and "1 checkpoint signed by key" in result.output
+
+
+# ---------------------------------------------------------------- the chain
+
+def test_deleting_the_last_events_and_fixing_the_head_is_named_truncation(demo):
+    end = last_seq(demo)
+    keep = demo.one("SELECT seq, hash FROM audit_event WHERE seq = ?", (end - 3,))
+    demo.sql(f"DELETE FROM audit_event WHERE seq > {end - 3}")
+    demo.sql("UPDATE audit_head SET seq = ?, hash = ?", params=keep)
+    answer = demo.verify()
+    assert not answer["ok"] and "truncated" in kinds(answer)
+    truncated = next(f for f in answer["findings"] if f["kind"] == "truncated")
+    assert f"the chain ends at event {end - 3}" in truncated["message"]
+    assert f"events {end - 2}–{end} were removed" in truncated["message"]
+
+
+def test_deleting_every_event_and_the_head_is_named(demo):
+    demo.sql("DELETE FROM audit_event", "DELETE FROM audit_head")
+    answer = demo.verify()
+    assert not answer["ok"] and answer["events"] == 0
+    assert {"head_deleted", "truncated", "record_added"} <= set(kinds(answer))
+    result = demo.lrip("audit", "verify")
+    assert result.exit_code == 1 and "Audit chain intact" not in result.output
+    assert "more record(s) (--json lists every one)" in result.output
+
+
+def test_deleting_the_checkpoints_too_leaves_the_file_beside_the_key(demo):
+    demo.sql("DELETE FROM audit_event", "DELETE FROM audit_head", "DELETE FROM audit_checkpoint")
+    answer = demo.verify()
+    assert {"head_deleted", "truncated", "checkpoint_deleted"} <= set(kinds(answer))
+
+
+def test_deleting_only_the_head_is_named_and_writing_goes_on(demo):
+    end = last_seq(demo)
+    demo.sql("DELETE FROM audit_head")
+    answer = demo.verify()
+    assert kinds(answer) == ["head_deleted"]
+    result = demo.lrip("audit", "checkpoint")  # a write: it appends the rebuilding of the head, then signs
+    assert result.exit_code == 0, result.output
+    log = demo.lrip("audit", "log", "--limit", "1").output
+    assert f"audit.head_restored audit:head: seq {end} — the chain's head was missing; rebuilt from event {end}" in log
+    answer = demo.verify()
+    assert answer["ok"] and answer["notes"] == [f"the head was missing and was rebuilt at event {end + 1}"]
+
+
+def test_a_rewritten_head_is_named(demo):
+    demo.sql("UPDATE audit_head SET hash = ?", params=("ab" * 32,))
+    answer = demo.verify()
+    assert kinds(answer) == ["head_rewritten"]
+
+
+def test_a_chain_recomputed_before_a_checkpoint_is_named(demo):
+    """Change an old event and recompute every hash after it and the head, as anyone with the formula can."""
+    end = last_seq(demo)
+    target = end - 20
+    with unit_of_work(demo.url, write=False) as session:
+        events = [(e.seq, e.at, e.actor, e.action, e.record_type, e.record_id, e.before, e.after, e.reason,
+                   e.records) for e in session.execute(
+            select(audit.AuditEvent).where(audit.AuditEvent.seq >= target)
+            .order_by(audit.AuditEvent.seq)).scalars()]
+        prev = session.execute(select(audit.AuditEvent.hash).where(audit.AuditEvent.seq == target - 1)).scalar()
+    rewritten = []
+    for seq, at, actor, action, rtype, rid, before, after, reason, records in events:
+        if seq == target:
+            actor = "mallory"
+        digest = audit.event_hash(prev, seq, at, actor, action, rtype, rid, before, after, reason, records)
+        rewritten.append((actor, prev, digest, seq))
+        prev = digest
+    with sqlite3.connect(demo.path) as connection:
+        connection.executemany("UPDATE audit_event SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", rewritten)
+        connection.execute("UPDATE audit_head SET hash = ?", (prev,))
+    connection.close()
+    answer = demo.verify()
+    assert kinds(answer) == ["rewritten"]
+    assert f"event {end} no longer hashes to what the checkpoint signed" in answer["findings"][0]["message"]
+
+
+def test_a_forged_checkpoint_is_named(demo):
+    demo.sql("UPDATE audit_checkpoint SET seq = seq - 5")
+    answer = demo.verify()
+    assert "forged_checkpoint" in kinds(answer)
+
+
+# ---------------------------------------------------------------- the records
+
+def _a_measurement(d: Demo):
+    return d.one("SELECT m.id, u.serial, m.value FROM measurement m JOIN unit u ON u.id = m.unit_id "
+                 "WHERE m.value IS NOT NULL AND u.status = 'complete' ORDER BY m.id DESC LIMIT 1")
+
+
+def test_a_measurement_changed_in_place_is_named_and_the_traveler_shows_it_unverified(demo):
+    key, serial, value = _a_measurement(demo)
+    demo.sql("UPDATE measurement SET value = 0.5, in_spec = 1 WHERE id = ?", params=(key,))
+    answer = demo.verify()
+    assert kinds(answer) == ["record_changed"]
+    f = answer["findings"][0]
+    assert (f["record_type"], f["record_id"]) == ("measurement", str(key))
+    assert f["message"].startswith(f"measurement #{key}: changed since its last audited state (event ")
+    with unit_of_work(demo.url, write=False) as session:
+        assert audit.unverified(session, "measurement", [key, key - 1]) == {key}
+        rchen = actor_of(get_user(session, "rchen"))
+        t = traveler.traveler(session, rchen, serial=serial)
+    shown = [m for o in t.operations for a in o.attempts for m in a.measurements if m.value == 0.5]
+    assert [m.verified for m in shown] == [False]
+    text = demo.lrip("traveler", serial).output
+    assert "UNVERIFIED" in text
+
+
+def test_a_deleted_signature_is_named(demo):
+    (key,) = demo.one("SELECT max(id) FROM signature")
+    demo.sql("DELETE FROM signature WHERE id = ?", params=(key,))
+    answer = demo.verify()
+    assert kinds(answer) == ["record_deleted"]
+    assert answer["findings"][0]["message"].startswith(f"signature #{key}: deleted (its last audited state is event ")
+
+
+def test_a_row_added_behind_the_chains_back_is_named(demo):
+    demo.sql("INSERT INTO measurement (unit_id, characteristic_id, operation_record_id, value, passed, in_spec, gauge, "
+             "recorded_at, recorded_by_id, source) SELECT unit_id, characteristic_id, operation_record_id, 1.0, NULL, 1, "
+             "gauge, recorded_at, recorded_by_id, source FROM measurement WHERE value IS NOT NULL LIMIT 1")
+    (key,) = demo.one("SELECT max(id) FROM measurement")
+    answer = demo.verify()
+    assert [(f["kind"], f["record_type"], f["record_id"]) for f in answer["findings"]] == [
+        ("record_added", "measurement", str(key))]
+
+
+def test_a_unit_whose_status_was_changed_is_named_by_its_serial(demo):
+    (serial,) = demo.one("SELECT serial FROM unit WHERE status = 'on_hold' LIMIT 1")
+    demo.sql("UPDATE unit SET status = 'complete' WHERE serial = ?", params=(serial,))
+    answer = demo.verify()
+    assert [f["message"].split(":")[0] for f in answer["findings"]] == [f"unit {serial}"]
+
+
+def test_an_event_deleted_with_the_records_it_stated_restored_is_still_named(demo):
+    """Undo a measurement's event and keep the row: the chain no longer states it, so it was added behind its back."""
+    key, _serial, _value = _a_measurement(demo)
+    (seq,) = demo.one("SELECT max(seq) FROM audit_event WHERE records LIKE ?", (f'%"measurement"%"{key}"%',))
+    assert seq is not None
+    demo.sql(f"DELETE FROM audit_event WHERE seq >= {seq}")
+    demo.sql("UPDATE audit_head SET seq = (SELECT max(seq) FROM audit_event), "
+             "hash = (SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1)")
+    answer = demo.verify()
+    assert "truncated" in kinds(answer)
+    assert ("record_added", "measurement", str(key)) in [(f["kind"], f["record_type"], f["record_id"])
+                                                           for f in answer["findings"]]
