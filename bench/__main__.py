@@ -4,8 +4,9 @@ from bench import metrics as quality_metrics, spc
 from bench import scorecards
 from bench import shortages
 from bench import readiness
+from bench import report as readiness_report
 from bench import trace
-from bench import audit
+from bench import audit, package
 from bench.common import table
 
 table("Measurement import, SQLite", import_measurements.run())
@@ -17,7 +18,9 @@ table("Yield and defect metrics, SQLite", quality_metrics.run())
 table("Supplier scorecards, 100,000 receipts", scorecards.run())
 table("Shortage netting, 50 parts × 52 weeks × 10 lots (ratio: baseline time / ours)", shortages.run())
 table("FRP readiness: evaluate and evidence package, SQLite", readiness.run())
+table("lrip readiness report against WeasyPrint laying out the same HTML without figures", readiness_report.run())
 table("Trace on a 1,000,000-link genealogy, SQLite and PostgreSQL (baseline: the same SQL on the bare driver)",
       trace.run())
 table("Audit verify over 1,000,000 events and 100,000 records, SQLite (baseline: SHA-256 of the same rows' bytes)",
       audit.run())
+table("Evidence package: signing and verifying (baseline: SHA-256 of the same files)", package.run())

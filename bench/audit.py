@@ -12,6 +12,7 @@ compared. The baseline reads the same rows through the bare sqlite3 driver and h
 with SHA-256: no link, no JSON, no comparison — the floor any verification stands on.
 """
 import hashlib
+import os
 import random
 import shutil
 import sqlite3
@@ -24,8 +25,8 @@ from bench.common import best_of, fresh_sqlite
 from lrip import audit, keys
 from lrip.db import canonical_json, engine_for, unit_of_work
 
-EVENTS = 1_000_000
-RECORDS = 100_000
+EVENTS = int(os.environ.get("LRIP_BENCH_AUDIT_EVENTS", 1_000_000))  # smaller on a busy machine, said in the table
+RECORDS = int(os.environ.get("LRIP_BENCH_AUDIT_RECORDS", 100_000))
 CACHE = Path(__file__).parent / ".cache"
 MIGRATIONS = Path(audit.__file__).parent / "migrations" / "versions"
 
@@ -78,14 +79,16 @@ def _build(path: Path, directory: Path) -> None:
 def cached() -> tuple[Path, Path]:
     """The database and the key directory, built once per version of this file and the migrations."""
     CACHE.mkdir(exist_ok=True)
-    target, directory = CACHE / f"audit-{_key()}.db", CACHE / f"audit-{_key()}-keys"
+    name = f"audit-{_key()}-{EVENTS}-{RECORDS}"
+    target, directory = CACHE / f"{name}.db", CACHE / f"{name}-keys"
     if not target.exists():
         url, path = fresh_sqlite("audit")
         engine_for(url).dispose()
         shutil.rmtree(directory, ignore_errors=True)
         keys.init(directory)
         _build(path, directory)
-        shutil.copy(path, target)
+        shutil.move(path, target)
+        shutil.rmtree(path.parent, ignore_errors=True)
     return target, directory
 
 

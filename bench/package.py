@@ -17,10 +17,11 @@ import os
 import random
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.common import best_of
-from lrip import keys
+from lrip import audit, keys
 from lrip.auth.rules import content_hash
 from lrip.readiness import report
 from lrip.readiness.criteria import MAX_ATTACHMENT
@@ -50,13 +51,22 @@ def unsigned_files(attachments: int, attachment_bytes: int) -> dict[str, bytes]:
               "snapshot_sha256": content_hash(assessment)}
     evidence = {"format": report.FORMAT, "program": "ACT-200", "assessment": assessment,
                 "snapshot_sha256": content_hash(assessment), "signed_content": signed, "signatures": [],
-                "waivers": [], "attestations": [], "audit_head": {"seq": 1, "hash": "0" * 64}}
+                "waivers": [], "attestations": [], "audit_head": {"seq": 1, "hash": "0" * 64},
+                "checkpoint": _checkpoint(1, "0" * 64)}
     files = {"report.html": html.encode(), "report.pdf": HTML(string=html).write_pdf(),
              "evidence.json": json.dumps(evidence, indent=2).encode()}
     files |= {f"extract-{i}.csv": "".join(f"SN-{r:05d},{r * 0.001:.3f},pass\n" for r in range(20_000)).encode()
               for i in range(4)}
     files |= {f"attachments/{i}-plan.pdf": b"%PDF-1.7\n" + os.urandom(attachment_bytes) for i in range(attachments)}
     return files
+
+
+def _checkpoint(seq: int, digest: str) -> dict:
+    """The signed checkpoint of the audit head a package carries, as lrip.audit.checkpoint signs it."""
+    at, reason, database = datetime.now(timezone.utc), "evidence package (benchmark)", "benchmark"
+    signature = keys.sign(audit._signed_bytes(database, seq, digest, at.isoformat(), reason)).hex()
+    return {"seq": seq, "hash": digest, "at": at.isoformat(), "reason": reason, "database": database,
+            "key": keys.public_fingerprint(), "signature": signature}
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> None:
@@ -77,7 +87,19 @@ def _sha256_pass(folder: Path) -> int:
 
 def run(repeat: int = 5) -> list[tuple[str, str, str, str]]:
     work = Path(tempfile.mkdtemp(prefix="lrip-bench-package-"))
-    os.environ["LRIP_KEYS_DIR"] = str(work / "keys")
+    before = os.environ.get("LRIP_KEYS_DIR")
+    os.environ["LRIP_KEYS_DIR"] = str(work / "keys")  # a key made for the run, never the user's
+    try:
+        return _rows(work, repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if before is None:
+            os.environ.pop("LRIP_KEYS_DIR", None)
+        else:
+            os.environ["LRIP_KEYS_DIR"] = before
+
+
+def _rows(work: Path, repeat: int) -> list[tuple[str, str, str, str]]:
     keys.init()
     rows = []
     for label, attachments, size in (("demo-sized package", 1, 200_000),
@@ -96,7 +118,6 @@ def run(repeat: int = 5) -> list[tuple[str, str, str, str]]:
         baseline = f"{t_hash * 1000:.1f} (SHA-256 of {total / 1e6:.1f} MB)"
         rows += [(f"{label}: sign, ms", f"{t_sign * 1000:.1f}", baseline, f"{t_sign / t_hash:.1f}×"),
                  (f"{label}: verify, ms", f"{t_verify * 1000:.1f}", baseline, f"{t_verify / t_hash:.1f}×")]
-    shutil.rmtree(work, ignore_errors=True)
     return rows
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from factory import actor, build_line
+from factory import actor, build_line, just_now
 from lrip.auth.service import create_token
 from lrip.cli import app
 from lrip.db import unit_of_work
@@ -57,9 +57,10 @@ def test_lists_and_a_unit_through_operation_10(line_url):
     assert json.loads(result.output)["cycle_minutes"] >= 0
 
     programs = json.loads(lrip(line_url, "programs", "--json").output)
-    assert programs[0]["code"] == "ACT" and programs[0]["units_by_status"] == {"in_work": 1}
+    # SN-1, and the factory's pilot unit SN-P1 built in lot P1
+    assert programs[0]["code"] == "ACT" and programs[0]["units_by_status"] == {"complete": 1, "in_work": 1}
     lots = json.loads(lrip(line_url, "lots", "ACT", "--json").output)
-    assert lots[0]["number"] == "L1" and lots[0]["units"] == 1
+    assert [(lot["number"], lot["units"]) for lot in lots] == [("P1", 1), ("L1", 1)]
     units = json.loads(lrip(line_url, "units", "L1", "--json").output)
     assert [(u["serial"], u["status"], u["operation"], u["hold_reason"]) for u in units] == [
         ("SN-1", "in_work", None, None)]
@@ -107,10 +108,11 @@ def test_import_is_all_or_nothing_and_lists_every_bad_line(line_url, tmp_path):
     lrip(line_url, "unit", "add", "L1", "SN-1")
     lrip(line_url, "op", "start", "SN-1", "10", "--tool", "TQ-1", who="olga")
     bad = tmp_path / "bad.csv"
+    now = just_now()
     bad.write_text("serial,operation,characteristic,value,recorded_at,operator,gauge\n"
-                   "SN-1,10,TORQUE,2.0,2026-01-05T10:00:00Z,olga,G1\n"
-                   "SN-9,10,TORQUE,2.0,2026-01-05T10:00:00Z,olga,G1\n"
-                   "SN-1,10,TORQUE,abc,2026-01-05T10:00:00Z,olga,G1\n")
+                   f"SN-1,10,TORQUE,2.0,{now},olga,G1\n"
+                   f"SN-9,10,TORQUE,2.0,{now},olga,G1\n"
+                   f"SN-1,10,TORQUE,abc,{now},olga,G1\n")
     result = lrip(line_url, "import", "measurements", str(bad), "--json")
     assert result.exit_code == 2
     reasons = json.loads(result.output)["reasons"]
@@ -133,7 +135,8 @@ def test_audit_verify_and_log(line_url):
     result = lrip(line_url, "audit", "verify", "--json")
     assert result.exit_code == 0 and json.loads(result.output)["ok"] is True
     log = json.loads(lrip(line_url, "audit", "log", "--record", "lot:L1", "--json").output)
-    assert [e["action"] for e in log["items"]] == ["lot.created"]
+    # newest first: the lot, then the Z1.4 sample drawn for it when it was created
+    assert [e["action"] for e in log["items"]] == ["lot.inspection_sample_set", "lot.created"]
 
 
 def test_unknown_serial_is_not_found_exit_2(line_url):
@@ -150,12 +153,19 @@ def test_an_operator_cannot_do_what_the_issue_saw_him_do(line_url):
     for words in (["user", "set-roles", "olga", "--role", "admin"], ["token", "create", "petra", "--name", "x"],
                   ["disposition", "SN-1", "scrap", "--reason", "mine"],
                   ["disposition", "SN-1", "use_as_is", "--reason", "mine"],
-                  ["change", "approve", "CR-0001"], ["readiness", "sign", "ACT", "1"]):
+                  ["change", "approve", "CR-0001"]):
         result = runner.invoke(app, [*words, "--db", line_url, "--json"], input="olga's password\n",
                                env={"LRIP_TOKEN": TOKENS["olga"]})
         answer = json.loads(result.output[result.output.index("{"):])
         assert (result.exit_code, answer["error"]) == (2, "forbidden"), words
         assert answer["reasons"][0].startswith("olga (operator) may not ")
+    # the FRP decision: an assessment exists, and the signed-decisions table names who signs it
+    assert lrip(line_url, "readiness", "evaluate", "ACT", "--json").exit_code == 0
+    result = runner.invoke(app, ["readiness", "sign", "ACT", "1", "--db", line_url, "--json"],
+                           input="olga's password\n", env={"LRIP_TOKEN": TOKENS["olga"]})
+    answer = json.loads(result.output[result.output.index("{"):])
+    assert (result.exit_code, answer["error"]) == (2, "signature_refused")
+    assert "not signed by an operator (olga); it still needs a program signature" in answer["reasons"][0]
     users = {u["username"]: u for u in json.loads(lrip(line_url, "user", "list", "--json").output)}
     assert users["olga"]["roles"] == ["operator"]
 

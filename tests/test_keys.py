@@ -20,6 +20,8 @@ from lrip.auth.service import create_token, create_user
 from lrip.cli import app
 from lrip.db import unit_of_work
 from lrip.errors import Conflict, Forbidden
+from lrip.readiness import service as readiness
+from readiness.gate_line import PASSWORD, build_gate_line
 
 runner = CliRunner()
 
@@ -142,3 +144,20 @@ def test_without_the_key_verify_checks_the_chain_and_says_it_did_not_check_check
     assert report.ok and report.key is None and report.notes[0].startswith("no installation key in ")
     with unit_of_work(db_url) as session, pytest.raises(keys.NoKey):
         audit.checkpoint(session, reason="no key")
+
+
+def test_the_readiness_decision_signs_a_checkpoint_once_it_is_made(session, keys_dir):
+    """Each readiness decision signs the head: the first signature alone makes none, the second (the decision
+    made) does, and the checkpoint covers the decision's own event."""
+    build_gate_line(session)
+    readiness.evaluate(session, actor(session, "pam"), program="ACT")
+    readiness.sign_assessment(session, actor(session, "pam"), program="ACT", password=PASSWORD)
+    assert audit.last_checkpoint(session) is None
+    readiness.sign_assessment(session, actor(session, "quinn"), program="ACT", password=PASSWORD)
+    made = audit.last_checkpoint(session)
+    decided = session.execute(select(audit.AuditEvent).where(audit.AuditEvent.action == "readiness.decided")
+                              ).scalar_one()
+    assert made is not None and made.seq == audit.head(session)[0] and made.seq >= decided.seq
+    assert made.reason.startswith("readiness decision of ACT assessment 1 (")
+    session.commit()
+    assert json.loads(keys.checkpoints_file(keys_dir).read_text().splitlines()[-1])["seq"] == made.seq

@@ -2,11 +2,9 @@
 the chain without the service doing anything (the ORM's flush, an UPDATE or DELETE run through the session,
 db.insert_many, rows written after a transaction's last event), so that `verify` can tell a row changed
 behind the chain's back from one lrip wrote; and `unverified` answers for a page in two statements."""
-from datetime import datetime, timedelta, timezone
-
 from sqlalchemy import delete, event, func, insert, select, text, update
 
-from factory import actor, build_line, run_op10
+from factory import actor, build_line, just_now, run_op10
 from lrip import audit
 from lrip.auth.actor import INSTALLATION
 from lrip.auth.service import create_user
@@ -39,9 +37,9 @@ def test_what_the_orm_writes_is_stated_by_the_event_that_follows(db_url):
     with unit_of_work(db_url) as session:
         run_op10(session, "SN-1", "M-001")
     with unit_of_work(db_url, write=False) as session:
-        last = session.execute(select(audit.AuditEvent).where(audit.AuditEvent.action == "measurement.recorded")
-                               ).scalar_one()
-        key = session.execute(select(Measurement.id)).scalar_one()
+        last = session.execute(select(audit.AuditEvent).where(audit.AuditEvent.action == "measurement.recorded",
+                                                              audit.AuditEvent.record_id == "SN-1")).scalar_one()
+        key = session.execute(select(Measurement.id).join(Unit).where(Unit.serial == "SN-1")).scalar_one()
         shape = audit.shapes()["measurement"]
         row = session.execute(shape.select().where(shape.table.c.id == key)).one()
     assert last.records == {"measurement": [shape.colset, {str(key): shape.digest(row)}]}
@@ -51,16 +49,17 @@ def test_what_the_orm_writes_is_stated_by_the_event_that_follows(db_url):
 
 def test_imported_rows_written_by_insert_many_are_stated(db_url):
     _unit_ready(db_url, started=True)
-    at = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0).isoformat()
-    text_ = f"serial,operation,characteristic,value,recorded_at,operator,gauge\nSN-1,10,TORQUE,2.01,{at},olga,TW-7\n"
+    text_ = f"serial,operation,characteristic,value,recorded_at,operator,gauge\nSN-1,10,TORQUE,2.01,{just_now()},olga,G1\n"
+    with unit_of_work(db_url, write=False) as session:
+        before = set(session.execute(select(Measurement.id)).scalars())  # the pilot unit's, through the ORM
     with unit_of_work(db_url) as session:
         execution.import_measurements(session, actor(session, "admin"), text=text_, source="station.csv")
     with unit_of_work(db_url, write=False) as session:
-        key = session.execute(select(Measurement.id)).scalar_one()
-    assert _states(db_url, "measurement").keys() == {key}
+        key = session.execute(select(Measurement.id).join(Unit).where(Unit.serial == "SN-1")).scalar_one()
+    assert key not in before and _states(db_url, "measurement").keys() == before | {key}
     assert _verify(db_url).ok
     with engine_for(db_url).begin() as conn:  # behind lrip's back
-        conn.execute(update(Measurement.__table__).values(value=1.5))
+        conn.execute(update(Measurement.__table__).where(Measurement.__table__.c.id == key).values(value=1.5))
     assert [(f.kind, f.record_id) for f in _verify(db_url).findings] == [("record_changed", str(key))]
 
 
@@ -99,7 +98,7 @@ def test_a_row_stated_under_an_older_column_set_is_checked_on_those_columns(db_u
     older = tuple(c for c in shape.columns if c != "completed_at")
     colset = audit.colset_of("unit", older)
     with unit_of_work(db_url) as session:
-        row = session.execute(shape.select()).one()
+        row = session.execute(shape.select().where(shape.table.c.serial == "SN-1")).one()
         digest = audit._shape_of("unit", older).digest(getattr(row, c) for c in older)
         session.execute(insert(audit.AuditColumns).values(colset=colset, table_name="unit", columns=list(older)))
         audit._append(session, "installation", "records.baseline", "records", "unit", None, None, None,
@@ -108,7 +107,7 @@ def test_a_row_stated_under_an_older_column_set_is_checked_on_those_columns(db_u
     with unit_of_work(db_url, write=False) as session:
         assert audit.unverified(session, "unit", [row.id]) == set()
     with engine_for(db_url).begin() as conn:
-        conn.execute(update(Unit.__table__).values(serial="SN-X"))
+        conn.execute(update(Unit.__table__).where(Unit.__table__.c.serial == "SN-1").values(serial="SN-X"))
     assert [f.kind for f in _verify(db_url).findings] == ["record_changed"]
 
 

@@ -3,22 +3,30 @@ the database could rewrite history, run against a copy of a small demo database,
 naming it. The edits go through a plain sqlite3 connection, as such a person's would; the checkpoint
 before them is the one lrip signs hourly, at each readiness decision and each evidence package.
 
+The evidence package's forgeries the issue lists (a verdict changed on report.html or findings.csv edited with
+the manifest re-hashed by `sha256sum`, a package signed again with another key, a changed PDF, a package of
+another assessment) are run on a package the demo's program manager wrote, and `lrip readiness verify` names each.
+
 On the code before this issue every test here failed: verify said "intact" (or writing stopped)."""
 import json
 import shutil
 import sqlite3
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
+from weasyprint import HTML
 
-from lrip import audit
+from lrip import audit, keys
 from lrip.auth.service import actor_of, create_token, get_user
 from lrip.cli import app
 from lrip.config import database_url
 from lrip.db import engine_for, unit_of_work
-from lrip.demo import load_demo
+from lrip.demo import DEMO_PASSWORD, PROGRAM, load_demo
+from lrip.readiness import report
 from lrip.traveler import service as traveler
 
 runner = CliRunner()
@@ -240,3 +248,162 @@ def test_an_event_deleted_with_the_records_it_stated_restored_is_still_named(dem
     assert "truncated" in kinds(answer)
     assert ("record_added", "measurement", str(key)) in [(f["kind"], f["record_type"], f["record_id"])
                                                            for f in answer["findings"]]
+
+
+# ---------------------------------------------------------------- the evidence package
+
+@pytest.fixture(scope="module")
+def package(demo_template, tmp_path_factory):
+    """A copy of the demo whose program manager (ggarcia) evaluates readiness, signs the decision with quality
+    (rchen) and writes the evidence package, all through `lrip`: the package and its database."""
+    template, rchen = demo_template
+    path = tmp_path_factory.mktemp("packaged") / "lrip.db"
+    shutil.copy(template, path)
+    url = database_url(f"sqlite:///{path}")
+    with unit_of_work(url) as session:
+        ggarcia = actor_of(get_user(session, "ggarcia"))
+        token = create_token(session, ggarcia, username="ggarcia", name="tamper suite").token
+    d = Demo(url, str(path), token)
+    out = tmp_path_factory.mktemp("package") / PROGRAM
+    for who, args, password in ((token, ("readiness", "evaluate", PROGRAM), None),
+                                (token, ("readiness", "sign", PROGRAM), DEMO_PASSWORD),
+                                (rchen, ("readiness", "sign", PROGRAM), DEMO_PASSWORD),
+                                (token, ("readiness", "report", PROGRAM, "--out", str(out)), None)):
+        result = runner.invoke(app, [*args, "--db", url], env={"LRIP_TOKEN": who},
+                               input=f"{password}\n" if password else None)
+        assert result.exit_code == 0, result.output
+    yield d, out
+    engine_for(url).dispose()
+
+
+def readiness_verify(directory: Path, *args: str):
+    """`lrip readiness verify DIR`, as a reviewer runs it: no one signed in, the key's fingerprint given apart."""
+    return runner.invoke(app, ["readiness", "verify", str(directory), "--fingerprint", keys.public_fingerprint(),
+                               *args], env={"LRIP_TOKEN": ""})
+
+
+def problems(result) -> list[str]:
+    assert result.exit_code == 1, result.output
+    assert "Evidence package NOT intact" in result.output
+    return [line.strip()[2:] for line in result.output.splitlines() if line.strip().startswith("• ")]
+
+
+REHASHED = ("manifest.sha256: does not match its signature (manifest.sha256.sig): it was changed or re-hashed "
+            "after the package was signed")
+
+
+@pytest.fixture
+def copy(package, tmp_path) -> Path:
+    target = tmp_path / "package"
+    shutil.copytree(package[1], target)
+    return target
+
+
+def sha256sum(directory: Path) -> None:
+    """What a forger does after editing a file: `sha256sum` every file again into manifest.sha256."""
+    names = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
+                   if p.is_file() and p.name not in report.UNLISTED)
+    listed = subprocess.run(["sha256sum", *names], cwd=directory, capture_output=True, check=True).stdout
+    (directory / "manifest.sha256").write_bytes(listed)
+
+
+def test_the_package_as_written_verifies_alone_and_against_its_database(package):
+    d, out = package
+    result = readiness_verify(out)
+    assert result.exit_code == 0, result.output
+    assert "Evidence package intact: ACT-200 assessment 1" in result.output and "the fingerprint given" in result.output
+    evidence = json.loads((out / "evidence.json").read_text())
+    assert [s["username"] for s in evidence["signatures"]] == ["ggarcia", "rchen"]
+    result = d.lrip("readiness", "verify", str(out))
+    assert result.exit_code == 0 and "the ones this database recorded" in result.output, result.output
+
+
+def test_the_verdict_changed_on_the_report_and_the_manifest_rehashed_is_named(package, copy):
+    verdict = json.loads((copy / "evidence.json").read_text())["assessment"]["verdict"]
+    word = report.VERDICT_WORDS[verdict]
+    html = (copy / "report.html").read_text()
+    assert verdict != "GO" and f">{word}</div>" in html
+    (copy / "report.html").write_text(html.replace(f">{word}</div>", ">GO</div>"))
+    sha256sum(copy)
+    assert problems(readiness_verify(copy)) == [REHASHED]
+
+
+def test_findings_edited_and_the_manifest_rehashed_is_named(copy):
+    (copy / "findings.csv").write_text("criterion,kind,finding\n")
+    sha256sum(copy)
+    assert problems(readiness_verify(copy)) == [REHASHED]
+
+
+def test_an_edited_file_is_named_by_the_manifest(copy):
+    (copy / "findings.csv").write_text("criterion,kind,finding\n")
+    assert problems(readiness_verify(copy)) == [
+        "findings.csv: changed since the package was written (its SHA-256 differs from the manifest)"]
+
+
+def test_the_verdict_changed_in_the_evidence_breaks_the_signatures_it_carries(copy):
+    evidence = json.loads((copy / "evidence.json").read_text())
+    evidence["assessment"]["verdict"] = evidence["signed_content"]["verdict"] = "GO"
+    (copy / "evidence.json").write_text(json.dumps(evidence))
+    sha256sum(copy)
+    found = problems(readiness_verify(copy))
+    assert found[0] == REHASHED
+    assert any(p.startswith("evidence.json: assessment 1 does not hash to its recorded snapshot SHA-256") for p in found)
+    assert any(p.startswith("assessment 1 decision: the signature of Gabriel García (approved, ") for p in found)
+
+
+def test_a_changed_pdf_fails_its_own_signature(copy):
+    pdf = (copy / "report.pdf").read_bytes()
+    (copy / "report.pdf").write_bytes(pdf.replace(b"/lrip-evidence", b"/lrip-evidencf", 1)
+                                      if b"/lrip-evidence" in pdf else pdf.replace(b"%PDF-1.7", b"%PDF-1.6", 1))
+    sha256sum(copy)
+    found = problems(readiness_verify(copy))
+    assert found[0] == REHASHED and found[1].startswith("report.pdf: ")
+
+
+def test_a_package_signed_again_with_another_key_is_named(copy, tmp_path, monkeypatch):
+    """A forger with lrip but not the installation key edits the report and signs everything again with a key
+    of their own: whole under that key, but not the trusted one, and its checkpoint not signed by it."""
+    genuine = keys.public_fingerprint()
+    files = {p.relative_to(copy).as_posix(): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    for name in (*report.UNLISTED, report.PUBLIC_KEY, report.CERTIFICATE):
+        del files[name]
+    files["report.html"] = files["report.html"].replace("Gabriel García".encode(), b"Someone Else")
+    files["report.pdf"] = HTML(string=files["report.html"].decode()).write_pdf()
+    forger = keys.init(tmp_path / "forger").directory
+    monkeypatch.setenv("LRIP_KEYS_DIR", str(forger))
+    for name, content in report.sign_files(files, reason="forged").items():
+        (copy / name).write_bytes(content)
+    forged = keys.public_fingerprint(forger)
+    result = runner.invoke(app, ["readiness", "verify", str(copy), "--fingerprint", genuine], env={"LRIP_TOKEN": ""})
+    found = problems(result)
+    assert found[0] == (f"installation.pub: the package is signed by key {forged[:16]}…, not by the trusted "
+                        f"installation key {genuine[:16]}… (the key was swapped)")
+    assert found[-1].startswith("evidence.json: the audit checkpoint at event ") and found[-1].endswith(
+        "is not signed by installation.pub")
+
+
+def test_a_package_of_another_assessment_is_named_against_the_database(package, demo):
+    """The package of ACT-200's assessment 1 checked against another copy of the demo, which has none."""
+    _d, out = package
+    result = demo.lrip("readiness", "verify", str(out), "--fingerprint", keys.public_fingerprint())
+    found = problems(result)
+    assert "evidence.json: ACT-200 has no assessment 1 in this database: the package is of another assessment" in found
+    assert any(p.startswith("evidence.json: the package's signed checkpoint (event ") and
+               p.endswith("is not one this database recorded") for p in found)
+    assert readiness_verify(out).exit_code == 0  # the package itself is whole: it is just not this database's
+
+
+def test_event_ids_apart_from_their_sequence_numbers_do_not_make_the_package_foreign(package, tmp_path):
+    """On PostgreSQL a rolled-back transaction uses up the ids its events took, so an event's id and its place
+    in the chain part: the package's head is looked up by its place."""
+    d, out = package
+    path = tmp_path / "lrip.db"
+    with sqlite3.connect(d.path) as source, sqlite3.connect(path) as target:
+        source.backup(target)  # the committed transactions still in the write-ahead log included
+    source.close()
+    target.close()
+    moved = Demo(database_url(f"sqlite:///{path}"), str(path), d.token)
+    moved.sql("UPDATE audit_event SET id = -id", "UPDATE audit_event SET id = 1000 - id")
+    result = moved.lrip("readiness", "verify", str(out))
+    assert result.exit_code == 0 and "the ones this database recorded" in result.output, result.output
+    engine_for(moved.url).dispose()

@@ -48,7 +48,7 @@ def test_a_read_only_unit_of_work_refuses_changes(db_url):
             service.create_user(session, INSTALLATION, username="olga", full_name="Olga", roles=["operator"])
     with pytest.raises(UnitOfWorkMissing, match="cannot write"):
         with unit_of_work(db_url, write=False) as session:
-            session.add(User(username="mallory", full_name="M", roles=[], active=True, failed_logins=0))
+            session.add(User(username="mallory", full_name="M", roles=[], active=True))
             session.flush()
     assert usernames(db_url) == []
 

@@ -5,9 +5,12 @@ import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from lrip import areas
 from lrip.api import problems
@@ -17,6 +20,14 @@ from lrip.db import get_engine, unit_of_work
 from lrip.web.headers import SecurityHeaders, https_from_environment
 from lrip.web.session import STATIC_DIR, WebGuard, session_options
 
+DOCS_ASSETS = "/api/docs/assets"  # Swagger UI's files, from the swagger-ui-bundle package (no CDN)
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>lrip API</title><link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css">
+<link rel="icon" href="{DOCS_ASSETS}/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script><script src="/static/swagger-init.js"></script></body></html>
+"""
 MAX_BODY = 8 * 1024 * 1024  # a test station's CSV fits; anything larger is refused with 413
 
 
@@ -68,7 +79,7 @@ def create_app(url: str | None = None, *, https: bool | None = None) -> FastAPI:
         yield
         task.cancel()
 
-    app = FastAPI(title="lrip", version="1", openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="lrip", version="1", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   lifespan=lifespan,
                   description="Low-rate initial production under control. Errors are application/problem+json "
                               "with a stable `code` and every reason in `reasons`.")
@@ -82,13 +93,21 @@ def create_app(url: str | None = None, *, https: bool | None = None) -> FastAPI:
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         return {"status": "ok", "database": get_engine(url).dialect.name, "migration": revision}
 
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI from the installed swagger-ui-bundle's files (a station without internet reads it too),
+        started by our own script, so the page runs under the same Content-Security-Policy as the others."""
+        return HTMLResponse(DOCS_PAGE)
+
     for module in areas.modules("routes"):
         app.include_router(module.router, prefix="/api/v1")
     for module in areas.modules("pages"):
         app.include_router(module.router)
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(WebGuard)  # the signed-in person, CSRF, sign-in required (inside the session)
     app.add_middleware(SessionMiddleware, **session_options())
     app.add_middleware(BodyLimit)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages, JSON and charts over a plant's network
     app.add_middleware(SecurityHeaders, https=https_from_environment() if https is None else https)
     return app

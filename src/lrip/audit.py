@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, String, Text, event,
-                        func, insert, inspect, null, select, tuple_, update)
+                        func, insert, inspect, select, tuple_, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -373,13 +373,18 @@ def _append(session: Session, actor: str, action: str, record_type: str, record_
     at = utcnow()
     seq = head[0] + 1
     digest = event_hash(head[1], seq, at, actor, action, record_type, record_id, before, after, reason, records)
+    row = dict(seq=seq, at=at, actor=actor, action=action, record_type=record_type, record_id=record_id,
+               before=before, after=after, reason=reason, prev_hash=head[1], hash=digest)
+    if records is not None:  # left out, the column is SQL NULL
+        row["records"] = records
     connection = session.connection()
-    connection.execute(insert(AuditEvent).values(
-        seq=seq, at=at, actor=actor, action=action, record_type=record_type, record_id=record_id,
-        before=before, after=after, reason=reason, prev_hash=head[1], hash=digest,
-        records=null() if records is None else records))
-    connection.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+    connection.execute(_INSERT_EVENT, row)  # statements built once, values as parameters: compiled once
+    connection.execute(_MOVE_HEAD, {"seq": seq, "hash": digest})
     head[0], head[1] = seq, digest
+
+
+_INSERT_EVENT = insert(AuditEvent)
+_MOVE_HEAD = update(AuditHead).where(AuditHead.id == 1)
 
 
 def record(session: Session, *, actor, action: str, record_type: str, record_id: str | int,

@@ -1,9 +1,12 @@
 """The demo: twenty weeks of an electromechanical actuator's LRIP ramp.
 
-Everything is built through the service functions, so every record passed the
-same rules a real line passes (qualified operators, calibrated tools, accepted
-material from approved sources, released instructions, every characteristic
-measured). It is deterministic for a seed: one random.Random(seed) draws every
+The engineering data (work centers, tools and gauges, instructions, parts, the BOM,
+the routing with its characteristics) is the product definition file beside this
+module, imported by the service `lrip product import` calls; everything else is
+built through the service functions the CLI and the API call, as the person whose
+job it is, so every record passed the same rules a real line passes (qualified
+operators, calibrated tools, accepted material from approved sources, released
+instructions, every characteristic measured). It is deterministic for a seed: one random.Random(seed) draws every
 value, and every timestamp hangs off a fixed anchor, the Monday twenty weeks
 before this one, so the data is always recent and never in the future.
 
@@ -12,7 +15,12 @@ fixture; motor-mount torque (a key characteristic) drifting up over LRIP lot 1
 until torque driver TQ-201 is recalibrated at the start of lot 2; holds
 dispositioned rework, use-as-is and scrap; a failed functional test; hours per
 unit falling along an 85% learning curve; a supplier whose lots always arrive
-last; and lot 3 in progress today, with one unit on hold awaiting MRB.
+last; and lot 3 in progress today, with one unit on hold awaiting MRB. And the
+quality records of AS9100 depth: the rev-A/rev-B housing changeover with the
+obsolete lot refused at the line, depth gauge DG-07's recall, a contained supplier
+lot of rev-B housings with its SCAR, and electronics installs paused at the end of
+a shift and taken over by the next. NCRs are raised, decided and closed at their
+own times over the ramp, never in the second the demo loads.
 """
 from __future__ import annotations
 
@@ -21,6 +29,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from importlib import resources
 from typing import NamedTuple
 
 from sqlalchemy import func, select
@@ -29,24 +38,27 @@ from sqlalchemy.orm import Session
 from lrip.auth.actor import INSTALLATION, Actor
 from lrip.auth.models import User
 from lrip.auth.service import actor_of, create_user
+from lrip.catalog import product, productfile
 from lrip.catalog import service as catalog
 from lrip.catalog.models import Characteristic
-from lrip.catalog.service import CharacteristicSpec, OperationSpec
+from lrip.catalog.productfile import ProductFile
 from lrip.change import service as change
 from lrip.dashboard import service as dashboard
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, Refused
 from lrip.execution import gauges
 from lrip.execution import service as execution
+from lrip.execution.models import OperationRecord, Unit
 from lrip.inspection import first_article, plans as inspection_plans
 from lrip.nonconformance import capa as capas
-from lrip.nonconformance import mrb
+from lrip.nonconformance import containment, mrb
 from lrip.nonconformance import ncr as ncrs
-from lrip.nonconformance.models import Hold, NonConformance
+from lrip.nonconformance import scar as scars
+from lrip.nonconformance.models import Hold, NcrDisposition, NonConformance
 from lrip.nonconformance.rules import EFFECTIVENESS_UNITS
 from lrip.planning.service import shortages
 from lrip.program import service as program
-from lrip.program.models import Program
+from lrip.program.models import Lot, Program
 from lrip.settings import service as settings
 from lrip.supply import service as supply
 
@@ -71,7 +83,7 @@ class Step(NamedTuple):
     standard_minutes: float
     skill: str
     tools: tuple  # one group per tool kind, preferred tool first
-    instruction: str
+    document: str  # the work instruction's number
 
 
 class Feature(NamedTuple):
@@ -87,6 +99,21 @@ class Feature(NamedTuple):
     sd: float | None
     decimals: int | None
     gauge: str | None  # "TS": the test stand in use
+
+
+# The engineering data is the product definition file beside this module, imported through the service
+# `lrip product import` calls; what follows says how the line behaves with it (suppliers, process spread).
+PRODUCT_FILE = resources.files("lrip") / "demo_product.yaml"
+
+
+def _product_file() -> tuple[dict, dict, ProductFile]:
+    """The demo's product definition: the data as `lrip product import` reads it, the line of every value,
+    and the checked file."""
+    data, lines = productfile.read(PRODUCT_FILE.read_bytes(), PRODUCT_FILE.name)
+    checked, errors = productfile.validate(data, {})
+    if errors:
+        raise RuntimeError(f"demo bug: {PRODUCT_FILE.name}: {errors}")
+    return data, lines, checked
 
 
 PROGRAM = "ACT-200"
@@ -144,45 +171,21 @@ SUPPLY_TERMS = {"KPM": (21, (-3, 0), 0.1), "HMS": (28, (-2, 0), 0.05), "NGE": (3
 INCOMING_AQL = 1.0  # incoming inspection samples every purchased part at this AQL (Z1.4, level II)
 OPEN_ORDER_WEEKS = (1, 3)  # every part also has an order due this many weeks ahead, not yet received
 
-PARTS = [Purchased(*row) for row in [
-    # number, description, tracking, supplier, per unit, at operation, lot (or shipment) size, lot prefix
-    ("HSG-200", "Housing, machined 6061-T6, hard anodized", "lot", "KPM", 1, 20, 25, "KPM-HSG-"),
-    ("SL-12", "Shaft seal, 12 mm, FKM", "lot", "BIS", 1, 20, 50, "BIS-SL12-"),
-    ("GRS-3", "Planetary gear set, 3-stage, 48:1", "lot", "KPM", 1, 30, 20, "KPM-GRS-"),
-    ("MTR-24", "Brushless DC motor, 24 V, 120 W", "serial", "HMS", 1, 40, 10, "HM24-"),
-    ("FST-M4", "Screw, socket head, M4 x 10, A4 stainless", "lot", "BIS", 4, 40, 500, "BIS-M4-"),
-    ("CTL-7", "Motor controller board, CAN", "serial", "NGE", 1, 50, 10, "NG7-"),
-    ("HAR-5", "Wiring harness, power and CAN", "lot", "NGE", 1, 50, 20, "NGE-HAR-"),
-    ("OR-60", "O-ring, cover, 60 x 2 mm, FKM", "lot", "BIS", 1, 60, 100, "BIS-OR60-"),
-    ("LBL-1", "Nameplate label, polyester", "lot", "BIS", 1, 80, 250, "BIS-LBL-"),
-]]
+PURCHASING = {  # part: supplier, lot (or shipment) size, lot prefix
+    "HSG-200": ("KPM", 25, "KPM-HSG-"), "SL-12": ("BIS", 50, "BIS-SL12-"), "GRS-3": ("KPM", 20, "KPM-GRS-"),
+    "MTR-24": ("HMS", 10, "HM24-"), "FST-M4": ("BIS", 500, "BIS-M4-"), "CTL-7": ("NGE", 10, "NG7-"),
+    "HAR-5": ("NGE", 20, "NGE-HAR-"), "OR-60": ("BIS", 100, "BIS-OR60-"), "LBL-1": ("BIS", 250, "BIS-LBL-"),
+}
 EXTRA_LOTS = [  # part, quantity, received (week, day, hour), defects found (None: still in quarantine), note
-    ("HSG-200", 25, (9, 1, 10), 3, "Bearing bore 32 H7 oversize on 3 of 13 sampled housings (SCAR-0412)"),
+    ("HSG-200", 25, (9, 1, 10), 3, "Bearing bore 32 H7 oversize on 3 of 13 sampled housings"),
     ("SL-12", 50, (19, 3, 14), None, None),
 ]
 
-WORK_CENTERS = [  # code, name, hours per day, stations
-    ("KIT", "Kitting and prep", 8, 1),
-    ("MECH", "Mechanical assembly cell", 16, 1),  # one station: there is one production gear-mesh fixture
-    ("ELEC", "Electronics bench", 16, 2),
-    ("TEST", "Test and final inspection", 16, 2),
-]
-
-TOOLS = [  # code, kind, description, category, calibration due (days from program start; None: not calibrated)
-    ("PR-01", "arbor press", "Arbor press 1 t with depth stop", "production", 300),
-    ("FX-GM-T1", "gear mesh fixture", "Gear mesh fixture, printed, for the pilot build", "temporary", None),
-    ("FX-GM-01", "gear mesh fixture", "Gear mesh fixture, hardened steel", "production", 320),
-    ("TQ-201", "torque driver", "Torque driver 1-5 N·m, motor mount", "production", 56),  # due as lot 2 starts
-    ("TQ-202", "torque driver", "Torque driver 1-5 N·m, spare", "production", 260),
-    ("TQ-105", "torque driver", "Torque driver 0.5-2.5 N·m, cover", "production", 130),  # lapsed in week 18
-    ("HP-01", "hipot tester", "Hipot and insulation tester, 500 V", "production", 240),
-    ("LK-01", "leak tester", "Pressure-decay leak tester", "production", 210),
-    ("TS-01", "test stand", "Actuator load test stand 1", "production", 280),
-    ("TS-02", "test stand", "Actuator load test stand 2", "production", 280),
-    ("DG-07", "depth gauge", "Depth gauge 0-25 mm, 0.001 mm", "gauge", 300),  # recalibrated as lots 2 and 3 start
-    ("DI-12", "dial indicator", "Dial indicator 0.001 mm on a magnetic base", "gauge", 300),
-    ("TA-3", "torque analyser", "Torque analyser 0.1-10 N·m", "gauge", 300),
-]
+CALIBRATION_DUE = {  # tool: calibration due, days from program start, after the calibration before the start
+    "PR-01": 300, "FX-GM-01": 320, "TQ-201": 56, "TQ-202": 260, "HP-01": 240, "LK-01": 210, "TS-01": 280,
+    "TS-02": 280, "DG-07": 300, "DI-12": 300, "TA-3": 300,
+    "TQ-105": 130,  # lapsed in week 18
+}  # TQ-201 is due as lot 2 starts; DG-07 is recalibrated as lots 2 and 3 start; FX-GM-T1 is never calibrated
 CALIBRATED = -10  # every tool with a due date was calibrated this many days before the program started
 RECALIBRATED = ("TQ-201", 56 + 182)  # at the start of lot 2: the cure for the torque drift
 # The gauge recall: DG-07, calibrated in tolerance as lot 2 starts (day 56, due day 98), is found out of
@@ -192,46 +195,40 @@ GAUGE_RECALL = ("DG-07", 56, 98, 98 + 90)  # gauge, day calibrated in tolerance,
 # refused at the line for lot 3's units, which are built with the rev-B housings received for them.
 CHANGEOVER = ("HSG-200", "A", "B", "L3")  # part, old revision, new revision, the first lot built with the new
 
-OPERATIONS = [Step(*row) for row in [
-    # sequence, name, work center, standard minutes, skill, tools (a group per kind, preferred first), instruction
-    (10, "Kit and prep", "KIT", 15, "kitting", (),
-     "Pick the kit to the pick list. Check part numbers, lots and serials against the traveler."),
-    (20, "Housing sub-assembly", "MECH", 25, "mechanical assembly", (("PR-01",),),
-     "Press the output bearing to the depth stop. Fit the shaft seal flush. Measure the bearing seat depth."),
-    (30, "Gear train assembly", "MECH", 35, "mechanical assembly", (("FX-GM-T1", "FX-GM-01"),),
-     "Stack the planetary stages in the mesh fixture. Shim to drawing. Measure backlash and end play."),
-    (40, "Motor install", "MECH", 25, "mechanical assembly", (("TQ-201", "TQ-202"),),
-     "Mount the motor, engage the pinion, torque the four M4 screws in a cross pattern to 2.5 N·m."),
-    (50, "Electronics install", "ELEC", 40, "electrical assembly", (("HP-01",),),
-     "ESD controls on. Fit the controller board and harness, latch J1-J3, run continuity and hipot."),
-    (60, "Final assembly", "MECH", 20, "mechanical assembly", (("TQ-105", "TQ-202"), ("LK-01",)),
-     "Fit the cover O-ring, torque the cover screws to 1.2 N·m, leak test at 0.5 bar."),
-    (70, "Functional test", "TEST", 45, "test", (("TS-01", "TS-02"),),
-     "Run test sequence FT-200 on the load stand: no-load current, speed at rated load, stall torque."),
-    (80, "Final inspection and pack", "TEST", 15, "inspection", (),
-     "Inspect workmanship, apply the nameplate, pack to the packing instruction."),
-]]
+TOOL_GROUPS = {  # operation: the tools an operator takes, a group per tool kind, preferred first
+    20: (("PR-01",),), 30: (("FX-GM-T1", "FX-GM-01"),), 40: (("TQ-201", "TQ-202"),), 50: (("HP-01",),),
+    60: (("TQ-105", "TQ-202"), ("LK-01",)), 70: (("TS-01", "TS-02"),),
+}
 
-CHARACTERISTICS = [Feature(*row) for row in [
-    # operation, code, name, nominal, LSL, USL, units, key, process mean, sd, decimals, gauge;
-    # attributes (pass/fail) have no limits and no mean
-    (10, "KIT-OK", "Kit complete to pick list", None, None, None, None, False, None, None, None, None),
-    (20, "BRG-DEPTH", "Bearing seat depth", 4.50, 4.45, 4.55, "mm", False, 4.501, 0.009, 3, "DG-07"),
-    (20, "SEAL-SEAT", "Shaft seal seated flush", None, None, None, None, False, None, None, None, None),
-    (30, "GEAR-BL", "Output gear backlash", 0.08, 0.04, 0.12, "mm", True, 0.079, 0.007, 3, "DI-12"),
-    (30, "END-PLAY", "Output shaft end play", 0.12, 0.05, 0.20, "mm", False, 0.121, 0.012, 3, "DI-12"),
-    (40, "MTR-TQ", "Motor mount screw torque", 2.50, 2.20, 2.80, "N·m", True, 2.50, 0.025, 2, "TA-3"),
-    (40, "PINION-MESH", "Pinion turns freely, no binding", None, None, None, None, False, None, None, None, None),
-    (50, "HAR-CONT", "Harness continuity", None, None, None, None, False, None, None, None, None),
-    (50, "INS-RES", "Insulation resistance at 500 V", None, 100, None, "MΩ", False, 850, 110, 0, "HP-01"),
-    (60, "COVER-TQ", "Cover screw torque", 1.20, 1.00, 1.40, "N·m", False, 1.20, 0.03, 2, "TA-3"),
-    (60, "LEAK", "Enclosure leak rate at 0.5 bar", None, None, 0.50, "cm³/min", False, 0.12, 0.04, 2, "LK-01"),
-    (70, "I-NOLOAD", "No-load current", 1.20, 0.90, 1.50, "A", True, 1.18, 0.04, 2, "TS"),
-    (70, "SPEED", "Output speed at rated load", 60.0, 57.0, 63.0, "rpm", True, 60.2, 0.5, 1, "TS"),
-    (70, "STALL-TQ", "Stall torque", 26.0, 23.0, 30.0, "N·m", True, 26.4, 0.6, 1, "TS"),
-    (70, "FUNC", "Functional test sequence FT-200", None, None, None, None, False, None, None, None, None),
-    (80, "FINAL-VIS", "Final visual, label and pack", None, None, None, None, False, None, None, None, None),
-]]
+PROCESS = {  # characteristic: process mean, sd, decimals, gauge ("TS": the test stand in use); attributes absent
+    "BRG-DEPTH": (4.501, 0.009, 3, "DG-07"), "GEAR-BL": (0.079, 0.007, 3, "DI-12"),
+    "END-PLAY": (0.121, 0.012, 3, "DI-12"), "MTR-TQ": (2.50, 0.025, 2, "TA-3"), "INS-RES": (850, 110, 0, "HP-01"),
+    "COVER-TQ": (1.20, 0.03, 2, "TA-3"), "LEAK": (0.12, 0.04, 2, "LK-01"), "I-NOLOAD": (1.18, 0.04, 2, "TS"),
+    "SPEED": (60.2, 0.5, 1, "TS"), "STALL-TQ": (26.4, 0.6, 1, "TS"),
+}
+
+
+def _line_data(defined: ProductFile) -> tuple[list[Purchased], dict, list[Step], list[Feature]]:
+    """The purchased parts, tools, operations and characteristics of the file, each with how the demo's line
+    uses it."""
+    top = next(p for p in defined.parts if p.number == PRODUCT)
+    parts_by_number = {p.number: p for p in defined.parts}
+    parts = [Purchased(b.part, parts_by_number[b.part].description, parts_by_number[b.part].tracking.value,
+                       *PURCHASING[b.part][:1], b.quantity, b.operation, *PURCHASING[b.part][1:]) for b in top.bom]
+    tools = {t.code: (t.kind, t.category.value) for t in defined.tools}
+    routing = next(r for r in defined.routings if r.part == PRODUCT and r.revision == ROUTING_REV)
+    steps, features = [], []
+    for o in routing.operations:
+        steps.append(Step(o.sequence, o.name, o.work_center, o.standard_minutes, o.skill,
+                          TOOL_GROUPS.get(o.sequence, ()), o.instruction.document))
+        for c in o.characteristics:
+            mean, sd, decimals, gauge = PROCESS.get(c.code, (None, None, None, None))
+            features.append(Feature(o.sequence, c.code, c.name, c.nominal, c.lsl, c.usl, c.units, c.key,
+                                    mean, sd, decimals, gauge))
+    return parts, tools, steps, features
+
+
+PARTS, TOOLS, OPERATIONS, CHARACTERISTICS = _line_data(_product_file()[2])
 
 LOTS = [  # key, phase, units (default), weeks of planned starts (from program start)
     ("P1", "pilot", 5, (1, 2)),
@@ -257,6 +254,13 @@ EVENTS = [
 ]
 OPEN_HOLD = ("L3", "GEAR-BL", "0.127")  # a lot 3 unit on hold today, awaiting MRB
 DRIFT = ("L1", "MTR-TQ", 0.26)  # lot, characteristic, rise of its mean over the lot
+# A paused operation across a shift: electronics install on one unit in each stretch of lots 2 and 3 runs into
+# the end of a shift; the next shift takes it over. Cycle time counts only the worked minutes.
+SHIFT_CHANGE = (50, "End of shift: controller board fitted, harness not yet latched", ("L2", "L3"), 0.4)
+# A contained supplier lot: the housing supplier reports that a lot of lot 3's rev-B housings was anodized in
+# a bath out of its limits; quality raises an NCR on the material lot, which puts every unit built from it on
+# hold; the MRB takes them use-as-is (coating checked), the housings left go back, and a SCAR asks for the cause.
+CONTAINED = ("HSG-200", "L3")
 DRIFT_REWORK = ("Motor mount screws over-torqued; driver TQ-201 suspected of reading low. Back off and "
                 "re-torque with spare driver TQ-202; TQ-201 to calibration at the end of the lot.")
 REPEAT_REWORK = "Over the limit again: MRB sends it back to the operation to be reworked to drawing and re-measured."
@@ -291,6 +295,7 @@ class UnitPlan:
     stop: tuple[int, bool] | None = None  # (operation index, started there?) for a unit left mid-routing
     events: dict[str, Event] = field(default_factory=dict)
     drift: float = 0.0
+    shift_change: bool = False  # its electronics install is paused at the end of a shift and taken over by the next
 
 
 def _lot_number(key: str) -> str:
@@ -355,6 +360,9 @@ def _plan(sizes: dict[str, int], start: datetime, this_week: int, rng: random.Ra
                         lot[i].events[code] = Event(result, "rework", FEATURE_OPERATION[code], REPEAT_REWORK)
                     else:
                         lot[i].events[code] = Event(result, disposition, rework_to, reason)
+        if key in SHIFT_CHANGE[2]:
+            for i in _positions(n, _copies(n, default), SHIFT_CHANGE[3]):
+                lot[i].shift_change = lot[i].week <= this_week - 2  # the night between stays in the past
         if key == DRIFT[0]:
             for i, p in enumerate(lot):
                 t = i / max(1, n - 1)
@@ -387,8 +395,8 @@ FEATURES_AT = {op.sequence: [c for c in CHARACTERISTICS if c.operation == op.seq
 PARTS_AT = {op.sequence: [p for p in PARTS if p.operation == op.sequence] for op in OPERATIONS}
 SEQUENCES = [op.sequence for op in OPERATIONS]
 DRIFTING = next(c for c in CHARACTERISTICS if c.code == DRIFT[1])
-TOOL_KIND = {code: kind for code, kind, *_ in TOOLS}
-GAUGES = {code for code, _, _, category, _ in TOOLS if category == "gauge"}
+TOOL_KIND = {code: kind for code, (kind, _) in TOOLS.items()}
+GAUGES = {code for code, (_, category) in TOOLS.items() if category == "gauge"}
 FEATURE_OPERATION = {c.code: c.operation for c in CHARACTERISTICS}
 
 
@@ -405,11 +413,17 @@ class Line:
     people: dict[str, Actor]
     stock: dict[str, list] = field(default_factory=dict)  # part -> [lot number, on hand, revision], oldest first
     refused: str | None = None  # the changeover's refused obsolete lot, in the words of the refusal
+    built_from: dict[str, list[str]] = field(default_factory=dict)  # material lot -> the serials it went into
+    handed_over: list[str] = field(default_factory=list)  # the units whose operation was taken over by the next shift
+    latest: datetime | None = None  # the latest time written so far
+    contained: dict = field(default_factory=dict)  # the contained supplier lot: its NCR, lot, units and SCAR
 
     def past(self, at: datetime) -> datetime:
         """Every time written goes through here: a time that is not yet past is a bug in the plan."""
         if at >= self.cutoff:
             raise RuntimeError(f"demo bug: {at.isoformat()} is not in the past")
+        if self.latest is None or at > self.latest:
+            self.latest = at
         return at
 
     def operator(self, skill: str, day: date) -> str:
@@ -454,16 +468,28 @@ class Line:
             take = min(quantity, lot[1])
             execution.consume(session, self.people[operator], serial=serial, operation=seq, identifier=lot[0],
                               quantity=take, at=at)
+            self.built_from.setdefault(lot[0], []).append(serial)
             lot[1] -= take
             quantity -= take
             if lot[1] <= 1e-9:
                 lots.remove(lot)
 
 
+def _release_units(session: Session, line: Line, lot: list[UnitPlan]) -> None:
+    """The planner releases each week's units of a lot in one go (a serial range, `lrip unit create`), at
+    the first of that week's starts: a unit exists before its first operation. Units of weeks to come are
+    created today."""
+    by_week: dict[int, list[UnitPlan]] = {}
+    for plan in lot:
+        by_week.setdefault(plan.week, []).append(plan)
+    for week, plans in by_week.items():
+        first = min(p.release for p in plans)
+        execution.create_units(session, line.people[PLANNER], lot=plans[0].lot, serials=[p.serial for p in plans],
+                               at=line.past(first) if plans[0].started else None)
+
+
 def _build_unit(session: Session, line: Line, plan: UnitPlan) -> None:
-    """Create the unit and, if it has started, take it along the routing as far as the plan says."""
-    execution.create_unit(session, line.people[PLANNER], lot=plan.lot, serial=plan.serial,
-                          at=line.past(plan.release) if plan.started else None)
+    """If the unit has started, take it along the routing as far as the plan says."""
     if not plan.started:
         return
     at, i, attempts = plan.release, 0, Counter()
@@ -500,6 +526,30 @@ def _refuse_obsolete(session: Session, line: Line, serial: str, seq: int, operat
     raise RuntimeError(f"demo bug: obsolete lot {left[0]} went into {serial}")
 
 
+def _across_a_shift(session: Session, line: Line, plan: UnitPlan, step: Step, operator: str, at: datetime,
+                    end: datetime) -> tuple[str, datetime, datetime]:
+    """The operator's shift ends a third of the way through: she pauses the operation, and the next shift's
+    operator takes it over (or she resumes it herself when nobody else holds the skill). Its worked minutes
+    stop in between; returns who works on, from when, until when."""
+    paused = at + (end - at) / 3
+    execution.pause_operation(session, line.people[operator], serial=plan.serial, operation=step.sequence,
+                              reason=SHIFT_CHANGE[1], at=line.past(paused))
+    taken = paused + timedelta(hours=8, minutes=line.rng.uniform(5, 25))  # the next shift, after its start-up
+    others = [u for u, granted, expires in line.skills[step.skill]
+              if u != operator and granted <= taken.date() <= expires]
+    if others:
+        operator = line.rng.choice(others)
+        execution.hand_over_operation(session, line.people[operator], serial=plan.serial, operation=step.sequence,
+                                      reason="Taken over at the shift change; board fitted, harness next",
+                                      at=line.past(taken))
+    else:
+        execution.resume_operation(session, line.people[operator], serial=plan.serial, operation=step.sequence,
+                                   at=line.past(taken))
+    line.handed_over.append(plan.serial)
+    plan.shift_change = False
+    return operator, taken, taken + (end - paused)
+
+
 def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: datetime, *, rework: bool):
     """One attempt at one operation. Returns ("done" | "stop" | the sequence to rework from, next free time)."""
     step, rng = OPERATIONS[i], line.rng
@@ -516,6 +566,8 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
                 _refuse_obsolete(session, line, plan.serial, seq, operator, at + timedelta(minutes=1))
             line.consume(session, plan.serial, seq, part.number, part.per_unit, operator, at + timedelta(minutes=2),
                          revision)
+        if plan.shift_change and seq == SHIFT_CHANGE[0]:
+            operator, at, end = _across_a_shift(session, line, plan, step, operator, at, end)
     chars = FEATURES_AT[seq]
     stop_here = plan.stop == (i, True)
     if stop_here:
@@ -555,10 +607,6 @@ def _day(start: datetime, days: float) -> date:
     return (start + timedelta(days=days)).date()
 
 
-def _instruction(step: Step) -> str:
-    return f"WI-2{step.sequence:02d}"
-
-
 def _people(session: Session) -> dict[str, Actor]:
     """Every demo user, as the signed-in person each step is done by (`lrip init` made the admin)."""
     existing = set(session.execute(select(User.username)).scalars())
@@ -583,37 +631,11 @@ def _set_up(session: Session, people: dict[str, Actor], start: datetime, today: 
         catalog.grant_qualification(session, engineer, username=username, skill=skill,
                                     granted_on=_day(start, granted_week * 7),
                                     expires_on=today + timedelta(days=expires_days))
-    for code, name, hours, stations in WORK_CENTERS:
-        catalog.create_work_center(session, engineer, code=code, name=name, hours_per_day=hours, stations=stations)
-    for code, kind, description, category, due in TOOLS:
-        catalog.create_tool(session, engineer, code=code, kind=kind, description=description, category=category,
-                            calibration_due=None if due is None else _day(start, due),
-                            certificate=None if due is None else f"CAL-{code}-1", calibrated_on=_day(start, CALIBRATED))
-    catalog.create_part(session, engineer, number=PRODUCT, description="Electromechanical actuator, 25 N·m, 24 V",
-                        tracking="serial")
-    catalog.add_part_revision(session, engineer, number=PRODUCT, revision=PRODUCT_REV, release=True)
-    for p in PARTS:
-        catalog.create_part(session, engineer, number=p.number, description=p.description, tracking=p.tracking)
-        catalog.add_part_revision(session, engineer, number=p.number, revision="A", release=True)
-        catalog.add_bom_line(session, engineer, parent=PRODUCT, revision=PRODUCT_REV, child=p.number,
-                             quantity=p.per_unit, operation_sequence=p.operation)
-    for step in OPERATIONS:
-        number = _instruction(step)
-        catalog.create_document(session, engineer, number=number, title=f"{PRODUCT} op {step.sequence}: {step.name}")
-        catalog.add_document_revision(session, engineer, number=number, revision="A",
-                                      content=f"{PRODUCT} rev {PRODUCT_REV}, operation {step.sequence}, "
-                                              f"{step.name}.\n{step.instruction}")
-        catalog.release_document_revision(session, engineer, number=number, revision="A")
-    operations = [
-        OperationSpec(step.sequence, step.name, step.work_center, step.standard_minutes, (_instruction(step), "A"),
-                      tuple(TOOL_KIND[group[0]] for group in step.tools), step.skill,
-                      tuple(CharacteristicSpec(c.code, c.name, "attribute" if c.mean is None else "variable",
-                                               c.nominal, c.lsl, c.usl, c.units, c.key,
-                                               gauge_kind=TOOL_KIND.get(c.gauge) if c.gauge in GAUGES else None)
-                            for c in FEATURES_AT[step.sequence]))
-        for step in OPERATIONS]
-    catalog.create_routing(session, engineer, part=PRODUCT, part_revision=PRODUCT_REV, revision=ROUTING_REV,
-                           operations=operations, release=True)
+    data, lines, _ = _product_file()  # the engineering department's file, through `lrip product import`'s service
+    product.import_product(session, engineer, data, {}, lines=lines)
+    for code, due in CALIBRATION_DUE.items():  # the tool room's records (`lrip tool calibrate`)
+        catalog.calibrate_tool(session, engineer, code=code, due=_day(start, due), certificate=f"CAL-{code}-1",
+                               calibrated_on=_day(start, CALIBRATED))
     part, _, new, _ = CHANGEOVER  # drafted early: its housings are ordered for lot 3 before CR-0003 releases it
     catalog.add_part_revision(session, engineer, number=part, revision=new)
     for code, name, status, _ in SUPPLIERS:
@@ -755,8 +777,9 @@ def load_demo(url: str, *, units: int | None = None, seed: int = 7, progress=Non
     skills: dict[str, list] = {}
     for username, skill, granted_week, expires_days in QUALIFICATIONS:
         skills.setdefault(skill, []).append((username, _day(start, granted_week * 7), today + timedelta(days=expires_days)))
-    line = Line(rng, start, cutoff, {code: None if due is None else _day(start, due) for code, _, _, _, due in TOOLS},
-                {code for code, _, _, category, _ in TOOLS if category == "temporary"}, skills, people, stock)
+    line = Line(rng, start, cutoff, {code: _day(start, CALIBRATION_DUE[code]) if code in CALIBRATION_DUE else None
+                                     for code in TOOLS},
+                {code for code, (_, category) in TOOLS.items() if category == "temporary"}, skills, people, stock)
     tell(0, total, "Receiving material")
     _receive(url, rows, line, today)
 
@@ -770,6 +793,7 @@ def load_demo(url: str, *, units: int | None = None, seed: int = 7, progress=Non
             for week, count in sorted(Counter(p.week for p in plans[key]).items()):
                 program.plan_starts(session, planner, program=PROGRAM, period_start=_day(start, week * 7),
                                     planned_starts=count, phase=phase, lot=number)
+            _release_units(session, line, plans[key])
         for plan in plans[key]:
             with unit_of_work(url) as session:
                 _build_unit(session, line, plan)
@@ -782,6 +806,8 @@ def load_demo(url: str, *, units: int | None = None, seed: int = 7, progress=Non
                                   reason=f"All {len(plans[key])} units dispositioned; lot closed for review")
     with unit_of_work(url) as session:
         _demo_nonconformance(session, line, plans)
+    with unit_of_work(url) as session:
+        line.contained = _contain(session, line, today)
     with unit_of_work(url) as session:
         for week, starts in FRP_PLAN:
             program.plan_starts(session, planner, program=PROGRAM, period_start=_day(start, week * 7),
@@ -908,12 +934,8 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
                reason="Break-away torque audit of 5 units: 2.55-2.74 N·m, screws not yielded "
                       "(analysis EA-044). Use as is.")
     _mrb_signs(session, line, ncr.number)
-    mrb.disposition(session, quality, number=ncr.number)
-    for number in session.execute(select(NonConformance.number).where(
-            NonConformance.status == "dispositioned").order_by(NonConformance.id)).scalars().all():
-        if not mrb.unverified(session, ncrs.get_ncr(session, number)):
-            mrb.close_ncr(session, quality, number=number,
-                          reason="Verified: disposition carried out; reworked units re-measured in spec")
+    mrb.disposition(session, quality, number=ncr.number, at=line.past(lot2_start + timedelta(hours=9)))
+    _close_verified(session, line)
 
     row = ncrs.get_ncr(session, ncr.number)
     capa = row.capa.number if row.capa_id else capas.open_capa(  # another seed may not recur
@@ -941,10 +963,14 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
     capas.verify_effectiveness(session, quality, number=capa)
     capas.close_capa(session, quality, number=capa, reason="No MTR-TQ over-torque in the units built since the actions")
 
-    scrapped = session.execute(select(NonConformance.number).join(Characteristic).where(
-        Characteristic.code == "INS-RES").order_by(NonConformance.id)).scalars().all()
-    harness = capas.open_capa(session, quality, ncrs=scrapped, title="Harness pinched under the controller board standoff")
+    scrapped = session.execute(select(NonConformance.number, NonConformance.capa_id).join(Characteristic).where(
+        Characteristic.code == "INS-RES").order_by(NonConformance.id)).all()
+    title = "Harness pinched under the controller board standoff"
+    proposed = next((number for number, capa_id in scrapped if capa_id), None)  # recurring: CAPA proposed already
+    harness = capas.open_capa(session, quality, ncrs=[number for number, _ in scrapped], title=title) \
+        if proposed is None else ncrs.get_ncr(session, proposed).capa
     capas.update_capa(session, quality, number=harness.number, fields={
+        "title": title,
         "d1_team": "R. Chen (quality), B. Okafor (manufacturing engineering), T. Nguyen (operator)",
         "d2_problem": "Insulation resistance 12 MΩ at electronics install: harness pinched, board damaged",
         "d3_containment": "Harness routing checked on every unit in work before the board goes in",
@@ -963,6 +989,66 @@ def _demo_nonconformance(session: Session, line: Line, plans: dict[str, list[Uni
     mrb.sign_disposition(session, line.people["hschmidt"], number=scratch.number, password=DEMO_PASSWORD)
 
 
+def _close_verified(session: Session, line: Line) -> None:
+    """The quality engineer closes each dispositioned NCR once its disposition is verified done: a day or
+    two after the later of the decision and the unit's last completed operation (a rework re-done). One
+    whose verification day has not come yet stays dispositioned."""
+    quality = line.people["rchen"]
+    rows = session.execute(select(NonConformance.number, NonConformance.unit_id, func.max(NcrDisposition.decided_at))
+                           .join(NcrDisposition, NcrDisposition.ncr_id == NonConformance.id)
+                           .where(NonConformance.status == "dispositioned")
+                           .group_by(NonConformance.id).order_by(NonConformance.id)).all()
+    done = dict(session.execute(select(OperationRecord.unit_id, func.max(OperationRecord.completed_at)).where(
+        OperationRecord.unit_id.in_([unit for _, unit, _ in rows if unit])).group_by(OperationRecord.unit_id)).all())
+    for number, unit_id, decided in rows:
+        verified = max(decided, done.get(unit_id) or decided) + timedelta(hours=line.rng.uniform(20, 52))
+        if verified >= line.cutoff or mrb.unverified(session, ncrs.get_ncr(session, number)):
+            continue
+        mrb.close_ncr(session, quality, number=number, at=line.past(verified),
+                      reason="Verified: disposition carried out; reworked units re-measured in spec")
+
+
+def _contain(session: Session, line: Line, today: date) -> dict:
+    """A contained supplier lot and its SCAR. The housing supplier reports that a lot of lot 3's rev-B
+    housings was hard-anodized in a bath out of its limits: quality raises an NCR on the material lot,
+    which quarantines what is left and puts every unit built from it on hold (the forward trace). The MRB
+    takes the units use-as-is (coating thickness and seal bore checked on them), the housings left go
+    back to the supplier, and quality asks the supplier, in a SCAR, for the cause and its correction; the
+    supplier's answer is in, its verification waits for the next lots."""
+    part, key = CONTAINED
+    lot3 = set(session.execute(select(Unit.serial).join(Lot).where(Lot.number == _lot_number(key))).scalars())
+    on_hand = {entry[0]: entry[1] for entry in line.stock[part]}
+    candidates = [lot for lot, serials in line.built_from.items()
+                  if on_hand.get(lot, 0) > 1e-9 and set(serials) <= lot3]
+    if not candidates:
+        return {}
+    lot = candidates[-1]
+    quality, buyer = line.people["rchen"], line.people[BUYER]
+    span = line.cutoff - line.latest
+    raised, decided = line.latest + span / 4, line.latest + span / 2
+    ncr = ncrs.raise_ncr(session, quality, material_lot=lot, severity="minor", defect_code="OTHER",
+                         quantity=on_hand[lot], at=line.past(raised),
+                         description=f"Supplier notice: {part} lot {lot} hard-anodized in a bath above its "
+                                     "temperature limit for one shift; coating may be thin at the seal bore")
+    contained = len(containment.held(session, ncrs.get_ncr(session, ncr.number)))
+    mrb.review(session, quality, number=ncr.number, action="use_as_is", contained=True,
+               reason="Coating thickness 48-55 µm on 5 contained units (drawing: 40-60 µm); every unit passed its "
+                      "0.5 bar leak test. Use as is.")
+    _mrb_signs(session, line, ncr.number)
+    mrb.disposition(session, quality, number=ncr.number, at=line.past(decided))
+    mrb.disposition(session, quality, number=ncr.number, action="return_to_supplier", quantity=on_hand[lot],
+                    reason="Housings left in stores go back to the supplier for replacement",
+                    at=line.past(decided + timedelta(minutes=20)))
+    scar = scars.raise_scar(session, quality, ncr=ncr.number, due_on=today + timedelta(days=14),
+                            request="Find and correct why parts were anodized in a bath out of its limits; say "
+                                    "how the bath is now monitored and which other lots it treated.")
+    scars.record_response(session, buyer, number=scar.number, responded_on=today,
+                          response="Containment: the shift's lots held and measured. Cause: the bath chiller's "
+                                   "alarm was muted during maintenance. Action: alarm interlocked with the line; "
+                                   "bath temperature logged and reviewed every shift.")
+    return {"ncr": ncr.number, "material_lot": lot, "units": contained, "scar": scar.number}
+
+
 def _demo_change(session: Session, key: str, line: Line) -> None:
     """Change control over the ramp: a pilot redline folded into WI-240 rev B (minor, pilot); after the
     torque drift of lot 1, WI-240 rev C with a daily torque driver check, from the next lot (minor,
@@ -979,7 +1065,7 @@ def _demo_change(session: Session, key: str, line: Line) -> None:
         change.approve_change(session, planner, number=number, at=when(week, day + 1))
         change.implement_change(session, engineer, number=number, at=when(week, day + 2))
 
-    wi = _instruction(OPERATIONS[3])  # WI-240, motor install
+    wi = OPERATIONS[3].document  # WI-240, motor install
     if key == "L1":  # the pilot lot is closed; the program is still in pilot
         redline = change.record_redline(session, engineer, serial=f"{SERIAL_PREFIX}P03", operation=40,
                                         markup="Seat the pinion before the screws go in; torque in a cross pattern "
@@ -1007,7 +1093,7 @@ def _demo_change(session: Session, key: str, line: Line) -> None:
         approve("CR-0002", ("kyamada", "rchen", PLANNER), 7, 3)
     elif key == "L3":  # a major change raised in lot 2, implemented before lot 3: the rev-A/rev-B changeover
         change.create_change(session, engineer, program=PROGRAM, title="Housing bearing bore to 32 H6",
-                             reason="SCAR-0412: bearing bore oversize on received housings; H6 keeps the fit",
+                             reason="Incoming inspection rejected a KPM housing lot: bearing bore oversize; H6 keeps the fit",
                              description="HSG-200 rev B: bearing bore 32 H6, tighter bore roundness.",
                              change_class="major", effectivity="next_lot", items=["part_revision:HSG-200:A:B"],
                              at=when(12, 1))
@@ -1034,6 +1120,9 @@ def _summary(session: Session, planner: Actor, seed: int, line: Line) -> dict:
                        "lot": _lot_number(CHANGEOVER[3]), "refused": line.refused},
         "recall": {"gauge": GAUGE_RECALL[0], "results": len(recall[0].results) if recall else 0,
                    "units": len(recall[0].units) if recall else 0},
+        "contained": line.contained,
+        "handed_over": line.handed_over,
+        "ncrs": dict(sorted(Counter(session.execute(select(NonConformance.status)).scalars()).items())),
         "users": [{"username": u, "name": n, "roles": r} for u, n, r in USERS],
         "password": DEMO_PASSWORD,
     }

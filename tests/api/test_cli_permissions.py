@@ -26,6 +26,7 @@ from lrip.inspection import first_article, plans
 from lrip.nonconformance import capa, codes, mrb, ncr, scar
 from lrip.program import service as program
 from lrip.readiness import service as readiness
+from lrip.auditing import service as auditing
 from lrip.settings import service as settings
 from lrip.supply import service as supply
 
@@ -140,9 +141,12 @@ WRITES = [  # (the command's words, its use case)
     (["readiness", "waive", "ACT", "yield", "--condition", "c", "--reason", "r"], readiness.waive),
     (["readiness", "attest", "ACT", "funding", "--statement", "s", "--attachment", "{csv}"], readiness.attest),
     (["readiness", "sign", "ACT", "1"], readiness.sign_assessment),
+    (["readiness", "sign-target", "ACT", "1"], readiness.sign_target),
+    (["readiness", "sign-waiver", "ACT", "1"], readiness.sign_waiver),
+    (["audit", "checkpoint"], auditing.checkpoint),
 ]
 NOT_ACTIONS = {"login", "logout", "init", "demo", "serve", "readiness verify", "readiness report", "fai export",
-               "sampling plan", "spc analyze", "label"}
+               "sampling plan", "spc analyze", "label", "keys init", "keys show"}
 """Sign-in, the installation commands, and commands that read files or write a report but change no record."""
 
 
@@ -197,7 +201,7 @@ def test_each_role_gets_exactly_what_the_table_allows_through_the_cli(line, role
     for words, use_case in WRITES:
         args = [w.replace("{csv}", csv).replace("{me}", f"u_{role}").replace("{plan}", plan) for w in words]
         result = runner.invoke(app, [*args, "--db", url, "--json"], input=PASSWORD_STDIN,
-                               env={"LRIP_TOKEN": tokens[role]})
+                               env={"LRIP_TOKEN": tokens[role], "LRIP_HOME": str(Path(url[10:]).parent / "home")})
         assert result.exit_code in (0, 2), f"{' '.join(args)}: {result.output}"
         answer = json.loads(_last_json(result.output))
         code = answer.get("error") if isinstance(answer, dict) else None

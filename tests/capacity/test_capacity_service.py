@@ -107,7 +107,7 @@ def test_learning_of_one_operation(line):
 
 def test_refusals_say_why(session):
     build_line(session)
-    with pytest.raises(Invalid, match="needs at least 3 units; ACT has 0 complete so far"):
+    with pytest.raises(Invalid, match="needs at least 3 units; ACT has 0 complete so far"):  # the pilot's SN-P1 not counted
         learning(session, program="ACT")
     with pytest.raises(NotFound, match="no operation 99; it has 10 Assemble, 20 Inspect, 30 Test"):
         learning(session, program="ACT", operation="99")

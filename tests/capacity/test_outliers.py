@@ -52,7 +52,9 @@ def test_the_learning_fit_leaves_out_the_unit_built_in_three_minutes(session):
     build_twelve(session)
     r = service.learning(session, actor(session, "oscar"), program="ACT")
     assert r.crawford.learning_rate == pytest.approx(RATE, abs=1e-4)
+    # (the factory's pilot unit SN-P1 is no production unit: the learning curve does not count it)
     assert [u.serial for u in r.units if u.outlier] == ["SN-07"] and r.left_out == 1
+    assert "SN-P1" not in [u.serial for u in r.units]
     assert r.crawford.first_unit_hours == pytest.approx(10.0, rel=1e-4)
     assert r.crawford.r_squared == pytest.approx(1.0, abs=1e-6)
     assert r.crawford.n == 11

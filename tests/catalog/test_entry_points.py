@@ -197,3 +197,24 @@ def test_the_engineers_forms_and_their_refusals(pump_url):
                     files=[("files", ("product.yaml", EXAMPLE.read_bytes(), "application/yaml")),
                            ("files", ("datum-a.png", (EXAMPLE.parent / "datum-a.png").read_bytes(), "image/png"))])
     assert "product.yaml: would make 0 changes, 16 unchanged." in r.text
+
+
+def test_the_traveler_shows_the_instruction_as_markdown_with_its_images(pump_url):
+    """The station's traveler renders the released instruction's Markdown (bold, the datum image served
+    from the revision), sanitised, where it once showed the raw text."""
+    from lrip.execution.service import create_units
+    from lrip.program.service import create_lot, create_program
+
+    with unit_of_work(pump_url) as session:
+        admin = actor(session, "admin")
+        create_program(session, admin, code="PMP", part="PMP-40", part_revision="A", planned_total=10,
+                       frp_target_rate=1)
+        create_lot(session, admin, program="PMP", number="P0", planned_quantity=1)
+        create_units(session, admin, lot="P0", serials=["PMP-0001"])
+    client, _ = signed_in(pump_url, "olga")
+    page = client.get("/units/PMP-0001").text
+    shown = page[page.index('id="instruction"'):]
+    shown = shown[:shown.index("</div>")]
+    assert "<strong>FX-10</strong>" in shown and "**FX-10**" not in shown
+    assert '<img src="/documents/WI-310/revisions/A/images/datum-a.png" alt="datum A">' in shown
+    assert client.get("/documents/WI-310/revisions/A/images/datum-a.png").status_code == 200

@@ -145,7 +145,8 @@ def test_shape_errors_and_the_rules_of_well_formed_entries_come_together(team):
                                                    "but got '<stream end>'"),
     ("parts:\n  - number: A-1\n    number: A-2\n", "line 3: parts[0].number: appears twice"),
     ("- just a list\n", "product.yaml holds a mapping of work_centers, tools, documents, parts and routings"),
-], ids=["syntax", "duplicate-key", "not-a-mapping"])
+    ("\x1f", "product.yaml is not YAML or JSON: character #x001f at position 0 is not allowed"),  # was a 500 (schemathesis)
+], ids=["syntax", "duplicate-key", "not-a-mapping", "control-character"])
 def test_a_file_that_is_not_one_says_where(text, reason):
     with pytest.raises(Invalid) as exc:
         productfile.read(text, "product.yaml")

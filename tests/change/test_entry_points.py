@@ -53,7 +53,7 @@ def test_cli_raise_sign_approve_implement(line, kit):
     created = json.loads(r.stdout)
     assert (created["number"], created["class"], created["raised_by"]) == ("CR-0001", "major", "eli")
     shown = json.loads(lrip(line, "eli", "change", "submit", "CR-0001").stdout)
-    assert shown["status"] == "submitted" and shown["impact_is_snapshot"]
+    assert shown["status"] == "submitted" and shown["impact"]["as_of"] == "now"  # waiting: computed now
     r = lrip(line, "eli", "change", "approve", "CR-0001")
     assert r.exit_code == 2 and len(json.loads(r.stdout)["reasons"]) == 2  # pilot: engineering and quality
     r = lrip(line, "quinn", "change", "sign", "CR-0001", stdin="wrong\n")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from factory import actor, approve_lrip_quantity, run_op10
+from factory import actor, run_op10
 from reading import counting
 from lrip import audit
 from lrip.catalog import service as catalog
@@ -14,6 +14,7 @@ from lrip.db import utcnow
 from lrip.errors import Forbidden, LripError, verdict
 from lrip.execution import service as execution
 from lrip.inspection.models import FaiRequirement
+from lrip.nonconformance import mrb
 from lrip.nonconformance.ncr import raise_ncr
 from lrip.program import service as program
 
@@ -61,13 +62,16 @@ def test_lrip_change_next_lot_keeps_the_open_lot_and_asks_for_a_delta_fai(sessio
     units(session, "SN-1", "SN-2")
     run_op10(session, "SN-1", names["motors"][0])
     cr = raise_cr(session)
-    assert cr.number == "CR-0001" and cr.status == rules.ChangeStatus.DRAFT and not cr.impact_is_snapshot
+    assert cr.number == "CR-0001" and cr.status == rules.ChangeStatus.DRAFT and cr.impact.as_of == "now"
     cr = service.submit_change(session, actor(session, "eli"), number="cr-0001")  # found regardless of case
     impact = cr.impact
     assert [lot.lot for lot in impact.open_lots] == ["L1"]
-    # SN-1 is past operation 10; SN-2 still has it ahead
+    # SN-1 is past operation 10 (built on it: listed with the operation done); SN-2 still has it ahead
     assert [u.model_dump() for u in impact.units] == [
-        {"serial": "SN-2", "lot": "L1", "status": "planned", "operations_ahead": [10]}]
+        {"serial": "SN-1", "lot": "L1", "status": "in_work", "operations_ahead": [], "operations_done": [10],
+         "contains": []},
+        {"serial": "SN-2", "lot": "L1", "status": "planned", "operations_ahead": [10], "operations_done": [],
+         "contains": []}]
     assert impact.superseded == ["WI-10 rev A (work instruction)"]
     assert [c.code for c in impact.characteristics] == ["TORQUE"]
     assert impact.delta_fai.required and impact.delta_fai.characteristics == ["TORQUE"]
@@ -102,6 +106,9 @@ def test_lrip_change_next_lot_keeps_the_open_lot_and_asks_for_a_delta_fai(sessio
     assert record.instruction == "WI-10 rev A"
     # the next lot builds on routing rev 2 and reads rev B; closing L1 supersedes rev A, which it freed
     admin = actor(session, "admin")
+    for serial in ("SN-1", "SN-2"):  # a lot closes with nothing left in work: these two are scrapped
+        ncr = raise_ncr(session, actor(session, "quinn"), serial=serial, severity="minor", description="dropped")
+        mrb.disposition(session, actor(session, "quinn"), number=ncr.number, action="scrap", reason="dropped")
     program.close_lot(session, admin, number="L1", reason="done")
     assert catalog.get_document_revision(session, "WI-10", "A").status == "superseded"
     assert service.supersede_freed(session, admin) == []
@@ -258,17 +265,13 @@ def test_lifecycle_is_a_pure_table():
 
 
 def test_redlines_are_for_prototype_and_pilot_only(session, kit):
-    kit.build(session, phase="pilot")
-    units(session, "SN-1")
-    program.change_phase(session, actor(session, "petra"), program="ACT", phase="lrip", reason="t")
-    redline = service.record_redline(session, actor(session, "eli"), serial="SN-1", operation=10,
+    # the program is in LRIP; its pilot lot P1 (unit SN-P1) was built in pilot, through its phase gates
+    kit.build(session)
+    redline = service.record_redline(session, actor(session, "eli"), serial="SN-P1", operation=10,
                                      markup="Torque in a cross pattern")
     assert redline.number == "RL-0001" and redline.recorded_by == "eli"
     assert service.list_redlines(session, actor(session, "ivy"), program="ACT")[0].instruction == "WI-10 rev A"
-    approve_lrip_quantity(session, 20, rationale="two lots")
-    program.create_lot(session, actor(session, "petra"), program="ACT", number="L2", planned_quantity=2,
-                       routing_revision="1")
-    execution.create_unit(session, actor(session, "admin"), lot="L2", serial="SN-9")
+    execution.create_unit(session, actor(session, "admin"), lot="L1", serial="SN-9")
     assert refused(service.record_redline, session, "eli", serial="SN-9", operation=10, markup="x") == [
         "SN-9 is built in LRIP, where work instructions must be released: redlines are allowed in prototype and "
         "pilot only; raise a change request instead"]

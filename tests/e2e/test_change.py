@@ -8,14 +8,14 @@ from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from factory import actor, build_line
-from lrip.auth.service import create_user
+from factory import QE, actor, build_line
+from lrip.auth.service import create_user, set_password
 from lrip.catalog import service as catalog
 from lrip.execution import service as execution
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "change-e2e-pass-7"
-PEOPLE = [("eli", "Eli Engineer", "manufacturing_engineer"), ("quinn", "Quinn Quality", "quality_engineer"),
+PEOPLE = [("eli", "Eli Engineer", "manufacturing_engineer"), ("emma", "Emma Engineer", "manufacturing_engineer"), ("quinn", "Quinn Quality", "quality_engineer"),
           ("pam", "Pam Program", "program_manager")]
 
 
@@ -26,7 +26,10 @@ def change_server(sqlite_template, tmp_path_factory):
         build_line(session)
         admin = actor(session, "admin")
         for username, name, role in PEOPLE:
-            create_user(session, admin, username=username, full_name=name, roles=[role], password=PASSWORD)
+            if username == QE:  # the factory's quality engineer
+                set_password(session, admin, username=username, password=PASSWORD)
+            else:
+                create_user(session, admin, username=username, full_name=name, roles=[role], password=PASSWORD)
         catalog.add_document_revision(session, actor(session, "eli"), number="WI-10", revision="B",
                                       content="Do WI-10 carefully; check the torque driver first.")
         execution.create_unit(session, admin, lot="L1", serial="SN-1")
@@ -62,16 +65,19 @@ def test_raise_sign_three_times_implement_and_see_the_delta_fai(chromium, change
     expect(page.locator("#change-status")).to_have_text("Submitted")
     expect(page.locator("#impact-lots")).to_contain_text("L1")
     expect(page.locator("#delta-fai")).to_contain_text("TORQUE")
-    page.click("#approve-button")
-    expect(page.locator("#approve-refused")).to_contain_text("is missing a program signature (from a program manager)")
-    page.fill("#password", "not-my-password")
-    page.click("button:has-text('Sign approval')")
-    expect(page.locator("#sign-refused")).to_be_visible()
+    expect(page.locator("#approve-button")).to_be_disabled()  # approving now would be refused: it says why
+    expect(page.locator("#approve-why")).to_contain_text("a program signature")
+    # eli raised it: his engineering approval would not count, so no sign form is offered to him
+    expect(page.locator("#sign-form")).to_have_count(0)
+    expect(page.locator("#sign-why")).to_contain_text("Eli raised CR-0001 and may not give it its engineering approval")
     shot(page, "change-01-submitted")
-    for who in ("eli", "quinn", "pam"):
-        if who != "eli":
-            page.click("button:has-text('Sign out')")
-            sign_in(page, who, "/changes/CR-0001")
+    for who in ("emma", "quinn", "pam"):
+        page.click("button:has-text('Sign out')")
+        sign_in(page, who, "/changes/CR-0001")
+        if who == "emma":  # a wrong password is refused in words
+            page.fill("#password", "not-my-password")
+            page.click("button:has-text('Sign approval')")
+            expect(page.locator("#sign-refused")).to_be_visible()
         page.fill("#password", PASSWORD)
         page.click("button:has-text('Sign approval')")
         expect(page.locator("#flash")).to_contain_text("Signed")

@@ -50,7 +50,7 @@ def test_first_article_inspection_from_open_to_approved(chromium, fai_server, sh
     expect(page.locator("#fai-status")).to_have_text("complete")
     page.fill("#password", PASSWORD)
     page.click("#sign-form button")
-    expect(page.locator("#sign-refused")).to_contain_text("may not sign it as approved")
+    expect(page.locator("#sign-refused")).to_contain_text("FAI-0001 is not signed by an inspector (ins)")
     context.close()
 
     context, page = _sign_in(chromium, fai_server, "qe", "/fai/FAI-0001")

@@ -8,8 +8,8 @@ from e2e.conftest import serve_scene
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from factory import ADMIN, actor, build_line
-from lrip.auth.service import create_user
+from factory import ADMIN, QE, actor, build_line
+from lrip.auth.service import create_user, set_password
 from lrip.db import unit_of_work
 from lrip.execution import service as execution
 from lrip.nonconformance import mrb
@@ -17,7 +17,7 @@ from lrip.nonconformance import mrb
 pytestmark = pytest.mark.e2e
 PASSWORD = "mrb-e2e-pass-7"
 PEOPLE = [("quinn", "Quinn Quality", "quality_engineer"), ("eli", "Eli Engineer", "manufacturing_engineer"),
-          ("pam", "Pam Program", "program_manager")]
+          ("pam", "Pam Program", "program_manager"), ("cora", "Cora Customer", "customer_rep")]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,10 @@ def mrb_server(sqlite_template, tmp_path_factory):
         build_line(session)
         admin, olga = actor(session, ADMIN), actor(session, "olga")
         for username, name, role in PEOPLE:
-            create_user(session, admin, username=username, full_name=name, roles=[role], password=PASSWORD)
+            if username == QE:  # the factory's quality engineer
+                set_password(session, admin, username=username, password=PASSWORD)
+            else:
+                create_user(session, admin, username=username, full_name=name, roles=[role], password=PASSWORD)
         execution.create_unit(session, admin, lot="L1", serial="SN-1")
         execution.start_operation(session, olga, serial="SN-1", operation=10, tools=["TQ-1"])
         execution.record_measurement(session, olga, serial="SN-1", characteristic="TORQUE", result="2.31")
@@ -66,16 +69,19 @@ def test_quality_engineer_signs_and_the_disposition_releases_the_hold(chromium, 
     expect(page.locator("#signatures")).to_contain_text("Quinn Quality")
     expect(page.locator("#missing")).to_contain_text("an engineering signature")
 
-    # deciding now is refused, naming both signatures still missing; the unit stays on hold
-    page.click("#disposition-button")
-    refusal = page.locator("#disposition-refused")
-    expect(refusal).to_contain_text("an engineering signature (from a manufacturing engineer)")
-    expect(refusal).to_contain_text("a program signature (from a program manager)")
-    shot(page, "ncr-01-refused-until-signed")
+    # quinn's signature is given: the sign form is not offered to her again, and says why
+    expect(page.locator("#sign-form")).to_have_count(0)
+    expect(page.locator("#sign-why")).to_contain_text("Quinn already signed NCR-000001's use as is")
+    # deciding now would be refused: the button is disabled, naming both signatures still missing
+    expect(page.locator("#disposition-button")).to_be_disabled()
+    why = page.locator("#disposition-why")
+    expect(why).to_contain_text("an engineering signature (a manufacturing engineer)")
+    expect(why).to_contain_text("a program signature (a program manager)")
+    shot(page, "ncr-01-disabled-until-signed")
 
     # the engineer and the program manager sign (at their own desks)
     with unit_of_work(url) as session:
-        for who in ("eli", "pam"):
+        for who in ("eli", "pam", "cora"):
             mrb.sign_disposition(session, actor(session, who), number="NCR-000001", password=PASSWORD)
     page.goto("/ncrs/NCR-000001")
     expect(page.locator("#missing")).to_have_count(0)

@@ -88,4 +88,4 @@ def test_shortages_then_capacity(manager, shot):
 
     # the learning curve needs three complete units; this line has none yet, and says so
     page.goto("/programs/ACT/learning")
-    expect(page.locator(".alert-refused")).to_contain_text("needs at least 3 units; ACT has 0 complete so far")
+    expect(page.locator(".alert-refused")).to_contain_text(re.compile(r"needs at least 3 units; ACT has [0-2] complete so far"))

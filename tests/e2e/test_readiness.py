@@ -36,6 +36,7 @@ def test_program_manager_evaluates_attests_waives_and_signs(chromium, gate_serve
 
     page.click("#evaluate")
     expect(page.locator("#flash")).to_contain_text("Assessment 1: NO GO")
+    expect(page.locator("#flash")).to_have_class(re.compile(r"\balert-bad\b"))  # bad news is not a green success
     expect(page.locator("#verdict")).to_contain_text("NO-GO")
     expect(page.locator("#criterion-attestations")).to_have_attribute("data-status", "fail")
     expect(page.locator("#criterion-workforce")).to_have_attribute("data-status", "pass")
@@ -56,6 +57,8 @@ def test_program_manager_evaluates_attests_waives_and_signs(chromium, gate_serve
     page.fill("#waive-reason", "the review board meets first")
     page.click("#waive-form button[type=submit]")
     expect(page.locator("#waive-form .alert-refused")).to_contain_text("password of pam is not right")
+    box = page.locator("#waive-form .alert-refused").bounding_box()
+    assert 0 <= box["y"] <= 900 - 40  # the refusal is on the screen, not 2,500 px down
     expect(page.locator("#waive-condition")).to_have_value("facilities, test and risk attested before the first FRP lot")
     page.fill("#waive-password", PASSWORD)
     page.click("#waive-form button[type=submit]")
@@ -70,6 +73,9 @@ def test_program_manager_evaluates_attests_waives_and_signs(chromium, gate_serve
     page.click("#sign-form button[type=submit]")
     expect(page.locator("#flash")).to_contain_text("Assessment 2")
     expect(page.locator("#flash")).to_contain_text("signed")
+    # pam has signed: the form is not offered to her again, and says why
+    expect(page.locator("#sign-password")).to_have_count(0)
+    expect(page.locator("#sign-why")).to_contain_text("already signed assessment 2")
     shot(page, "readiness")
 
     with page.expect_download() as download:

@@ -63,14 +63,14 @@ def test_operator_runs_a_unit_through_two_operations(page, shot, password):
     page.click("button:has-text('Start operation 10')")
     expect(flash(page)).to_contain_text("Operation 10 (Assemble) started with TQ-1")
 
-    # complete too early: every missing thing is said at once
-    page.click("button:has-text('Complete operation 10')")
-    refused = page.locator("#complete-refused li")
+    # too early to complete: the button is disabled, with every missing thing said beside it
+    expect(page.get_by_role("button", name="Complete operation 10")).to_be_disabled()
+    refused = page.locator("#complete-why li")
     expect(refused).to_have_count(3)
-    expect(page.locator("#complete-refused")).to_contain_text("needs a result for TORQUE")
-    expect(page.locator("#complete-refused")).to_contain_text("needs 1 more of MTR-1 consumed")
-    expect(page.locator("#complete-refused")).to_contain_text("needs 4 more of SCR-4 consumed")
-    shot(page, "05-traveler-complete-refused")
+    expect(page.locator("#complete-why")).to_contain_text("needs a result for TORQUE")
+    expect(page.locator("#complete-why")).to_contain_text("needs 1 more of MTR-1 consumed")
+    expect(page.locator("#complete-why")).to_contain_text("needs 4 more of SCR-4 consumed")
+    shot(page, "05-traveler-complete-disabled")
 
     # scan the motor and the screws
     page.fill("#material", "M-001")
@@ -128,8 +128,10 @@ def test_out_of_spec_holds_the_unit_and_completion_shows_on_the_dashboard(page, 
     expect(flash(page)).to_contain_text("ON HOLD")
     expect(page.locator("#hold")).to_contain_text("CURRENT No-load current measured 1.5 A, above the upper limit 1.2 A")
     expect(page.locator("#unit-status")).to_have_text("On hold")
-    page.click("button:has-text('Complete operation 30')")
-    expect(page.locator("#complete-refused")).to_contain_text("E2E-003 is on hold")
+    expect(page.get_by_role("button", name="Complete operation 30")).to_be_disabled()
+    expect(page.get_by_role("button", name="Record results")).to_be_disabled()
+    expect(page.locator("#complete-why")).to_contain_text("E2E-003 is on hold")
+    expect(page.locator(".step-current small")).to_have_text("Held")
     shot(page, "09-traveler-on-hold")
 
     # the last operation of E2E-002 completes the unit

@@ -123,13 +123,13 @@ def test_a_hold_stops_the_clock_and_its_release_leaves_the_operation_paused(sess
     t = utcnow() - timedelta(days=10)
     olga = actor(session, "olga")
     start_10(session, t)
-    unit_id = session.execute(select(OperationRecord.unit_id)).scalar()
+    unit_id = execution.get_unit(session, "SN-1").id
     execution.put_on_hold(session, actor(session, "admin"), unit_id=unit_id, reason="TORQUE out of spec",
                           at=t + timedelta(minutes=20))
-    record = session.execute(select(OperationRecord)).scalar()
+    record = session.execute(select(OperationRecord).where(OperationRecord.unit_id == unit_id)).scalar_one()
     assert (record.clock, record.worked_minutes) == ("held", 20.0)
     execution.release_from_hold(session, actor(session, "admin"), unit_id=unit_id, disposition="use_as_is",
-                                reason="within the gauge's error", rework_to=None, still_held=False)
+                                reason="within the gauge's error", rework_to=None, still_held=False, at=utcnow())
     assert record.clock == "paused"
     execution.resume_operation(session, olga, serial="SN-1", operation=10)
     done = execution.complete_operation(session, olga, serial="SN-1", operation=10)
@@ -143,7 +143,8 @@ def test_an_ncr_raised_by_hand_stops_the_clock_when_it_was_raised(session, line)
     ncr.raise_ncr(session, actor(session, "admin"), description="Dent on the flange", severity="minor",
                   defect_code="DAMAGE", serial="SN-1", at=t + timedelta(minutes=25))
     assert intervals(session) == [("olga", t, t + timedelta(minutes=25), "held", "NCR-000001: Dent on the flange")]
-    assert session.execute(select(WorkInterval.ended)).scalars().all() == ["held"]
+    assert session.execute(select(WorkInterval.ended).join(OperationRecord).where(
+        OperationRecord.unit_id == execution.get_unit(session, "SN-1").id)).scalars().all() == ["held"]
 
 
 def test_pausing_resuming_and_taking_over_keep_the_shop_floor_budget(eight):

@@ -121,15 +121,15 @@ def test_the_traveler_costs_the_same_at_every_step(eight):
 
 
 def test_a_changed_setup_is_read_again_once(eight):
-    """Releasing an instruction moves the setup version: the next action reads the routing again (a few
-    statements more, once), and sees the change."""
+    """Superseding an instruction (what change control does when it implements a new revision: in LRIP a
+    release outside a change request is refused) moves the setup version: the next action reads the routing
+    again (a few statements more, once), and sees the change."""
     counter = Counter(eight)
     counter(lambda s, a: traveler.traveler(s, a, serial="SN-85"), write=False)
     _, warm = counter(lambda s, a: traveler.traveler(s, a, serial="SN-85"), write=False)
     with unit_of_work(eight) as s:
         admin = actor(s, "admin")
-        catalog.add_document_revision(s, admin, number="WI-30", revision="B", content="Do WI-30 more carefully.")
-        catalog.release_document_revision(s, admin, number="WI-30", revision="B")
+        catalog.supersede_document_revision(s, admin, number="WI-30", revision="A", reason="CR: rev B implemented")
     t, cold = counter(lambda s, a: traveler.traveler(s, a, serial="SN-85"), write=False)
     _, again = counter(lambda s, a: traveler.traveler(s, a, serial="SN-85"), write=False)
     assert [o.instruction_status for o in t.operations][-2:] == ["superseded", "superseded"]

@@ -145,17 +145,18 @@ def test_the_disposition_releases_the_unit_through_executions_function(session, 
     calls = []
 
     def release(session_, actor, **kw):
-        calls.append((actor.username, kw))
+        calls.append((actor.username, {k: v for k, v in kw.items() if k != "at"}))  # `at`: the decision's time
         return execution.release_from_hold(session_, actor, **kw)
 
     monkeypatch.setattr(mrb, "release_from_hold", release)
     quinn = kit.actor(session, "quinn")
     mrb.disposition(session, quinn, number="NCR-000001", action="rework", rework_to="10", reason="re-torque")
-    assert calls == [("quinn", {"unit_id": 1, "disposition": "rework", "reason": "re-torque", "rework_to": 10,
+    sn1 = execution.get_unit(session, "SN-1").id  # not 1: the factory's pilot unit SN-P1 came first
+    assert calls == [("quinn", {"unit_id": sn1, "disposition": "rework", "reason": "re-torque", "rework_to": 10,
                                 "still_held": True})]
     assert snapshot(session)["units"] == {"SN-1": "on_hold"}  # NCR-000002 still holds it
     mrb.disposition(session, quinn, number="NCR-000002", action="scrap", reason="dent too deep")
-    assert calls[1][1] | {"reason": None} == {"unit_id": 1, "disposition": "scrap", "reason": None,
+    assert calls[1][1] | {"reason": None} == {"unit_id": sn1, "disposition": "scrap", "reason": None,
                                               "rework_to": None, "still_held": False}
     assert snapshot(session)["units"] == {"SN-1": "scrapped"}
 
@@ -356,13 +357,13 @@ def test_capa_closes_only_after_its_effectiveness_is_verified(session, kit, monk
     with pytest.raises(Refused):  # the owner marks it done, or a quality engineer
         capa.complete_action(session, kit.actor(session, "ivy"), number=number, action_id=action, done_on=done)
     capa.complete_action(session, kit.actor(session, "eli"), number=number, action_id=action, done_on=done)
-    kit.run_op10(session, "SN-3", "M-003")
+    # the factory's pilot unit SN-P1 went through operation 10 today, after the action: it counts
     assert refused(capa.verify_effectiveness, session, quinn, number=number) == [
         f"only 1 of the 2 units needed have gone through operation 10 (Assemble) since the actions were done "
         f"on {done}"]
     assert refused(capa.close_capa, session, quinn, number=number, reason="done") == [
         "CAPA-0001's effectiveness is not verified yet", "linked NCRs are still open: NCR-000001, NCR-000002"]
-    kit.run_op10(session, "SN-4", "M-004")
+    kit.run_op10(session, "SN-3", "M-003")
     facts = capa.verify_effectiveness(session, quinn, number=number)
     assert (facts.units_after, facts.recurrences, facts.verified) == (2, [], True)
     for n in ("NCR-000001", "NCR-000002"):
@@ -528,7 +529,7 @@ def test_hold_released_is_kept_with_its_ncr_for_the_traveler(session, kit):
     kit.build(session, held=["SN-1"])
     mrb.disposition_unit(session, kit.actor(session, "quinn"), serial="SN-1", action="rework", rework_to="10",
                          reason="redo")
-    unit = session.execute(select(Unit)).scalar_one()
+    unit = session.execute(select(Unit).filter_by(serial="SN-1")).scalar_one()
     [hold] = ncr.holds_of(session, unit.id)
     assert (hold.serial, hold.ncr, hold.open, hold.disposition, hold.disposition_note) == (
         "SN-1", "NCR-000001", False, "rework", "redo")

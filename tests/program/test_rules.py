@@ -42,6 +42,14 @@ def test_policy_as_dict_lists_signatures_and_covers_every_field():
     assert rules.Policy(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}) == DEFAULT_POLICIES["lrip"]
 
 
+def test_the_policy_answer_shows_every_rule_of_the_policy():
+    """`lrip policy show`, the API and the page draw the rules from PolicyOut: a rule it lacks (as
+    customer_approval once was) is silently dropped from every one of them."""
+    from lrip.program.schemas import PolicyOut
+
+    assert set(PolicyOut.model_fields) - {"program", "phase"} == set(rules.Policy.__dataclass_fields__)
+
+
 # ---------------------------------------------------------------- phase changes
 
 @pytest.mark.parametrize("current", PHASES)

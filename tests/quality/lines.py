@@ -40,7 +40,7 @@ def op(session: Session, serial: str, sequence: int, at: datetime, minutes: floa
 
 def build_torque_series(session: Session, units: int = 10) -> None:
     """Ten units (or the first `units`) through operation 10 with the NIST torques, one an hour, in serial order."""
-    names = build_line(session, lot_quantity=12)
+    names = build_line(session, lot_quantity=12, phase="pilot")  # the scene alone (no factory pilot lot P1)
     t0 = start_time()
     for i, torque in enumerate(TORQUES[:units]):
         serial = f"SN-{i + 1:02d}"
@@ -56,7 +56,7 @@ def build_four_units(session: Session) -> None:
     U3 passes 10; fails VISUAL at 20 (held, scrapped).
     U4 passes 10; operation 20 started, not finished.
     """
-    names = build_line(session, lot_quantity=5)
+    names = build_line(session, lot_quantity=5, phase="pilot")  # the scene alone (no factory pilot lot P1)
     motors = names["motors"]
     t = start_time()
     admin = actor(session, "admin")

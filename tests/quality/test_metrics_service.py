@@ -52,13 +52,13 @@ def test_metrics_of_the_four_unit_scene(session):
     by_week = service.metrics(session, oscar, program="ACT", by="week").model_dump()
     assert [g["group"] for g in by_week["groups"]] == [date.fromordinal(monday).isoformat()]
     by_phase = service.metrics(session, oscar, program="ACT", by="phase").model_dump()
-    assert [g["group"] for g in by_phase["groups"]] == ["lrip"]
+    assert [g["group"] for g in by_phase["groups"]] == ["pilot"]  # the scene is built in pilot (lines.py)
     assert by_phase["total"] == by_op["total"]
-    assert service.metrics(session, oscar, program="ACT", phase="pilot").groups == []
+    assert service.metrics(session, oscar, program="ACT", phase="lrip").groups == []
 
 
 def test_metrics_refusals(session):
-    build_line(session)
+    build_line(session, phase="pilot")  # the scene alone (no factory pilot lot P1)
     oscar = actor(session, "oscar")
     with pytest.raises(Invalid, match="group by one of lot, operation, week, phase, not shift"):
         service.metrics(session, oscar, program="ACT", by="shift")

@@ -84,7 +84,8 @@ def test_the_package_has_every_file_in_its_manifest(package):
     assert evidence["attestations"][0]["attachment_sha256"] == hashlib.sha256(b"%PDF-1.4 memo").hexdigest()
     assert evidence["signatures"][0]["name"] == "Pam Program"
     html = (out / "report.html").read_text()
-    assert "Pam Program" in html and evidence["audit_head"]["hash"] in html and "<svg" in html
+    assert "Pam Program" in html and evidence["audit_head"]["hash"] in html
+    assert '<img class="chart"' in html and "data:image/png;base64," in html  # the figures, as PNG for print
     assert evidence["signing"]["public_key_sha256"] == keys.public_fingerprint() and keys.public_fingerprint() in html
 
 
@@ -296,3 +297,88 @@ def test_api_evaluates_lists_and_downloads(package, tokens):
     zipped = client.get("/api/v1/programs/ACT/readiness/report", headers=auth)
     assert zipped.status_code == 200 and zipped.content[:2] == b"PK"
     assert zipped.headers["content-disposition"] == f'attachment; filename="ACT-readiness-{rows[0]["number"]}.zip"'
+
+
+# ---------------------------------------------------------------- the figures, read as SVG
+
+def _spc(n: int, *, out_of_spec: int = 0) -> dict:
+    """An I-MR analysis of `n` points, every other point flagged by a run rule, `out_of_spec` above the USL."""
+    import random
+
+    rng = random.Random(3)
+    points = [2.0 + rng.gauss(0, 0.01) for _ in range(n - out_of_spec)] + [2.2] * out_of_spec
+    return {"chart": "imr", "points": points, "center": 2.0, "ucl": 2.03, "lcl": 1.97, "lsl": 1.9, "usl": 2.1,
+            "units": "N·m", "name": "Torque", "baseline": n, "rules": "nelson",
+            "violations": [{"index": i, "rule": 2} for i in range(0, n, 2)],
+            "secondary": {"points": [None] + [0.01] * (n - 1), "center": 0.01, "ucl": 0.03, "lcl": 0.0}}
+
+
+def test_a_long_control_chart_is_drawn_at_the_plot_s_resolution_and_says_so():
+    """1,744 points with 872 rule violations: the old chart drew 872 diamonds over the trace."""
+    from lrip.quality.charts import ENVELOPE, control_chart, drawn_as
+
+    svg = control_chart(_spc(1744, out_of_spec=3), title="t")
+    assert svg.count("<use ") <= ENVELOPE + 60  # a marker per group at most, out-of-spec points, ticks, legend
+    assert "1,744 points drawn as the min–max of 240 groups" in svg
+    assert "1,744 points, drawn as the smallest and largest value" in drawn_as(1744)
+    assert drawn_as(37) == "All 37 points drawn."
+
+
+def test_the_control_chart_writes_units_and_limit_values_and_tells_out_of_spec_from_rule_violations():
+    from lrip.quality.charts import control_chart
+
+    svg = control_chart(_spc(40, out_of_spec=1), title="t")
+    for text in ("Torque (N·m)", "UCL 2.03", "LCL 1.97", "CL 2", "USL 2.1 N·m", "LSL 1.9 N·m",
+                 "out of spec (beyond LSL / USL)", "rule violation (Nelson)", "moving range (N·m)"):
+        assert text in svg, text
+
+
+def test_chart_text_is_at_least_12_px_on_screen_and_9_5_pt_in_print():
+    import re
+
+    from lrip.quality.charts import control_chart
+    from lrip.web.charts import for_print
+
+    sizes = {float(s) for s in re.findall(r"font(?:-size)?:\s*([\d.]+)px", control_chart(_spc(40), title="t"))}
+    assert sizes and min(sizes) >= 12
+    with for_print(6.3):
+        printed = control_chart(_spc(40), title="t")
+    assert {float(s) for s in re.findall(r"font(?:-size)?:\s*([\d.]+)px", printed)} == {9.5}
+    assert float(re.search(r'viewBox="0 0 ([\d.]+)', printed).group(1)) < 6.3 * 72 * 1.25
+
+
+def test_a_supplier_at_zero_percent_is_drawn_above_the_axis_and_the_target_written():
+    from lrip.quality.charts import on_time_by_supplier
+
+    cards = [{"supplier": "NGE", "periods": [{"period": f"2026-0{m}", "on_time_rate": 0.0} for m in range(1, 6)]},
+             {"supplier": "BIS", "periods": [{"period": f"2026-0{m}", "on_time_rate": 1.0} for m in range(1, 6)]}]
+    svg = on_time_by_supplier(cards, title="t", target=0.95)
+    assert "target 95%" in svg and "on-time delivery (%)" in svg and "month" in svg
+    assert "rotate(-30" not in svg  # five months fit written flat
+
+
+def test_the_learning_chart_names_its_projections_in_the_legend_instead_of_overprinting_labels():
+    from lrip.capacity.charts import learning_curve
+
+    units = list(range(1, 1801))
+    hours = [10 * u ** -0.15 for u in units]
+    svg = learning_curve(units, hours, {"Crawford": hours}, title="t",
+                         projections=[("next unit", 1801, 3.2), ("first FRP unit", 1810, 3.19)])
+    assert "next unit: unit 1,801, 3.20 h" in svg and "first FRP unit: unit 1,810, 3.19 h" in svg
+    assert "actual (least–most per group)" in svg and svg.count("<use ") < 60
+
+
+def test_weekly_labels_are_thinned_to_what_fits():
+    import re
+
+    from lrip.web.charts import stacked_bars
+
+    labels = [f"{d:02d} Jan" for d in range(1, 31)] + [f"{d:02d} Feb" for d in range(1, 23)]
+    svg = stacked_bars(labels, {"major": [1] * 52}, ylabel="Change requests", title="t", xlabel="week starting")
+    shown = [label for label in labels if re.search(rf">{label}<", svg)]
+    assert 4 <= len(shown) <= 10 and "week starting" in svg  # 6 characters at 12 pt: 10 across 8 inches
+
+
+def test_board_text_drops_command_lines():
+    assert report.board_text("Disposition every NCR (lrip ncr ...), close every CAPA") == \
+        "Disposition every NCR, close every CAPA"

@@ -173,7 +173,7 @@ def test_completeness_finds_each_kind_of_gap(gsession, finish_unit):
 def test_completeness_of_a_unit_a_program_and_refusals(gsession):
     assert [r.model_dump() for r in check(gsession, serial="MTR-S01")] == [
         {"serial": "MTR-S01", "lot": "MTR-L1", "status": "complete", "gaps": [], "complete": True}]
-    assert [r.serial for r in check(gsession, program="ACT")] == ["SN-TOP", "SN-2"]
+    assert [r.serial for r in check(gsession, program="ACT")] == ["SN-P1", "SN-TOP", "SN-2"]  # P1: the pilot lot
     execution.create_unit(gsession, actor(gsession, "admin"), lot="L1", serial="SN-5")
     execution.start_operation(gsession, actor(gsession, "olga"), serial="SN-5", operation=10, tools=["TQ-1"])
     [row] = check(gsession, serial="SN-5")

@@ -72,5 +72,5 @@ def test_completeness_takes_the_statements_of_one_unit_whatever_the_lot_or_progr
     gsession.commit()
     with counting(gsession) as two_lots:
         rows = completeness(gsession, olga, program="ACT")
-    assert len(rows) == 2 + 2 + 50
+    assert len(rows) == 1 + 2 + 2 + 50  # the factory's pilot unit SN-P1, L1's two, L2's two, fifty more
     assert len(two_lots) == len(one_lot) <= 12

@@ -55,13 +55,13 @@ def test_the_as_built_record_has_every_attempt_result_part_and_hold(url):
         execution.start_operation(s, olga, serial="SN-1", operation=10, tools=["TQ-1"], at=start)
         execution.consume(s, olga, serial="SN-1", operation=10, identifier="M-001")
         execution.consume(s, olga, serial="SN-1", operation=10, identifier="SCR-LOT-1")
-        execution.record_measurement(s, olga, serial="SN-1", characteristic="TORQUE", result="2.5", gauge="TW-7")
+        execution.record_measurement(s, olga, serial="SN-1", characteristic="TORQUE", result="2.5", gauge="G1")
     t = read(url, "sn-1", who="oscar")
     [attempt] = t.operations[0].attempts
     assert (attempt.status, attempt.started_by, attempt.tools, attempt.instruction) == (
         "in_work", "olga", ["TQ-1"], "WI-10 rev A")
     assert [(m.characteristic, m.value, m.in_spec, m.gauge, m.recorded_by) for m in attempt.measurements] == [
-        ("TORQUE", 2.5, False, "TW-7", "olga")]
+        ("TORQUE", 2.5, False, "G1", "olga")]
     assert [(c.kind, c.identifier, c.part, c.quantity, c.supplier) for c in attempt.consumed] == [
         ("serial", "M-001", "MTR-1", 1.0, "SUP-M"), ("lot", "SCR-LOT-1", "SCR-4", 4.0, "SUP-M")]
     [hold] = t.holds

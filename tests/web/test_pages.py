@@ -1,4 +1,5 @@
 """The health endpoint and the list of programs, over real HTTP handling (ASGI test client)."""
+import re
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 
@@ -32,3 +33,31 @@ def test_no_programs_yet(sqlite_url, csrf_of):
     client.post("/login", data={"username": "admin", "password": "root-of-trust-22",
                                 "csrf_token": csrf_of(client.get("/login").text)})
     assert "No programs yet" in client.get("/").text
+
+
+def test_shortages_count_observed_lateness_unless_turned_off(sign_in):
+    client, _ = sign_in("olga")
+    first = client.get("/programs/ACT/shortages").text
+    assert re.search(r'id="lateness" checked', first) and "observed lateness" in first
+    off = client.get("/programs/ACT/shortages", params=[("lateness", "0")]).text
+    assert not re.search(r'id="lateness" checked', off) and "by promised date" in off
+    on = client.get("/programs/ACT/shortages", params=[("lateness", "0"), ("lateness", "1")]).text  # the box ticked
+    assert re.search(r'id="lateness" checked', on)
+
+
+def test_the_ncr_list_opens_on_the_ncrs_still_to_work(sign_in):
+    client, _ = sign_in("olga")
+    page = client.get("/ncrs").text
+    assert re.search(r'<a href="\?program=" aria-current="true">Not closed</a>', page)
+    assert re.search(r'<a href="\?program=&status=all" aria-current="true">All</a>', client.get("/ncrs?status=all").text)
+
+
+def test_every_page_has_a_skip_link_and_the_menu_reaches_the_pages_linked_from_nowhere(sign_in):
+    client, _ = sign_in("olga")
+    page = client.get("/").text
+    assert '<a class="skip-link" href="#main">Skip to content</a>' in page and 'id="main"' in page
+    for href in ("/fai", "/capas", "/scars", "/defect-codes", "/qualifications", "/trace/check"):
+        assert f'href="{href}"' in page, href
+    program = client.get("/programs/ACT").text
+    for page_ in ("capacity", "learning", "shortages", "inspection", "spc", "quality"):
+        assert f'href="/programs/ACT/{page_}"' in program, page_

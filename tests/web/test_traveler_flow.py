@@ -17,7 +17,7 @@ def test_operation_10_through_the_traveler_forms(sign_in, db):
     steps = [("start", {"tools": "TQ-1"}, "Operation 10 (Assemble) started with TQ-1"),
              ("consume", {"material": "M-001"}, "M-001 × 1 built into SN-1"),
              ("consume", {"material": "SCR-LOT-1", "quantity": "4"}, "SCR-LOT-1 × 4 built into SN-1"),
-             ("measure", {"m_TORQUE": "2.05", "gauge": "TW-3"}, "Recorded TORQUE: in spec."),
+             ("measure", {"m_TORQUE": "2.05", "gauge": "G1"}, "Recorded TORQUE: in spec."),
              ("complete", {}, "Operation 10 (Assemble) complete")]
     for form, values, message in steps:
         r = client.post(f"/units/SN-1/{form}", data={"operation": "10", "csrf_token": token, **values},
@@ -27,7 +27,7 @@ def test_operation_10_through_the_traveler_forms(sign_in, db):
     t = db(lambda s: traveler.traveler(s, actor(s, "olga"), serial="SN-1"))
     [attempt] = t.operations[0].attempts
     assert attempt.status == "complete" and attempt.started_by == "olga" and attempt.tools == ["TQ-1"]
-    assert [(m.characteristic, m.value, m.gauge) for m in attempt.measurements] == [("TORQUE", 2.05, "TW-3")]
+    assert [(m.characteristic, m.value, m.gauge) for m in attempt.measurements] == [("TORQUE", 2.05, "G1")]
     assert t.next.sequence == 20
     page = client.get("/units/SN-1").text
     assert 'data-operation="20"' in page and "Start operation 20" in page

@@ -16,9 +16,13 @@ def test_scanning_opens_the_traveler_or_says_why(sign_in):
     client, _ = sign_in("olga")
     r = client.get("/traveler?serial=%20SN-1%20", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/units/SN-1"
+    r = client.get("/traveler?serial=sn-1", follow_redirects=False)  # a scanner in lower case
+    assert r.status_code == 303 and r.headers["location"] == "/units/SN-1"
     r = client.get("/traveler?serial=NOPE-9")
     assert r.status_code == 404
-    assert "No unit with serial NOPE-9." in r.text and 'value="NOPE-9"' in r.text
+    # the refused text is said in the message, and the box is empty for the next scan (no appending)
+    assert "No unit with serial NOPE-9." in r.text and "Not opened: “NOPE-9”" in r.text
+    assert re.search(r'<input id="serial" name="serial" class="input-xl" value=""', r.text)
     assert client.get("/units/NOPE-9").status_code == 404
 
 
@@ -141,3 +145,36 @@ def test_a_value_that_is_not_a_plain_decimal_is_refused_on_the_page(sign_in, db)
     assert r.status_code == 422
     assert reasons(r.text, "measure-refused") == ["TORQUE Screw torque needs a number, not &#39;0_08&#39;."]
     assert db(lambda s: execution.get_unit(s, "SN-1").status) == "in_work"
+
+
+def test_a_held_unit_shows_it_is_held_and_offers_no_live_action(sign_in):
+    """The strip says Held, not In work; 'Record results' and 'Complete' are disabled with the reason the
+    service would give (execution.rules), and no material form is offered."""
+    client, token = sign_in("olga")
+    client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    client.post("/units/SN-1/measure", data={"operation": "10", "m_TORQUE": "2.5", "csrf_token": token})
+    page = client.get("/units/SN-1").text
+    step = re.search(r'<li class="step step-held step-current"\s+aria-current="step">.*?</li>', page, re.S)
+    assert step and "<small>Held</small>" in step.group(0)
+    assert re.search(r'<fieldset class="plain" disabled>', page)
+    assert reasons(page, "measure-why") == ["SN-1 is on hold; it takes no new work until the MRB&#39;s disposition "
+                                            "releases it."]
+    assert reasons(page, "consume-why") == reasons(page, "measure-why") and 'id="material"' not in page
+    assert re.search(r'<button class="btn btn-go btn-block" type="submit" disabled aria-describedby="complete-why">'
+                     r"Complete operation 10</button>", page)
+    assert "SN-1 is on hold." in reasons(page, "complete-why")
+
+
+def test_complete_is_disabled_with_what_is_still_to_do_and_live_when_nothing_is(sign_in, db):
+    client, token = sign_in("olga")
+    client.post("/units/SN-1/start", data={"operation": "10", "tools": "TQ-1", "csrf_token": token})
+    page = client.get("/units/SN-1").text
+    assert "disabled aria-describedby=\"complete-why\">Complete operation 10" in page
+    assert "Operation 10 (Assemble) needs a result for TORQUE Screw torque." in reasons(page, "complete-why")
+    assert 'data-scan data-next' in page  # the material box takes the next scan
+    db(lambda s: [execution.consume(s, actor(s, "olga"), serial="SN-1", operation=10, identifier=i, quantity=q)
+                  for i, q in (("M-001", None), ("SCR-LOT-1", 4))])
+    db(lambda s: execution.record_measurement(s, actor(s, "olga"), serial="SN-1", characteristic="TORQUE",
+                                              result="2.0"))
+    page = client.get("/units/SN-1").text
+    assert 'type="submit" >Complete operation 10' in page and 'id="complete-why"' not in page

@@ -169,12 +169,13 @@ def capacity(session: Session, actor: Actor, *, program: str, rate: float | None
 
 
 def _first_attempts(session: Session, prog: Program, sequence: int | None) -> list[tuple[str, dict[int, float]]]:
-    """(serial, {operation sequence: first-attempt minutes}) per unit in build order: complete
-    units, or with an operation, every unit whose first attempt at it is done."""
+    """(serial, {operation sequence: first-attempt minutes}) per production unit (LRIP and FRP: pilot units
+    are built with engineering at the line, on a routing still being proven, and would bend the fit) in
+    build order: complete units, or with an operation, every unit whose first attempt at it is done."""
     query = (select(Unit.serial, Operation.sequence, OperationRecord.cycle_minutes, OperationRecord.started_at)
              .join(Operation, Operation.id == OperationRecord.operation_id)
              .join(Unit, Unit.id == OperationRecord.unit_id).join(Lot, Lot.id == Unit.lot_id)
-             .where(Lot.program_id == prog.id, OperationRecord.attempt == 1,
+             .where(Lot.program_id == prog.id, Lot.phase.in_((Phase.LRIP, Phase.FRP)), OperationRecord.attempt == 1,
                     OperationRecord.cycle_minutes.is_not(None)))
     query = query.where(Unit.status == UnitStatus.COMPLETE if sequence is None else Operation.sequence == sequence)
     units: dict[str, dict] = {}

@@ -382,6 +382,15 @@ def qualification_skills(db: Db = None, as_json: AsJson = False) -> None:
 
 # ---------------------------------------------------------------- routings
 
+def _limits(lsl, usl, units) -> str:
+    """'11.98 .. 12.02 mm', or one-sided '≥ 1.8 l/min' / '≤ 0.05 mm'."""
+    if lsl is not None and usl is not None:
+        text = f"{lsl:g} .. {usl:g}"
+    else:
+        text = f"≥ {lsl:g}" if lsl is not None else f"≤ {usl:g}" if usl is not None else "no limits"
+    return f"{text} {units}" if units else text
+
+
 def show_routing(r) -> None:
     say(f"{r.part} rev {r.part_revision} routing {r.revision} ({r.status})")
     for op in r.operations:
@@ -389,8 +398,7 @@ def show_routing(r) -> None:
             + (f", {op.instruction}" if op.instruction else "") + (f", skill {op.skill}" if op.skill else "")
             + (f", tools: {', '.join(op.tool_kinds)}" if op.tool_kinds else ""))
         for c in op.characteristics:
-            limits = "pass/fail" if c.kind == "attribute" else (
-                f"{'' if c.lsl is None else f'{c.lsl:g}'} .. {'' if c.usl is None else f'{c.usl:g}'} {c.units or ''}")
+            limits = "pass/fail" if c.kind == "attribute" else _limits(c.lsl, c.usl, c.units)
             say(f"      {c.code} {c.name}: {limits.strip()}" + (" KEY" if c.key else "")
                 + (f", balloon {c.balloon}" if c.balloon else "") + (f", zone {c.drawing_zone}" if c.drawing_zone else "")
                 + (f", gauge {c.gauge_kind}" if c.gauge_kind else ""))

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -23,7 +24,7 @@ from lrip.catalog.schemas import (BomLineCreate, CalibrationCreate, Characterist
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, LripError
 from lrip.fields import parse
-from lrip.web.render import act, form_fields, render, status_code, whole
+from lrip.web.render import act, form_fields, render, status_code, templates, whole
 
 router = APIRouter(include_in_schema=False)
 
@@ -187,6 +188,16 @@ async def add_document(request: Request):
 
 def _image_url(number: str, revision: str) -> Callable[[str], str]:
     return lambda name: f"/documents/{q(number)}/revisions/{q(revision)}/images/{q(name)}"
+
+
+def instruction_html(instruction) -> Markup:
+    """The traveler's instruction (its label 'WI-310 rev A' and Markdown) as sanitised HTML, its images
+    served from the revision: the filter `instruction_html` of every page's templates."""
+    number, _, revision = instruction.label.rpartition(" rev ")
+    return Markup(markdown.render(instruction.content, _image_url(number, revision)))
+
+
+templates.env.filters["instruction_html"] = instruction_html
 
 
 def _document_page(request: Request, number: str, errors=None, code=200, values=None):

@@ -181,19 +181,23 @@ def read(content: str | bytes, name: str = "the file") -> tuple[dict, dict[Path,
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Invalid("product_file_invalid", [f"{name} is not UTF-8 text"]) from None
-    loader = yaml.SafeLoader(content)
+    lines: dict[Path, int] = {}
+    errors: list[str] = []
     try:
-        node = loader.get_single_node()
-        lines: dict[Path, int] = {}
-        errors: list[str] = []
-        data = _build(loader, node, (), lines, errors) if node is not None else {}
+        loader = yaml.SafeLoader(content)  # the reader refuses control characters here, before any node
+        try:
+            node = loader.get_single_node()
+            data = _build(loader, node, (), lines, errors) if node is not None else {}
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        raise Invalid("product_file_invalid", [f"{name} is not YAML or JSON: character #x{exc.character:04x} at "
+                                               f"position {exc.position} is not allowed"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
         raise Invalid("product_file_invalid", [f"{where}{name} is not YAML or JSON: "
                                                f"{getattr(exc, 'problem', None) or exc}"]) from None
-    finally:
-        loader.dispose()
     if errors:
         raise Invalid("product_file_invalid", errors)
     if not isinstance(data, dict):

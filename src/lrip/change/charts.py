@@ -7,4 +7,5 @@ def traffic_chart(weeks: list[TrafficWeek], *, title: str = "Change requests per
     """Stacked bars of change requests submitted per week, major under minor."""
     labels = [f"{w.week:%d %b}" for w in weeks]
     series = {"major": [w.major for w in weeks], "minor": [w.minor for w in weeks]}
-    return stacked_bars(labels, series, ylabel="Change requests", title=title, legend_title="Class")
+    return stacked_bars(labels, series, ylabel="Change requests", title=title, legend_title="Class",
+                        xlabel="week starting")

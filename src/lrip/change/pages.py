@@ -16,7 +16,9 @@ from lrip.db import unit_of_work
 from lrip.errors import LripError
 from lrip.fields import parse
 from lrip.program.service import list_programs
+from lrip.auth.signatures import signed
 from lrip.web.render import act, form_fields, render, status_code
+from lrip.web.signing import why_not_sign
 
 router = APIRouter(include_in_schema=False)
 TRAFFIC_WEEKS = 12
@@ -88,8 +90,20 @@ def _detail_page(request: Request, number: str, *, errors: dict | None = None, c
         except LripError as exc:
             return render(request, "message.html", {"title": "Not found", "reasons": exc.reasons},
                           status=status_code(exc))
+        sign_refusals = _why_not_sign(session, actor, c.number) if c.status == "submitted" else []
     may = {form: actor.may(use_case.permission) for form, use_case in USE_CASES.items()}
-    return render(request, "change_detail.html", {"c": c, "may": may, "errors": errors or {}}, status=code)
+    return render(request, "change_detail.html", {"c": c, "may": may, "errors": errors or {},
+                                                  "sign_refusals": sign_refusals}, status=code)
+
+
+def _why_not_sign(session, actor, number: str) -> list[str]:
+    """Why the signed-in person's approval would not count on the change (none: it would), by the rule
+    service.sign_change applies through sign_decision (the author signs no independent approval)."""
+    change = service.get_change(session, number)
+    phase, also = service._signed_in(session, change)
+    return why_not_sign(service.CHANGE, phase, username=actor.username, roles=actor.roles, also=also,
+                        given=signed(session, service.RECORD, change.number, service._content(change)),
+                        author=change.raised_by.username, record=change.number)
 
 
 @router.get("/changes/{number}")

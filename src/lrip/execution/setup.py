@@ -139,13 +139,13 @@ def _load(session: Session, routing_id: int) -> Setup:
     newest_released = (select(PartRevision.revision).where(PartRevision.part_id == BomLine.child_part_id,
                                                            PartRevision.status == PartRevisionStatus.RELEASED)
                        .order_by(PartRevision.id.desc()).limit(1).scalar_subquery())
-    for sequence, number, quantity, revision in session.execute(
+    for sequence, number, quantity, child_revision in session.execute(  # not `revision`: the routing's
             select(BomLine.operation_sequence, Part.number, BomLine.quantity, newest_released)
             .join(Part, Part.id == BomLine.child_part_id)
             .where(BomLine.parent_revision_id == part_revision_id).order_by(Part.number)):
         materials.setdefault(sequence, []).append((number, quantity))
-        if revision is not None:
-            released[number] = revision
+        if child_revision is not None:
+            released[number] = child_revision
     steps = tuple(Step(id=op_id, sequence=seq, name=name, work_center=center, standard_minutes=minutes,
                        document_revision_id=doc_id, instruction=f"{doc} rev {doc_rev}" if doc_id else None,
                        instruction_status=doc_status, required_tool_kinds=tuple(kinds or ()), required_skill=skill,

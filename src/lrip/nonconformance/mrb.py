@@ -253,13 +253,14 @@ def _redone(session: Session, unit_id: int, d: NcrDisposition) -> bool:
 
 
 @command("hold.disposition")
-def close_ncr(session: Session, actor: Actor, *, number: str, reason: str) -> NcrDetail:
-    """Close a dispositioned NCR once its dispositions are verified done."""
+def close_ncr(session: Session, actor: Actor, *, number: str, reason: str, at: datetime | None = None) -> NcrDetail:
+    """Close a dispositioned NCR once its dispositions are verified done; `at`: when it was verified, if not
+    now (a record entered after the fact)."""
     ncr = get_ncr(session, number, lock=True)
     rules.check_close(number=ncr.number, status=ncr.status, reason=reason,
                       unverified=unverified(session, ncr) if ncr.status == NcrStatus.DISPOSITIONED else []
                       ).raise_if_refused("close_refused")
-    ncr.status, ncr.closed_at, ncr.closed_by_id = rules.next_ncr_status(ncr.status, "close"), utcnow(), actor.id
+    ncr.status, ncr.closed_at, ncr.closed_by_id = rules.next_ncr_status(ncr.status, "close"), at or utcnow(), actor.id
     audit.record(session, actor=actor, action="ncr.closed", record_type="ncr", record_id=ncr.number,
                  before={"status": NcrStatus.DISPOSITIONED}, after={"status": ncr.status}, reason=reason.strip())
     return detail_of(session, ncr)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lrip import files
+from lrip.auth.signatures import signed
 from lrip.db import unit_of_work, utcnow
 from lrip.errors import LripError
 from lrip.fields import parse
@@ -19,6 +20,7 @@ from lrip.nonconformance.schemas import (CapaActionCreate, CapaActionDone, CapaC
                                          ScarRaise, ScarResponse, ScarVerification, SignRequest)
 from lrip.web.charts import PALETTE, bars
 from lrip.web.render import act, form_fields, render, status_code, whole
+from lrip.web.signing import why_not_sign
 
 router = APIRouter(include_in_schema=False)
 NCR_FORMS = {"review": mrb.review, "sign": mrb.sign_disposition, "disposition": mrb.disposition,
@@ -59,9 +61,16 @@ def _list_page(request: Request, filters: dict, *, errors: list[str] | None = No
                code: int = 200):
     actor = request.state.web_actor
     filters = {k: v or None for k, v in filters.items()}
+    # the list opens on the NCRs still to work ("not closed"); status=all shows every one
+    everything = filters.get("status") == "all"
+    not_closed = "status" in filters and filters["status"] is None
+    if everything:
+        filters["status"] = None
     with _reading(request) as session:
         try:
             rows = ncr.list_ncrs(session, actor, **filters).items
+            if not_closed:
+                rows = [r for r in rows if r.status != rules.NcrStatus.CLOSED]
             capas = capa.list_capas(session, actor, program=filters.get("program"))
         except LripError as exc:
             return _not_found(request, exc)
@@ -71,6 +80,7 @@ def _list_page(request: Request, filters: dict, *, errors: list[str] | None = No
                  title="Open NCRs by days open", colour=PALETTE[1]) if any(b["count"] for b in buckets) else None
     return render(request, "ncr_list.html", {
         "rows": rows, "capas": capas, "filters": filters, "buckets": buckets, "chart": chart,
+        "everything": everything, "not_closed": not_closed,
         "codes": in_use, "may_raise": actor.may(ncr.raise_ncr.permission),
         "errors": errors or [], "values": values or {}}, status=code)
 
@@ -121,13 +131,26 @@ def _detail_page(request: Request, number: str, *, errors: dict | None = None, v
             d = ncr.ncr_detail(session, actor, number=number)
         except LripError as exc:
             return _not_found(request, exc)
+        sign_refusals = _why_not_sign(session, actor, d.number) if d.proposal else []
     may = {form: actor.may(use_case.permission) for form, use_case in NCR_FORMS.items()}
     held = [c for c in d.contained if c.held]
     actions = rules.ACTIONS_FOR[d.subject] + (tuple(a for a in rules.ACTIONS_FOR[rules.Subject.UNIT]
                                                      if a not in rules.ACTIONS_FOR[d.subject]) if held else ())
     return render(request, "ncr_detail.html", {"n": d, "may": may, "errors": errors or {}, "values": values or {},
-                                               "actions": actions, "held": held,
+                                               "actions": actions, "held": held, "sign_refusals": sign_refusals,
                                                "may_scar": actor.may(scar.raise_scar.permission)}, status=code)
+
+
+def _why_not_sign(session, actor, number: str) -> list[str]:
+    """Why the signed-in person's signature would not count on the proposal under review (none: it would),
+    by the rule mrb.sign_disposition applies."""
+    row = ncr.get_ncr(session, number)
+    if row.proposed_action is None:
+        return []
+    phase, also = ncr.signed_in(session, row)
+    return why_not_sign(ncr.MRB, phase, username=actor.username, roles=actor.roles, also=also,
+                        given=signed(session, "ncr", row.number, ncr.proposal_content(row)),
+                        author=ncr.proposer(row), record=f"{row.number}'s {row.proposed_action.replace('_', ' ')}")
 
 
 @router.get("/ncrs/{number}")
@@ -208,7 +231,16 @@ def _capa_page(request: Request, number: str, *, errors: dict | None = None, val
             c = capa.capa_detail(session, actor, number=number)
         except LripError as exc:
             return _not_found(request, exc)
+    today = utcnow().date()
+    # why closing now would be refused, by the rule close_capa applies (the same-day waiver is the form's own)
+    close_refusals = list(rules.check_capa_close(
+        number=c.number, status=c.status, missing_fields=[rules.D_WORDS[f] for f in rules.D_FIELDS
+                                                          if not (getattr(c, f) or "").strip()],
+        verified=c.effectiveness_verified_at is not None, open_ncrs=[n.number for n in c.linked_ncrs
+                                                                    if n.status != rules.NcrStatus.CLOSED],
+        opened_on=c.opened_at.date(), today=today, waived=True).reasons)
     return render(request, "capa_detail.html", {"c": c, "may": actor.may(capa.update_capa.permission),
+                                                "close_refusals": close_refusals,
                                                 "errors": errors or {}, "values": values or {},
                                                 "d_fields": [(f, rules.D_WORDS[f]) for f in rules.D_FIELDS],
                                                 "today": utcnow().date().isoformat()}, status=code)

@@ -13,4 +13,5 @@ def shortage_bars(periods: list[str], shortages: list[dict], *, title: str, labe
     for s in shortages:
         if s["period"] in at:
             series[s["part"]][at[s["period"]]] += s["quantity_short"]
-    return stacked_bars(labels or periods, series, ylabel="Quantity short", title=title, legend_title="Part")
+    return stacked_bars(labels or periods, series, ylabel="Quantity short", title=title, legend_title="Part",
+                        xlabel="week")

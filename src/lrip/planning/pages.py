@@ -16,7 +16,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/programs/{code}/shortages")
 def shortages_page(request: Request, code: str, horizon: str | None = None, lateness: str | None = None):
-    late = lateness in ("1", "on", "true")
+    # suppliers' observed lateness counts unless the buyer turns it off: promised dates alone flatter the plan
+    late = lateness is None or lateness in ("1", "on", "true")
     try:
         asked = parse(ShortagesRequest, program=code, horizon=horizon or None, use_observed_lateness=late)
         with unit_of_work(request.app.state.database_url, write=False) as session:

@@ -133,6 +133,7 @@ class PolicyOut(Answer):
     disposition_signatures: list[str]
     quantity_control: str
     open_lot_changes: str
+    customer_approval: str
 
 
 class LotOut(Answer):

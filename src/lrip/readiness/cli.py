@@ -12,7 +12,7 @@ import typer
 from lrip.readiness import report, service
 from lrip.readiness.schemas import (AssessmentOut, AssessmentRow, CriterionTemplate, Signing, TargetChanged, TargetSet,
                                     WaiverCreate, WaiverOut)
-from lrip.terminal import NUMBERS, AsJson, Db, fail, out, parse, password, run, say, table
+from lrip.terminal import NUMBERS, AsJson, Db, err, fail, out, parse, password, run, say, table
 
 readiness_app = typer.Typer(no_args_is_help=True, help="The full-rate production readiness gate and its evidence.")
 
@@ -219,10 +219,20 @@ def write_report(program: Program,
                  db: Db = None, as_json: AsJson = False) -> None:
     """Write the evidence package: report.html, report.pdf, evidence.json, CSV extracts, the installation's
     public key and certificate, manifest.sha256 and its signature (it records a signed checkpoint)."""
-    run(db, as_json, lambda s, actor: report.write_package(s, actor, program=program, number=number, out=out_dir),
-        lambda d: say(f"Wrote the evidence package of {d.program} assessment {d.assessment} "
-                      f"({d.verdict.replace('_', ' ')}) to {d.directory}: {len(d.files)} files, "
-                      f"manifest sha256 {d.manifest_sha256[:16]}…, signed by key {d.key_fingerprint[:16]}…"))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=as_json, transient=True) as bar:
+        task = bar.add_task("Writing the evidence package", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        run(db, as_json, lambda s, actor: report.write_package(s, actor, program=program, number=number,
+                                                                out=out_dir, progress=progress),
+            lambda d: say(f"Wrote the evidence package of {d.program} assessment {d.assessment} "
+                          f"({d.verdict.replace('_', ' ')}) to {d.directory}: {len(d.files)} files, "
+                          f"manifest sha256 {d.manifest_sha256[:16]}…, signed by key {d.key_fingerprint[:16]}…"))
 
 
 @readiness_app.command("verify")

@@ -15,7 +15,10 @@ from lrip.program.service import get_program
 from lrip.readiness import criteria as rules
 from lrip.readiness import report, service
 from lrip.readiness.schemas import Signing, WaiverCreate
+from lrip.auth.decisions import Decision
+from lrip.auth.signatures import signed
 from lrip.web.render import act, render, status_code
+from lrip.web.signing import why_not_sign
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,6 +36,7 @@ def _page(request: Request, code: str, *, errors: dict | None = None, values: di
             latest = service.get_assessment(session, actor, program=prog.code) if history else None
             waivers = service.list_waivers(session, actor, program=prog.code)
             attestations = service.list_attestations(session, actor, program=prog.code)
+            sign_refusals = _why_not_sign(session, actor, prog.code) if latest else []
         except LripError as exc:
             return render(request, "message.html", {"title": "Not found", "reasons": exc.reasons},
                           status=status_code(exc))
@@ -42,7 +46,18 @@ def _page(request: Request, code: str, *, errors: dict | None = None, values: di
     return render(request, "readiness_page.html", {
         "program": program, "a": latest, "history": history, "waivers": waivers, "attestations": attestations,
         "criteria": sorted(rules.CRITERIA, key=lambda c: c.number), "topics": rules.ATTESTATION_TOPICS,
-        "may": may, "errors": errors or {}, "values": values or {}, "nav": "programs"}, status=status)
+        "may": may, "errors": errors or {}, "values": values or {}, "nav": "programs",
+        "sign_refusals": sign_refusals}, status=status)
+
+
+def _why_not_sign(session, actor, code: str) -> list[str]:
+    """Why the signed-in person's signature on the latest assessment would not count (none: it would), by
+    the rule service.sign_assessment applies through sign_decision."""
+    prog, a = service.frozen(session, program=code)
+    content, _ = service.signed_decision(session, prog.code, a)
+    return why_not_sign(Decision.READINESS_DECISION, None, username=actor.username, roles=actor.roles,
+                        given=signed(session, "readiness_assessment", f"{prog.code}/{a.number}", content),
+                        record=f"assessment {a.number}")
 
 
 @router.get("/programs/{code}/readiness")
@@ -62,9 +77,12 @@ def package(request: Request, code: str):
                     headers={"Content-Disposition": f'attachment; filename="{found.name}"'})
 
 
-def _evaluate(session, actor, code: str, v: dict, file) -> str:
+VERDICT_NEWS = {"GO": "ok", "GO_WITH_CONDITIONS": "warn", "NO_GO": "bad"}  # green only for good news
+
+
+def _evaluate(session, actor, code: str, v: dict, file) -> tuple[str, str]:
     a = service.evaluate(session, actor, program=code)
-    return f"Assessment {a.assessment}: {a.verdict.replace('_', ' ')}"
+    return f"Assessment {a.assessment}: {a.verdict.replace('_', ' ')}", VERDICT_NEWS.get(a.verdict, "warn")
 
 
 def _waive(session, actor, code: str, v: dict, file) -> str:

@@ -1,9 +1,11 @@
 """The evidence package of a readiness assessment, and its verification.
 
-One Jinja template gives report.html and, through WeasyPrint, report.pdf. Beside them: evidence.json (the
-frozen assessment, its signatures, the waivers and attestations with what each signature signed), CSV
-extracts of the records used, the attestations' attachments, the installation's public key and its
-certificate, and manifest.sha256 (sha256sum format) over every file.
+One Jinja template gives report.html and, through WeasyPrint, report.pdf: a board document (the cover with
+the signature block, a one-page executive summary, contents with page numbers, the criteria in their
+order with numbered figures drawn for print, evidence named by identifier and by the package's CSV
+files). Beside them: evidence.json (the frozen assessment, its signatures, the waivers and attestations
+with what each signature signed), CSV extracts of the records used, the attestations' attachments, the
+installation's public key and its certificate, and manifest.sha256 (sha256sum format) over every file.
 
 The package proves itself with the installation key (lrip.keys), kept outside the database: the manifest
 has a detached Ed25519 signature (manifest.sha256.sig, 64 raw bytes: `openssl pkeyutl -verify -rawin`
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lrip import audit, files as kept_files, keys
@@ -38,8 +40,11 @@ from lrip.change.charts import traffic_chart
 from lrip.change.schemas import TrafficWeek
 from lrip.db import utcnow
 from lrip.errors import Invalid, NotFound, Refused
-from lrip.quality.charts import (capability_histogram, control_chart, defect_pareto, dpu_trend, on_time_by_supplier,
-                                 yield_by_lot)
+from lrip.capacity.charts import drawn_as as learning_drawn_as
+from lrip.program.models import RampPlanEntry
+from lrip.quality.charts import (capability_histogram, control_chart, defect_pareto, dpu_trend, drawn_as,
+                                 on_time_by_supplier, yield_by_lot)
+from lrip.web.charts import for_print
 from lrip.readiness import criteria as rules
 from lrip.readiness import service, signing
 from lrip.readiness.models import Assessment
@@ -71,7 +76,25 @@ def _shown(value, unit: str = "") -> str:
     return str(value)
 
 
-_env.filters.update(shown=_shown, status=lambda s: STATUS_WORDS.get(s, s), verdict=lambda v: VERDICT_WORDS.get(v, v),
+OWNERS = {"capability": "Quality engineering", "quality": "Quality (MRB)", "yield": "Manufacturing engineering",
+          "workforce": "Production (operations)", "first_article": "Quality engineering",
+          "design_stability": "Engineering (change board)", "documentation": "Manufacturing engineering",
+          "supply_chain": "Supply chain", "capacity": "Manufacturing engineering", "learning": "Program management",
+          "attestations": "Program management"}
+"""Who in the plant closes a criterion's findings: the board asks the function, by name of the function."""
+EVIDENCE_SHOWN = 24  # per criterion in the PDF; every record is in evidence.csv
+PRINT_WIDTH = 5.6  # inches, the plot: with its labels and legend beside it, an A4 page's text width (7 in)
+PRINT_DPI = 180  # the figures are PNG in the package: sharp on paper, and laid out at once by WeasyPrint
+_COMMAND = re.compile(r"\s*\((?:e\.g\. )?lrip [^)]*\)")
+
+
+def board_text(text: str | None) -> str:
+    """Text for a review board: the command-line hints the CLI and pages give ("(lrip ncr ...)") dropped."""
+    return _COMMAND.sub("", text or "").strip()
+
+
+_env.filters.update(shown=_shown, board=board_text, status=lambda s: STATUS_WORDS.get(s, s),
+                    verdict=lambda v: VERDICT_WORDS.get(v, v),
                     when=lambda iso: f"{datetime.fromisoformat(iso):%Y-%m-%d %H:%M} UTC" if iso else "")
 
 
@@ -93,10 +116,18 @@ def package_data(session: Session, actor: Actor, *, program: str, number: int | 
             "attestations": [t.model_dump(mode="json")
                              for t in service.list_attestations(session, actor, program=prog.code)],
             "audit_head": {"seq": made.seq, "hash": made.hash},
+            "frp_start": _frp_start(session, prog.id),
             "checkpoint": {"seq": made.seq, "hash": made.hash, "at": made.at.isoformat(), "reason": made.reason,
                            "database": made.database, "key": made.key, "signature": made.signature},
             "signing": {"algorithm": "Ed25519", "public_key": PUBLIC_KEY, "certificate": CERTIFICATE,
                         "public_key_sha256": keys.public_fingerprint()}}
+
+
+def _frp_start(session: Session, program_id: int) -> str | None:
+    """The first FRP period of the ramp plan: what a blocking finding must be closed before."""
+    found = session.execute(select(func.min(RampPlanEntry.period_start)).where(
+        RampPlanEntry.program_id == program_id, RampPlanEntry.phase == "frp")).scalar_one_or_none()
+    return found.isoformat() if found else None
 
 
 def _attachments(session: Session, actor: Actor, program: str, attestations: list[dict]) -> dict[str, bytes]:
@@ -125,65 +156,110 @@ def _own_ids(svg: str, prefix: str) -> str:
 
 
 def charts_for(criterion: dict, program: str) -> list[dict]:
-    """The charts of one criterion's section, from the data frozen in the assessment."""
+    """The figures of one criterion's section, from the data frozen in the assessment, drawn for print (text at
+    its natural size on the page), each with the caption that says what it shows and where its data is."""
+    with for_print(PRINT_WIDTH, dpi=PRINT_DPI):
+        return _charts_for(criterion, program)
+
+
+def _charts_for(criterion: dict, program: str) -> list[dict]:
     data, out = criterion.get("charts") or {}, []
 
-    def add(title: str, svg: str | None, narrow: bool = False):
+    def add(title: str, svg: str | None, caption: str = ""):
         if svg:
-            out.append({"title": title, "svg": _own_ids(svg, f"{cid}{len(out)}"), "narrow": narrow})
+            out.append({"title": title, "svg": _own_ids(svg, f"{cid}{len(out)}"), "caption": caption,
+                        "width": _natural_width(svg)})
 
     cid = criterion["id"]
     if cid == "capability":
         for c in data.get("characteristics", []):
             label = f"{c['characteristic']} {c['name']}"
-            add(f"{label}: individuals and moving range", control_chart(c, title=f"{program} {label}: control chart"))
+            units = f" ({c['units']})" if c.get("units") else ""
+            add(f"{label}: individuals and moving range chart",
+                control_chart(c, title=f"{program} {label}: control chart"),
+                f"{drawn_as(c['n_points'])} Every value, by serial, is in key_characteristics.csv.")
             cap = c.get("capability") or {}
-            add(f"{label}: capability", capability_histogram(c["points"], lsl=c.get("lsl"), usl=c.get("usl"),
-                                                             mean=c["center"], sigma_within=cap.get("sigma_within"),
-                                                             sigma_overall=cap.get("sigma_overall"),
-                                                             title=f"{program} {label}: capability histogram"),
-                narrow=True)
+            add(f"{label}: capability histogram", capability_histogram(
+                c["points"], lsl=c.get("lsl"), usl=c.get("usl"), mean=c["center"],
+                sigma_within=cap.get("sigma_within"), sigma_overall=cap.get("sigma_overall"),
+                title=f"{program} {label}: capability histogram", xlabel=f"{c['name']}{units}"),
+                f"All {len(c['points']):,} values; Cpk {_shown(cap.get('cpk'))}, Ppk {_shown(cap.get('ppk'))}.")
     elif cid == "yield" and data.get("yield_by_lot"):
         rows = data["yield_by_lot"]
         add("Yield by LRIP lot", yield_by_lot([r["lot"] for r in rows], [r["fpy"] for r in rows],
-                                              [r["rty"] for r in rows], title=f"{program}: yield by LRIP lot"))
+                                              [r["rty"] for r in rows], title=f"{program}: yield by LRIP lot"),
+            "First-pass and rolled throughput yield of each LRIP lot (yield_by_lot.csv).")
     elif cid == "quality":
         if data.get("dpu"):
             add("Defects per unit by LRIP lot", dpu_trend([lot for lot, _ in data["dpu"]], [d for _, d in data["dpu"]],
                                                           title=f"{program}: DPU trend"))
         if data.get("pareto"):
             add("Defect Pareto", defect_pareto([p["category"] for p in data["pareto"]],
-                                               [p["count"] for p in data["pareto"]], title=f"{program}: defect Pareto"))
+                                               [p["count"] for p in data["pareto"]], title=f"{program}: defect Pareto"),
+                "Defects by category, largest first, with the cumulative share." +
+                (" The NCRs are in ncrs.csv." if data.get("ncrs") else ""))
     elif cid == "design_stability" and any(w["major"] or w["minor"] for w in data.get("traffic", [])):
-        add("Change traffic per week", traffic_chart([TrafficWeek.model_validate(w) for w in data["traffic"]],
-                                                     title=f"{program}: change traffic"))
+        add("Change requests per week", traffic_chart([TrafficWeek.model_validate(w) for w in data["traffic"]],
+                                                      title=f"{program}: change traffic"),
+            "Change requests submitted per week, major under minor.")
     elif cid == "supply_chain" and data.get("suppliers"):
-        add("Supplier on-time delivery by month", on_time_by_supplier(data["suppliers"],
-                                                                      title=f"{program}: supplier on-time delivery"))
+        target = (criterion.get("target") if isinstance(criterion.get("target"), (int, float)) else None)
+        add("Supplier on-time delivery by month", on_time_by_supplier(data["suppliers"], target=target,
+                                                                      title=f"{program}: supplier on-time delivery"),
+            "One line per supplier; the dashed line is the target. Every supplier's figures are in suppliers.csv.")
     elif cid == "capacity" and data.get("work_centers"):
         add("Work center utilisation at the FRP target rate",
             utilisation_bars(data["work_centers"], target=data["target"],
-                             title=f"{program}: utilisation at the FRP rate"))
+                             title=f"{program}: utilisation at the FRP rate"),
+            "Bars above the dashed target line are drawn in vermilion.")
     elif cid == "learning" and data.get("learning"):
         d = data["learning"]
         add("Learning curve: actual hours per unit and the fitted curves",
             learning_curve(d["units"], d["hours"], d["fitted"], projections=[tuple(p) for p in d["projections"]],
-                           title=f"{program}: learning curve"))
+                           title=f"{program}: learning curve"),
+            f"Log-log axes, on which a learning curve is a straight line. {learning_drawn_as(len(d['units']))}")
     return out
+
+
+def _natural_width(svg: str) -> float | None:
+    """The chart's width in points (its viewBox): the report shows it at that size, text at its print size."""
+    found = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) [\d.]+"', svg[:2000])
+    return float(found.group(1)) if found else None
 
 
 # ---------------------------------------------------------------- writing
 
-def render_html(evidence: dict, *, charts: bool = True) -> str:
+def _in_order(criteria: list[dict]) -> list[dict]:
+    return sorted(criteria, key=lambda c: c["number"])
+
+
+def render_html(evidence: dict, *, charts: bool = True, progress=None) -> str:
+    """The report as HTML (WeasyPrint prints it). `charts=False` leaves the figures out (the benchmark's
+    baseline); `progress(done, total, what)` is told as each criterion's figures are drawn."""
     a = evidence["assessment"]
-    groups = []
-    for group in rules.GROUPS:
-        members = [c for c in a["criteria"] if c["group"] == group]
-        if members:
-            groups.append({"name": group, "criteria": [
-                {**c, "drawn": charts_for(c, a["program"]) if charts else [],
-                 "how_to_close": rules.BY_ID[c["id"]].how_to_close} for c in members]})
-    return _env.get_template("report.html").render(e=evidence, a=a, groups=groups)
+    criteria, figure = [], 0
+    ordered = _in_order(a["criteria"])
+    for k, c in enumerate(ordered):
+        drawn = charts_for(c, a["program"]) if charts else []
+        for ch in drawn:
+            figure += 1
+            ch["number"] = figure
+        evidence_rows = c["evidence"]
+        criteria.append({**c, "drawn": drawn, "how_to_close": board_text(rules.BY_ID[c["id"]].how_to_close),
+                         "owner": OWNERS.get(c["id"], "Program management"),
+                         "evidence_shown": evidence_rows[:EVIDENCE_SHOWN],
+                         "evidence_more": max(0, len(evidence_rows) - EVIDENCE_SHOWN)})
+        if progress:
+            progress(k + 1, len(ordered), f"figures of {c['title']}")
+    by_id = {c["id"]: c for c in criteria}
+    blocking = [{**f, "number": by_id[f["criterion"]]["number"], "owner": by_id[f["criterion"]]["owner"],
+                 "status": by_id[f["criterion"]]["status"]}
+                for f in a["findings"] if f["kind"] == "blocking" and f["criterion"] in by_id]
+    conditions = [f for f in a["findings"] if f["kind"] == "condition"]
+    return _env.get_template("report.html").render(
+        e=evidence, a=a, criteria=criteria, blocking=sorted(blocking, key=lambda f: f["number"]),
+        conditions=conditions, due=evidence.get("frp_start"), figures=figure,
+        changes=sorted(a.get("changes") or [], key=lambda c: by_id[c["id"]]["number"] if c["id"] in by_id else 99))
 
 
 def _csv(rows: list[dict], columns: list[str]) -> bytes:
@@ -203,8 +279,8 @@ def extracts(evidence: dict) -> dict[str, bytes]:
         "findings.csv": _csv([{"criterion": f["criterion"], "kind": f["kind"], "finding": text}
                               for f in a["findings"] for text in (f["findings"] or [f["text"]])],
                              ["criterion", "kind", "finding"]),
-        "evidence.csv": _csv([{"criterion": c["id"], **e} for c in a["criteria"] for e in c["evidence"]],
-                             ["criterion", "kind", "id", "url", "note"]),
+        "evidence.csv": _csv([{"criterion": c["id"], **e} for c in _in_order(a["criteria"]) for e in c["evidence"]],
+                             ["criterion", "kind", "id", "note"]),
     }
     by_id = {c["id"]: c.get("charts") or {} for c in a["criteria"]}
     points = [{"characteristic": c["characteristic"], "serial": serial, "value": value, "lsl": c.get("lsl"),
@@ -245,29 +321,42 @@ def sign_files(files: dict[str, bytes], *, reason: str) -> dict[str, bytes]:
     return signed | {MANIFEST: manifest, SIGNATURE: keys.sign(manifest)}
 
 
-def build_files(session: Session, actor: Actor, *, program: str, number: int | None = None
+def build_files(session: Session, actor: Actor, *, program: str, number: int | None = None, progress=None
                 ) -> tuple[dict, dict[str, bytes]]:
-    """Every file of the package (name → bytes), signed."""
+    """Every file of the package (name → bytes), signed. `progress(done, total, what)` is told at each step
+    (the CLI's progress bar): reading the assessment, each criterion's figures, laying out the PDF, signing."""
+    steps = len(rules.CRITERIA) + 3
+
+    def told(done: int, what: str) -> None:
+        if progress:
+            progress(done, steps, what)
+
+    told(0, "Reading the assessment")
     evidence = package_data(session, actor, program=program, number=number)
-    html = render_html(evidence)
-    files = {"report.html": html.encode(), "report.pdf": _pdf(html),
+    html = render_html(evidence, progress=lambda done, _, what: told(done, f"Drawing the {what}"))
+    told(steps - 2, "Laying out report.pdf")
+    pdf = _pdf(html)
+    told(steps - 1, "Signing the package")
+    files = {"report.html": html.encode(), "report.pdf": pdf,
              "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
     files |= extracts(evidence)
     files |= _attachments(session, actor, evidence["program"], evidence["attestations"])
     a = evidence["assessment"]
     reason = (f"Evidence package of {a['program']} readiness assessment {a['assessment']} "
               f"({VERDICT_WORDS[a['verdict']]})")
-    return evidence, sign_files(files, reason=reason)
+    signed = sign_files(files, reason=reason)
+    told(steps, "Written")
+    return evidence, signed
 
 
 @command("read")
-def write_package(session: Session, actor: Actor, *, program: str, out: Path, number: int | None = None
-                  ) -> PackageWritten:
+def write_package(session: Session, actor: Actor, *, program: str, out: Path, number: int | None = None,
+                  progress=None) -> PackageWritten:
     """Write the evidence package of an assessment (the latest by default) into `out` (created if needed)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise Invalid("report_invalid", f"{out} exists and is not a directory")
-    evidence, files = build_files(session, actor, program=program, number=number)
+    evidence, files = build_files(session, actor, program=program, number=number, progress=progress)
     for name, content in files.items():
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -458,7 +547,8 @@ def recorded_problems(session: Session, evidence: dict) -> list[str]:
                         f"{recorded.snapshot_sha256[:16]}…, the package's is {evidence['snapshot_sha256'][:16]}…: "
                         "the package is of another assessment")
     head, c = evidence["audit_head"], evidence["checkpoint"]
-    event = session.get(audit.AuditEvent, head["seq"]) if head["seq"] else None
+    event = session.execute(select(audit.AuditEvent).where(audit.AuditEvent.seq == head["seq"])).scalar_one_or_none() \
+        if head["seq"] else None  # by seq: on PostgreSQL a rolled-back event still used up its id
     if head["seq"] and (event is None or event.hash != head["hash"]):
         problems.append(f"evidence.json: the audit chain head of the package (event {head['seq']}, "
                         f"{head['hash'][:16]}…) is not this database's event {head['seq']}"

@@ -743,4 +743,5 @@ def sign_assessment(session: Session, actor: Actor, *, program: str, password: s
     if is_go(a.verdict):
         program_service.record_frp_go(session, actor, program=prog.code, assessment=str(a.number),
                                       decided_at=signature.signed_at)
+    audit.checkpoint(session, reason=f"readiness decision of {prog.code} assessment {a.number} ({a.verdict})")
     return _assessment_out(session, prog.code, a)

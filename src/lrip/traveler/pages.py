@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, LripError
+from lrip.execution import rules as floor_rules
 from lrip.execution import service as execution
 from lrip.execution.schemas import ConsumeRequest, HandoverRequest, MeasurementRequest, PauseRequest, StartRequest
 from lrip.fields import parse
@@ -58,7 +59,13 @@ def _current(t: Traveler, document: Instruction | None) -> dict | None:
     for a in op.attempts:
         for c in a.consumed:
             consumed[c.part] += c.quantity
+    step = floor_rules.StepView(sequence=op.sequence, name=op.name, instruction=op.instruction,
+                                instruction_status=op.instruction_status)
+    # what the unit takes now, by the rule the recording and the building-in use: a held unit takes no work
+    takes_work = floor_rules.check_measure(serial=t.serial, unit_status=t.status, step=step,
+                                           record_open=attempt is not None).reasons
     return {**op.model_dump(), "action": t.next.action, "blocked_by": t.next.blocked_by, "attempt": attempt,
+            "refused_now": takes_work, "held": t.status == "on_hold",
             "document": document, "characteristics": op.characteristics,
             "latest": {m.characteristic: m for m in attempt.measurements} if attempt else {},
             "materials": [{"part": m.part, "quantity": m.quantity, "consumed": consumed[m.part],

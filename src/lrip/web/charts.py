@@ -8,32 +8,86 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 # Okabe–Ito: tells series apart for colour-blind readers too.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-STYLE = {"svg.fonttype": "none", "svg.hashsalt": "lrip", "font.size": 11,
+STYLE = {"svg.fonttype": "none", "svg.hashsalt": "lrip", "font.size": 12,
          "font.family": ["DejaVu Sans", "sans-serif"]}
+"""12 pt text in a figure about as wide as the card that shows it: at least 12 px on the screen."""
+
+_PRINT: ContextVar[float | None] = ContextVar("print_width", default=None)
+_RASTER: ContextVar[int | None] = ContextVar("print_dpi", default=None)
+PRINT_FONT = 9.5  # pt, drawn at its natural size on an A4 page: 12.7 px
+
+
+@contextmanager
+def for_print(width: float, *, dpi: int | None = None):
+    """Charts drawn inside this block are `width` inches wide at most (and a little shorter), with print-sized
+    text, so a report can show them at their natural size: text stays at 9.5 pt (12.7 px) instead of a
+    screen-sized figure shrunk to the page with its labels at 7 px. With `dpi`, each chart is an <img> of a
+    PNG at that resolution, sized in points: WeasyPrint lays an image out at once, where it walks every
+    element of an SVG in Python (most of the evidence package's time went there)."""
+    token, raster = _PRINT.set(width), _RASTER.set(dpi)
+    try:
+        yield
+    finally:
+        _PRINT.reset(token)
+        _RASTER.reset(raster)
+
+
+def style() -> dict:
+    """Matplotlib's settings for the chart being drawn (screen or print)."""
+    return STYLE | ({"font.size": PRINT_FONT} if _PRINT.get() else {})
+
+
+def new_figure(width: float, height: float):
+    """A figure of the size a screen chart has, fitted to the print width when drawing for print."""
+    from matplotlib.figure import Figure
+
+    fit = _PRINT.get()
+    if fit and width > fit:
+        height = height * max(0.7, fit / width)
+        width = fit
+    return Figure(figsize=(width, height))
+
+
+def envelope(values: list[float], buckets: int) -> tuple[list[float], list[float], list[float]]:
+    """Every value still counted, drawn at the plot's resolution: the x at each bucket's middle and the
+    smallest and largest value in it (a min/max envelope keeps every spike the eye must see)."""
+    n = len(values)
+    xs, lows, highs = [], [], []
+    for b in range(buckets):
+        start, stop = n * b // buckets, n * (b + 1) // buckets
+        chunk = [v for v in values[start:stop] if v == v]
+        if chunk:
+            xs.append((start + stop + 1) / 2)
+            lows.append(min(chunk))
+            highs.append(max(chunk))
+    return xs, lows, highs
 
 
 def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: str, title: str,
-                 legend_title: str | None = None) -> str:
+                 legend_title: str | None = None, xlabel: str | None = None) -> str:
     """Bars per label, stacked by series (e.g. units per week, stacked by lot)."""
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    with rc_context(STYLE):
-        fig = Figure(figsize=(11, 3.4))
+    with rc_context(style()):
+        fig = new_figure(11, 3.4)
         ax = fig.add_subplot()
         xs = range(len(labels))
         bottom = [0.0] * len(labels)
         for i, (name, values) in enumerate(series.items()):
             ax.bar(xs, values, bottom=bottom, width=0.7, label=name, color=PALETTE[i % len(PALETTE)])
             bottom = [b + v for b, v in zip(bottom, values)]
-        step = max(1, len(labels) // 12)  # at most about a dozen tick labels
-        ax.set_xticks(list(xs)[::step], labels[::step])
+        set_label_ticks(ax, fig, list(xs), labels)
         ax.set_ylabel(ylabel)
+        if xlabel:
+            ax.set_xlabel(xlabel)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", color="#d9dee4", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -46,11 +100,10 @@ def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: s
 def bars(labels: list[str], values: list[float], *, ylabel: str, title: str, colour: str = PALETTE[0]) -> str:
     """One bar per label (e.g. open NCRs by how long they have been open)."""
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    with rc_context(STYLE):
-        fig = Figure(figsize=(7, 3.2))
+    with rc_context(style()):
+        fig = new_figure(7, 3.2)
         ax = fig.add_subplot()
         ax.grid(axis="y", color="#d9dee4", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -58,16 +111,34 @@ def bars(labels: list[str], values: list[float], *, ylabel: str, title: str, col
             ax.spines[side].set_visible(False)
         xs = range(len(labels))
         ax.bar(xs, [0 if v is None else v for v in values], width=0.65, color=colour)
-        slanted = len(labels) > 6
-        ax.set_xticks(list(xs), labels, rotation=30 if slanted else 0, ha="right" if slanted else "center", fontsize=9)
+        set_label_ticks(ax, fig, list(xs), labels)
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, max([1, *(v or 0 for v in values)]) * 1.1)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         return svg_markup(fig, title)
 
 
+def set_label_ticks(ax, fig, xs: list, labels: list[str]) -> None:
+    """Category labels under the x axis that never overprint: as many as fit across the axis at the font
+    size (every 2nd, 4th, … week when they do not all fit), slanted when they are long."""
+    if not labels:
+        return
+    from matplotlib import rcParams
+
+    width_pt = fig.get_figwidth() * 72 * 0.75
+    size = rcParams["font.size"]
+    longest = max(len(str(label)) for label in labels)
+    flat = size * (0.62 * longest + 1.2)  # one label written flat, with a space after it
+    slanted = len(labels) * flat > width_pt and longest > 6
+    step = max(1, math.ceil(len(labels) * (size * 1.6 if slanted else flat) / width_pt))
+    ax.set_xticks(xs[::step], labels[::step], rotation=30 if slanted else 0,
+                  ha="right" if slanted else "center", rotation_mode="anchor" if slanted else "default")
+
+
 def svg_markup(fig, title: str) -> str:
     """The figure as an <svg> element that scales to its container and says what it shows."""
+    if _RASTER.get():
+        return _png_markup(fig, title, _RASTER.get())
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
@@ -76,3 +147,23 @@ def svg_markup(fig, title: str) -> str:
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
     safe = html.escape(title)
     return f'{head} class="chart" role="img" aria-label="{safe}"><title>{safe}</title>{rest}'
+
+
+def _png_markup(fig, title: str, dpi: int) -> str:
+    """The figure as an <img> of a PNG (a data: URL) at its natural size in points, saying what it shows."""
+    import base64
+
+    from matplotlib.transforms import Bbox
+
+    buffer = io.BytesIO()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig.set_dpi(dpi)  # measured at the resolution it is drawn at, or text a pixel wider is cut at the edge
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = fig.get_tightbbox(renderer).padded(0.12)  # inches, as savefig's bbox_inches="tight" pads them
+    box = Bbox.from_extents(*box.extents)
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box, metadata={"Software": None})
+    safe = html.escape(title)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return (f'<img class="chart" role="img" alt="{safe}" title="{safe}" style="width: {box.width * 72:.1f}pt" '
+            f'src="data:image/png;base64,{data}">')

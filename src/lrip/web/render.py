@@ -72,14 +72,16 @@ def flash(request: Request, text: str, kind: str = "ok") -> None:
     request.session["flash"] = {"text": text, "kind": kind}
 
 
-def act(request: Request, back: str, work: Callable[[Session, object], str], on_refusal: Callable):
+def act(request: Request, back: str, work: Callable[[Session, object], str | tuple[str, str]], on_refusal: Callable):
     """A page's form action: run `work(session, actor)` in its own unit of work (it returns the message
-    to show) and redirect to `back`; on refusal `on_refusal(reasons, status)` draws the page again.
+    to show, or (message, kind) when the news is not good: "warn", "bad") and redirect to `back`; on
+    refusal `on_refusal(reasons, status)` draws the page again.
     The service checks the permission, as it does for the API and the CLI."""
     try:
         with unit_of_work(request.app.state.database_url) as session:
             message = work(session, request.state.web_actor)
     except LripError as exc:
         return on_refusal(exc.reasons, status_code(exc))
-    flash(request, message)
+    text, kind = message if isinstance(message, tuple) else (message, "ok")
+    flash(request, text, kind)
     return RedirectResponse(back, status_code=303)

@@ -30,3 +30,13 @@
     check();
   });
 })();
+// The routing strip keeps the current step in view and says when it scrolls.
+(function () {
+  var strip = document.getElementById("steps"), cue = document.getElementById("steps-cue");
+  if (!strip) return;
+  var current = strip.querySelector(".step-current");
+  if (current) strip.scrollLeft = Math.max(0, current.offsetLeft - strip.offsetLeft - 24);
+  function showCue() { if (cue) cue.hidden = strip.scrollWidth <= strip.clientWidth + 1; }
+  showCue();
+  window.addEventListener("resize", showCue);
+})();
