@@ -161,3 +161,21 @@ def test_the_readiness_decision_signs_a_checkpoint_once_it_is_made(session, keys
     assert made.reason.startswith("readiness decision of ACT assessment 1 (")
     session.commit()
     assert json.loads(keys.checkpoints_file(keys_dir).read_text().splitlines()[-1])["seq"] == made.seq
+
+
+def test_a_pdf_is_signed_and_checked_while_an_event_loop_runs(tmp_path):
+    """pyHanko's synchronous calls start an asyncio loop of their own; inside a running loop (the server's,
+    or a browser test's earlier in the same run) Python refused it and every package failed to write."""
+    import asyncio
+
+    from weasyprint import HTML
+
+    from lrip.readiness import signing
+    keys.init(tmp_path)
+    pdf = HTML(string="<p>Assessment 1</p>").write_pdf()
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(pdf, reason="test", directory=tmp_path)
+        return signing.pdf_problems("report.pdf", signed, keys.public_key(tmp_path))
+
+    assert asyncio.run(inside_a_loop()) == []

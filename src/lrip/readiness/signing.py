@@ -13,6 +13,7 @@ signed or checked, not when lrip starts; their import warns that DSA is deprecat
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -90,8 +91,15 @@ def sign_pdf(pdf: bytes, *, reason: str, directory: Path | str | None = None) ->
                                   cert_registry=SimpleCertificateStore.from_certs([cert]))
     meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha512", reason=reason,
                                         subfilter=fields.SigSeedSubFilter.PADES)
-    return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer,
-                            bytes_reserved=SIGNATURE_BYTES).getvalue()
+    return _on_a_thread_of_its_own(lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta,
+                                                            signer=signer, bytes_reserved=SIGNATURE_BYTES).getvalue())
+
+
+def _on_a_thread_of_its_own(call):
+    """pyHanko's synchronous calls run an asyncio loop of their own (asyncio.run), which Python refuses on a
+    thread whose loop is already running (a server's, a browser test's): they get a thread of their own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def pdf_problems(name: str, pdf: bytes, public_key: Ed25519PublicKey | None) -> list[str]:
@@ -109,7 +117,8 @@ def pdf_problems(name: str, pdf: bytes, public_key: Ed25519PublicKey | None) -> 
         return [f"{name}: carries no signature"]
     signature = signatures[-1]
     cert = signature.signer_cert
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert], allow_fetching=False))
+    status = _on_a_thread_of_its_own(lambda: validate_pdf_signature(
+        signature, ValidationContext(trust_roots=[cert], allow_fetching=False)))
     problems = []
     if not (status.intact and status.valid):
         problems.append(f"{name}: its signature does not match its content (the PDF was changed after it was signed)")

@@ -49,7 +49,8 @@ def _show(t: Traveler) -> None:
                            if i.ended_at else "working")
                     say(f"      worked: {i.worked_by} {_when(i.started_at)} → {end}")
                 if a.clock and a.clock != "working":
-                    say(f"      {a.clock} since {_when(a.clock_since)} ({a.worked_by}); {a.worked_minutes:.0f} min worked")
+                    say(f"      {a.clock} since {_when(a.clock_since)}" + (f" ({a.worked_by})" if a.worked_by else "")
+                        + f"; {a.worked_minutes:.0f} min worked")
             for m in a.measurements:
                 say(f"      {_measurement_line(m)}  ({m.recorded_by})")
             if a.consumed:
