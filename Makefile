@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make test runs the suite on one worker per core (pytest-xdist; each module stays on one worker, each worker
+# has its own PostgreSQL database): TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 .PHONY: run test bench setup postgres pg-roles browser pdf clean
 
@@ -51,10 +55,10 @@ test: setup postgres pg-roles browser pdf
 	$(BIN)/lint-imports --no-cache
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_URL): the suite runs on SQLite and PostgreSQL"; \
-	  LRIP_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest; \
+	  LRIP_TEST_PG_URL=$(PG_URL) $(PYTEST); \
 	else \
 	  echo "PostgreSQL does not answer at $(PG_URL): the suite runs on SQLite only"; \
-	  $(BIN)/python -m pytest; \
+	  $(PYTEST); \
 	fi
 
 bench: setup postgres

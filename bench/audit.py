@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.common import best_of, fresh_sqlite
 from lrip import audit, keys
+from lrip.areas import load as load_models
 from lrip.db import canonical_json, engine_for, unit_of_work
 
 EVENTS = int(os.environ.get("LRIP_BENCH_AUDIT_EVENTS", 1_000_000))  # smaller on a busy machine, said in the table
@@ -107,6 +108,7 @@ def plain_sha256(path: Path) -> int:
 
 
 def run(repeat: int = 2) -> list[tuple[str, str, str, str]]:
+    load_models()  # verify checks the audited tables whose models are loaded: every area's
     built, directory = cached()
     folder = Path(tempfile.mkdtemp(prefix="lrip-bench-audit-"))
     path = folder / "lrip.db"

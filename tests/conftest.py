@@ -2,13 +2,14 @@
 when LRIP_TEST_PG_URL is set (make test sets it when the local server answers).
 
 Both are built by the real Alembic migrations: SQLite once into a template file
-copied for each test, PostgreSQL once per run and truncated between tests.
+copied for each test, PostgreSQL once per run (per pytest-xdist worker, each in a database of its own)
+and truncated between tests.
 """
 import os
 import shutil
 
 import pytest
-from sqlalchemy import Integer, func, select, text
+from sqlalchemy import Integer, func, make_url, select, text
 from sqlalchemy.orm import Session
 
 from lrip import keys
@@ -48,15 +49,36 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lrip_home(tmp_path_factory):
+    """The CLI's sign-in sessions of this run (and of this worker, under xdist), never the user's own."""
+    os.environ["LRIP_HOME"] = str(tmp_path_factory.mktemp("home"))
+
+
+def _worker_database(url: str) -> str:
+    """The test database of this pytest-xdist worker (`test_gw0`, created when missing): the workers run
+    side by side and each truncates its own between tests. Without xdist, the database named."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    with engine_for(database_url(url)).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_migrated():
     if not PG_URL:
         pytest.skip("LRIP_TEST_PG_URL is not set")
-    engine = engine_for(database_url(PG_URL))
+    own = _worker_database(PG_URL)
+    engine = engine_for(database_url(own))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(PG_URL)
-    url = database_url(PG_URL)
+    upgrade(own)
+    url = database_url(own)
     with engine_for(url).connect() as conn:
         SEEDED.update({t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key))]
                        for t in Base.metadata.sorted_tables

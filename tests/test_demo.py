@@ -45,7 +45,7 @@ def _hours_per_unit(session: Session) -> list[tuple[str, str, float]]:
     return [(lot, serial, minutes / 60) for lot, serial, minutes, _ in sorted(rows, key=lambda r: r[3])]
 
 
-def test_the_default_demo_tells_the_story(db_url):
+def test_the_default_demo_tells_the_story(db_url, capsys):
     loading = datetime.now(timezone.utc)
     summary = load_demo(db_url)
     with unit_of_work(db_url) as session:
@@ -53,6 +53,7 @@ def test_the_default_demo_tells_the_story(db_url):
         _tells_the_quality_story(session, summary)
         _keeps_its_own_times(session, loading)
         _came_through_the_product_file(session, db_url)
+    _prints_the_story(summary, capsys)
     with pytest.raises(Refused, match="already holds program ACT-200"):
         load_demo(db_url)
     assert load_demo(db_url, if_empty=True) is None
@@ -195,6 +196,21 @@ def _tells_the_quality_story(session: Session, summary: dict) -> None:
         assert record.cycle_minutes == pytest.approx(sum((i.ended_at - i.started_at).total_seconds() / 60
                                                          for i in intervals), abs=0.01)
         assert record.cycle_minutes < wall - 8 * 60  # the night between is not cycle time
+
+
+def _prints_the_story(summary: dict, capsys) -> None:
+    """`lrip demo` says what it built: the changeover, the recall, the contained supplier lot with its SCAR,
+    and the shift handovers."""
+    from lrip.cli import _show_demo
+
+    capsys.readouterr()
+    _show_demo(summary)
+    said = " ".join(capsys.readouterr().out.split())
+    c = summary["contained"]
+    assert "Changeover:" in said and "Gauge recall:" in said
+    assert f"Contained supplier lot: {c['material_lot']} under {c['ncr']}, {c['units']} units" in said
+    assert c["scar"] in said
+    assert "Shift handover:" in said and all(serial in said for serial in summary["handed_over"])
 
 
 def _keeps_its_own_times(session: Session, loading: datetime) -> None:

@@ -2,13 +2,18 @@
 the chain without the service doing anything (the ORM's flush, an UPDATE or DELETE run through the session,
 db.insert_many, rows written after a transaction's last event), so that `verify` can tell a row changed
 behind the chain's back from one lrip wrote; and `unverified` answers for a page in two statements."""
-from sqlalchemy import delete, event, func, insert, select, text, update
+import hashlib
+from datetime import timedelta, timezone
+
+from hypothesis import given, settings, strategies as st
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, Integer, LargeBinary, MetaData, Numeric, String,
+                        Table, Text, delete, event, func, insert, select, text, update)
 
 from factory import actor, build_line, just_now, run_op10
 from lrip import audit
 from lrip.auth.actor import INSTALLATION
 from lrip.auth.service import create_user
-from lrip.db import engine_for, unit_of_work
+from lrip.db import UTCDateTime, canonical_json, engine_for, unit_of_work
 from lrip.execution import service as execution
 from lrip.execution.models import Measurement, Unit
 
@@ -133,3 +138,80 @@ def test_unverified_answers_in_two_statements(db_url):
         event.remove(engine, "before_cursor_execute", count)
     assert found == {key}
     assert len([s for s in seen if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]) == 2
+
+
+def test_audit_state_keeps_each_rows_last_state_from_every_table_of_an_event(db_url):
+    """The trigger reads each table of an event's records once (its column set, then its rows): one event of
+    5,000 rows over two tables, then one that changes some of them and deletes one."""
+    _unit_ready(db_url)
+    unit_set, measurement_set = audit.shapes()["unit"].colset, audit.shapes()["measurement"].colset
+    first = {"measurement": [measurement_set, {str(k): f"m{k:031d}" for k in range(1, 5001)}],
+             "unit": [unit_set, {"7": "u" * 32, "8": "v" * 32}]}
+    then = {"measurement": [measurement_set, {"2": "x" * 32, "4999": None}]}
+    with unit_of_work(db_url) as session:
+        audit._append(session, "installation", "records.baseline", "records", "measurement,unit", None, None, None, first)
+        audit._append(session, "installation", "records.written", "records", "measurement", None, None, None, then)
+        seq = audit.head(session)[0]
+    with unit_of_work(db_url, write=False) as session:
+        state = {(r.table_name, r.row_id): (r.colset, r.digest, r.seq) for r in session.execute(
+            select(audit.AuditState).where(audit.AuditState.row_id.in_([1, 2, 4999, 5000, 7, 8]))).scalars()}
+        count = session.execute(select(func.count()).select_from(audit.AuditState)
+                                .where(audit.AuditState.table_name == "measurement")).scalar_one()
+    assert count >= 5000
+    assert state[("measurement", 1)] == (measurement_set, f"m{1:031d}", seq - 1)
+    assert state[("measurement", 2)] == (measurement_set, "x" * 32, seq)
+    assert state[("measurement", 4999)] == (measurement_set, None, seq)
+    assert state[("measurement", 5000)][:2] == (measurement_set, f"m{5000:031d}")
+    assert state[("unit", 7)] == (unit_set, "u" * 32, seq - 1) and state[("unit", 8)][1] == "v" * 32
+
+
+def _plain(kind, value):
+    """A value as the definition of a row digest makes it plain, before canonical JSON."""
+    if value is None:
+        return None
+    if kind == "bool":
+        return bool(value)
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    if kind == "time":
+        return (value.astimezone(timezone.utc) if value.tzinfo else value).isoformat()
+    if kind == "date":
+        return value.isoformat()
+    if kind == "bytes":
+        return hashlib.sha256(value).hexdigest()
+    if kind == "text":
+        return str(value)
+    return value
+
+
+KINDS = {"b": ("bool", Boolean()), "f": ("float", Float()), "n": ("float", Numeric()), "i": ("int", Integer()),
+         "t": ("time", UTCDateTime()), "tn": ("time", DateTime()), "d": ("date", Date()),
+         "x": ("bytes", LargeBinary()), "s": ("text", String(20)), "tx": ("text", Text()), "j": ("json", JSON())}
+_ANY_TABLE = Table("digest_kinds", MetaData(), *(Column(name, kind) for name, (_, kind) in KINDS.items()))
+_text = st.text(st.characters(codec="utf-8"), max_size=12)
+_json = st.recursive(st.none() | st.booleans() | st.integers() | _text,
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3), max_leaves=6)
+_ROW = st.fixed_dictionaries({
+    "b": st.none() | st.booleans(), "f": st.none() | st.floats(allow_nan=True, allow_infinity=True),
+    "n": st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    "i": st.none() | st.integers(-2**62, 2**62),
+    "t": st.none() | st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=-5, minutes=-30))])),
+    "tn": st.none() | st.datetimes(), "d": st.none() | st.dates(), "x": st.none() | st.binary(max_size=8),
+    "s": st.none() | _text, "tx": st.none() | _text, "j": _json})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, min_size=1, max_size=5))
+def test_a_row_digest_is_the_sha256_of_the_canonical_json_of_its_plain_values(rows):
+    """What every digest in every chain was taken as: rows digested together, column by column, give the
+    digest the definition gives each row, whatever the values (NaN and infinities, any text, aware and naive
+    times, bytes, JSON)."""
+    columns = tuple(sorted(KINDS))
+    shape = audit._Shape(_ANY_TABLE, "x", columns, columns, tuple(audit._encoder(_ANY_TABLE.c[c]) for c in columns))
+    values = [tuple(row[c] for c in columns) for row in rows]
+    expected = [hashlib.sha256(canonical_json([_plain(KINDS[c][0], row[c]) for c in columns]).encode()).hexdigest()[:32]
+                for row in rows]
+    assert shape.digests(values) == expected
+    assert [shape.digest(v) for v in values] == expected

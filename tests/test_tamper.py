@@ -8,12 +8,15 @@ the manifest re-hashed by `sha256sum`, a package signed again with another key, 
 another assessment) are run on a package the demo's program manager wrote, and `lrip readiness verify` names each.
 
 On the code before this issue every test here failed: verify said "intact" (or writing stopped)."""
+import csv
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +30,7 @@ from lrip.config import database_url
 from lrip.db import engine_for, unit_of_work
 from lrip.demo import DEMO_PASSWORD, PROGRAM, load_demo
 from lrip.readiness import report
+from lrip.readiness import service as readiness
 from lrip.traveler import service as traveler
 
 runner = CliRunner()
@@ -407,3 +411,111 @@ def test_event_ids_apart_from_their_sequence_numbers_do_not_make_the_package_for
     result = moved.lrip("readiness", "verify", str(out))
     assert result.exit_code == 0 and "the ones this database recorded" in result.output, result.output
     engine_for(moved.url).dispose()
+
+
+# ---------------------------------------------------------------- the record check in the evidence package
+
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (make test installs poppler-utils)")
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def record_check(demo_template, tmp_path_factory):
+    """A copy of the demo whose capability study needs 5 values (a target change signed by the program and quality,
+    so that the 12 units' key-characteristic values are charted and listed), evaluated, and its package written by
+    the program manager; then a listed key-characteristic value, an NCR and a signature of the target change
+    changed in place with sqlite3, and the package written again. The database, both packages, what was changed
+    and what `lrip readiness report` said the second time."""
+    template, rchen_token = demo_template
+    path = tmp_path_factory.mktemp("record-check") / "lrip.db"
+    shutil.copy(template, path)
+    url = database_url(f"sqlite:///{path}")
+    with unit_of_work(url) as session:
+        ggarcia, rchen = (actor_of(get_user(session, who)) for who in ("ggarcia", "rchen"))
+        proposed = readiness.set_target(session, ggarcia, program=PROGRAM, criterion="capability", name="min_samples",
+                                        value=5.0, reason="a 12-unit LRIP charts its key characteristics",
+                                        password=DEMO_PASSWORD, role="program_manager")
+        readiness.sign_target(session, rchen, program=PROGRAM, change=proposed.id, password=DEMO_PASSWORD,
+                              role="quality_engineer")
+        readiness.evaluate(session, ggarcia, program=PROGRAM)
+        token = create_token(session, ggarcia, username="ggarcia", name="record check").token
+    d = Demo(url, str(path), token)
+    clean, marked = (tmp_path_factory.mktemp(name) / PROGRAM for name in ("clean", "marked"))
+    result = d.lrip("readiness", "report", PROGRAM, "--out", str(clean))
+    assert result.exit_code == 0 and "record check" not in result.output, result.output
+    point = _csv_rows(clean / "key_characteristics.csv")[-1]
+    ncr = next(row["id"] for row in _csv_rows(clean / "evidence.csv") if row["kind"] == "ncr")  # in ncrs.csv too
+    (measurement,) = d.one("SELECT m.id FROM measurement m JOIN characteristic c ON c.id = m.characteristic_id "
+                           "JOIN unit u ON u.id = m.unit_id WHERE c.code = ? AND u.serial = ? ORDER BY m.id LIMIT 1",
+                           (point["characteristic"], point["serial"]))
+    (signature,) = d.one("SELECT max(id) FROM signature WHERE record_type = 'readiness_target_change'")
+    d.sql("UPDATE measurement SET value = value * 0.5, in_spec = 1 WHERE id = ?", params=(measurement,))
+    d.sql("UPDATE ncr SET quantity = quantity + 1 WHERE number = ?", params=(ncr,))
+    d.sql("UPDATE signature SET printed_name = 'Someone Else' WHERE id = ?", params=(signature,))
+    said = d.lrip("readiness", "report", PROGRAM, "--out", str(marked))
+    assert said.exit_code == 0, said.output
+    yield SimpleNamespace(demo=d, clean=clean, marked=marked, point=point, ncr=ncr, measurement=measurement,
+                          signature=signature, said=said.output)
+    engine_for(url).dispose()
+
+
+def test_a_package_marks_each_record_it_cites_that_fails_the_record_check(record_check):
+    """The traveler showed a changed measurement as unverified; the evidence package showed it, and a changed NCR
+    and signature, as if nothing had happened."""
+    r = record_check
+    value = f"{r.point['characteristic']} {r.point['serial']}"
+    named = [f"measurement #{r.measurement} ({value})", f"NCR {r.ncr}", f"signature #{r.signature}"]
+    evidence = json.loads((r.marked / "evidence.json").read_text())
+    assert sorted(u["record"] for u in evidence["record_check"]["unverified"]) == sorted(
+        [f"measurement #{r.measurement}", f"NCR {r.ncr}", f"signature #{r.signature}"])
+    assert evidence["record_check"]["checked"] > 60
+    # each CSV row that cites one of them, and no other row
+    for name, marked_rows in (("key_characteristics.csv", [f"measurement #{r.measurement}"]),
+                              ("ncrs.csv", [f"NCR {r.ncr}"]), ("evidence.csv", [f"NCR {r.ncr}"])):
+        rows = _csv_rows(r.marked / name)
+        assert [row["unverified"] for row in rows if row["unverified"]] == marked_rows, name
+    point = next(row for row in _csv_rows(r.marked / "key_characteristics.csv")
+                 if (row["characteristic"], row["serial"]) == (r.point["characteristic"], r.point["serial"]))
+    assert point["unverified"] == f"measurement #{r.measurement}"
+    # the report: named on the cover and in the summary, marked where each is cited
+    html = (r.marked / "report.html").read_text()
+    summary = "<b>3 records in this package fail the record check</b>: "
+    for where in ("record-check", "summary-record-check"):
+        paragraph = html.split(f'id="{where}">', 1)[1].split("</p>", 1)[0]
+        assert paragraph.startswith(summary) and all(n in paragraph for n in named), paragraph
+    assert "3 of the" in html and "records cited differ from the audit trail" in html
+    assert f"values, which fail the record check: {value} (measurement #{r.measurement})" in html
+    assert re.search(rf"ncr <b>{r.ncr}</b> <b class=\"unverified\"[^>]*>UNVERIFIED</b>", html)
+    changed_target = html.split('id="target-change-1">', 1)[1].split("</tr>", 1)[0]
+    assert (f'title="differs from its last state in the audit trail: signature #{r.signature}">UNVERIFIED'
+            in changed_target)
+    text = " ".join(_pdf_text(r.marked / "report.pdf").split())
+    assert "3 records in this package fail the record check" in text and f"NCR {r.ncr}" in text
+    # whoever writes it is told, and a reviewer checking it is told again: the package itself is whole
+    assert "3 record(s) in this package fail the record check and are marked UNVERIFIED in it" in r.said
+    checked = readiness_verify(r.marked)
+    assert checked.exit_code == 0, checked.output
+    assert "3 record(s) in this package failed the record check when it was written" in checked.output
+
+
+def test_a_package_whose_records_are_as_the_audit_trail_says_marks_none(record_check):
+    r = record_check
+    evidence = json.loads((r.clean / "evidence.json").read_text())
+    assert evidence["record_check"]["unverified"] == [] and evidence["record_check"]["checked"] > 60
+    for name in ("key_characteristics.csv", "ncrs.csv", "evidence.csv", "yield_by_lot.csv"):
+        rows = _csv_rows(r.clean / name)
+        assert rows and "unverified" in rows[0] and not any(row["unverified"] for row in rows), name
+    html = (r.clean / "report.html").read_text()
+    assert "UNVERIFIED" not in html and "fail the record check" not in html and 'class="unverified"' not in html
+    checked = evidence["record_check"]["checked"]
+    assert f"each of the {checked:,} records cited is as the audit trail last recorded it" in html
+    assert "fail the record check" not in _pdf_text(r.clean / "report.pdf")
+    result = readiness_verify(r.clean)
+    assert result.exit_code == 0 and "record check" not in result.output, result.output

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, String, Text, event,
                         func, insert, inspect, select, tuple_, update)
@@ -176,24 +176,34 @@ def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, 
     return hashlib.sha256(canonical_json(fields_).encode()).hexdigest()
 
 
-def _normalizer(column):
-    """How one column's value enters a row digest: the same from an ORM object as from the row read back."""
+_quoted = json.encoder.encode_basestring  # a str as canonical_json writes it (C)
+
+
+def _json_float(value: float) -> str:
+    return float.__repr__(value) if value - value == 0 else json.dumps(value)  # NaN, ±Infinity as json writes them
+
+
+def _encoder(column):
+    """How one column's value enters a row digest, as JSON text: the same from an ORM object as from the row
+    read back. A row's digest is the SHA-256 of the canonical JSON list of its values so made plain (booleans,
+    floats, integers, times as ISO 8601 in UTC, dates, binary as its SHA-256, text), written here column by
+    column instead of through json.dumps, which costs more than the hash."""
     kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
     if isinstance(kind, Boolean):
-        return bool
+        return lambda v: "null" if v is None else "true" if v else "false"
     if isinstance(kind, (Float, Numeric)):
-        return float
+        return lambda v: "null" if v is None else _json_float(float(v))
     if isinstance(kind, Integer):
-        return int
+        return lambda v: "null" if v is None else int.__repr__(int(v))
     if isinstance(kind, DateTime):
-        return lambda v: (v.astimezone(timezone.utc) if v.tzinfo else v).isoformat()
+        return lambda v: "null" if v is None else f'"{(v.astimezone(timezone.utc) if v.tzinfo else v).isoformat()}"'
     if isinstance(kind, Date):
-        return date.isoformat
+        return lambda v: "null" if v is None else f'"{date.isoformat(v)}"'
     if isinstance(kind, LargeBinary):
-        return lambda v: hashlib.sha256(v).hexdigest()
+        return lambda v: "null" if v is None else f'"{hashlib.sha256(v).hexdigest()}"'
     if isinstance(kind, (String, Text)):
-        return str
-    return None  # JSON and anything else: as it is
+        return lambda v: "null" if v is None else _quoted(str(v))
+    return canonical_json  # JSON and anything else: as it is
 
 
 @dataclass(frozen=True)
@@ -204,11 +214,17 @@ class _Shape:
     colset: str
     columns: tuple[str, ...]          # sorted
     keys: tuple[str, ...]             # the ORM attribute of each column, when mapped
-    normalizers: tuple
+    encoders: tuple
+
+    def digests(self, rows: Iterable[Sequence]) -> list[str]:
+        """The digest of each row (its values in `columns` order), taken column by column: a few calls a
+        value, none of them per row but the hash."""
+        sha256 = hashlib.sha256
+        columns = [map(encode, values) for encode, values in zip(self.encoders, zip(*rows))]
+        return [sha256(f"[{','.join(texts)}]".encode()).hexdigest()[:32] for texts in zip(*columns)]
 
     def digest(self, values: Iterable) -> str:
-        plain = [None if v is None else (v if n is None else n(v)) for n, v in zip(self.normalizers, values)]
-        return hashlib.sha256(canonical_json(plain).encode()).hexdigest()[:32]
+        return self.digests([tuple(values)])[0]
 
     def of_object(self, obj) -> str:
         return self.digest(getattr(obj, k) for k in self.keys)
@@ -237,7 +253,7 @@ def shapes() -> dict[str, _Shape]:
             mapper = mapped.get(name)
             keys_ = tuple(mapper.get_property_by_column(table.c[c]).key if mapper else c for c in columns)
             _SHAPES[name] = _Shape(table, colset_of(name, columns), columns, keys_,
-                                   tuple(_normalizer(table.c[c]) for c in columns))
+                                   tuple(_encoder(table.c[c]) for c in columns))
     return _SHAPES
 
 
@@ -245,7 +261,7 @@ def _shape_of(table_name: str, names: tuple[str, ...]) -> _Shape:
     """The shape of an older column set of a table (columns since added are left out)."""
     current = shapes()[table_name]
     return _Shape(current.table, colset_of(table_name, names), names, names,
-                  tuple(_normalizer(current.table.c[n]) for n in names))
+                  tuple(_encoder(current.table.c[n]) for n in names))
 
 
 # ---------------------------------------------------------------- what a transaction wrote
@@ -331,15 +347,20 @@ def _states(session: Session) -> dict | None:
         found = by_table.setdefault(table, {})
         for start in range(0, len(ids), 5000):
             chunk = ids[start:start + 5000]
-            seen = {row.id: shape.digest(row) for row in connection.execute(
-                shape.select().where(shape.table.c.id.in_(chunk)))}
-            found.update({str(k): seen.get(k) for k in chunk})
+            found.update(dict.fromkeys(map(str, chunk)))  # not found: deleted since
+            found.update(_digested(shape, connection.execute(shape.select().where(shape.table.c.id.in_(chunk)))))
     for table, highest in (above or {}).items():
         shape = shapes()[table]
-        found = by_table.setdefault(table, {})
-        for row in connection.execute(shape.select().where(shape.table.c.id > highest)):
-            found[str(row.id)] = shape.digest(row)
+        by_table.setdefault(table, {}).update(
+            _digested(shape, connection.execute(shape.select().where(shape.table.c.id > highest))))
     return {t: [shapes()[t].colset, r] for t, r in by_table.items() if r}
+
+
+def _digested(shape: _Shape, result) -> dict[str, str]:
+    """{id: digest} of the rows read, digested together."""
+    rows = result.all()
+    at = shape.columns.index("id")
+    return dict(zip([str(row[at]) for row in rows], shape.digests(rows)))
 
 
 # ---------------------------------------------------------------- appending
@@ -570,7 +591,6 @@ _WALK = ("SELECT seq, at, actor, action, record_type, record_id, before, after, 
          "FROM audit_event ORDER BY id")
 _WALK_PG = ("SELECT seq, at, actor, action, record_type, record_id, before::text, after::text, reason, prev_hash, "
             "hash, records::text FROM audit_event ORDER BY id")
-_quoted = json.encoder.encode_basestring  # a str as canonical_json writes it (C)
 _parsed = json.JSONDecoder().scan_once  # one JSON value from text, without json.loads' wrapping (C)
 
 
@@ -706,32 +726,31 @@ def _check_records(session: Session, states: dict) -> tuple[int, list[Finding]]:
         expected = states.get(name, {})
         others: dict[str, _Shape] = {}
         names = shape.columns
-        for row in connection.execute(shape.select().order_by(shape.table.c.id)):
-            checked += 1
-            key = row.id
-            found = expected.pop(key, None)
-            shown = describe(name, key, row)
-            if found is None or found[1] is None:
-                findings.append(Finding("record_added", f"{shown}: not in the audit trail (added behind its back)",
-                                        None, name, str(key)))
-                continue
-            colset, digest, seq = found
-            if colset == shape.colset:
-                actual = shape.digest(row)
-            else:
-                if colset not in others:
-                    old = columns.get(colset)
-                    others[colset] = _shape_of(name, tuple(old)) if old and set(old) <= set(names) else None
-                other = others[colset]
-                if other is None:
-                    findings.append(Finding("record_unverifiable", f"{shown}: its last audited state (event {seq}) was "
-                                                                   "taken over columns lrip no longer knows", seq,
-                                            name, str(key)))
+        at = names.index("id")
+        for rows in connection.execute(shape.select().order_by(shape.table.c.id)).partitions(5000):
+            checked += len(rows)
+            for row, now in zip(rows, shape.digests(rows)):  # digested together, on today's columns
+                key = row[at]
+                found = expected.pop(key, None)
+                if found is None or found[1] is None:
+                    findings.append(Finding("record_added", f"{describe(name, key, row)}: not in the audit trail "
+                                                            "(added behind its back)", None, name, str(key)))
                     continue
-                actual = other.digest(getattr(row, n) for n in other.columns)
-            if actual != digest:
-                findings.append(Finding("record_changed", f"{shown}: changed since its last audited state (event "
-                                                          f"{seq})", seq, name, str(key)))
+                colset, digest, seq = found
+                if colset != shape.colset:
+                    if colset not in others:
+                        old = columns.get(colset)
+                        others[colset] = _shape_of(name, tuple(old)) if old and set(old) <= set(names) else None
+                    other = others[colset]
+                    if other is None:
+                        findings.append(Finding("record_unverifiable", f"{describe(name, key, row)}: its last audited "
+                                                                       f"state (event {seq}) was taken over columns "
+                                                                       "lrip no longer knows", seq, name, str(key)))
+                        continue
+                    now = other.digest(getattr(row, n) for n in other.columns)
+                if now != digest:
+                    findings.append(Finding("record_changed", f"{describe(name, key, row)}: changed since its last "
+                                                              f"audited state (event {seq})", seq, name, str(key)))
         for key, (_colset, digest, seq) in sorted(expected.items()):
             if digest is not None:
                 findings.append(Finding("record_deleted", f"{describe(name, key)}: deleted (its last audited state is "
@@ -854,7 +873,7 @@ def after_upgrade(session: Session, *, baseline: bool) -> int:
         return 0
     records = {}
     for name, shape in shapes().items():
-        rows = {str(row.id): shape.digest(row) for row in session.execute(shape.select().order_by(shape.table.c.id))}
+        rows = _digested(shape, session.execute(shape.select().order_by(shape.table.c.id)))
         if rows:
             records[name] = [shape.colset, rows]
     if records:

@@ -99,6 +99,13 @@ def _show_demo(d: dict) -> None:
         f"refused: {c['refused']}.")
     say(f"Gauge recall: {r['gauge']} was found out of tolerance; {r['results']} results on {r['units']} units to "
         f"review (lrip gauge recall {r['gauge']}).")
+    k = d.get("contained") or {}
+    if k:
+        say(f"Contained supplier lot: {k['material_lot']} under {k['ncr']}, {k['units']} units built from it held "
+            f"and taken use-as-is; the supplier answers {k['scar']}.")
+    if d.get("handed_over"):
+        say(f"Shift handover: electronics install paused at the end of a shift and taken over by the next on "
+            f"{', '.join(d['handed_over'])}.")
     if d.get("password"):
         names = ", ".join(u["username"] for u in d["users"] if u["username"] != "admin")
         out.print(f"Demo users ({names}) sign in with the password [bold]{d['password']}[/]; "

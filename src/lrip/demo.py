@@ -49,6 +49,7 @@ from lrip.errors import Invalid, Refused
 from lrip.execution import gauges
 from lrip.execution import service as execution
 from lrip.execution.models import OperationRecord, Unit
+from lrip.execution.rules import MaterialEntry, ResultEntry
 from lrip.inspection import first_article, plans as inspection_plans
 from lrip.nonconformance import capa as capas
 from lrip.nonconformance import containment, mrb
@@ -458,21 +459,20 @@ class Line:
             v = min(max(v, 0.01), c.usl * 0.9)
         return f"{v:.{c.decimals}f}"
 
-    def consume(self, session: Session, serial: str, seq: int, part: str, quantity: float, operator: str,
-                at: datetime, revision: str | None) -> None:
+    def pick(self, serial: str, part: str, quantity: float, revision: str | None) -> list[MaterialEntry]:
         """Take the quantity from the oldest lots of the revision the unit is built with first, splitting
         across two when one runs out."""
-        lots = self.stock[part]
+        lots, picked = self.stock[part], []
         while quantity > 1e-9:
             lot = next(entry for entry in lots if entry[2] == revision)
             take = min(quantity, lot[1])
-            execution.consume(session, self.people[operator], serial=serial, operation=seq, identifier=lot[0],
-                              quantity=take, at=at)
+            picked.append(MaterialEntry(lot[0], take))
             self.built_from.setdefault(lot[0], []).append(serial)
             lot[1] -= take
             quantity -= take
             if lot[1] <= 1e-9:
                 lots.remove(lot)
+        return picked
 
 
 def _release_units(session: Session, line: Line, lot: list[UnitPlan]) -> None:
@@ -551,41 +551,61 @@ def _across_a_shift(session: Session, line: Line, plan: UnitPlan, step: Step, op
 
 
 def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: datetime, *, rework: bool):
-    """One attempt at one operation. Returns ("done" | "stop" | the sequence to rework from, next free time)."""
+    """One attempt at one operation. Returns ("done" | "stop" | the sequence to rework from, next free time).
+    An operation that runs its course is entered in one submit, as a paper traveler's operation is entered
+    after the fact; one where something happens (a planned nonconformance, the changeover's refused lot, a
+    shift change, a unit left mid-operation) is done step by step, the kit and the results each in one
+    submit (the results split where a planned nonconformance stops the operation)."""
     step, rng = OPERATIONS[i], line.rng
     seq = step.sequence
     operator = line.operator(step.skill, at.date())
     tools = line.tools(step.tools, at.date(), plan.phase, rework)
     end = at + timedelta(minutes=line.minutes(step.standard_minutes, plan.build_no))
-    execution.start_operation(session, line.people[operator], serial=plan.serial, operation=seq, tools=tools,
-                              at=line.past(at))
+    kit, refuse = [], False
     if not rework:
         for part in PARTS_AT[seq]:
             revision = _revision(plan, part.number)
-            if revision == CHANGEOVER[2] and line.refused is None:
-                _refuse_obsolete(session, line, plan.serial, seq, operator, at + timedelta(minutes=1))
-            line.consume(session, plan.serial, seq, part.number, part.per_unit, operator, at + timedelta(minutes=2),
-                         revision)
-        if plan.shift_change and seq == SHIFT_CHANGE[0]:
-            operator, at, end = _across_a_shift(session, line, plan, step, operator, at, end)
-    chars = FEATURES_AT[seq]
+            refuse = refuse or (revision == CHANGEOVER[2] and line.refused is None)
+            kit += line.pick(plan.serial, part.number, part.per_unit, revision)
+    shift = not rework and plan.shift_change and seq == SHIFT_CHANGE[0]
     stop_here = plan.stop == (i, True)
-    if stop_here:
-        chars = chars[: len(chars) // 2]
+    chars = FEATURES_AT[seq][: len(FEATURES_AT[seq]) // 2] if stop_here else FEATURES_AT[seq]
+    if not (refuse or shift or stop_here or any(c.code in plan.events for c in chars)):
+        done = execution.record_operation(
+            session, line.people[operator], serial=plan.serial, operation=seq, tools=tools, materials=kit,
+            results=[ResultEntry(c.code, line.value(c, plan, rework), tools[-1] if c.gauge == "TS" else c.gauge,
+                                 line.past(at + (end - at) * (k + 1) / (len(chars) + 1))) for k, c in enumerate(chars)],
+            started_at=line.past(at), completed_at=line.past(end))
+        if done.ncrs:
+            return "stop", None  # left on hold for MRB
+        return "done", end + timedelta(minutes=rng.uniform(30, 120) if plan.phase == "pilot" else rng.uniform(5, 40))
+    execution.start_operation(session, line.people[operator], serial=plan.serial, operation=seq, tools=tools,
+                              at=line.past(at))
+    if refuse:
+        _refuse_obsolete(session, line, plan.serial, seq, operator, at + timedelta(minutes=1))
+    if kit:
+        execution.consume_materials(session, line.people[operator], serial=plan.serial, operation=seq,
+                                    materials=kit, at=at + timedelta(minutes=2))
+    if shift:
+        operator, at, end = _across_a_shift(session, line, plan, step, operator, at, end)
+    results = []
     for k, c in enumerate(chars):
         when = at + (end - at) * (k + 1) / (len(chars) + 1)
         event = plan.events.pop(c.code, None)
         gauge = tools[-1] if c.gauge == "TS" else c.gauge
-        result = execution.record_measurement(session, line.people[operator], serial=plan.serial,
-                                              characteristic=c.code,
-                                              result=event.result if event else line.value(c, plan, rework),
-                                              gauge=gauge, at=line.past(when))
-        if result.ncr is None:
+        results.append(ResultEntry(c.code, event.result if event else line.value(c, plan, rework), gauge,
+                                   line.past(when)))
+        if event is None and k < len(chars) - 1:
+            continue
+        posted = execution.record_results(session, line.people[operator], serial=plan.serial, operation=seq,
+                                          results=results)
+        results = []
+        if not posted.ncrs:
             continue
         if event is None or event.disposition is None:
             return "stop", None  # left on hold for MRB
         decided = when + timedelta(minutes=rng.uniform(20, 50))
-        _mrb_decides(session, line, result.ncr, event, decided)
+        _mrb_decides(session, line, posted.ncrs[-1], event, decided)
         if event.disposition == "scrap":
             return "stop", None
         if event.disposition == "rework":
@@ -727,11 +747,9 @@ def _receive(url: str, rows: list, line: Line, today: date) -> None:
                                received_at=line.past(r.at), packing_slip=f"PS-{r.supplier}-{k:05d}",
                                certificate=f"COC-{r.supplier}-{k:05d}", revision=r.revision,
                                **({"serials": r.lots} if serialized else {"lot_number": r.lots[0]}))
-                if r.defects is not None:
-                    inspected = line.past(r.at + timedelta(hours=2))
-                    for lot in r.lots:
-                        supply.inspect_receipt(session, inspector, lot_number=lot, defects=r.defects, note=r.note,
-                                               at=inspected)
+                if r.defects is not None:  # the delivery's lots (a shipment of serials: one each) together
+                    supply.inspect_receipts(session, inspector, lot_numbers=r.lots, defects=r.defects, note=r.note,
+                                            at=line.past(r.at + timedelta(hours=2)))
     with unit_of_work(url) as session:
         for k, p in enumerate(PARTS, start=1):
             quoted, _, _ = SUPPLY_TERMS[p.supplier]

@@ -71,7 +71,7 @@ WRITES = [  # (the command's words, its use case)
     (["tool", "calibrate", "TQ-1", "--due", "2031-01-01", "--certificate", "C-1"], catalog.calibrate_tool),
     (["qualification", "grant", "olga", "assembly", "--expires", "2031-01-01"], catalog.grant_qualification),
     (["qualification", "revoke", "oscar", "test", "--reason", "test"], catalog.revoke_qualification),
-    (["routing", "create", "ACT-100", "A", "7"], catalog.draft_routing),
+    (["routing", "create", "ACT-100", "A", "7"], catalog.create_routing),
     (["routing", "add-operation", "ACT-100", "A", "7", "10", "--name", "x", "--work-center", "ASSY", "--minutes", "1"],
      catalog.add_operation),
     (["routing", "add-characteristic", "ACT-100", "A", "7", "10", "NEW", "--name", "x", "--usl", "1"],

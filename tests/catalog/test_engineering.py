@@ -87,6 +87,10 @@ def test_part_revisions_draft_released_obsolete(team):
                    operation_sequence=20) == [
         "PMP-40 rev B is obsolete; its BOM does not change", "a BOM quantity is positive, not 0",
         "SCR-M5 is already on the BOM of PMP-40 rev B"]
+    assert refused(team, catalog.create_routing, part="PMP-40", part_revision="B", revision="1") == [
+        "PMP-40 rev B is obsolete"]  # a routing, empty or whole, is never made for an obsolete revision
+    assert refused(team, catalog.create_routing, part="PMP-40", part_revision="B", revision="1", release=True) == [
+        "a routing has at least one operation", "PMP-40 rev B is obsolete"]
     assert actions(team, before) == [
         "part.created", "part.created", "part_revision.created", "part_revision.created", "bom_line.added",
         "part_revision.obsoleted", "part_revision.released", "part_revision.obsoleted"]
@@ -191,7 +195,7 @@ def test_a_revoked_qualification_is_kept_and_no_longer_held(session):
 def test_a_routing_drafted_operation_by_operation_then_released(team):
     load(team)
     mel, before = actor(team, "mel"), written(team)
-    catalog.draft_routing(team, mel, part="PMP-40", part_revision="A", revision="2")
+    catalog.create_routing(team, mel, part="PMP-40", part_revision="A", revision="2")
     assert refused(team, catalog.release_routing_revision, part="PMP-40", part_revision="A", revision="2") == [
         "a routing has at least one operation"]
     assert refused(team, catalog.add_operation, part="PMP-40", part_revision="A", revision="2",

@@ -145,6 +145,19 @@ def test_the_api_gives_the_clis_answers(pump_url, tokens):
     assert r.status_code == 422 and r.json()["reasons"] == ["images.a.png: is not base64"]
 
 
+def test_a_work_center_or_tool_is_held_to_what_the_product_file_and_the_table_take(pump_url, tokens):
+    """One schema each, the product file's: the API once took a 200-character work center name and a
+    60-character tool code into columns of 120 and 40 (PostgreSQL refused them, SQLite kept them)."""
+    client = TestClient(create_app(pump_url))
+    mel = {"Authorization": f"Bearer {tokens['mel']}"}
+    r = client.post("/api/v1/work-centers", headers=mel, json={"code": "PAINT", "name": "P" * 121, "hours_per_day": 8})
+    assert r.status_code == 422 and r.json()["reasons"] == ["name: the name has at most 120 characters, not 121"]
+    r = client.post("/api/v1/tools", headers=mel, json={"code": "T" * 41, "kind": "gauge block"})
+    assert r.status_code == 422 and r.json()["reasons"] == ["code: a code has at most 40 characters, not 41"]
+    assert client.get("/api/v1/work-centers", headers=mel).status_code == 200
+    assert "PAINT" not in client.get("/api/v1/work-centers", headers=mel).text
+
+
 # ---------------------------------------------------------------- the pages
 
 def signed_in(url: str, who: str = "mel") -> tuple[TestClient, str]:

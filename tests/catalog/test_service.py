@@ -283,7 +283,7 @@ def test_a_bad_routing_gets_every_reason_and_writes_nothing(session, admin):
         "operation 10: No revision of WI-10 with revision Z",
     ]
     assert refused(catalog.create_routing, session, admin, part="ACT-100", part_revision="A", revision="2",
-                   operations=[]) == ["a routing has at least one operation"]
+                   operations=[], release=True) == ["a routing has at least one operation"]
     assert counts(session) == before
 
 

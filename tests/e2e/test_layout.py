@@ -1,11 +1,15 @@
 """Every page in the nav and on a program's dashboard, at a phone (390), a station's touchscreen (1024×768)
-and a desktop (1440): none scrolls sideways, the menu reaches every page, and axe-core (the copy bundled by
-the axe-playwright-python package) finds no serious or critical violation on the main pages."""
+and a desktop (1440): none scrolls sideways, the menu reaches every page, every chart's text is at least
+12 px, and axe-core (the copy bundled by the axe-playwright-python package) finds no serious or critical
+violation on the main pages, for an operator and for the quality engineer and program manager whose forms
+they show."""
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from factory import PM, PM_PASSWORD, QE, QE_PASSWORD
 
 PASSWORD = "floor-e2e-pass-7"  # olga's in the scene (tests/e2e/conftest.py)
 
@@ -105,14 +109,56 @@ MAIN_PAGES = ["/", PROGRAM, "/traveler", "/units/E2E-002", "/ncrs", "/quality", 
               f"{PROGRAM}/readiness", f"{PROGRAM}/capacity", f"{PROGRAM}/shortages"]
 
 
-@pytest.mark.parametrize("size", ["station", "desktop"])
-def test_axe_finds_no_serious_violation_on_the_main_pages(signed_in, size):
-    _, page = signed_in[size]
+def _serious(page, paths: list[str]) -> list[str]:
+    """axe-core's serious and critical violations on each page."""
     axe = Axe()
     found = []
-    for path in MAIN_PAGES:
+    for path in paths:
         page.goto(path)
         for v in axe.run(page).response["violations"]:
             if v["impact"] in ("serious", "critical"):
                 found.append(f"{path}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:4]}")
+    return found
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_axe_finds_no_serious_violation_on_the_main_pages(signed_in, size):
+    _, page = signed_in[size]
+    assert _serious(page, MAIN_PAGES) == []
+
+
+@pytest.mark.parametrize("username, password", [(QE, QE_PASSWORD), (PM, PM_PASSWORD)])
+def test_axe_on_a_phone_finds_no_serious_violation_in_the_forms_of_quality_and_the_program(
+        chromium, server, username, password):
+    """The pages as the people who decide, sign and manage see them: their forms, selects and reasons too."""
+    context = chromium.new_context(base_url=server, viewport={"width": 390, "height": 844}, has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, username, password, "/")
+    found = _serious(page, list(dict.fromkeys(MAIN_PAGES + _pages(page))))
+    context.close()
     assert found == []
+
+
+CHART_PAGES = [PROGRAM, f"{PROGRAM}/quality", f"{PROGRAM}/spc/CURRENT", f"{PROGRAM}/capacity", f"{PROGRAM}/learning",
+               "/ncrs", "/changes", f"{PROGRAM}/shortages"]
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')].map(svg => [svg.getAttribute('aria-label'),
+    Math.min(...[...svg.querySelectorAll('text')].map(t => {
+        const m = t.getScreenCTM();  // the text's own size times every scale down to the screen
+        return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); }))])"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_chart_s_text_is_at_least_12_px(signed_in, size):
+    """A chart is never drawn smaller than its natural size (a narrow screen scrolls it inside its box), and
+    the page around it still does not scroll sideways."""
+    _, page = signed_in[size]
+    drawn, small = 0, []
+    for path in CHART_PAGES:
+        page.goto(path)
+        for title, px in page.evaluate(CHART_TEXT):
+            drawn += 1
+            if px < 11.95:
+                small.append(f"{path} {title}: {px:.1f} px")
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert drawn >= len(CHART_PAGES) and small == []

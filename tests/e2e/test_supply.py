@@ -77,7 +77,9 @@ def test_receive_inspect_and_the_scorecard(page, shot):
     expect(row.locator("[data-testid=receipts]")).to_have_text("2")
     expect(row.locator("[data-testid=on-time]")).to_have_text("100%")  # both received on or before their dates
     expect(row.locator("[data-testid=accepted]")).to_have_text("50%")
-    expect(row.locator("[data-testid=ppm]")).to_have_text("20000")  # 2 defective in 100 inspected
+    # 2 defective in 100 inspected: above the PPM target, flagged in words (and red); 100% on time is not
+    expect(row.locator("[data-testid=ppm] .misses-target")).to_have_text("20,000 above 1,000")
+    expect(row.locator("[data-testid=on-time] .meets-target")).to_have_text("100%")
     expect(row.locator("[data-testid=open-ncrs]")).to_have_text("1")
     expect(page.locator(".supply-trends svg")).to_have_count(1)
     shot(page, "supply-scorecard")

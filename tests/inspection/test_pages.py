@@ -63,3 +63,26 @@ def test_an_fai_is_opened_completed_and_exported(sign_in):
     csv = ins.get("/fai/FAI-0001/form3.csv")
     assert csv.status_code == 200 and csv.text.startswith("fai_number,char_no")
     assert ins.get("/fai/FAI-9999").status_code == 404
+
+
+def test_the_approval_form_is_offered_only_to_someone_whose_approval_would_count(sign_in):
+    """The inspector who completed the FAI, and an operator, see why their approval would not count instead of
+    a form the service would refuse; the quality engineer gets the form; once approved, nobody does."""
+    ins, token = sign_in("ins")
+    ins.post("/fai", data={"csrf_token": token, "serial": "SN-1"})
+    ins.post("/fai/FAI-0001/complete", data={"csrf_token": token})
+    page = ins.get("/fai/FAI-0001").text
+    assert 'id="sign-form"' not in page and 'id="sign-why"' in page
+    assert "FAI-0001 is not signed by an inspector (ins)" in page
+    olga, _ = sign_in("olga")
+    page = olga.get("/fai/FAI-0001").text
+    assert 'id="sign-form"' not in page and "FAI-0001 is not signed by an operator (olga)" in page
+    qe, token = sign_in("qe")
+    page = qe.get("/fai/FAI-0001").text
+    assert 'id="sign-form"' in page and 'id="sign-why"' not in page
+    signed = qe.post("/fai/FAI-0001/sign", data={"csrf_token": token, "password": PASSWORD}, follow_redirects=False)
+    assert signed.status_code == 303
+    page = qe.get("/fai/FAI-0001").text
+    assert 'id="fai-status">approved' in page and 'id="sign-form"' not in page
+    assert "Qe already signed FAI-0001 as quality engineer" in page
+    assert "FAI-0001 already has every signature it needs" in olga.get("/fai/FAI-0001").text

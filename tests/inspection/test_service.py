@@ -360,8 +360,14 @@ def test_fai_built_from_the_units_records_then_a_delta_after_a_change(session):
     with pytest.raises(Refused) as own:  # the inspector who completed it does not approve it
         first_article.sign_fai(session, ins, number="FAI-0001", password=PASSWORD, meaning="approved")
     assert own.value.code == "signature_refused"
-    signed = first_article.sign_fai(session, qe, number="FAI-0001", password=PASSWORD, meaning="approved")
-    assert (signed.status, signed.signed_by) == ("approved", "qe")
+    # a review is not the approval: the FAI stays complete, and the quality approval is still to be given
+    reviewed = first_article.sign_fai(session, qe, number="FAI-0001", password=PASSWORD, meaning="reviewed")
+    assert (reviewed.status, reviewed.meaning) == ("complete", "reviewed")
+    assert not first_article.fai_status(session, ins, program="ACT").complete
+    _signer(session, "qe2")
+    signed = first_article.sign_fai(session, actor(session, "qe2"), number="FAI-0001", password=PASSWORD,
+                                    meaning="approved")
+    assert (signed.status, signed.signed_by) == ("approved", "qe2")
     assert first_article.fai_status(session, ins, program="ACT").complete
 
     first_article.require_delta_fai(session, actor(session, ADMIN), part="ACT-100", part_revision="A",

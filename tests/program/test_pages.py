@@ -92,3 +92,26 @@ def test_a_policy_change_is_proposed_and_signed_on_the_page(url):
     assert r.status_code == 409 and "The password of quinn is not right; nothing was signed." in r.text
     r = quality.post("/programs/ACT/policy-changes/1/sign", data={"csrf_token": qcsrf, "password": QE_PASSWORD})
     assert "You signed policy change 1: it now applies." in r.text
+
+
+def test_the_sign_forms_are_offered_only_to_someone_whose_signature_would_count(url):
+    """The move to LRIP (program and quality sign it) and a proposed policy change: an operator is told why not
+    instead of a form the service would refuse; the proposer who signed is told so; the quality engineer gets
+    both forms; the LRIP quantity form stays the program manager's."""
+    olga, _ = signed_in(url, "olga", PM_PASSWORD)
+    html = olga.get("/programs/ACT/setup").text
+    assert 'id="phase-sign-form"' not in html
+    assert re.search(r'id="phase-sign-why">.*?The move of ACT to LRIP is not signed by an operator \(olga\); it still '
+                     r'needs a program signature', html, re.S)
+    client, csrf = signed_in(url, PM, PM_PASSWORD)
+    client.post("/programs/ACT/policy-changes", data={"csrf_token": csrf, "phase": "pilot",
+                                                      "rule": "qualified_operator", "value": "no", "reason": "W-7"})
+    client.post("/programs/ACT/policy-changes/1/sign", data={"csrf_token": csrf, "password": PM_PASSWORD})
+    html = client.get("/programs/ACT/setup").text
+    assert 'id="sign-change-1"' not in html
+    assert re.search(r'id="change-1-why">.*?Petra already signed policy change ACT/1', html, re.S)
+    assert 'id="phase-sign-form"' in html and 'id="quantity-form"' in html and 'id="quantity-why"' not in html
+    quality, _ = signed_in(url, QE, QE_PASSWORD)
+    html = quality.get("/programs/ACT/setup").text
+    assert 'id="sign-change-1"' in html and 'id="change-1-why"' not in html
+    assert 'id="phase-sign-form"' in html and 'id="phase-sign-why"' not in html

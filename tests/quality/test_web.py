@@ -9,6 +9,8 @@ from factory import actor
 from lrip.app import create_app
 from lrip.auth.service import create_token, create_user
 from lrip.db import engine_for, unit_of_work
+from lrip.quality.pages import TARGETS
+from lrip.readiness.criteria import targets_for
 from quality.lines import build_four_units, build_torque_series
 from supply.world import statements_during
 
@@ -111,3 +113,31 @@ def test_the_characteristic_list_is_a_constant_number_of_statements(sqlite_templ
         counts.append(statements_for_page(url, "/programs/ACT/spc"))
         engine_for(url).dispose()
     assert counts[0] == counts[1] <= 8, counts
+
+
+def test_the_dashboard_flags_what_misses_its_target_and_draws_the_target_on_its_line(browser):
+    """RTY 50% is red with the words wherever it appears (tile, the lot's row); so are the operations' first-pass
+    yields below 95% and TORQUE's Cpk below 1.33, while operation 30 at 100% is green and CURRENT, with no
+    Cpk yet, stays plain; the yield chart's RTY target is a line with its value written on it."""
+    page = browser.get("/programs/ACT/quality").text
+    assert re.search(r'data-testid="rty"><span class="tile-n"><span class="misses-target">50\.0% '
+                     r'<small class="target-note">below 90\.0%', page)
+    lot = page[page.index('data-lot="L1"'):].split("</tr>")[0]
+    assert '<span class="misses-target">50.0% <small class="target-note">below 90.0%' in lot
+    operations = page[page.index('id="by-operation"'):].split("</table>")[0].split("<tr>")
+    below = '<span class="misses-target">75.0% <small class="target-note">below 95.0%'
+    assert [below in row for row in operations[2:]] == [True, False, False]
+    assert '<span class="misses-target">66.7% <small class="target-note">below 95.0%' in operations[3]
+    assert '<span class="meets-target">100.0%</span>' in operations[4]
+    key = page[page.index('id="key-characteristics"'):].split("</table>")[0]
+    assert '<span class="misses-target">0.24 <small class="target-note">below 1.33' in key
+    assert '<td class="num">—</td>' in key
+    assert "RTY target 90%" in page
+
+
+def test_the_quality_pages_flag_against_the_readiness_gate_s_defaults():
+    """The quality area may not import readiness: its targets are the gate's defaults, kept equal here."""
+    gate = targets_for({})
+    assert TARGETS == {"cpk": gate["capability"]["cpk_min"], "fpy": gate["yield"]["fpy_min"],
+                       "rty": gate["yield"]["rty_min"], "on_time": gate["supply_chain"]["on_time_min"],
+                       "ppm": gate["supply_chain"]["ppm_max"]}

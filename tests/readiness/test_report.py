@@ -94,7 +94,7 @@ def test_verify_accepts_the_package_as_written(package):
     assert result.model_dump() == {"ok": True, "files": len(package[2].files) - 2, "signatures": 6, "problems": [],
                                    "key_fingerprint": keys.public_fingerprint(),
                                    "key_checked_against": "this installation's key", "program": "ACT",
-                                   "assessment": 1, "recorded": None}
+                                   "assessment": 1, "recorded": None, "unverified": []}
 
 
 def test_verify_names_the_changed_file(package, tmp_path):

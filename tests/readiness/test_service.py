@@ -251,6 +251,17 @@ def test_targets_change_only_when_the_program_and_quality_have_signed(gate, pass
          ["Quinn Quality (quality_engineer)", "Pam Program (program_manager)"])]
 
 
+def test_a_count_target_applies_when_signed_in_another_transaction(gate, password):
+    """A count target's default is a whole number (open NCRs 0) and the table keeps floats: the proposer's
+    signature was bound to "previous": 0, the row read back says 0.0, so the change never applied."""
+    proposed = service.set_target(gate, actor(gate, "pam"), program="ACT", criterion="quality",
+                                  name="open_major_ncrs_max", value=2, reason="two minor-turned-major NCRs in MRB",
+                                  password=password)
+    gate.expire_all()  # the signature comes in another unit of work, which reads the proposal back
+    applied = service.sign_target(gate, actor(gate, "quinn"), program="ACT", change=proposed.id, password=password)
+    assert (applied.status, applied.missing, [s.valid for s in applied.signatures]) == ("applied", [], [True, True])
+
+
 def test_a_quality_criterion_is_waived_only_with_qualitys_signature(gate, password):
     """The capability waiver was signed by the program manager alone."""
     pam = actor(gate, "pam")

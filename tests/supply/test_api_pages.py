@@ -166,3 +166,26 @@ def test_the_supply_pages_are_a_constant_number_of_statements(sqlite_template, t
         counts.append([statements_during(url, lambda p=p: client.get(p).raise_for_status())
                        for p in ("/suppliers", "/purchase-orders/PO-0")])
     assert counts[0] == counts[1], counts
+
+
+def test_a_late_and_defective_supplier_is_flagged_against_the_targets_where_its_numbers_appear(web):
+    """0% on time and 20,000 PPM are red with the words (below 95%, above 1,000) on the scorecard and on the
+    supplier's page; a supplier on target is green; one with no receipts stays plain."""
+    with unit_of_work(web) as s:
+        service.place_order(s, actor(s, BUYER), number="PO-9", supplier="ACME", ordered_on=days_ago(30),
+                            lines=[("BRK-1", 100, days_ago(20))])
+        service.receive(s, actor(s, BUYER), po="PO-9", line=1, quantity=100, lot_number="LATE-1",
+                        received_on=days_ago(10))
+        service.inspect_receipt(s, actor(s, INSPECTOR), lot_number="LATE-1", defects=2)
+    ian = sign_in(web, "ian")
+    page = ian.get("/suppliers").text
+    row = page[page.index('id="supplier-ACME"'):].split("</tr>")[0]
+    assert re.search(r'data-testid="on-time"><span class="misses-target">0% <small class="target-note">below 95%', row)
+    assert re.search(r'data-testid="ppm"><span class="misses-target">20,000 <small class="target-note">above 1,000',
+                     row)  # 2 defective in the sample of 100
+    plain = page[page.index('id="supplier-CND"'):].split("</tr>")[0]
+    assert 'data-testid="on-time">—<' in plain and "target" not in plain
+    card = ian.get("/suppliers/ACME").text
+    assert re.search(r'data-testid="on-time"><span class="tile-n"><span class="misses-target">0% '
+                     r'<small class="target-note">below 95%', card)
+    assert "on-time target 95%" in card  # the trend's target line, its value written on it

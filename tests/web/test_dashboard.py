@@ -1,9 +1,10 @@
 """The dashboard's pages: the programs list at /, a program's dashboard with its chart, a lot's units
 (the figures themselves are tested in tests/dashboard)."""
+import math
 import re
 from factory import actor, run_op10
 from lrip.execution import service as execution
-from lrip.web.charts import stacked_bars
+from lrip.web.charts import bars, for_print, stacked_bars
 
 
 def test_the_home_page_lists_the_programs(sign_in):
@@ -17,6 +18,19 @@ def test_the_chart_is_an_inline_svg_that_scales_and_says_what_it_shows():
     assert svg.startswith("<svg") and 'role="img"' in svg and "<title>Units &lt;per&gt; week</title>" in svg
     assert ' width="' not in svg.split(">", 1)[0] and "viewBox" in svg.split(">", 1)[0]
     assert ">L2<" in svg  # the legend, as text
+
+
+def test_on_a_screen_a_chart_is_never_drawn_below_its_natural_size():
+    """One SVG unit is a point and the text is 12 pt: at no less than its viewBox's size in px, every label is at
+    least 12 px (a narrower box scrolls it). A printed chart is fitted to its page instead."""
+    svg = bars(["0–7 days", "8–30 days"], [2, 1], ylabel="open NCRs (count)", xlabel="time open", title="Aging")
+    head = svg.split(">", 1)[0]
+    width, height = (float(v) for v in re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', head).groups())
+    shown = re.search(r'style="min-width: (\d+)px; min-height: (\d+)px"', head).groups()
+    assert tuple(map(int, shown)) == (math.ceil(width), math.ceil(height))
+    assert "time open" in svg and "open NCRs (count)" in svg
+    with for_print(6.3):
+        assert "min-width" not in bars(["a"], [1], ylabel="n", title="t").split(">", 1)[0]
 
 
 def finish_after_op10(session, serial):

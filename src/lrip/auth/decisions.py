@@ -77,13 +77,15 @@ SIGNER_WORDS = {"quality_engineer": "a quality engineer", "mrb_member": "an MRB 
 class Rule:
     """One row of the table: what the decision is (in words), the signatures by phase (`None` for a
     record with no phase, or when every phase asks the same), the roles that must not be the author,
-    what the author did (in words), and whether the decision needs a written reason."""
+    what the author did (in words), whether the decision needs a written reason, and the meaning its
+    signatures carry (only those count: a 'reviewed' signature on a first article is no approval)."""
 
     words: str
     by_phase: dict[str | None, tuple[str, ...]]
     independent: frozenset[str] = frozenset()
     authored: str = "wrote it"  # ends in "it": the refusals put the record's name there
     reason: bool = False
+    meaning: str = "approved"
 
 
 def _every_phase(*roles: str) -> dict[str | None, tuple[str, ...]]:
@@ -112,7 +114,7 @@ TABLE: dict[Decision, Rule] = {
     Decision.WAIVER: Rule("a readiness waiver", _every_phase("program"), authored="granted it", reason=True),
     Decision.QUALITY_WAIVER: Rule("a waiver of a quality criterion", _every_phase("program", "quality"),
                                   frozenset({"quality"}), "granted it", reason=True),
-    Decision.ATTESTATION: Rule("an attestation", _every_phase("program"), authored="attested it"),
+    Decision.ATTESTATION: Rule("an attestation", _every_phase("program"), authored="attested it", meaning="verified"),
     Decision.READINESS_DECISION: Rule("the readiness decision", _every_phase("program", "quality")),
     Decision.PHASE_CHANGE: Rule(
         "a phase change",

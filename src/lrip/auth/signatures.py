@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lrip import audit, db
 from lrip.auth.actor import Actor
-from lrip.auth.decisions import Decision, Given, Standing, check_signer, choose_role, standing
+from lrip.auth.decisions import TABLE, Decision, Given, Standing, check_signer, choose_role, standing
 from lrip.auth.models import Signature
 from lrip.auth.rules import MEANINGS, PriorSignature, content_hash, signing_role, signing_verdict
 from lrip.auth.service import check_password
@@ -76,29 +76,32 @@ def signatures_for(session: Session, record_type: str, record_id: str | int,
             for s in _on_record(session, record_type, str(record_id))]
 
 
-def signed(session: Session, record_type: str, record_id: str | int, content: dict) -> list[Given]:
-    """The record's signatures that still match `content`, as the decisions table counts them (an
-    'authored' signature approves nothing)."""
+def signed(session: Session, record_type: str, record_id: str | int, content: dict,
+           meaning: str = "approved") -> list[Given]:
+    """The record's signatures that still match `content` and carry the decision's `meaning`, as the
+    decisions table counts them (an 'authored' or a 'reviewed' signature approves nothing)."""
     digest = content_hash(content)
     return [Given(s.username, s.role) for s in _on_record(session, record_type, str(record_id))
-            if s.content_hash == digest and s.meaning != "authored"]
+            if s.content_hash == digest and s.meaning == meaning]
 
 
 def standing_of(session: Session, decision: Decision | str, phase: str | None, *, record_type: str,
                 record_id: str | int, content: dict, author: str | None = None, also=()) -> Standing:
     """What the record's valid signatures add up to for `decision` (lrip.auth.decisions.standing)."""
-    return standing(decision, phase, signed(session, record_type, record_id, content), author=author, also=also)
+    given = signed(session, record_type, record_id, content, TABLE[Decision(decision)].meaning)
+    return standing(decision, phase, given, author=author, also=also)
 
 
 def sign_decision(session: Session, actor: Actor, *, decision: Decision | str, phase: str | None, record_type: str,
                   record_id: str | int, content: dict, password: str, role: str | None = None,
-                  author: str | None = None, also=(), record: str | None = None,
-                  meaning: str = "approved") -> Signature:
+                  author: str | None = None, also=(), record: str | None = None) -> Signature:
     """Sign `content` as one of the signatures `decision` needs in `phase` (lrip.auth.decisions). Refused,
     naming the roles still missing, when the signer's signature would not count: a role the decision does
     not need, one already given, or the `author` in a role that must be independent. `role` may be left
-    out when only one of the signer's roles would count. `content` must carry the proposal's version."""
-    given = signed(session, record_type, record_id, content)
+    out when only one of the signer's roles would count. `content` must carry the proposal's version. The
+    signature carries the decision's meaning (lrip.auth.decisions.Rule.meaning)."""
+    meaning = TABLE[Decision(decision)].meaning
+    given = signed(session, record_type, record_id, content, meaning)
     chosen = role or choose_role(decision, phase, username=actor.username, roles=actor.roles, given=given,
                                  author=author, also=also) or signing_role(list(actor.roles), None)
     if chosen in actor.roles:  # a role the signer does not hold: sign() says so

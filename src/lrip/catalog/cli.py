@@ -12,10 +12,11 @@ import typer
 
 from lrip.catalog import product, productfile, service
 from lrip.catalog.markdown import IMAGE_NAME, image_names
+from lrip.catalog.productfile import ToolIn, WorkCenterIn
 from lrip.catalog.schemas import (BomLineCreate, CalibrationCreate, CharacteristicCreate, DocumentCreate,
                                   DocumentRevisionEdit, OperationCreate, PartCreate, PartRevisionCreate,
-                                  QualificationGrant, QualificationRevoke, ReasonRequest, RoutingCreate, ToolCreate,
-                                  WorkCenterCreate, characteristic_spec, operation_spec)
+                                  QualificationGrant, QualificationRevoke, ReasonRequest, RoutingCreate,
+                                  characteristic_spec, operation_spec)
 from lrip.errors import Invalid
 from lrip.terminal import NUMBERS, AsJson, Db, err, fail, guarded, n, out, parse, run, say, table
 
@@ -264,7 +265,7 @@ def center_add(code: str, name: Annotated[str, typer.Option(help="The work cente
                efficiency: Annotated[str, typer.Option(help="Above 0, at most 1.")] = "1",
                db: Db = None, as_json: AsJson = False) -> None:
     """Add a work center."""
-    r = parse(WorkCenterCreate, as_json, code=code, name=name, hours_per_day=hours_per_day, stations=stations,
+    r = parse(WorkCenterIn, as_json, code=code, name=name, hours_per_day=hours_per_day, stations=stations,
               efficiency=efficiency)
     run(db, as_json, lambda s, actor: service.create_work_center(
         s, actor, code=r.code, name=r.name, hours_per_day=r.hours_per_day, stations=r.stations,
@@ -296,7 +297,7 @@ def tool_add(code: str, kind: Annotated[str, typer.Option(help="The kind an oper
              certificate: Annotated[str | None, typer.Option(help="The calibration certificate.")] = None,
              db: Db = None, as_json: AsJson = False) -> None:
     """Add a tool or gauge (with its calibration when it has one)."""
-    r = parse(ToolCreate, as_json, code=code, kind=kind, category=category, description=description,
+    r = parse(ToolIn, as_json, code=code, kind=kind, category=category, description=description,
               calibration_due=due, certificate=certificate)
     run(db, as_json, lambda s, actor: service.create_tool(
         s, actor, code=r.code, kind=r.kind, description=r.description or "", category=r.category,
@@ -425,7 +426,7 @@ def routing_show(part: str, part_revision: str, revision: str, db: Db = None, as
 def routing_create(part: str, part_revision: str, revision: str, db: Db = None, as_json: AsJson = False) -> None:
     """Draft an empty routing for a part revision."""
     r = parse(RoutingCreate, as_json, revision=revision)
-    run(db, as_json, lambda s, actor: service.draft_routing(s, actor, part=part, part_revision=part_revision,
+    run(db, as_json, lambda s, actor: service.create_routing(s, actor, part=part, part_revision=part_revision,
                                                             revision=r.revision),
         lambda x: say(f"Routing {x.revision} of {x.part} rev {x.part_revision} drafted: add its operations."))
 

@@ -17,10 +17,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from lrip.catalog import markdown, product, productfile, service
+from lrip.catalog.productfile import ToolIn, WorkCenterIn
 from lrip.catalog.schemas import (BomLineCreate, CalibrationCreate, CharacteristicCreate, DocumentCreate,
                                   DocumentRevisionCreate, DocumentRevisionEdit, OperationCreate, PartCreate,
                                   PartRevisionCreate, QualificationGrant, QualificationRevoke, ReasonRequest,
-                                  RoutingCreate, ToolCreate, WorkCenterCreate, characteristic_spec, operation_spec)
+                                  RoutingCreate, characteristic_spec, operation_spec)
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, LripError
 from lrip.fields import parse
@@ -151,7 +152,7 @@ async def revision_action(request: Request, number: str, revision: str,
             service.remove_bom_line(s, actor, parent=number, revision=revision, child=v.get("child", ""))
             return f"{v.get('child')} taken off the BOM."
         r = parse(RoutingCreate, revision=v.get("routing"))
-        made = service.draft_routing(s, actor, part=number, part_revision=revision, revision=r.revision)
+        made = service.create_routing(s, actor, part=number, part_revision=revision, revision=r.revision)
         return f"Routing {made.revision} drafted: add its operations."
 
     return await _form(request, f"/parts/{q(number)}", work, lambda e, c, v: _part_page(request, number, e, c, v),
@@ -277,7 +278,7 @@ def routings(request: Request):
 @router.post("/work-centers")
 async def add_work_center(request: Request):
     def work(s, actor, v):
-        r = parse(WorkCenterCreate, code=v.get("code"), name=v.get("name"), hours_per_day=v.get("hours_per_day"),
+        r = parse(WorkCenterIn, code=v.get("code"), name=v.get("name"), hours_per_day=v.get("hours_per_day"),
                   stations=v.get("stations") or "1", efficiency=v.get("efficiency") or "1")
         made = service.create_work_center(s, actor, **r.model_dump())
         return f"Work center {made.code} added."
@@ -352,7 +353,7 @@ def tools(request: Request):
 @router.post("/tools")
 async def add_tool(request: Request):
     def work(s, actor, v):
-        r = parse(ToolCreate, code=v.get("code"), kind=v.get("kind"), category=v.get("category") or "production",
+        r = parse(ToolIn, code=v.get("code"), kind=v.get("kind"), category=v.get("category") or "production",
                   description=_blank(v.get("description")), calibration_due=_blank(v.get("calibration_due")),
                   certificate=_blank(v.get("certificate")))
         made = service.create_tool(s, actor, code=r.code, kind=r.kind, description=r.description or "",

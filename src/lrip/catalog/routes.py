@@ -16,6 +16,7 @@ from lrip.api import problems
 from lrip.api.deps import act, read, signed_in, uses
 from lrip.auth.actor import Actor
 from lrip.catalog import product, productfile, service
+from lrip.catalog.productfile import ToolIn, WorkCenterIn
 from lrip.catalog.rules import ToolCategory
 from lrip.catalog.schemas import (BomLineCreate, BomLineOut, BomTree, CalibrationCreate, CalibrationOut,
                                   CharacteristicCreate, DocumentCreate, DocumentDetail, DocumentOut,
@@ -23,8 +24,8 @@ from lrip.catalog.schemas import (BomLineCreate, BomLineOut, BomTree, Calibratio
                                   ImportReport, OperationCreate, PartCreate, PartDetail, PartOut, PartRevisionCreate,
                                   PartRevisionDetail, PartRevisionOut, PartRow, ProductExport, ProductUpload,
                                   QualificationGrant, QualificationOut, QualificationRevoke, ReasonRequest,
-                                  RoutingCreate, RoutingOut, RoutingRow, SheetUpload, SkillOut, ToolCreate, ToolOut,
-                                  WorkCenterCreate, WorkCenterOut, characteristic_spec, operation_spec)
+                                  RoutingCreate, RoutingOut, RoutingRow, SheetUpload, SkillOut, ToolOut,
+                                  WorkCenterOut, characteristic_spec, operation_spec)
 from lrip.errors import Invalid
 from lrip.fields import IDENTIFIER_PATTERN
 
@@ -161,11 +162,11 @@ def list_routings(request: Request, part: Annotated[str | None, Query(max_length
 
 
 @router.post("/parts/{part}/revisions/{revision}/routings", status_code=201, response_model=RoutingOut,
-             openapi_extra=uses(service.draft_routing))
+             openapi_extra=uses(service.create_routing))
 def draft_routing(part: PartPath, revision: RevisionPath, body: RoutingCreate, request: Request,
                   actor: Actor = Depends(signed_in)):
     """Draft an empty routing of the part revision."""
-    return act(request, actor, body.model_dump(), lambda s: service.draft_routing(
+    return act(request, actor, body.model_dump(), lambda s: service.create_routing(
         s, actor, part=part, part_revision=revision, revision=body.revision))
 
 
@@ -318,7 +319,7 @@ def list_work_centers(request: Request, actor: Actor = Depends(signed_in)):
 
 @router.post("/work-centers", status_code=201, response_model=WorkCenterOut,
              openapi_extra=uses(service.create_work_center))
-def create_work_center(body: WorkCenterCreate, request: Request, actor: Actor = Depends(signed_in)):
+def create_work_center(body: WorkCenterIn, request: Request, actor: Actor = Depends(signed_in)):
     """Add a work center."""
     return act(request, actor, body.model_dump(), lambda s: service.create_work_center(s, actor, **body.model_dump()))
 
@@ -332,7 +333,7 @@ def list_tools(request: Request, category: ToolCategory | None = None, due_withi
 
 
 @router.post("/tools", status_code=201, response_model=ToolOut, openapi_extra=uses(service.create_tool))
-def create_tool(body: ToolCreate, request: Request, actor: Actor = Depends(signed_in)):
+def create_tool(body: ToolIn, request: Request, actor: Actor = Depends(signed_in)):
     """Add a tool or gauge (with its calibration when it has a certificate)."""
     return act(request, actor, body.model_dump(mode="json"), lambda s: service.create_tool(
         s, actor, code=body.code, kind=body.kind, description=body.description or "", category=body.category,

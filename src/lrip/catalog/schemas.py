@@ -72,23 +72,6 @@ class DocumentRevisionEdit(Strict):
     images: dict[str, str] = Field({}, description="Images the Markdown shows: file name → base64 of the file.")
 
 
-class WorkCenterCreate(Strict):
-    code: Identifier
-    name: Name
-    hours_per_day: Number
-    stations: Whole = 1
-    efficiency: Number = 1.0
-
-
-class ToolCreate(Strict):
-    code: Identifier
-    kind: Label
-    description: Name | None = None
-    category: ToolCategory = ToolCategory.PRODUCTION
-    calibration_due: IsoDate | None = None
-    certificate: Reference | None = None
-
-
 class CalibrationCreate(Strict):
     due: IsoDate
     certificate: Reference

@@ -425,9 +425,10 @@ def edit_document_revision(session: Session, actor: Actor, *, number: str, revis
 
 @command("catalog.manage")
 def release_document_revision(session: Session, actor: Actor, *, number: str, revision: str) -> DocumentRevisionOut:
-    """Release a draft or redline; the revision released before it is superseded (in LRIP and FRP a
-    change request carries that instead). The signatures the phase policy asks for are not asked here
-    yet: signed decisions (lrip.auth) are being built."""
+    """Release a draft or redline; the revision released before it is superseded. Once a program that builds
+    on it is in LRIP or FRP this is refused, naming the change request that must carry it: the change
+    request asks the signatures the phase policy names (lrip.auth.decisions), so a release asks none of
+    its own. A first revision changes nothing on the floor until a routing uses it, which is a change too."""
     rev = get_document_revision(session, number, revision)
     reasons = list(rules.DOCUMENT.next(rev.status, "release", rev.label)[1].reasons)
     reasons += _succession_reasons(session, actor, "document", rev.document.number, rev.revision,
@@ -852,8 +853,9 @@ def _reference_problems(session: Session, operations: list[OperationSpec]) -> tu
 
 @command("catalog.manage")
 def create_routing(session: Session, actor: Actor, *, part: str, part_revision: str, revision: str,
-                   operations: list[OperationSpec], release: bool = False) -> RoutingOut:
-    """A routing of a part revision, with its operations and their characteristics."""
+                   operations: list[OperationSpec] = (), release: bool = False) -> RoutingOut:
+    """A routing of a part revision: an empty draft to add operations to one by one, or whole with its
+    operations and their characteristics (released at once when `release`)."""
     return routing_out(_new_routing(session, actor, part=part, part_revision=part_revision, revision=revision,
                                     operations=operations, release=release))
 
@@ -882,9 +884,13 @@ def _new_routing(session: Session, actor: Actor, *, part: str, part_revision: st
     prev = get_part_revision(session, part, part_revision)
     part, part_revision = prev.part.number, prev.revision
     revision, reasons = as_revision(revision)
-    reasons += rules.routing_problems(operations)
-    if _taken(session, Routing.revision, revision, Routing.part_revision_id == prev.id):
+    revision_ok = not reasons
+    if operations or release:  # a draft may start empty and take its operations one by one
+        reasons += rules.routing_problems(list(operations))
+    if revision_ok and _taken(session, Routing.revision, revision, Routing.part_revision_id == prev.id):
         reasons.append(f"routing rev {revision} of {part} rev {part_revision} already exists")
+    if prev.status == PartRevisionStatus.OBSOLETE:
+        reasons.append(f"{part} rev {part_revision} is obsolete")
     problems, centers, docs = _reference_problems(session, operations)
     verdict(reasons + problems).raise_if_refused("routing_refused")
     routing = Routing(part_revision_id=prev.id, revision=revision,
@@ -947,24 +953,6 @@ def _loaded_routing(session: Session, part: str, part_revision: str, revision: s
 def routing_detail(session: Session, actor: Actor, *, part: str, part_revision: str, revision: str) -> RoutingOut:
     """A routing with its operations and characteristics."""
     return routing_out(_loaded_routing(session, part, part_revision, revision))
-
-
-@command("catalog.manage")
-def draft_routing(session: Session, actor: Actor, *, part: str, part_revision: str, revision: str) -> RoutingOut:
-    """An empty draft routing of a part revision, to add operations to one by one."""
-    prev = get_part_revision(session, part, part_revision)
-    revision, reasons = as_revision(revision)
-    if not reasons and _taken(session, Routing.revision, revision, Routing.part_revision_id == prev.id):
-        reasons.append(f"routing rev {revision} of {prev.part.number} rev {prev.revision} already exists")
-    if prev.status == PartRevisionStatus.OBSOLETE:
-        reasons.append(f"{prev.part.number} rev {prev.revision} is obsolete")
-    verdict(reasons).raise_if_refused("routing_refused")
-    routing = Routing(part_revision_id=prev.id, revision=revision, status=RoutingStatus.DRAFT)
-    session.add(routing)
-    session.flush()
-    audit.record(session, actor=actor, action="routing.created", record_type="routing", record_id=_routing_key(routing),
-                 after={"status": routing.status, "operations": []})
-    return routing_out(routing)
 
 
 @command("catalog.manage")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lrip.auth.actor import Actor, query
@@ -23,6 +23,7 @@ from lrip.catalog.rules import AsFound
 from lrip.catalog.service import calibrations
 from lrip.db import get_one
 from lrip.execution import rules
+from lrip.execution.kept import floor_reads
 from lrip.execution.models import Measurement, Unit
 from lrip.execution.schemas import GaugeRecall, RecallFinding, SuspectResult
 from lrip.program.models import Lot
@@ -47,26 +48,36 @@ class Gauge:
         return rules.GaugeView(self.code, self.kind, self.active, True, in_force[-1] if in_force else None)
 
 
+_GAUGES = (select(Tool.code, Tool.kind, Tool.active, Tool.calibration_due, ToolCalibration.calibrated_on,
+                  ToolCalibration.due)
+           .outerjoin(ToolCalibration, ToolCalibration.tool_id == Tool.id)
+           .where(func.lower(Tool.code).in_(bindparam("codes", expanding=True)))
+           .order_by(Tool.code, ToolCalibration.calibrated_on, ToolCalibration.id))
+
+
 def gauges(session: Session, codes: set[str]) -> dict[str, Gauge]:
     """The tools with these codes (found regardless of case, keyed by lower-case code) and their
-    calibration histories, in one statement."""
+    calibration histories, in one statement; none for those this transaction read already
+    (lrip.execution.kept)."""
     wanted = sorted({c.strip().lower() for c in codes if c and c.strip()})
     if not wanted:
         return {}
-    found: dict[str, Gauge] = {}
-    history: dict[str, list[tuple[date, date]]] = {}
-    for code, kind, active, due, calibrated_on, calibration_due in session.execute(
-            select(Tool.code, Tool.kind, Tool.active, Tool.calibration_due, ToolCalibration.calibrated_on,
-                   ToolCalibration.due)
-            .outerjoin(ToolCalibration, ToolCalibration.tool_id == Tool.id)
-            .where(func.lower(Tool.code).in_(wanted))
-            .order_by(Tool.code, ToolCalibration.calibrated_on, ToolCalibration.id)):
-        key = code.lower()
-        history.setdefault(key, [])
-        if calibrated_on is not None:
-            history[key].append((calibrated_on, calibration_due))
-        found[key] = Gauge(code, kind, active, due, ())
-    return {key: Gauge(g.code, g.kind, g.active, g.calibration_due, tuple(history[key])) for key, g in found.items()}
+    kept = floor_reads(session)["gauges"]
+    missing = [c for c in wanted if c not in kept]
+    if missing:
+        found: dict[str, Gauge] = {}
+        history: dict[str, list[tuple[date, date]]] = {}
+        for code, kind, active, due, calibrated_on, calibration_due in session.connection().execute(
+                _GAUGES, {"codes": missing}):  # plain rows: what the floor has not flushed yet is not tools
+            key = code.lower()
+            history.setdefault(key, [])
+            if calibrated_on is not None:
+                history[key].append((calibrated_on, calibration_due))
+            found[key] = Gauge(code, kind, active, due, ())
+        for key in missing:
+            g = found.get(key)
+            kept[key] = None if g is None else Gauge(g.code, g.kind, g.active, g.calibration_due, tuple(history[key]))
+    return {key: kept[key] for key in wanted if kept[key] is not None}
 
 
 def _start_of(day: date) -> datetime:

@@ -1,5 +1,9 @@
 """What happened on the floor: units, operation records, measurements, consumption (the genealogy),
-and the measurement files imported. A unit's holds belong to nonconformance (lrip.nonconformance.models.Hold)."""
+and the measurement files imported. A unit's holds belong to nonconformance (lrip.nonconformance.models.Hold).
+
+The floor writes its rows by their foreign keys, so their relationships are for reading only
+(`viewonly`): a flush then carries no bookkeeping for them, which is most of what writing a shop-floor
+row costs. An attempt's tools (`OperationRecord.tools`, the operation_tool link) are written through it."""
 from datetime import datetime
 
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, func,
@@ -27,7 +31,7 @@ class Unit(Base):
     status: Mapped[str] = mapped_column(String(10), default="planned")  # execution.rules.UnitStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    lot: Mapped[Lot] = relationship()
+    lot: Mapped[Lot] = relationship(viewonly=True)
 
 
 operation_tool = Table(
@@ -61,11 +65,11 @@ class OperationRecord(Base):
     clock: Mapped[str | None] = mapped_column(String(8), nullable=True)  # execution.rules.WorkClock, in work
     clock_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     worked_minutes: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    unit: Mapped[Unit] = relationship()
-    operation: Mapped[Operation] = relationship()
-    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
-    document_revision: Mapped[DocumentRevision | None] = relationship()
+    unit: Mapped[Unit] = relationship(viewonly=True)
+    operation: Mapped[Operation] = relationship(viewonly=True)
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id], viewonly=True)
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], viewonly=True)
+    document_revision: Mapped[DocumentRevision | None] = relationship(viewonly=True)
     tools: Mapped[list[Tool]] = relationship(secondary=operation_tool, order_by=Tool.code)
 
 
@@ -85,8 +89,8 @@ class Measurement(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import
-    characteristic: Mapped[Characteristic] = relationship()
-    recorded_by: Mapped[User] = relationship()
+    characteristic: Mapped[Characteristic] = relationship(viewonly=True)
+    recorded_by: Mapped[User] = relationship(viewonly=True)
 
 
 class Consumption(Base):
@@ -102,9 +106,9 @@ class Consumption(Base):
     quantity: Mapped[float] = mapped_column(Float)
     consumed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consumed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    material_lot: Mapped[MaterialLot | None] = relationship()
-    child_unit: Mapped[Unit | None] = relationship(foreign_keys=[child_unit_id])
-    operation_record: Mapped[OperationRecord] = relationship()
+    material_lot: Mapped[MaterialLot | None] = relationship(viewonly=True)
+    child_unit: Mapped[Unit | None] = relationship(foreign_keys=[child_unit_id], viewonly=True)
+    operation_record: Mapped[OperationRecord] = relationship(viewonly=True)
 
 
 class WorkInterval(Base):

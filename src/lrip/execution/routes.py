@@ -12,9 +12,11 @@ from lrip.errors import Invalid
 from lrip.execution import gauges, service
 from lrip.execution.rules import UnitStatus
 from lrip.execution.schemas import GaugeRecall, HandoverRequest, PauseRequest
-from lrip.execution.schemas import (ConsumeRequest, Consumed, ImportRequest, MeasurementRecorded, MeasurementRequest,
-                                    MeasurementsImported, OperationRecordOut, OperationRecordPage, StartRequest,
-                                    UnitCreate, UnitPage, UnitRow, UnitsCreate, UnitsCreated)
+from lrip.execution.schemas import (ConsumeRequest, Consumed, ImportRequest, MaterialsConsumed, MaterialsRequest,
+                                    MeasurementRecorded, MeasurementRequest, MeasurementsImported, OperationRecorded,
+                                    OperationRecordOut, OperationRecordPage, OperationRequest, ResultsRecorded,
+                                    ResultsRequest, StartRequest, UnitCreate, UnitPage, UnitRow, UnitsCreate,
+                                    UnitsCreated)
 from lrip.fields import IDENTIFIER_PATTERN, IsoTime, parse
 
 router = APIRouter(tags=["shop floor"], responses=problems.RESPONSES)
@@ -115,6 +117,38 @@ def record_measurement(serial: SerialPath, body: MeasurementRequest, request: Re
     """Record a value or pass/fail; out of spec or failed puts the unit on hold under an NCR (named in `ncr`)."""
     return act(request, actor, body.model_dump(), lambda s: service.record_measurement(
         s, actor, serial=serial, characteristic=body.characteristic, result=body.result, gauge=body.gauge))
+
+
+@router.post("/units/{serial}/operations/{operation}/results", status_code=201, response_model=ResultsRecorded,
+             openapi_extra=uses(service.record_results))
+def record_results(serial: SerialPath, operation: OperationPath, body: ResultsRequest, request: Request,
+                   actor: Actor = Depends(signed_in)):
+    """The results of the operation in work, in one submit: all recorded or none; each out of spec or failed
+    puts the unit on hold under its NCR (named in `ncrs`)."""
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.record_results(
+        s, actor, serial=serial, operation=operation, results=[r.entry() for r in body.results]))
+
+
+@router.post("/units/{serial}/operations/{operation}/materials", status_code=201, response_model=MaterialsConsumed,
+             openapi_extra=uses(service.consume_materials))
+def consume_materials(serial: SerialPath, operation: OperationPath, body: MaterialsRequest, request: Request,
+                      actor: Actor = Depends(signed_in)):
+    """Several material lots or child serials built in at the operation in work, in one submit: all or none."""
+    return act(request, actor, body.model_dump(), lambda s: service.consume_materials(
+        s, actor, serial=serial, operation=operation, materials=[m.entry() for m in body.materials]))
+
+
+@router.post("/units/{serial}/operations/{operation}/record", status_code=201, response_model=OperationRecorded,
+             openapi_extra=uses(service.record_operation))
+def record_operation(serial: SerialPath, operation: OperationPath, request: Request,
+                     body: OperationRequest = Body(default_factory=OperationRequest),
+                     actor: Actor = Depends(signed_in)):
+    """An operation done, in one submit (a test stand's run, a paper traveler entered after the fact):
+    started with its tools, material built in, results taken, completed; a result out of spec leaves it in
+    work with the unit on hold. A refusal at any step changes nothing."""
+    return act(request, actor, body.model_dump(mode="json"), lambda s: service.record_operation(
+        s, actor, serial=serial, operation=operation, tools=body.tools, materials=[m.entry() for m in body.materials],
+        results=[r.entry() for r in body.results], started_at=body.started_at, completed_at=body.completed_at))
 
 
 @router.post("/units/{serial}/consumptions", status_code=201, response_model=Consumed,

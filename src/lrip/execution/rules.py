@@ -128,6 +128,26 @@ class MaterialView:
 
 
 @dataclass(frozen=True)
+class ResultEntry:
+    """One result of a station's submit: the characteristic, the value as typed (a number, pass/fail), the
+    gauge it was taken with, and when (default: now)."""
+
+    characteristic: str
+    value: str
+    gauge: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MaterialEntry:
+    """One material of a submit: a lot number, purchased serial or child unit's serial, and how much
+    (default: what the BOM still needs at the operation; 1 of a child unit)."""
+
+    identifier: str
+    quantity: float | None = None
+
+
+@dataclass(frozen=True)
 class StepView:
     """One routing operation as the rules need it."""
 
@@ -217,6 +237,12 @@ def result_time_problems(*, at: datetime, started_at: datetime, now: datetime, s
         return [f"a result recorded at {at:%Y-%m-%d %H:%M} UTC is before operation {step.sequence} ({step.name}) "
                 f"started on {serial} at {started_at:%Y-%m-%d %H:%M} UTC"]
     return []
+
+
+def entered_time_problems(*, started_at: datetime, completed_at: datetime, now: datetime) -> list[str]:
+    """An operation entered in one submit has been done: it did not start or end in the future."""
+    return [f"an operation {what} at {at:%Y-%m-%d %H:%M} UTC is in the future"
+            for what, at in (("started", started_at), ("completed", completed_at)) if at > now]
 
 
 def gauge_problems(c: CharacteristicView, named: str | None, gauge: GaugeView | None, policy: Policy,

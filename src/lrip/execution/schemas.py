@@ -7,8 +7,11 @@ from pydantic import Field, model_validator
 
 from lrip.errors import Invalid
 from lrip.execution.rules import WorkClock
-from lrip.execution.rules import MAX_UNITS_AT_ONCE, RecordStatus, UnitStatus, serial_series
-from lrip.fields import Answer, Identifier, Quantity, Reason, ShortText, Strict, Whole
+from lrip.execution.rules import (MAX_UNITS_AT_ONCE, MaterialEntry, RecordStatus, ResultEntry, UnitStatus,
+                                  serial_series)
+from lrip.fields import Answer, Identifier, IsoTime, Quantity, Reason, ShortText, Strict, Whole
+
+MAX_ENTRIES = 200  # results or materials in one submit
 
 
 # ---------------------------------------------------------------- requests
@@ -76,6 +79,45 @@ class ConsumeRequest(Strict):
     operation: Identifier
     material: Identifier = Field(description="A material lot number, a purchased serial or a child unit's serial.")
     quantity: Quantity | None = Field(default=None, description="Default: what the BOM still needs at this operation.")
+
+
+class ResultRequest(MeasurementRequest):
+    recorded_at: IsoTime | None = Field(None, description="When it was taken (default: now).")
+
+    def entry(self) -> ResultEntry:
+        return ResultEntry(self.characteristic, self.result, self.gauge, self.recorded_at)
+
+
+class ResultsRequest(Strict):
+    """The results of one operation in one submit (at least one): all are recorded or none."""
+
+    results: list[ResultRequest] = Field(default_factory=list, max_length=MAX_ENTRIES)
+
+
+class MaterialRequest(Strict):
+    material: Identifier = Field(description="A material lot number, a purchased serial or a child unit's serial.")
+    quantity: Quantity | None = Field(default=None, description="Default: what the BOM still needs at this operation.")
+
+    def entry(self) -> MaterialEntry:
+        return MaterialEntry(self.material, self.quantity)
+
+
+class MaterialsRequest(Strict):
+    """Several materials built in at one operation in one submit (at least one): all or none."""
+
+    materials: list[MaterialRequest] = Field(default_factory=list, max_length=MAX_ENTRIES)
+
+
+class OperationRequest(Strict):
+    """An operation done, in one submit: started with its tools, material built in, results taken, completed
+    (each default: now)."""
+
+    tools: list[Identifier] = Field(default_factory=list, max_length=20,
+                                    description="Codes of the tools scanned at the station.")
+    materials: list[MaterialRequest] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    results: list[ResultRequest] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    started_at: IsoTime | None = None
+    completed_at: IsoTime | None = None
 
 
 class ImportRequest(Strict):
@@ -178,6 +220,18 @@ class MeasurementRecorded(Answer):
     hold_id: int | None
 
 
+class ResultsRecorded(Answer):
+    """The results of one submit, each as one result is answered; `ncrs` those raised by it."""
+
+    serial: str
+    operation: int
+    name: str
+    results: list[MeasurementRecorded]
+    unit_status: UnitStatus
+    on_hold: bool
+    ncrs: list[str]
+
+
 class Consumed(Answer):
     serial: str
     operation: int
@@ -187,6 +241,22 @@ class Consumed(Answer):
     quantity: float
     on_hand_after: float | None  # None for a child unit
     use_as_is: str | None = Field(None, description="The NCR whose MRB use-as-is let a lot of another revision in.")
+
+
+class MaterialsConsumed(Answer):
+    serial: str
+    operation: int
+    name: str
+    consumed: list[Consumed]
+
+
+class OperationRecorded(OperationRecordOut):
+    """An operation recorded in one submit: the attempt (complete, or in work and held when a result put the
+    unit on hold under `ncrs`), the material built in and the results taken."""
+
+    consumed: list[Consumed]
+    results: list[MeasurementRecorded]
+    ncrs: list[str]
 
 
 class ImportedHold(Answer):

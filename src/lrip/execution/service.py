@@ -19,7 +19,7 @@ import csv
 import functools
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from operator import itemgetter
 
@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, aliased
 from lrip import audit, events
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import User
-from lrip.auth.permissions import allowed
+from lrip.auth.permissions import allowed, check as check_permission
+from lrip.bulk import collector_paused
 from lrip.catalog.models import (Characteristic, Document, DocumentRevision, Operation, Part, PartRevision,
                                  Qualification, Routing, SetupVersion, Tool)
 from lrip.catalog.rules import as_identifier
@@ -38,11 +39,13 @@ from lrip.errors import Invalid, NotFound, Refused, Verdict, verdict
 from lrip.execution import rules
 from lrip.execution.events import HoldPlaced, OutOfSpec
 from lrip.execution.gauges import gauges
+from lrip.execution.kept import KEEP_AT_MOST, floor_reads, floor_use_case, locked
 from lrip.execution.models import (Consumption, Measurement, MeasurementImport, OperationRecord, Unit, WorkInterval,
                                    operation_tool)
 from lrip.execution.rules import IntervalEnd, RecordStatus, UnitStatus, WorkClock
-from lrip.execution.schemas import (Consumed, ImportedHold, MeasurementRecorded, MeasurementsImported, NextStep,
-                                    OperationRecordOut, OperationRecordPage, UnitPage, UnitRow, UnitsCreated)
+from lrip.execution.schemas import (Consumed, ImportedHold, MaterialsConsumed, MeasurementRecorded,
+                                    MeasurementsImported, NextStep, OperationRecordOut, OperationRecordPage,
+                                    OperationRecorded, ResultsRecorded, UnitPage, UnitRow, UnitsCreated)
 from lrip.execution.setup import Setup, Spec, Step, policy_of, setup_of
 from lrip.program import rules as program_rules
 from lrip.program.models import Lot, Program
@@ -137,6 +140,13 @@ class UnitContext:
             return step["revision"], f"{step['change']}, from {step['from_serial']} on"
         return step["revision"], f"lot {self.lot} keeps it under {step['change']}"
 
+    def started(self, record: OperationRecord, actor: Actor, tools: list[str]) -> None:
+        """A start wrote `record`: the context stays as a fresh read would give it (lrip.execution.kept)."""
+        self.records.append(record)
+        self.people[actor.id] = actor.username
+        self.tools[record.id] = sorted(tools)
+        self.measured[record.id] = set()
+
     def bad_material(self) -> list[str]:
         """Material already in the unit that the policy would not accept now (a lot rejected after use)."""
         return [p for p in (rules.material_problem(m.view, self.policy) for m in self.material) if p]
@@ -206,9 +216,10 @@ def _context_statement(by_serial: bool, qualified: str | None):
             .order_by(OperationRecord.id, Consumption.id))
 
 
-def _load_context(session: Session, *, serial: str | None = None, unit_id: int | None = None,
-                  qualified: tuple[Actor, str | int] | None = None,
-                  measuring: tuple[Actor, str] | None = None) -> UnitContext | None:
+def _read_context(session: Session, *, serial: str | None, unit_id: int | None,
+                  qualified: tuple[Actor, str | int] | None,
+                  measuring: tuple[Actor, str] | None) -> UnitContext | None:
+    """The unit's context from its one statement."""
     params = {"serial": serial.strip().lower()} if serial is not None else {"unit_id": unit_id}
     shape = None
     if measuring:
@@ -256,6 +267,56 @@ def _load_context(session: Session, *, serial: str | None = None, unit_id: int |
         qualification=qualification, qualified_from=qualified_from)
 
 
+def _skill_asked(ctx: UnitContext, qualified: tuple[Actor, str | int] | None,
+                 measuring: tuple[Actor, str] | None) -> tuple[Actor, str] | None:
+    """Whose qualification for which skill the caller asked for (as the statement's column finds it)."""
+    try:
+        if measuring:
+            who, step = measuring[0], ctx.setup.characteristic(measuring[1], ctx.unit.serial)[0]
+        elif qualified:
+            who, step = qualified[0], ctx.setup.step(qualified[1], ctx.unit.serial)
+        else:
+            return None
+    except NotFound:
+        return None
+    return (who, step.required_skill) if step.required_skill else None
+
+
+_QUALIFICATION = select(Qualification.expires_on, Qualification.granted_on).where(
+    Qualification.user_id == bindparam("actor_id"), Qualification.skill == bindparam("skill"),
+    Qualification.revoked_on.is_(None))
+
+
+def _load_context(session: Session, *, serial: str | None = None, unit_id: int | None = None,
+                  qualified: tuple[Actor, str | int] | None = None,
+                  measuring: tuple[Actor, str] | None = None) -> UnitContext | None:
+    """The unit's context: read by its statement, or kept from earlier in this transaction (lrip.execution.kept),
+    with the qualification asked for (kept too, or one statement)."""
+    kept = floor_reads(session)
+    ctx = kept["units"].get(serial.strip().lower() if serial is not None else unit_id)
+    if ctx is None:
+        ctx = _read_context(session, serial=serial, unit_id=unit_id, qualified=qualified, measuring=measuring)
+        if ctx is None:
+            return None
+        if len(kept["units"]) >= KEEP_AT_MOST:
+            kept["units"].clear()
+        kept["units"][ctx.unit.serial.lower()] = kept["units"][ctx.unit.id] = replace(
+            ctx, qualification=None, qualified_from=None)
+        asked = _skill_asked(ctx, qualified, measuring)
+        if asked:
+            kept["qualified"][(asked[0].id, asked[1])] = (ctx.qualification, ctx.qualified_from)
+        return ctx
+    asked = _skill_asked(ctx, qualified, measuring)
+    if asked is None:
+        return ctx
+    key = (asked[0].id, asked[1])
+    if key not in kept["qualified"]:
+        kept["qualified"][key] = session.execute(_QUALIFICATION, {"actor_id": key[0], "skill": key[1]}).first() \
+            or (None, None)
+    expires, granted = kept["qualified"][key]
+    return replace(ctx, qualification=expires, qualified_from=granted)
+
+
 def unit_context(session: Session, serial: str, *, qualified: tuple[Actor, str | int] | None = None,
                  measuring: tuple[Actor, str] | None = None) -> UnitContext:
     """The unit (found regardless of case) and everything the floor knows about it, in one statement;
@@ -279,19 +340,25 @@ _TOOLS_LOCKING = (select(Tool).join(Unit, true()).where(func.lower(Unit.serial) 
 def _lock(session: Session, *, serial: str | None = None, unit_id: int | None = None,
           tools: list[str] = ()) -> dict[str, Tool]:
     """Lock the unit before its context is read; with it, read the tools scanned (by lower-case code).
-    On PostgreSQL the lock takes a statement of its own (and the tools come with it); SQLite's BEGIN
-    IMMEDIATE has already serialised the writers, so there only the tools are read, if any."""
+    On PostgreSQL the lock takes a statement of its own (and the tools come with it), once a transaction;
+    SQLite's BEGIN IMMEDIATE has already serialised the writers, so there only the tools are read, if
+    any and not read already in this transaction (lrip.execution.kept)."""
+    kept, held = floor_reads(session), locked(session)
     codes = [c.strip().lower() for c in tools]
-    if not is_postgres(session):
-        found = session.execute(_TOOLS, {"codes": codes}).scalars() if codes else []
-    elif codes:
-        found = session.execute(_TOOLS_LOCKING, {"serial": serial.strip().lower(), "codes": codes}).scalars()
-    else:
-        statement, params = ((_LOCK_BY_SERIAL, {"serial": serial.strip().lower()}) if serial is not None
-                             else (_LOCK_BY_ID, {"unit_id": unit_id}))
-        session.execute(statement, params)
-        found = []
-    return {t.code.lower(): t for t in found}
+    wanted = [c for c in dict.fromkeys(codes) if c not in kept["tools"]]
+    key = serial.strip().lower() if serial is not None else unit_id
+    lock = is_postgres(session) and key not in held
+    found = []
+    if lock and wanted and serial is not None:
+        found, lock = session.execute(_TOOLS_LOCKING, {"serial": key, "codes": wanted}).scalars().all(), False
+    elif wanted:
+        found = session.execute(_TOOLS, {"codes": wanted}).scalars().all()
+    if lock:
+        session.execute(*((_LOCK_BY_SERIAL, {"serial": key}) if serial is not None
+                          else (_LOCK_BY_ID, {"unit_id": unit_id})))
+    held.add(key)
+    kept["tools"].update({t.code.lower(): t for t in found})
+    return {code: kept["tools"][code] for code in codes if code in kept["tools"]}
 
 
 def get_unit(session: Session, serial: str, *, lock: bool = False) -> Unit:
@@ -407,50 +474,67 @@ def create_units(session: Session, actor: Actor, *, lot: str, serials: list[str]
 
 # ---------------------------------------------------------------- operations
 
+def _scanned(tools: list[str], found: dict[str, Tool]) -> list[Tool]:
+    """The tools scanned, as the register has them; NotFound names every code it has not."""
+    missing = [code for code in tools if code.strip().lower() not in found]
+    if missing:
+        raise NotFound("tool_not_found", [f"No tool with code {code}" for code in missing])
+    return [found[code.strip().lower()] for code in tools]
+
+
+def _start(session: Session, actor: Actor, ctx: UnitContext, step: Step, tools: list[Tool],
+           at: datetime) -> tuple[OperationRecord, str, dict]:
+    """Start `step` on the unit (refused with every reason): its new attempt in work, the unit's status
+    before, and what the audit event says of the start."""
+    unit = ctx.unit
+    _start_verdict(ctx, step, operator=ctx.operator(actor, step), tools=tools,
+                   today=at.date()).raise_if_refused("start_refused")
+    attempt = 1 + max((r.attempt for r in ctx.records if r.operation_id == step.id), default=0)
+    record = OperationRecord(unit_id=unit.id, operation_id=step.id, attempt=attempt, status=RecordStatus.IN_WORK,
+                             started_at=at, started_by_id=actor.id, document_revision_id=step.document_revision_id,
+                             tools=tools, worked_by_id=actor.id, clock=WorkClock.WORKING, clock_since=at,
+                             worked_minutes=0.0)
+    session.add(record)
+    before = unit.status
+    unit.status = _moved(rules.UNIT, unit.status, "start", unit.serial)
+    return record, before, {"status": unit.status, "operation": step.sequence, "attempt": attempt,
+                            "tools": [t.code for t in tools], "instruction": step.instruction}
+
+
+def _record_out(session: Session, ctx: UnitContext, step: Step, record: OperationRecord) -> OperationRecordOut:
+    return OperationRecordOut(
+        serial=ctx.unit.serial, operation=step.sequence, name=step.name, unit_status=ctx.unit.status,
+        attempt=record.attempt, status=record.status, started_at=record.started_at,
+        started_by=ctx.people[record.started_by_id], completed_at=record.completed_at,
+        completed_by=ctx.people.get(record.completed_by_id), cycle_minutes=record.cycle_minutes,
+        tools=ctx.tools.get(record.id, []), instruction=instruction_of(session, step, record.document_revision_id))
+
+
 @command("operation.start")
+@floor_use_case
 def start_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
                     tools: list[str] = (), at: datetime | None = None) -> OperationRecordOut:
     """Start an operation as the signed-in operator, with the tools scanned."""
     scanned = _lock(session, serial=serial, tools=list(tools))
     ctx = unit_context(session, serial, qualified=(actor, operation))
-    unit = ctx.unit
-    step = ctx.setup.step(operation, unit.serial)
-    missing = [code for code in tools if code.strip().lower() not in scanned]
-    if missing:
-        raise NotFound("tool_not_found", [f"No tool with code {code}" for code in missing])
-    tool_rows = [scanned[code.strip().lower()] for code in tools]
-    at = at or utcnow()
-    _start_verdict(ctx, step, operator=ctx.operator(actor, step), tools=tool_rows,
-                   today=at.date()).raise_if_refused("start_refused")
-    attempt = 1 + max((r.attempt for r in ctx.records if r.operation_id == step.id), default=0)
-    record = OperationRecord(unit_id=unit.id, operation_id=step.id, attempt=attempt, status=RecordStatus.IN_WORK,
-                             started_at=at, started_by_id=actor.id, document_revision_id=step.document_revision_id,
-                             tools=tool_rows, worked_by_id=actor.id, clock=WorkClock.WORKING, clock_since=at,
-                             worked_minutes=0.0)
-    session.add(record)
-    before = unit.status
-    unit.status = _moved(rules.UNIT, unit.status, "start", unit.serial)
-    audit.record(session, actor=actor, action="operation.started", record_type="unit", record_id=unit.serial,
-                 before={"status": before},
-                 after={"status": unit.status, "operation": step.sequence, "attempt": attempt,
-                        "tools": [t.code for t in tool_rows], "instruction": step.instruction})
-    return OperationRecordOut(serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status,
-                              attempt=attempt, status=record.status, started_at=at, started_by=actor.username,
-                              completed_at=None, completed_by=None, cycle_minutes=None,
-                              tools=[t.code for t in tool_rows], instruction=step.instruction)
+    step = ctx.setup.step(operation, ctx.unit.serial)
+    tool_rows = _scanned(list(tools), scanned)
+    record, before, said = _start(session, actor, ctx, step, tool_rows, at or utcnow())
+    audit.record(session, actor=actor, action="operation.started", record_type="unit", record_id=ctx.unit.serial,
+                 before={"status": before}, after=said)
+    ctx.started(record, actor, said["tools"])
+    return OperationRecordOut(serial=ctx.unit.serial, operation=step.sequence, name=step.name,
+                              unit_status=ctx.unit.status, attempt=record.attempt, status=record.status,
+                              started_at=record.started_at, started_by=actor.username, completed_at=None,
+                              completed_by=None, cycle_minutes=None, tools=said["tools"], instruction=step.instruction)
 
 
-@command("operation.complete")
-def complete_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
-                       at: datetime | None = None) -> OperationRecordOut:
-    """Complete the operation in work; refused with every result and material still missing."""
-    _lock(session, serial=serial)
-    ctx = unit_context(session, serial)
+def _complete(session: Session, actor: Actor, ctx: UnitContext, step: Step, at: datetime) -> tuple[OperationRecord, str]:
+    """Complete `step`'s attempt in work (refused with every result and material still missing): the record,
+    and the unit's status before."""
     unit = ctx.unit
-    step = ctx.setup.step(operation, unit.serial)
     record = ctx.open_record(step)
     missing_chars, missing_material = ctx.missing(step, record) if record else ([], {})
-    at = at or utcnow()
     done = [r for r in ctx.records if r.operation_id == step.id and r.status == RecordStatus.COMPLETE]
     rules.check_complete(serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
                          missing_characteristics=missing_chars, missing_material=missing_material,
@@ -465,15 +549,24 @@ def complete_operation(session: Session, actor: Actor, *, serial: str, operation
     before = unit.status
     if ctx.next_step() is None:
         unit.status, unit.completed_at = _moved(rules.UNIT, unit.status, "finish", unit.serial), at
-    audit.record(session, actor=actor, action="operation.completed", record_type="unit", record_id=unit.serial,
+    ctx.people[actor.id] = actor.username
+    return record, before
+
+
+@command("operation.complete")
+@floor_use_case
+def complete_operation(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                       at: datetime | None = None) -> OperationRecordOut:
+    """Complete the operation in work; refused with every result and material still missing."""
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial)
+    step = ctx.setup.step(operation, ctx.unit.serial)
+    record, before = _complete(session, actor, ctx, step, at or utcnow())
+    audit.record(session, actor=actor, action="operation.completed", record_type="unit", record_id=ctx.unit.serial,
                  before={"status": before},
                  after={"operation": step.sequence, "attempt": record.attempt, "cycle_minutes": record.cycle_minutes,
-                        "status": unit.status})
-    return OperationRecordOut(
-        serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status, attempt=record.attempt,
-        status=record.status, started_at=record.started_at, started_by=ctx.people[record.started_by_id],
-        completed_at=at, completed_by=actor.username, cycle_minutes=record.cycle_minutes,
-        tools=ctx.tools.get(record.id, []), instruction=instruction_of(session, step, record.document_revision_id))
+                        "status": ctx.unit.status})
+    return _record_out(session, ctx, step, record)
 
 
 # ---------------------------------------------------------------- the work clock: pause, resume, hand over
@@ -492,6 +585,7 @@ def _username(session: Session, ctx: UnitContext, user_id: int | None) -> str | 
     return session.get(User, user_id).username
 
 
+@floor_use_case
 def _clock(session: Session, actor: Actor, action: str, *, serial: str, operation: str | int,
            at: datetime | None, reason: str | None = None) -> OperationRecordOut:
     """Pause, resume or take over the operation in work (rules.CLOCK), closing the worked interval it ends."""
@@ -522,6 +616,7 @@ def _clock(session: Session, actor: Actor, action: str, *, serial: str, operatio
                  record_type="unit", record_id=unit.serial, before=before,
                  after={"operation": step.sequence, "attempt": record.attempt, "clock": record.clock,
                         "worked_by": worker, "worked_minutes": record.worked_minutes}, reason=reason)
+    ctx.people[actor.id] = actor.username
     return OperationRecordOut(
         serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status, attempt=record.attempt,
         status=record.status, started_at=record.started_at, started_by=ctx.people[record.started_by_id],
@@ -564,7 +659,81 @@ def _out_of_spec(session: Session, actor: Actor, *, unit: Unit, record_id: int, 
     return next(r for r in replies if isinstance(r, HoldPlaced))
 
 
+@dataclass(frozen=True)
+class _Taken:
+    """A result written: its characteristic, the row, and why it is out of spec (None: in spec)."""
+
+    spec: Spec
+    row: Measurement
+    problem: str | None
+
+    def said(self) -> dict:
+        m = self.row
+        return {"characteristic": self.spec.code, "value": m.value, "passed": m.passed, "in_spec": m.in_spec,
+                "gauge": m.gauge}
+
+
+def _measure(session: Session, actor: Actor, ctx: UnitContext, step: Step,
+             entries: list[rules.ResultEntry]) -> list[_Taken]:
+    """Check every result against the unit as it stands (each as one result is checked; a reason about the
+    unit or the operator said once) and write them all, or none."""
+    unit = ctx.unit
+    record = ctx.open_record(step)
+    now = utcnow()
+    reasons = list(rules.check_measure(serial=unit.serial, unit_status=unit.status, step=step.view,
+                                       record_open=record is not None).reasons)
+    named = gauges(session, {e.gauge for e in entries if e.gauge})
+    operator = ctx.operator(actor, step) if record is not None else None
+    invalid, checked = [], []
+    for e in entries:
+        measured_at, spec = ctx.setup.characteristic(e.characteristic, unit.serial)
+        if measured_at.id != step.id:
+            reasons.append(f"{spec.code} is measured at operation {measured_at.sequence} ({measured_at.name}), not "
+                           f"at {step.sequence} ({step.name})")
+            continue
+        at = e.at or now
+        gauge = named.get(e.gauge.strip().lower()) if e.gauge else None
+        if record is not None:
+            reasons += rules.result_problems(serial=unit.serial, step=step.view, c=spec.view, policy=ctx.policy,
+                                             started_at=record.started_at, at=at, now=now, operator=operator,
+                                             gauge_named=e.gauge, gauge=gauge.at(at.date()) if gauge else None)
+        try:
+            value, passed = rules.parse_result(spec.view, str(e.value))
+        except ValueError as exc:  # unreadable input is invalid (422), not a rule's refusal
+            invalid.append(str(exc))
+            continue
+        checked.append((spec, value, passed, gauge.code if gauge else None, at))
+    reasons = list(dict.fromkeys(reasons))
+    if invalid:
+        raise Invalid("measurement_invalid", reasons + invalid)
+    verdict(reasons).raise_if_refused("measurement_refused")
+    taken = []
+    for spec, value, passed, gauge, at in checked:
+        problem = rules.evaluate(spec.view, value, passed)
+        taken.append(_Taken(spec, Measurement(
+            unit_id=unit.id, characteristic_id=spec.id, operation_record_id=record.id, value=value, passed=passed,
+            in_spec=problem is None, gauge=gauge, recorded_at=at, recorded_by_id=actor.id, source="manual"), problem))
+    session.add_all([t.row for t in taken])
+    ctx.measured.setdefault(record.id, set()).update(t.spec.id for t in taken)
+    return taken
+
+
+def _held(session: Session, actor: Actor, ctx: UnitContext, step: Step,
+          taken: list[_Taken]) -> list[MeasurementRecorded]:
+    """Once the results are written and audited: an NCR and a hold for each one out of spec or failed, and
+    every result's answer."""
+    unit = ctx.unit
+    holds = [_out_of_spec(session, actor, unit=unit, record_id=t.row.operation_record_id, measurement=t.row,
+                          spec=t.spec, reason=t.problem) if t.problem else None for t in taken]
+    return [MeasurementRecorded(
+        serial=unit.serial, characteristic=t.spec.code, operation=step.sequence, value=t.row.value,
+        passed=t.row.passed, in_spec=t.row.in_spec, gauge=t.row.gauge, recorded_at=t.row.recorded_at,
+        unit_status=unit.status, on_hold=unit.status == UnitStatus.ON_HOLD, hold_reason=t.problem,
+        ncr=h.ncr if h else None, hold_id=h.hold_id if h else None) for t, h in zip(taken, holds)]
+
+
 @command("measurement.record")
+@floor_use_case
 def record_measurement(session: Session, actor: Actor, *, serial: str, characteristic: str, result: str,
                        gauge: str | None = None, at: datetime | None = None) -> MeasurementRecorded:
     """Record a value or pass/fail; out of spec or failed puts the unit on hold under an NCR. A unit on
@@ -573,107 +742,219 @@ def record_measurement(session: Session, actor: Actor, *, serial: str, character
     register of the characteristic's gauge kind, in calibration then (rules.result_problems)."""
     _lock(session, serial=serial)
     ctx = unit_context(session, serial, measuring=(actor, characteristic))
-    unit = ctx.unit
-    step, spec = ctx.setup.characteristic(characteristic, unit.serial)
-    record = ctx.open_record(step)
-    now = utcnow()
-    at = at or now
-    reasons = list(rules.check_measure(serial=unit.serial, unit_status=unit.status, step=step.view,
-                                       record_open=record is not None).reasons)
-    named = gauges(session, {gauge}).get(gauge.strip().lower()) if gauge else None
-    if record is not None:
-        reasons += rules.result_problems(serial=unit.serial, step=step.view, c=spec.view, policy=ctx.policy,
-                                         started_at=record.started_at, at=at, now=now,
-                                         operator=ctx.operator(actor, step), gauge_named=gauge,
-                                         gauge=named.at(at.date()) if named else None)
-    gauge = named.code if named else None
-    try:
-        value, passed = rules.parse_result(spec.view, str(result))
-    except ValueError as exc:  # unreadable input is invalid (422), not a rule's refusal
-        raise Invalid("measurement_invalid", reasons + [str(exc)]) from None
-    verdict(reasons).raise_if_refused("measurement_refused")
-    problem = rules.evaluate(spec.view, value, passed)
-    m = Measurement(unit_id=unit.id, characteristic_id=spec.id, operation_record_id=record.id, value=value,
-                    passed=passed, in_spec=problem is None, gauge=gauge, recorded_at=at,
-                    recorded_by_id=actor.id, source="manual")
-    session.add(m)
-    audit.record(session, actor=actor, action="measurement.recorded", record_type="unit", record_id=unit.serial,
-                 after={"characteristic": spec.code, "value": value, "passed": passed, "in_spec": problem is None,
-                        "gauge": gauge})
-    held = None
-    if problem:
-        session.flush()  # the event names the measurement
-        held = _out_of_spec(session, actor, unit=unit, record_id=record.id, measurement=m, spec=spec, reason=problem)
-    return MeasurementRecorded(
-        serial=unit.serial, characteristic=spec.code, operation=step.sequence, value=value, passed=passed,
-        in_spec=problem is None, gauge=gauge, recorded_at=m.recorded_at, unit_status=unit.status,
-        on_hold=unit.status == UnitStatus.ON_HOLD, hold_reason=problem, ncr=held.ncr if held else None,
-        hold_id=held.hold_id if held else None)
+    step, _ = ctx.setup.characteristic(characteristic, ctx.unit.serial)
+    [taken] = _measure(session, actor, ctx, step, [rules.ResultEntry(characteristic, str(result), gauge, at)])
+    audit.record(session, actor=actor, action="measurement.recorded", record_type="unit", record_id=ctx.unit.serial,
+                 after=taken.said())
+    [answer] = _held(session, actor, ctx, step, [taken])
+    return answer
+
+
+@command("measurement.record")
+@floor_use_case
+def record_results(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                   results: list[rules.ResultEntry]) -> ResultsRecorded:
+    """The results of an operation in one submit, as a station posts what it measured: each is checked as
+    one result would be, against the unit as it stood before the submit; all are recorded or none; each
+    out of spec or failed raises its NCR and puts the unit on hold."""
+    if not results:
+        raise Invalid("measurement_invalid", "a submit of results holds at least one result")
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial, qualified=(actor, operation))
+    step = ctx.setup.step(operation, ctx.unit.serial)
+    taken = _measure(session, actor, ctx, step, list(results))
+    audit.record(session, actor=actor, action="measurements.recorded", record_type="unit", record_id=ctx.unit.serial,
+                 after={"operation": step.sequence, "results": [t.said() for t in taken]})
+    recorded = _held(session, actor, ctx, step, taken)
+    return ResultsRecorded(serial=ctx.unit.serial, operation=step.sequence, name=step.name, results=recorded,
+                           unit_status=ctx.unit.status, on_hold=ctx.unit.status == UnitStatus.ON_HOLD,
+                           ncrs=[r.ncr for r in recorded if r.ncr])
 
 
 # ---------------------------------------------------------------- consumption
 
-def _material(session: Session, identifier: str) -> tuple[rules.MaterialView, MaterialLot | None, int | None,
-                                                          str | None]:
-    """A material lot (locked: its quantity on hand changes) or, failing that, a child unit; found
-    regardless of case. Returns its view, the lot, the child unit's id and what the child is built into."""
-    wanted = identifier.strip().lower()
-    approved = exists().where(ApprovedSource.part_id == MaterialLot.part_id,
-                              ApprovedSource.supplier_id == MaterialLot.supplier_id)
-    found = session.execute(
-        select(MaterialLot, Part.number, Supplier.code, Supplier.status, approved, PartRevision.revision,
-               PartRevision.status)
-        .join(Part, Part.id == MaterialLot.part_id).outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id)
-        .outerjoin(PartRevision, PartRevision.id == MaterialLot.part_revision_id)
-        .where(func.lower(MaterialLot.lot_number) == wanted).with_for_update(of=MaterialLot)).first()
-    if found is not None:
-        lot, part, supplier, supplier_status, is_approved, revision, revision_status = found
-        return (rules.MaterialView(lot.lot_number, part, lot.status, lot.quantity_on_hand, supplier, supplier_status,
-                                   bool(is_approved), revision=revision, revision_status=revision_status,
-                                   use_as_is=lot.use_as_is_ncr), lot, None, None)
-    parent = aliased(Unit)
-    used_in = (select(parent.serial).join(Consumption, Consumption.unit_id == parent.id)
-               .where(Consumption.child_unit_id == Unit.id).limit(1).scalar_subquery())
-    child = session.execute(
-        select(Unit.id, Unit.serial, Unit.status, Part.number, PartRevision.revision, used_in)
-        .join(Lot, Lot.id == Unit.lot_id)
-        .join(Routing, Routing.id == Lot.routing_id).join(PartRevision, PartRevision.id == Routing.part_revision_id)
-        .join(Part, Part.id == PartRevision.part_id).where(func.lower(Unit.serial) == wanted)).first()
-    if child is None:
-        raise NotFound("material_not_found", f"No material lot or serial {identifier.strip()}")
-    child_id, serial, status, part, revision, built_into = child
-    return rules.MaterialView(serial, part, status, 1.0, child_unit=True, revision=revision), None, child_id, built_into
+_APPROVED = exists().where(ApprovedSource.part_id == MaterialLot.part_id,
+                           ApprovedSource.supplier_id == MaterialLot.supplier_id)
+_LOTS = (select(MaterialLot, Part.number, Part.tracking, Supplier.code, Supplier.status, _APPROVED,
+                PartRevision.revision, PartRevision.status)
+         .join(Part, Part.id == MaterialLot.part_id).outerjoin(Supplier, Supplier.id == MaterialLot.supplier_id)
+         .outerjoin(PartRevision, PartRevision.id == MaterialLot.part_revision_id)
+         .where(func.lower(MaterialLot.lot_number).in_(bindparam("wanted", expanding=True)))
+         .order_by(MaterialLot.id).with_for_update(of=MaterialLot))
+_parent = aliased(Unit)
+_CHILDREN = (select(Unit.id, Unit.serial, Unit.status, Part.number, PartRevision.revision,
+                    select(_parent.serial).join(Consumption, Consumption.unit_id == _parent.id)
+                    .where(Consumption.child_unit_id == Unit.id).limit(1).scalar_subquery())
+             .join(Lot, Lot.id == Unit.lot_id).join(Routing, Routing.id == Lot.routing_id)
+             .join(PartRevision, PartRevision.id == Routing.part_revision_id).join(Part, Part.id == PartRevision.part_id)
+             .where(func.lower(Unit.serial).in_(bindparam("wanted", expanding=True))))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A material as consumption finds it: its view, the lot (locked), or the child unit and what it is
+    built into; the lot's part tracking (serial | lot)."""
+
+    view: rules.MaterialView
+    lot: MaterialLot | None = None
+    child_id: int | None = None
+    built_into: str | None = None
+    tracking: str | None = None
+
+
+def _materials(session: Session, identifiers: list[str]) -> dict[str, _Found]:
+    """Material lots (locked: their quantity on hand changes) or, failing that, child units, by lower-case
+    identifier, found regardless of case: a statement for the lots, one more for child units if any is not
+    a lot. NotFound names every identifier that is neither."""
+    wanted = list(dict.fromkeys(i.strip().lower() for i in identifiers))
+    found: dict[str, _Found] = {}
+    for lot, part, tracking, supplier, supplier_status, approved, revision, revision_status in session.execute(
+            _LOTS, {"wanted": wanted}):
+        found[lot.lot_number.lower()] = _Found(rules.MaterialView(
+            lot.lot_number, part, lot.status, lot.quantity_on_hand, supplier, supplier_status, bool(approved),
+            revision=revision, revision_status=revision_status, use_as_is=lot.use_as_is_ncr), lot, tracking=tracking)
+    rest = [w for w in wanted if w not in found]
+    if rest:
+        for child_id, serial, status, part, revision, built_into in session.execute(_CHILDREN, {"wanted": rest}):
+            found[serial.lower()] = _Found(rules.MaterialView(serial, part, status, 1.0, child_unit=True,
+                                                              revision=revision), child_id=child_id,
+                                           built_into=built_into)
+    missing = list(dict.fromkeys(i.strip() for i in identifiers if i.strip().lower() not in found))
+    if missing:
+        raise NotFound("material_not_found", [f"No material lot or serial {m}" for m in missing])
+    return found
+
+
+def _take(session: Session, actor: Actor, ctx: UnitContext, step: Step, entries: list[rules.MaterialEntry],
+          at: datetime) -> list[Consumed]:
+    """Check every material in turn (each counts against the BOM and its lot after those before it) and
+    build them all in, or none."""
+    unit = ctx.unit
+    record = ctx.open_record(step)
+    found = _materials(session, [e.identifier for e in entries])
+    consumed = ctx.consumed_at(step)
+    on_hand: dict[int, float] = {}
+    used: dict[int, str] = {}
+    reasons, taking = [], []
+    for e in entries:
+        f = found[e.identifier.strip().lower()]
+        view = replace(f.view, on_hand=on_hand[f.lot.id]) if f.lot is not None and f.lot.id in on_hand else f.view
+        already = consumed.get(view.part_number, 0.0)
+        quantity = e.quantity
+        if quantity is None:
+            quantity = 1.0 if view.child_unit else max(step.bom.get(view.part_number, 0.0) - already, 0.0) or 1.0
+        quantity = float(quantity)
+        builds_with, why = ctx.builds_with(view.part_number)
+        reasons += rules.check_consume(
+            serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
+            material=view, quantity=quantity, bom=step.bom, already=already, policy=ctx.policy,
+            child_already_used_in=f.built_into or used.get(f.child_id), builds_with=builds_with,
+            builds_with_why=why).reasons
+        consumed[view.part_number] = already + quantity
+        if f.lot is not None:
+            on_hand[f.lot.id] = view.on_hand - quantity
+        if f.child_id is not None:
+            used[f.child_id] = unit.serial
+        taking.append((f, quantity))
+    verdict(list(dict.fromkeys(reasons))).raise_if_refused("consume_refused")
+    answers = []
+    for f, quantity in taking:
+        session.add(Consumption(unit_id=unit.id, operation_record_id=record.id, quantity=quantity,
+                                material_lot_id=f.lot.id if f.lot else None, child_unit_id=f.child_id,
+                                consumed_at=at, consumed_by_id=actor.id))
+        if f.lot is not None:
+            f.lot.quantity_on_hand -= quantity
+        answers.append(Consumed(serial=unit.serial, operation=step.sequence, material=f.view.identifier,
+                                part=f.view.part_number, revision=f.view.revision, quantity=quantity,
+                                on_hand_after=f.lot.quantity_on_hand if f.lot else None, use_as_is=f.view.use_as_is))
+    _keep_material(ctx, record, taking)
+    return answers
+
+
+def _keep_material(ctx: UnitContext, record: OperationRecord, taking: list[tuple[_Found, float]]) -> None:
+    """The context after a consumption, as a fresh read would give it (lrip.execution.kept): the new links,
+    and the lots' quantity on hand now on every link to them."""
+    lots = {f.lot.lot_number.lower(): f.lot.quantity_on_hand for f, _ in taking if f.lot is not None}
+    ctx.material[:] = [replace(m, view=replace(m.view, on_hand=lots[m.view.identifier.lower()]))
+                       if not m.view.child_unit and m.view.identifier.lower() in lots else m for m in ctx.material]
+    ctx.material.extend(Material(record.id, quantity, replace(f.view, on_hand=f.lot.quantity_on_hand)
+                                 if f.lot is not None else f.view, f.tracking) for f, quantity in taking)
+
+
+def _consumed_said(c: Consumed) -> dict:
+    return {"material": c.material, "revision": c.revision, "quantity": c.quantity, "on_hand_after": c.on_hand_after,
+            "use_as_is": c.use_as_is}
 
 
 @command("material.consume")
+@floor_use_case
 def consume(session: Session, actor: Actor, *, serial: str, operation: str | int, identifier: str,
             quantity: float | None = None, at: datetime | None = None) -> Consumed:
     """Build a lot's quantity or a child serial into the unit: one genealogy link."""
     _lock(session, serial=serial)
     ctx = unit_context(session, serial)
-    unit = ctx.unit
-    step = ctx.setup.step(operation, unit.serial)
-    record = ctx.open_record(step)
-    view, lot, child_id, built_into = _material(session, identifier)
-    already = ctx.consumed_at(step).get(view.part_number, 0.0)
-    if quantity is None:
-        quantity = 1.0 if view.child_unit else max(step.bom.get(view.part_number, 0.0) - already, 0.0) or 1.0
-    builds_with, why = ctx.builds_with(view.part_number)
-    rules.check_consume(serial=unit.serial, unit_status=unit.status, step=step.view, record_open=record is not None,
-                        material=view, quantity=float(quantity), bom=step.bom, already=already, policy=ctx.policy,
-                        child_already_used_in=built_into, builds_with=builds_with,
-                        builds_with_why=why).raise_if_refused("consume_refused")
-    session.add(Consumption(unit_id=unit.id, operation_record_id=record.id, quantity=float(quantity),
-                            material_lot_id=lot.id if lot else None, child_unit_id=child_id,
-                            consumed_at=at or utcnow(), consumed_by_id=actor.id))
-    if lot is not None:
-        lot.quantity_on_hand -= float(quantity)
-    on_hand = lot.quantity_on_hand if lot is not None else None
-    audit.record(session, actor=actor, action="material.consumed", record_type="unit", record_id=unit.serial,
-                 after={"operation": step.sequence, "material": view.identifier, "revision": view.revision,
-                        "quantity": float(quantity), "on_hand_after": on_hand, "use_as_is": view.use_as_is})
-    return Consumed(serial=unit.serial, operation=step.sequence, material=view.identifier, part=view.part_number,
-                    revision=view.revision, quantity=float(quantity), on_hand_after=on_hand, use_as_is=view.use_as_is)
+    step = ctx.setup.step(operation, ctx.unit.serial)
+    [answer] = _take(session, actor, ctx, step, [rules.MaterialEntry(identifier, quantity)], at or utcnow())
+    audit.record(session, actor=actor, action="material.consumed", record_type="unit", record_id=ctx.unit.serial,
+                 after={"operation": step.sequence, **_consumed_said(answer)})
+    return answer
+
+
+@command("material.consume")
+@floor_use_case
+def consume_materials(session: Session, actor: Actor, *, serial: str, operation: str | int,
+                      materials: list[rules.MaterialEntry], at: datetime | None = None) -> MaterialsConsumed:
+    """Several materials built in at one operation in one submit (a kit scanned at the station): each is
+    checked as one consumption would be, after those before it; all are built in or none."""
+    if not materials:
+        raise Invalid("consume_invalid", "a submit of materials holds at least one material")
+    _lock(session, serial=serial)
+    ctx = unit_context(session, serial)
+    step = ctx.setup.step(operation, ctx.unit.serial)
+    consumed = _take(session, actor, ctx, step, list(materials), at or utcnow())
+    audit.record(session, actor=actor, action="materials.consumed", record_type="unit", record_id=ctx.unit.serial,
+                 after={"operation": step.sequence, "materials": [_consumed_said(c) for c in consumed]})
+    return MaterialsConsumed(serial=ctx.unit.serial, operation=step.sequence, name=step.name, consumed=consumed)
+
+
+# ---------------------------------------------------------------- an operation in one submit
+
+@command("operation.complete")
+@floor_use_case
+def record_operation(session: Session, actor: Actor, *, serial: str, operation: str | int, tools: list[str] = (),
+                     materials: list[rules.MaterialEntry] = (), results: list[rules.ResultEntry] = (),
+                     started_at: datetime | None = None, completed_at: datetime | None = None) -> OperationRecorded:
+    """An operation done, in one submit: a test stand posting its run, or a paper traveler's operation
+    entered after the fact. It is started with the tools scanned, the material is built in (at the start),
+    the results are taken and it is completed, each step checked by the rules its own action follows, in
+    that order, and needing its permission. A result out of spec or failed raises its NCR and puts the
+    unit on hold: the operation then stays in work, held, for the MRB. One audit event; a refusal at any
+    step refuses the submit (its unit of work is rolled back by the entry point)."""
+    for permission in ("operation.start", "material.consume", "measurement.record"):
+        check_permission(actor, permission)
+    scanned = _lock(session, serial=serial, tools=list(tools))
+    ctx = unit_context(session, serial, qualified=(actor, operation))
+    step = ctx.setup.step(operation, ctx.unit.serial)
+    now = utcnow()
+    started_at, completed_at = started_at or now, completed_at or now
+    verdict(rules.entered_time_problems(started_at=started_at, completed_at=completed_at,
+                                        now=now)).raise_if_refused("start_refused")
+    record, before, said = _start(session, actor, ctx, step, _scanned(list(tools), scanned), started_at)
+    session.flush()  # the attempt's id, for what is written on it
+    ctx.started(record, actor, said["tools"])
+    consumed = _take(session, actor, ctx, step, list(materials), started_at) if materials else []
+    taken = _measure(session, actor, ctx, step, list(results)) if results else []
+    held = any(t.problem for t in taken)
+    if not held:
+        _complete(session, actor, ctx, step, completed_at)
+    audit.record(session, actor=actor, action="operation.recorded", record_type="unit", record_id=ctx.unit.serial,
+                 before={"status": before},
+                 after={**said, "status": ctx.unit.status, "materials": [_consumed_said(c) for c in consumed],
+                        "results": [t.said() for t in taken], "completed": not held,
+                        "cycle_minutes": record.cycle_minutes})
+    recorded = _held(session, actor, ctx, step, taken)
+    return OperationRecorded(**_record_out(session, ctx, step, record).model_dump(), consumed=consumed,
+                             results=recorded, ncrs=[r.ncr for r in recorded if r.ncr])
 
 
 # ---------------------------------------------------------------- holds (nonconformance's, on the unit)
@@ -847,6 +1128,7 @@ def _imported_before(session: Session, digest: str, source: str, again: bool, re
 
 
 @command("measurement.import")
+@collector_paused()
 def import_measurements(session: Session, actor: Actor, *, text: str, source: str = "measurements.csv",
                         again: bool = False, reason: str | None = None) -> MeasurementsImported:
     """Import test-station results. All or nothing: any bad row and nothing is written, and the refusal
@@ -904,7 +1186,7 @@ def import_measurements(session: Session, actor: Actor, *, text: str, source: st
             errors.append(f"line {line}: {len(row)} fields, the header has {width}")
             continue
         reasons = []
-        serial, opname, code, raw, when, who, gauge = [cell.strip() for cell in pick(row)]
+        serial, opname, code, raw, when, who, gauge = map(str.strip, pick(row))
         unit = units.get(serial.lower())
         found = value = passed = record_id = started_at = at = None
         if unit is None:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from lrip.auth.signatures import signed
 from lrip.db import unit_of_work
 from lrip.errors import LripError
 from lrip.fields import parse, plain_number
@@ -14,6 +15,7 @@ from lrip.inspection import export, first_article, plans, rules
 from lrip.inspection.schemas import FaiCreate, FaiSign, LotResultIn, PlanSet, Reasoned, pairs
 from lrip.stats.sampling import AQLS, LEVELS
 from lrip.web.render import act, form_fields, render, status_code
+from lrip.web.signing import why_not_sign
 
 router = APIRouter(include_in_schema=False)
 
@@ -178,9 +180,19 @@ def _fai_page(request: Request, number: str, *, errors: dict | None = None, stat
             f = first_article.fai_record(session, actor, number=number)
         except LripError as exc:
             return _not_found(request, exc)
+        approve_refusals = _why_not_approve(session, actor, f.number) if f.status != "open" else []
     may = _may(request, first_article.complete_fai, first_article.sign_fai)
-    return render(request, "fai_record.html", {"f": f, "errors": errors or {}, "nav": "quality", "may": may},
-                  status=status)
+    return render(request, "fai_record.html", {"f": f, "errors": errors or {}, "nav": "quality", "may": may,
+                                               "approve_refusals": approve_refusals}, status=status)
+
+
+def _why_not_approve(session, actor, number: str) -> list[str]:
+    """Why the signed-in person's approval of a completed FAI would not count (none: it would), by the rule
+    first_article.sign_fai applies through sign_decision (the inspector who completed it approves nothing)."""
+    fai = first_article.get_fai(session, number)
+    return why_not_sign(first_article.FAI_APPROVAL, fai.unit.lot.phase, username=actor.username, roles=actor.roles,
+                        given=signed(session, "first_article", fai.number, fai.content), author=fai.completed_by,
+                        record=fai.number)
 
 
 @router.get("/fai/{number}")

@@ -76,8 +76,9 @@ def _list_page(request: Request, filters: dict, *, errors: list[str] | None = No
             return _not_found(request, exc)
         in_use = codes.codes_in_use(session)
     buckets = rules.aging([r.opened_at for r in rows if r.status != rules.NcrStatus.CLOSED], utcnow())
-    chart = bars([b["bucket"] for b in buckets], [b["count"] for b in buckets], ylabel="open NCRs",
-                 title="Open NCRs by days open", colour=PALETTE[1]) if any(b["count"] for b in buckets) else None
+    chart = bars([b["bucket"] for b in buckets], [b["count"] for b in buckets], ylabel="open NCRs (count)",
+                 xlabel="time open", title="Open NCRs by days open",
+                 colour=PALETTE[1]) if any(b["count"] for b in buckets) else None
     return render(request, "ncr_list.html", {
         "rows": rows, "capas": capas, "filters": filters, "buckets": buckets, "chart": chart,
         "everything": everything, "not_closed": not_closed,

@@ -9,6 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from lrip.auth.decisions import Decision
+from lrip.auth.signatures import signed
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, LripError
 from lrip.fields import parse
@@ -16,6 +18,7 @@ from lrip.program import rules, service
 from lrip.program.schemas import (LotClose, LotCreate, LripQuantitySet, PhaseChangeRequest, PhaseSignRequest,
                                   PlanWeek, PolicyChangeRequest, ProgramCreate, SignRequest, ramp_plan_from_csv)
 from lrip.web.render import act, form_fields, render, status_code
+from lrip.web.signing import why_not_sign
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,6 +37,9 @@ def _setup_page(request: Request, code: str, *, errors: dict | None = None, stat
                        "plan": service.ramp_plan(session, actor, program=code),
                        "policies": service.policies(session, actor, program=code),
                        "approvals": service.lrip_quantity_approvals(session, actor, program=code)}
+            context["refusals"] = _why_not_sign(session, actor, program.code, context["gate"].target,
+                                                [c.number for c in context["policies"].proposals
+                                                 if c.status == "proposed"])
     except LripError as exc:
         return render(request, "message.html", {"title": "Not found", "reasons": exc.reasons},
                       status=status_code(exc))
@@ -42,6 +48,28 @@ def _setup_page(request: Request, code: str, *, errors: dict | None = None, stat
         "rules": list(rules.Policy.__dataclass_fields__), "choices": rules.POLICY_CHOICES,
         "can": {"manage": actor.may("program.manage"), "lot": actor.may("lot.create"),
                 "policy": actor.may("policy.edit"), "sign": actor.may("signature.sign")}}, status=status)
+
+
+def _why_not_sign(session, actor, code: str, target: str | None, proposed: list[int]) -> dict:
+    """Why the signed-in person's signature would not count ([]: it would), by the rules the service's
+    sign_decision calls apply: on the move to the next phase ("phase"), on each proposed policy change (by
+    number), and on an LRIP quantity they approve and sign at once ("quantity")."""
+    prog = service.get_program(session, code)
+    mine = dict(username=actor.username, roles=actor.roles)
+    found: dict = {"quantity": why_not_sign(service.QUANTITY, prog.phase, **mine, given=[], author=actor.username,
+                                            record="the LRIP quantity")}
+    if target:
+        found["phase"] = why_not_sign(
+            Decision.PHASE_CHANGE, target, **mine, record=f"the move of {prog.code} to {target.upper()}",
+            given=signed(session, service.PHASE_RECORD, f"{prog.code}/{target}", service._move_content(prog, target)))
+    for number in proposed:
+        change = service.get_policy_change(session, prog, number)
+        found[number] = why_not_sign(
+            Decision.POLICY_CHANGE, prog.phase, **mine, author=change.proposed_by.username,
+            record=f"policy change {prog.code}/{number}",
+            given=signed(session, service.POLICY_RECORD, f"{prog.code}/{number}",
+                         service._change_content(prog.code, change)))
+    return found
 
 
 @router.get("/programs/{code}/setup")

@@ -200,8 +200,10 @@ def capability_histogram(values: list[float], *, lsl: float | None, usl: float |
         return svg_markup(fig, title)
 
 
-def yield_by_lot(lots: list[str], fpy: list[float | None], rty: list[float | None], *, title: str) -> str:
-    """First-pass yield (units through every operation first time) and RTY per lot, as lines."""
+def yield_by_lot(lots: list[str], fpy: list[float | None], rty: list[float | None], *, title: str,
+                 rty_target: float | None = None) -> str:
+    """First-pass yield (units through every operation first time) and RTY per lot, as lines; the RTY target
+    (a fraction) as a dashed line with its value written on it."""
     from matplotlib import rc_context
 
     with rc_context(style()):
@@ -210,12 +212,16 @@ def yield_by_lot(lots: list[str], fpy: list[float | None], rty: list[float | Non
         xs = list(range(len(lots)))
         for values, colour, label, marker in ((fpy, BLUE, "first-pass yield", "o"), (rty, ORANGE, "RTY", "s")):
             ax.plot(xs, [math.nan if v is None else v for v in values], color=colour, marker=marker, label=label)
+        if rty_target is not None:
+            ax.axhline(rty_target, color=BLACK, linewidth=1.1, linestyle="--")
+            _write_on_line(ax, rty_target, f"RTY target {rty_target:.0%}", BLACK, below=True)
         set_label_ticks(ax, fig, xs, lots)
-        ax.set_ylim(min([0.8, *(v for v in fpy + rty if v is not None)]) - 0.02, 1.01)
+        ax.set_ylim(min([0.8, *(v for v in fpy + rty + [rty_target] if v is not None)]) - 0.02, 1.01)
         ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
         ax.set_ylabel("yield (% of units)")
         ax.set_xlabel("lot")
-        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        # above the plot: the target's value is written beyond the right end of its line
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncols=2, borderaxespad=0)
         return svg_markup(fig, title)
 
 
@@ -265,12 +271,13 @@ def defect_pareto(categories: list[str], counts: list[float], *, title: str) -> 
 
 def ncr_aging(buckets: list[str], counts: list[int], *, title: str) -> str:
     """Open NCRs by how long they have been open."""
-    return bars(buckets, counts, ylabel="open NCRs", title=title, colour=ORANGE)
+    return bars(buckets, counts, ylabel="open NCRs (count)", xlabel="time open", title=title, colour=ORANGE)
 
 
-def supplier_trend(periods: list[dict], *, title: str) -> str:
+def supplier_trend(periods: list[dict], *, title: str, target: float | None = None) -> str:
     """On-time delivery (line, left axis, %) and PPM defective at incoming inspection (bars,
-    right axis) per period. `periods`: dicts with period, on_time_rate, ppm (None: no data)."""
+    right axis) per period; the on-time target (a fraction) as a dashed line with its value written on it.
+    `periods`: dicts with period, on_time_rate, ppm (None: no data)."""
     from matplotlib import rc_context
     from matplotlib.ticker import PercentFormatter
 
@@ -288,6 +295,9 @@ def supplier_trend(periods: list[dict], *, title: str) -> str:
         if points:
             ax.plot([x for x, _ in points], [y for _, y in points], marker="o", color=PALETTE[0], linewidth=2,
                     label="On time", clip_on=False)
+        if target is not None:
+            ax.axhline(target * 100, color=BLACK, linewidth=1.1, linestyle="--")
+            _write_on_line(ax, target * 100, f"on-time target {target:.0%}", BLACK, below=True, inside=True)
         ax.set_ylim(-6, 106)  # a 0% month sits above the axis line, not hidden on it
         ax.set_yticks(range(0, 101, 20))
         ax.yaxis.set_major_formatter(PercentFormatter())

@@ -42,13 +42,16 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
+from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Step:
-    """One unit at one operation, over all its attempts."""
+class Step(NamedTuple):
+    """One unit at one operation, over all its attempts (a named tuple: a reading makes one per unit and
+    operation, tens of thousands, at a third of a frozen dataclass's cost)."""
 
     unit: str
     operation: str  # "30 Gear train assembly"
@@ -75,7 +78,7 @@ class UnitRecord:
     opportunities: int = 0  # characteristics its routing inspects
     outlier: bool = False  # its total minutes are off the learning trend
 
-    @property
+    @cached_property
     def failed(self) -> bool:
         return self.held or self.status == "scrapped" or any(s.first_pass is False for s in self.steps)
 
@@ -182,6 +185,9 @@ def _figures(*, units: int, through: int, passed: int, fpy_by_op: dict, defects:
             "rework_rate": ratio(reworked, units), "cycle_minutes": cycle}
 
 
+_MINUTES, _STANDARD = attrgetter("minutes"), attrgetter("standard_minutes")
+
+
 def summarize(units: list[UnitRecord], lot_defects: float = 0.0) -> dict:
     """Every metric of a group of units (a lot, week, phase or the program); `lot_defects`: the
     quantities of the NCRs raised on the group's lots."""
@@ -199,23 +205,23 @@ def summarize(units: list[UnitRecord], lot_defects: float = 0.0) -> dict:
         defects=sum(u.defects for u in units) + lot_defects,
         opportunities=sum(u.opportunities for u in units),
         scrapped=sum(u.status == "scrapped" for u in units), reworked=sum(u.reworked for u in units),
-        cycle=_cycle([sum(s.minutes or 0.0 for s in u.steps) for u in kept],
-                     [sum(s.standard_minutes for s in u.steps) for u in kept], len(complete) - len(kept)))
+        cycle=_cycle([sum(filter(None, map(_MINUTES, u.steps))) for u in kept],
+                     [sum(map(_STANDARD, u.steps)) for u in kept], len(complete) - len(kept)))
 
 
 def summarize_operation(operation: str, steps: list[Step], lot_defects: float = 0.0) -> dict:
     """Every metric of one operation over the units that reached it; `lot_defects`: the quantities of
     the NCRs raised on lots that name it."""
-    timed = [s for s in steps if s.minutes is not None]
-    kept = [s for s in timed if not s.outlier]
-    fpy = first_pass_yield(steps)
+    of = Step(*zip(*steps)) if steps else Step(*[()] * len(Step._fields))  # each field: its values, step by step
+    timed = [(minutes, standard, off) for minutes, standard, off in zip(of.minutes, of.standard_minutes, of.outlier)
+             if minutes is not None]
+    kept = [(minutes, standard) for minutes, standard, off in timed if not off]
     return _figures(
-        units=len(steps), through=sum(s.first_pass is not None for s in steps),
-        passed=sum(s.first_pass is True for s in steps), fpy_by_op={operation: fpy},
-        defects=sum(s.defects for s in steps) + lot_defects, opportunities=sum(s.opportunities for s in steps),
-        scrapped=sum(s.scrapped for s in steps), reworked=sum(s.reworked for s in steps),
-        cycle=_cycle([s.minutes for s in kept], [s.standard_minutes for s in kept] or
-                     [s.standard_minutes for s in steps[:1]], len(timed) - len(kept)))
+        units=len(steps), through=len(steps) - of.first_pass.count(None), passed=of.first_pass.count(True),
+        fpy_by_op={operation: first_pass_yield(steps)}, defects=sum(of.defects) + lot_defects,
+        opportunities=sum(of.opportunities), scrapped=sum(of.scrapped), reworked=sum(of.reworked),
+        cycle=_cycle([minutes for minutes, _ in kept], [standard for _, standard in kept] or
+                     list(of.standard_minutes[:1]), len(timed) - len(kept)))
 
 
 def operation_order(operation: str) -> tuple:

@@ -25,6 +25,10 @@ from lrip.web.render import act, form_fields, render, status_code, whole
 router = APIRouter(include_in_schema=False)
 CHART_NAMES = {"imr": "Individuals and moving range", "xbar-r": "X̄ and R", "xbar-s": "X̄ and S",
                "p": "Fraction failed (p) by lot"}
+TARGETS = {"cpk": service.CPK_TARGET, "fpy": 0.95, "rty": 0.90, "on_time": 0.95, "ppm": 1000.0}
+"""What these pages flag a number against: the FRP readiness gate's default targets (lrip.readiness.criteria,
+which an area below readiness may not import; tests/quality/test_web.py checks that they agree). A program
+may sign targets of its own: its readiness page judges by those."""
 
 
 def _refused(request: Request, exc: LripError, title: str = "Cannot show this"):
@@ -58,7 +62,8 @@ def quality_dashboard(request: Request, code: str, phase: str | None = None):
     lots = [g.group for g in by_lot.groups]
     drawn = {
         "yield": charts.yield_by_lot(lots, [g.fpy for g in by_lot.groups], [g.rty for g in by_lot.groups],
-                                     title=f"{code}: first-pass yield and RTY by lot") if lots else None,
+                                     title=f"{code}: first-pass yield and RTY by lot",
+                                     rty_target=TARGETS["rty"]) if lots else None,
         "dpu": charts.dpu_trend(lots, [g.dpu for g in by_lot.groups],
                                 title=f"{code}: defects per unit by lot") if lots else None,
         "pareto": charts.defect_pareto([p.category for p in by_lot.pareto], [p.count for p in by_lot.pareto],
@@ -69,7 +74,7 @@ def quality_dashboard(request: Request, code: str, phase: str | None = None):
     }
     return render(request, "quality_dashboard.html", {"code": code, "phase": phase or "", "by_lot": by_lot,
                                                       "by_op": figures.by_operation, "charts": drawn,
-                                                      "key_chars": key})
+                                                      "key_chars": key, "targets": TARGETS})
 
 
 @router.get("/programs/{code}/spc")
@@ -81,7 +86,7 @@ def characteristic_list(request: Request, code: str, phase: str | None = None):
         except LripError as exc:
             return _refused(request, exc)
     return render(request, "spc_list.html", {"code": code, "phase": phase or "", "rows": rows,
-                                             "target": service.CPK_TARGET})
+                                             "target": TARGETS["cpk"]})
 
 
 @router.get("/programs/{code}/spc/{characteristic}")
@@ -114,7 +119,7 @@ def characteristic_chart(request: Request, code: str, characteristic: str, phase
                   for i, rules_hit in sorted(flagged.items())]
     return render(request, "spc_chart.html", {"code": code, "r": result, "control": control, "histogram": histogram,
                                               "violations": violations, "form": form, "chart_name":
-                                              CHART_NAMES[result["chart"]], "target": service.CPK_TARGET,
+                                              CHART_NAMES[result["chart"]], "target": TARGETS["cpk"],
                                               "status": service.status_of(cap and cap["cpk"], len(violations),
                                                                           result["n_points"])})
 
@@ -124,7 +129,8 @@ def characteristic_chart(request: Request, code: str, characteristic: str, phase
 
 def _trend(card, code: str) -> str | None:
     periods = [p.model_dump() for p in card.periods]
-    return charts.supplier_trend(periods, title=f"{code}: on-time delivery and PPM by month") if periods else None
+    return charts.supplier_trend(periods, title=f"{code}: on-time delivery and PPM by month",
+                                 target=TARGETS["on_time"]) if periods else None
 
 
 @router.get("/suppliers")
@@ -144,7 +150,8 @@ def suppliers(request: Request, since: str = "", until: str = "", late_days: str
     return render(request, "supply_suppliers.html", {
         "nav": "suppliers", "cards": cards, "charts": {c.supplier: _trend(c, c.supplier) for c in cards},
         "suppliers": {r.code: r for r in rows}, "pending": pending, "orders": orders, "since": since,
-        "until": until, "late_days": late_days, "reasons": reasons}, status=422 if reasons else 200)
+        "until": until, "late_days": late_days, "reasons": reasons, "targets": TARGETS},
+        status=422 if reasons else 200)
 
 
 def _supplier_page(request: Request, code: str, *, errors: list[str] | None = None, status: int = 200):
@@ -158,7 +165,7 @@ def _supplier_page(request: Request, code: str, *, errors: list[str] | None = No
         ncrs = list_ncrs(session, actor, supplier=detail.code).items
     return render(request, "supply_supplier.html", {
         "nav": "suppliers", "s": detail, "card": card, "chart": _trend(card, detail.code), "ncrs": ncrs,
-        "errors": errors or [], "can": {"manage": actor.may("supply.manage")}}, status=status)
+        "errors": errors or [], "can": {"manage": actor.may("supply.manage")}, "targets": TARGETS}, status=status)
 
 
 @router.get("/suppliers/{code}")

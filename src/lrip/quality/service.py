@@ -9,17 +9,20 @@ process is.
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import NullType
 
 from lrip.auth.actor import Actor, query
+from lrip.bulk import collector_paused
 from lrip.catalog.models import Characteristic, Operation
-from lrip.db import utcnow
+from lrip.db import UTCDateTime, utcnow
 from lrip.errors import Invalid, NotFound, Refused
 from lrip.execution.models import Measurement, OperationRecord, Unit
 from lrip.execution.rules import RecordStatus, UnitStatus
@@ -76,8 +79,9 @@ def _first_results(session: Session, program_id: int, codes: list[str] | None, p
     if phase is not None:
         query = query.where(Lot.phase == phase)
     ranked = query.subquery()
-    return session.execute(select(ranked.c.code, ranked.c.value, ranked.c.passed, ranked.c.serial, ranked.c.lot)
-                           .where(ranked.c.rank == 1).order_by(ranked.c.recorded_at, ranked.c.id)).all()
+    return session.connection().execute(  # plain rows: no ORM loading per row
+        select(ranked.c.code, ranked.c.value, ranked.c.passed, ranked.c.serial, ranked.c.lot)
+        .where(ranked.c.rank == 1).order_by(ranked.c.recorded_at, ranked.c.id)).all()
 
 
 def _check_phase(phase: str | None) -> None:
@@ -107,9 +111,9 @@ def _analysis(char: Characteristic, rows, *, chart: str | None, rules: str | Non
     values = None
     if chart == "p":
         failed, measured = defaultdict(int), defaultdict(int)
-        for r in rows:
-            measured[r.lot] += 1
-            failed[r.lot] += not r.passed
+        for _, _, passed, _, lot in rows:
+            measured[lot] += 1
+            failed[lot] += not passed
         labels = list(measured)
         kwargs = {"values": [failed[lot] for lot in labels], "sample_sizes": [measured[lot] for lot in labels]}
         lots = [{"lot": lot, "first": i, "last": i} for i, lot in enumerate(labels)]
@@ -202,6 +206,7 @@ def status_of(cpk: float | None, violations: int, n: int, *, target: float = CPK
 
 
 @query()
+@collector_paused()
 def characteristics_overview(session: Session, actor: Actor, *, program: str, phase: str | None = None,
                              key_only: bool = False) -> list[CharacteristicRow]:
     """Every characteristic of the program (or only the key ones) with its points, Cpk, rule
@@ -212,8 +217,8 @@ def characteristics_overview(session: Session, actor: Actor, *, program: str, ph
     if key_only:
         chars = {code: c for code, c in chars.items() if c.key}
     by_code: dict[str, list] = defaultdict(list)
-    for r in _first_results(session, prog.id, list(chars) if key_only else None, phase):
-        by_code[r.code.upper()].append(r)
+    for row in _first_results(session, prog.id, list(chars) if key_only else None, phase):
+        by_code[row[0].upper()].append(row)  # the code
     rows = []
     for code, char in chars.items():
         found = by_code.get(code, [])
@@ -239,8 +244,8 @@ def characteristics_overview(session: Session, actor: Actor, *, program: str, ph
 def _out_of_spec(char: Characteristic, results) -> int:
     """How many of these first results failed or fell outside the characteristic's limits."""
     if char.kind == "attribute":
-        return sum(1 for r in results if not r.passed)
-    values = np.array([r.value for r in results], dtype=float)
+        return sum(not passed for _, _, passed, _, _ in results)
+    values = np.array([value for _, value, _, _, _ in results], dtype=float)
     low = values < char.lsl if char.lsl is not None else np.zeros(values.size, dtype=bool)
     high = values > char.usl if char.usl is not None else np.zeros(values.size, dtype=bool)
     return int(np.count_nonzero(low | high))
@@ -249,7 +254,12 @@ def _out_of_spec(char: Characteristic, results) -> int:
 # ---------------------------------------------------------------- yield and defect metrics
 
 def _week(at: datetime) -> str:
-    day = at.date()
+    return _monday(at.date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _monday(day: date) -> str:
+    """The week's Monday, ISO: a reading asks it of thousands of units started on a few hundred days."""
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
@@ -265,25 +275,40 @@ class _Line:
     lots: list[str]  # in the order they were created
 
 
+def _stored(time):
+    """A time as the driver hands it over (ISO text on SQLite, which sorts as the time does): the line's
+    times are mostly only compared, and `_times` converts the few that are used, where SQLAlchemy would
+    convert every one of them."""
+    return type_coerce(time, NullType())
+
+
+def _times(session: Session):
+    """Convert a `_stored` time as UTCDateTime does."""
+    dialect = session.get_bind().dialect
+    return UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+
+
 def _line(session: Session, program_id: int, phase: str | None) -> _Line:
     """Four set-based SELECTs whatever the number of units: each unit x operation over its attempts
     (units never started too), the holds on the units with what they name, the characteristics per
-    operation, and the NCRs on the lots."""
+    operation, and the NCRs on the lots. Read as plain rows (no ORM loading per row)."""
     scope = [Lot.program_id == program_id] + ([Lot.phase == phase] if phase else [])
     first = OperationRecord.attempt == 1
     done = OperationRecord.completed_at.is_not(None)
-    rows = session.execute(
-        select(Unit.id, Unit.serial, Unit.status, Unit.created_at, Lot.number, Lot.phase, Lot.routing_id,
-               Operation.sequence,
-               Operation.name, Operation.standard_minutes,
-               func.min(case((first, OperationRecord.started_at))), func.max(case((first, OperationRecord.completed_at))),
+    connection = session.connection()
+    rows = connection.execute(
+        select(Unit.id, Unit.serial, Unit.status, _stored(Unit.created_at), Lot.number, Lot.phase, Lot.routing_id,
+               Operation.sequence, Operation.name, Operation.standard_minutes,
+               _stored(func.min(case((first, OperationRecord.started_at)))),
+               _stored(func.max(case((first, OperationRecord.completed_at)))),
                func.max(case((first, OperationRecord.status))), func.sum(case((done, OperationRecord.cycle_minutes))))
         .select_from(Unit).join(Lot, Unit.lot_id == Lot.id)
         .outerjoin(OperationRecord, OperationRecord.unit_id == Unit.id)
         .outerjoin(Operation, OperationRecord.operation_id == Operation.id)
-        .where(*scope).group_by(Lot.id, Unit.id, Operation.id).order_by(Lot.id, Unit.id, Operation.sequence)).all()
+        .where(*scope).group_by(Lot.id, Unit.id, Operation.id)
+        .order_by(Lot.id, Unit.id, Operation.sequence, Operation.name, Operation.id))
     record_op, ncr_op = aliased(Operation), aliased(Operation)
-    holds = session.execute(
+    holds = connection.execute(
         select(Hold.unit_id, Hold.ncr_id, Hold.id, record_op.sequence, record_op.name, OperationRecord.attempt,
                ncr_op.sequence, ncr_op.name, Hold.opened_at, Hold.disposition)
         .join(Unit, Hold.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id)
@@ -292,12 +317,12 @@ def _line(session: Session, program_id: int, phase: str | None) -> _Line:
         .outerjoin(NonConformance, NonConformance.id == Hold.ncr_id)
         .outerjoin(ncr_op, ncr_op.id == NonConformance.operation_id)
         .where(*scope).order_by(Hold.id)).all()
-    inspected = dict(((routing, sequence), n) for routing, sequence, n in session.execute(
+    inspected = dict(((routing, sequence), n) for routing, sequence, n in connection.execute(
         select(Operation.routing_id, Operation.sequence, func.count(Characteristic.id))
         .outerjoin(Characteristic, Characteristic.operation_id == Operation.id)
         .where(Operation.routing_id.in_(select(Lot.routing_id).where(*scope)))
         .group_by(Operation.routing_id, Operation.sequence)))
-    lot_ncrs = session.execute(
+    lot_ncrs = connection.execute(
         select(Lot.number, Lot.phase, Operation.sequence, Operation.name, NonConformance.quantity,
                NonConformance.opened_at)
         .join(Lot, NonConformance.lot_id == Lot.id)
@@ -306,22 +331,21 @@ def _line(session: Session, program_id: int, phase: str | None) -> _Line:
     per_routing: dict[int, int] = defaultdict(int)
     for (routing, _), n in inspected.items():
         per_routing[routing] += n
-    by_unit: dict[int, dict] = {}
-    for (unit_id, serial, status, created, lot, lot_phase, routing, sequence, name, standard, started, ended,
-         first_status, minutes) in rows:
-        u = by_unit.setdefault(unit_id, {"serial": serial, "status": status, "lot": lot, "phase": lot_phase,
-                                         "opportunities": per_routing[routing], "steps": {}, "first": None,
-                                         "created": created})
+    in_work = RecordStatus.IN_WORK.value
+    by_unit: dict[int, list] = {}  # unit id -> [its row, {operation: its step}, its first start as stored]
+    for row in rows:
+        u = by_unit.get(row[0])
+        if u is None:
+            u = by_unit[row[0]] = [row, {}, None]
+        (_, _, _, _, _, _, routing, sequence, name, standard, started, ended, first_status, minutes) = row
         if sequence is None:
             continue
-        operation = f"{sequence} {name}"
-        open_ = first_status == RecordStatus.IN_WORK
-        u["steps"][operation] = {"standard": standard, "minutes": minutes, "started": started,
-                                 "first_done": ended is not None, "first_open": open_,
-                                 "attempt": m.Attempt(operation, started, ended if ended or open_ else started),
-                                 "opportunities": inspected.get((routing, sequence), 0)}
-        if started is not None and (u["first"] is None or started < u["first"]):
-            u["first"] = started
+        # operation, standard, minutes, first attempt's start and end as stored, done, open, opportunities
+        u[1][f"{sequence} {name}"] = (standard, minutes, started, ended, ended is not None,
+                                      first_status == in_work, inspected.get((routing, sequence), 0))
+        if started is not None and (u[2] is None or started < u[2]):
+            u[2] = started
+    time = _times(session)
     blamed: dict[int, list] = defaultdict(list)  # unit id -> [(operation | None, fails its first pass, disposition)]
     seen_ncrs = set()
     for (unit_id, ncr_id, hold_id, rec_seq, rec_name, attempt, ncr_seq, ncr_name, opened_at, disposition) in holds:
@@ -331,50 +355,59 @@ def _line(session: Session, program_id: int, phase: str | None) -> _Line:
         hold = m.Hold(record_operation=f"{rec_seq} {rec_name}" if rec_seq is not None else None,
                       record_attempt=attempt, ncr_operation=f"{ncr_seq} {ncr_name}" if ncr_seq is not None else None,
                       opened_at=opened_at)
-        operation, fails = m.blame(hold, [s["attempt"] for s in u["steps"].values()])
+        attempts = [m.Attempt(operation, time(started), time(ended if ended is not None or open_ else started))
+                    for operation, (_, _, started, ended, _, open_, _) in u[1].items()]
+        operation, fails = m.blame(hold, attempts)
         new_defect = (unit_id, ncr_id or f"hold {hold_id}") not in seen_ncrs
         seen_ncrs.add((unit_id, ncr_id or f"hold {hold_id}"))
         blamed[unit_id].append((operation, fails, disposition, new_defect))
-    return _records(by_unit, blamed, lot_ncrs)
+    return _records(by_unit, blamed, per_routing, lot_ncrs, time)
 
 
-def _records(by_unit: dict[int, dict], blamed: dict[int, list], lot_ncrs) -> _Line:
+def _records(by_unit: dict[int, list], blamed: dict[int, list], per_routing: dict[int, int], lot_ncrs,
+             time) -> _Line:
     """The units as metrics.UnitRecord, the outlying times flagged over the whole reading, in build order."""
-    order = sorted(by_unit, key=lambda i: (by_unit[i]["first"] is None, by_unit[i]["first"] or 0, i))
-    flags: dict[tuple[int, str], bool] = {}
-    series: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    order = sorted(by_unit, key=lambda i: (by_unit[i][2] is None, by_unit[i][2] or 0, i))
+    series: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))  # operation -> (unit ids, minutes)
     for i in order:
-        for operation, s in by_unit[i]["steps"].items():
-            if s["minutes"] is not None:
-                series[operation].append((i, s["minutes"]))
-    for operation, points in series.items():
-        for (i, _), off in zip(points, outliers.trend_outliers([minutes for _, minutes in points])):
-            flags[(i, operation)] = off
-    complete = [i for i in order if by_unit[i]["status"] == UnitStatus.COMPLETE]
-    unit_off = dict(zip(complete, outliers.trend_outliers(
-        [sum(s["minutes"] or 0.0 for s in by_unit[i]["steps"].values()) for i in complete])))
+        for operation, step in by_unit[i][1].items():
+            if step[1] is not None:
+                ids, minutes = series[operation]
+                ids.append(i)
+                minutes.append(step[1])
+    flags: dict[int, set[str]] = defaultdict(set)  # unit id -> the operations whose minutes are off the trend
+    for operation, (ids, minutes) in series.items():
+        for i, off in zip(ids, outliers.trend_outliers(minutes)):
+            if off:
+                flags[i].add(operation)
+    complete = [i for i in order if by_unit[i][0][2] == UnitStatus.COMPLETE]
+    unit_off = {i for i, off in zip(complete, outliers.trend_outliers(
+        [sum(s[1] or 0.0 for s in by_unit[i][1].values()) for i in complete])) if off}
 
     units, where, lots = [], {}, []
     for i in order:
-        u = by_unit[i]
-        here = blamed.get(i, [])
+        row, steps_of, first = by_unit[i]
+        serial, status, created, lot, lot_phase, routing = row[1], row[2], row[3], row[4], row[5], row[6]
+        here, off = blamed.get(i, ()), flags.get(i, ())
         steps = []
-        for operation, s in sorted(u["steps"].items(), key=lambda kv: m.operation_order(kv[0])):
-            mine = [b for b in here if b[0] == operation]
-            failed = any(fails for _, fails, _, _ in mine) or not (s["first_done"] or s["first_open"])
-            steps.append(m.Step(
-                unit=u["serial"], operation=operation,
-                first_pass=False if failed else True if s["first_done"] else None,
-                reworked=any(d == "rework" for _, _, d, _ in mine), scrapped=any(d == "scrap" for _, _, d, _ in mine),
-                defects=sum(new for *_, new in mine), opportunities=s["opportunities"], minutes=s["minutes"],
-                standard_minutes=s["standard"], outlier=flags.get((i, operation), False)))
+        for operation, (standard, minutes, _, _, first_done, first_open, opportunities) in steps_of.items():
+            failed = not (first_done or first_open)
+            reworked = scrapped = False
+            defects = 0
+            if here:  # a few units: what their holds blame on this operation
+                mine = [b for b in here if b[0] == operation]
+                failed = failed or any(fails for _, fails, _, _ in mine)
+                reworked, scrapped = any(d == "rework" for _, _, d, _ in mine), any(d == "scrap" for _, _, d, _ in mine)
+                defects = sum(new for *_, new in mine)
+            steps.append(m.Step(serial, operation, False if failed else True if first_done else None, reworked,
+                                scrapped, defects, opportunities, minutes, standard, operation in off))
         units.append(m.UnitRecord(
-            unit=u["serial"], status=u["status"], steps=tuple(steps), held=any(b[0] is None for b in here),
+            unit=serial, status=status, steps=tuple(steps), held=any(b[0] is None for b in here),
             reworked=any(d == "rework" for _, _, d, _ in here), defects=sum(new for *_, new in here),
-            opportunities=u["opportunities"], outlier=unit_off.get(i, False)))
-        where[u["serial"]] = {"lot": u["lot"], "phase": u["phase"], "week": _week(u["first"] or u["created"])}
-        if u["lot"] not in lots:
-            lots.append(u["lot"])
+            opportunities=per_routing[routing], outlier=i in unit_off))
+        where[serial] = {"lot": lot, "phase": lot_phase, "week": _week(time(first if first is not None else created))}
+        if lot not in lots:
+            lots.append(lot)
     ncrs = [{"lot": lot, "phase": lot_phase, "week": _week(opened_at),
              "operation": f"{sequence} {name}" if sequence is not None else None, "quantity": quantity or 1.0}
             for lot, lot_phase, sequence, name, quantity, opened_at in lot_ncrs]
@@ -420,6 +453,7 @@ def _groups(line: _Line, by: str) -> list[dict]:
 
 
 @query()
+@collector_paused()
 def metrics(session: Session, actor: Actor, *, program: str, by: str = "lot", phase: str | None = None) -> Metrics:
     """First-pass and rolled throughput yield, DPU, DPMO, scrap and rework rates, cycle time
     against standard, grouped by lot, operation, week (of the unit's first start; an NCR on a lot
@@ -440,6 +474,7 @@ def _report(session: Session, prog, by: str, phase: str | None) -> tuple[Metrics
 
 
 @query()
+@collector_paused()
 def dashboard(session: Session, actor: Actor, *, program: str, phase: str | None = None) -> Dashboard:
     """The quality dashboard's figures from one reading: metrics() by lot, and the groups by operation."""
     _check_phase(phase)

@@ -230,9 +230,21 @@ def write_report(program: Program,
 
         run(db, as_json, lambda s, actor: report.write_package(s, actor, program=program, number=number,
                                                                 out=out_dir, progress=progress),
-            lambda d: say(f"Wrote the evidence package of {d.program} assessment {d.assessment} "
-                          f"({d.verdict.replace('_', ' ')}) to {d.directory}: {len(d.files)} files, "
-                          f"manifest sha256 {d.manifest_sha256[:16]}…, signed by key {d.key_fingerprint[:16]}…"))
+            _show_written)
+
+
+def _show_written(d) -> None:
+    say(f"Wrote the evidence package of {d.program} assessment {d.assessment} ({d.verdict.replace('_', ' ')}) to "
+        f"{d.directory}: {len(d.files)} files, manifest sha256 {d.manifest_sha256[:16]}…, signed by key "
+        f"{d.key_fingerprint[:16]}…")
+    _show_unverified(d.unverified, "fail the record check and are marked UNVERIFIED in it")
+
+
+def _show_unverified(records: list[str], what: str) -> None:
+    """The records a package cites that differ from their last state in the audit trail (`lrip audit verify`)."""
+    if records:
+        out.print(f"[bold red]{len(records)} record(s) in this package {what}[/]: {', '.join(records)}. "
+                  "`lrip audit verify` says what changed.", highlight=False)
 
 
 @readiness_app.command("verify")
@@ -276,3 +288,4 @@ def _show_check(result) -> None:
         "(or give it with --fingerprint).")
     if result.recorded:
         say("The assessment and the audit-chain head are the ones this database recorded.")
+    _show_unverified(result.unverified, "failed the record check when it was written and are marked UNVERIFIED")

@@ -37,6 +37,8 @@ def _page(request: Request, code: str, *, errors: dict | None = None, values: di
             waivers = service.list_waivers(session, actor, program=prog.code)
             attestations = service.list_attestations(session, actor, program=prog.code)
             sign_refusals = _why_not_sign(session, actor, prog.code) if latest else []
+            waiver_refusals = {w.id: _why_not_sign_waiver(session, actor, prog.code, w) for w in waivers
+                               if w.missing and not w.withdrawn_at}
         except LripError as exc:
             return render(request, "message.html", {"title": "Not found", "reasons": exc.reasons},
                           status=status_code(exc))
@@ -45,9 +47,9 @@ def _page(request: Request, code: str, *, errors: dict | None = None, values: di
                                       service.waive.permission)}
     return render(request, "readiness_page.html", {
         "program": program, "a": latest, "history": history, "waivers": waivers, "attestations": attestations,
-        "criteria": sorted(rules.CRITERIA, key=lambda c: c.number), "topics": rules.ATTESTATION_TOPICS,
-        "may": may, "errors": errors or {}, "values": values or {}, "nav": "programs",
-        "sign_refusals": sign_refusals}, status=status)
+        "topics": rules.ATTESTATION_TOPICS, "may": may, "errors": errors or {}, "values": values or {},
+        "nav": "programs", "sign_refusals": sign_refusals, "waiver_refusals": waiver_refusals,
+        "waivers_offered": _why_not_waive(actor), "attest_refusals": _why_not_attest(actor)}, status=status)
 
 
 def _why_not_sign(session, actor, code: str) -> list[str]:
@@ -58,6 +60,35 @@ def _why_not_sign(session, actor, code: str) -> list[str]:
     return why_not_sign(Decision.READINESS_DECISION, None, username=actor.username, roles=actor.roles,
                         given=signed(session, "readiness_assessment", f"{prog.code}/{a.number}", content),
                         record=f"assessment {a.number}")
+
+
+def _why_not_sign_waiver(session, actor, code: str, w) -> list[str]:
+    """Why the signed-in person's signature on a waiver still missing one would not count, by the rule
+    service.sign_waiver applies (a quality criterion's waiver needs quality's signature, not its grantor's)."""
+    return why_not_sign(service._waiver_decision(w.criterion), None, username=actor.username, roles=actor.roles,
+                        given=signed(session, "readiness_waiver", f"{code}/{w.id}", w.content), author=w.granted_by,
+                        record=f"waiver {w.id} of {w.criterion}")
+
+
+def _why_not_waive(actor) -> list[dict]:
+    """The criteria whose waiver the signed-in person's signature would count on (service.waive signs it as
+    its grantor at once, so only those are offered), and, for the others, why not: one entry per kind of
+    waiver, {"criteria": [...], "reasons": [...]}, the offered ones with no reasons."""
+    kinds: dict = {}
+    for c in sorted(rules.CRITERIA, key=lambda c: c.number):
+        decision = service._waiver_decision(c.id)
+        if decision not in kinds:
+            kinds[decision] = {"criteria": [], "reasons": why_not_sign(
+                decision, None, username=actor.username, roles=actor.roles, given=[], author=actor.username)}
+        kinds[decision]["criteria"].append(c)
+    return list(kinds.values())
+
+
+def _why_not_attest(actor) -> list[str]:
+    """Why an attestation the signed-in person makes would not count with their signature ([]: it would), by
+    the rule service.attest applies through sign_decision."""
+    return why_not_sign(Decision.ATTESTATION, None, username=actor.username, roles=actor.roles, given=[],
+                        author=actor.username)
 
 
 @router.get("/programs/{code}/readiness")

@@ -14,6 +14,13 @@ show. `verify_package` needs no database: it checks the manifest's signature, th
 reviewer trusts, every file, the PDF's signature and what each e-signature was bound to, and names exactly
 what does not match; `verify_recorded` checks besides that the package's assessment and audit-chain head
 are the ones this database recorded.
+
+Every record the package cites (the program, the assessment, each e-signature, waiver, attestation and target
+change, each evidence record, each NCR, lot and key-characteristic value of the CSV files) is checked, when
+the package is written, against the last state the audit trail gives it (`audit.unverified_records`): one that
+differs is marked unverified where it is cited, in an `unverified` column of the CSV files, and named on the
+cover and in the executive summary. That is the quick look; `lrip audit verify`, which walks the chain, is
+the proof.
 """
 from __future__ import annotations
 
@@ -38,10 +45,12 @@ from lrip.auth.rules import content_hash
 from lrip.capacity.charts import learning_curve, utilisation_bars
 from lrip.change.charts import traffic_chart
 from lrip.change.schemas import TrafficWeek
-from lrip.db import utcnow
+from lrip.catalog.models import Characteristic
+from lrip.db import Base, utcnow
+from lrip.execution.models import Measurement, Unit
 from lrip.errors import Invalid, NotFound, Refused
 from lrip.capacity.charts import drawn_as as learning_drawn_as
-from lrip.program.models import RampPlanEntry
+from lrip.program.models import Lot, RampPlanEntry
 from lrip.quality.charts import (capability_histogram, control_chart, defect_pareto, dpu_trend, drawn_as,
                                  on_time_by_supplier, yield_by_lot)
 from lrip.web.charts import for_print
@@ -51,7 +60,7 @@ from lrip.readiness.models import Assessment
 from lrip.readiness.schemas import EvidencePackage, PackageCheck, PackageWritten
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the shared style lists fallback fonts
-FORMAT = "lrip-evidence-2"
+FORMAT = "lrip-evidence-3"  # 3: the record check (evidence.json record_check, the CSVs' unverified column)
 MANIFEST = "manifest.sha256"
 SIGNATURE = "manifest.sha256.sig"
 PUBLIC_KEY = "installation.pub"
@@ -107,20 +116,22 @@ def package_data(session: Session, actor: Actor, *, program: str, number: int | 
     prog, a = service.frozen(session, program=program, number=number)
     signed, signatures = service.signed_decision(session, prog.code, a)
     made = audit.checkpoint(session, reason=f"evidence package of {prog.code} readiness assessment {a.number}")
-    return {"format": FORMAT, "program": prog.code, "generated_at": utcnow().isoformat(),
-            "assessment": a.snapshot, "snapshot_sha256": a.snapshot_sha256, "signed_content": signed,
-            "signatures": signatures,
-            "waivers": [w.model_dump(mode="json") for w in service.list_waivers(session, actor, program=prog.code)],
-            "target_changes": [t.model_dump(mode="json")
-                               for t in service.list_target_changes(session, actor, program=prog.code)],
-            "attestations": [t.model_dump(mode="json")
-                             for t in service.list_attestations(session, actor, program=prog.code)],
-            "audit_head": {"seq": made.seq, "hash": made.hash},
-            "frp_start": _frp_start(session, prog.id),
-            "checkpoint": {"seq": made.seq, "hash": made.hash, "at": made.at.isoformat(), "reason": made.reason,
-                           "database": made.database, "key": made.key, "signature": made.signature},
-            "signing": {"algorithm": "Ed25519", "public_key": PUBLIC_KEY, "certificate": CERTIFICATE,
-                        "public_key_sha256": keys.public_fingerprint()}}
+    evidence = {"format": FORMAT, "program": prog.code, "generated_at": utcnow().isoformat(),
+                "assessment": a.snapshot, "snapshot_sha256": a.snapshot_sha256, "signed_content": signed,
+                "signatures": signatures,
+                "waivers": [w.model_dump(mode="json") for w in service.list_waivers(session, actor, program=prog.code)],
+                "target_changes": [t.model_dump(mode="json")
+                                   for t in service.list_target_changes(session, actor, program=prog.code)],
+                "attestations": [t.model_dump(mode="json")
+                                 for t in service.list_attestations(session, actor, program=prog.code)],
+                "audit_head": {"seq": made.seq, "hash": made.hash},
+                "frp_start": _frp_start(session, prog.id),
+                "checkpoint": {"seq": made.seq, "hash": made.hash, "at": made.at.isoformat(), "reason": made.reason,
+                               "database": made.database, "key": made.key, "signature": made.signature},
+                "signing": {"algorithm": "Ed25519", "public_key": PUBLIC_KEY, "certificate": CERTIFICATE,
+                            "public_key_sha256": keys.public_fingerprint()}}
+    evidence["record_check"] = record_check(session, evidence, program_id=prog.id, assessment_id=a.id)
+    return evidence
 
 
 def _frp_start(session: Session, program_id: int) -> str | None:
@@ -128,6 +139,112 @@ def _frp_start(session: Session, program_id: int) -> str | None:
     found = session.execute(select(func.min(RampPlanEntry.period_start)).where(
         RampPlanEntry.program_id == program_id, RampPlanEntry.phase == "frp")).scalar_one_or_none()
     return found.isoformat() if found else None
+
+
+# ---------------------------------------------------------------- the record check
+
+TABLES = {"program": "program", "assessment": "readiness_assessment", "signature": "signature",
+          "waiver": "readiness_waiver", "attestation": "readiness_attestation",
+          "target_change": "readiness_target_change", "unit": "unit", "lot": "lot", "ncr": "ncr", "capa": "capa",
+          "change": "change_request", "fai": "first_article", "material_lot": "material_lot",
+          "measurement": "measurement"}
+"""The kinds of record a package cites (evidence kinds, and its own) that the audit trail states: their tables."""
+CHECKED_AT_ONCE = 2000  # records per audit.unverified_records call: its IN lists stay within every driver's limits
+
+
+def _citations(evidence: dict) -> set[tuple[str, str]]:
+    """Every (kind, identifier) the package cites: on the cover, in its tables and evidence lists, in its CSVs."""
+    a, charts = evidence["assessment"], {c["id"]: c.get("charts") or {} for c in evidence["assessment"]["criteria"]}
+    cited = {("program", evidence["program"]), ("assessment", str(a["assessment"]))}
+    cited |= {(e["kind"], e["id"]) for c in a["criteria"] for e in c["evidence"]}
+    for kind in ("waivers", "attestations", "target_changes"):
+        for r in evidence[kind]:
+            cited.add((kind[:-1], str(r["id"])))
+            cited |= {("signature", str(s["id"])) for s in r["signatures"]}
+    cited |= {("signature", str(s["id"])) for s in evidence["signatures"]}
+    cited |= {("target_change", str(t["id"])) for t in a.get("target_changes") or []}
+    cited |= {("ncr", n["number"]) for n in charts.get("quality", {}).get("ncrs") or []}
+    cited |= {("lot", r["lot"]) for r in charts.get("yield", {}).get("yield_by_lot") or []}
+    cited |= {("measurement", _point(p)) for p in _points(charts)}
+    return cited
+
+
+def _point(point: dict) -> str:
+    """A key-characteristic value as the package cites it: characteristic and serial."""
+    return f"{point['characteristic']} {point['serial']}"
+
+
+def _rows_cited(session: Session, cited: set[tuple[str, str]], *, program_id: int, assessment_id: int
+                ) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """The audited rows behind the citations ((table, id) → the citations): by the name column the audit
+    trail names each table's rows by, else by id; a key-characteristic value is every result of that
+    characteristic recorded on that LRIP unit."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, ident in cited:
+        if kind in TABLES:
+            by_kind.setdefault(kind, set()).add(ident)
+    rows: dict[tuple[str, int], list[tuple[str, str]]] = {}
+
+    def add(kind: str, ident: str, key: int) -> None:
+        rows.setdefault((TABLES[kind], key), []).append((kind, ident))
+
+    for kind, idents in by_kind.items():
+        table = TABLES[kind]
+        if kind == "program":
+            add(kind, next(iter(idents)), program_id)
+        elif kind == "assessment":
+            add(kind, next(iter(idents)), assessment_id)
+        elif kind == "measurement":
+            for key, code, serial in session.execute(
+                    select(Measurement.id, Characteristic.code, Unit.serial)
+                    .join(Characteristic, Measurement.characteristic_id == Characteristic.id)
+                    .join(Unit, Measurement.unit_id == Unit.id).join(Lot, Unit.lot_id == Lot.id)
+                    .where(Lot.program_id == program_id, Lot.phase == "lrip",
+                           Characteristic.code.in_(sorted({i.split(" ", 1)[0] for i in idents})))):
+                if f"{code} {serial}" in idents:
+                    add(kind, f"{code} {serial}", key)
+        elif (label := audit.RECORDS.get(table, (None, None))[1]) is not None:
+            t = Base.metadata.tables[table]
+            named = {i.lower(): i for i in idents}
+            found = session.execute(select(t.c.id, t.c[label]).where(func.lower(t.c[label]).in_(sorted(named))))
+            for key, name in found:
+                add(kind, named[name.lower()], key)
+        else:
+            for ident in idents:
+                if ident.isdigit():
+                    add(kind, ident, int(ident))
+    return rows
+
+
+def record_check(session: Session, evidence: dict, *, program_id: int, assessment_id: int) -> dict:
+    """The records the package cites checked against their last state in the audit trail: how many, and each
+    one that differs ({record, table, id, cited_as: [[kind, identifier], …]}), as evidence.json keeps it."""
+    rows = _rows_cited(session, _citations(evidence), program_id=program_id, assessment_id=assessment_id)
+    keys_ = sorted(rows)
+    failing = []
+    for start in range(0, len(keys_), CHECKED_AT_ONCE):
+        wanted: dict[str, list[int]] = {}
+        for table, key in keys_[start:start + CHECKED_AT_ONCE]:
+            wanted.setdefault(table, []).append(key)
+        failing += audit.unverified_records(session, wanted)
+    return {"checked": len(rows), "unverified": [
+        {"record": u.words, "table": u.record_type, "id": u.id,
+         "cited_as": [list(c) for c in sorted(rows[(u.record_type, u.id)])]} for u in failing]}
+
+
+def named(unverified: dict) -> str:
+    """A record that failed the check as the summary names it: a key-characteristic value with what it is of."""
+    values = [ident for kind, ident in unverified["cited_as"] if kind == "measurement"]
+    return unverified["record"] + (f" ({', '.join(values)})" if values else "")
+
+
+def unverified_marks(evidence: dict) -> dict[tuple[str, str], str]:
+    """(kind, identifier) as the package cites it → the records behind it that failed the record check."""
+    marks: dict[tuple[str, str], list[str]] = {}
+    for u in evidence["record_check"]["unverified"]:
+        for kind, ident in u["cited_as"]:
+            marks.setdefault((kind, ident), []).append(u["record"])
+    return {cited: ", ".join(records) for cited, records in marks.items()}
 
 
 def _attachments(session: Session, actor: Actor, program: str, attestations: list[dict]) -> dict[str, bytes]:
@@ -165,10 +282,11 @@ def charts_for(criterion: dict, program: str) -> list[dict]:
 def _charts_for(criterion: dict, program: str) -> list[dict]:
     data, out = criterion.get("charts") or {}, []
 
-    def add(title: str, svg: str | None, caption: str = ""):
+    def add(title: str, svg: str | None, caption: str = "", values: list[str] = ()):
+        """`values`: the key-characteristic values the figure draws, as the package cites them."""
         if svg:
             out.append({"title": title, "svg": _own_ids(svg, f"{cid}{len(out)}"), "caption": caption,
-                        "width": _natural_width(svg)})
+                        "width": _natural_width(svg), "values": list(values)})
 
     cid = criterion["id"]
     if cid == "capability":
@@ -177,7 +295,8 @@ def _charts_for(criterion: dict, program: str) -> list[dict]:
             units = f" ({c['units']})" if c.get("units") else ""
             add(f"{label}: individuals and moving range chart",
                 control_chart(c, title=f"{program} {label}: control chart"),
-                f"{drawn_as(c['n_points'])} Every value, by serial, is in key_characteristics.csv.")
+                f"{drawn_as(c['n_points'])} Every value, by serial, is in key_characteristics.csv.",
+                [_point({"characteristic": c["characteristic"], "serial": s}) for s in c.get("labels") or []])
             cap = c.get("capability") or {}
             add(f"{label}: capability histogram", capability_histogram(
                 c["points"], lsl=c.get("lsl"), usl=c.get("usl"), mean=c["center"],
@@ -236,7 +355,7 @@ def _in_order(criteria: list[dict]) -> list[dict]:
 def render_html(evidence: dict, *, charts: bool = True, progress=None) -> str:
     """The report as HTML (WeasyPrint prints it). `charts=False` leaves the figures out (the benchmark's
     baseline); `progress(done, total, what)` is told as each criterion's figures are drawn."""
-    a = evidence["assessment"]
+    a, marks = evidence["assessment"], unverified_marks(evidence)
     criteria, figure = [], 0
     ordered = _in_order(a["criteria"])
     for k, c in enumerate(ordered):
@@ -244,6 +363,8 @@ def render_html(evidence: dict, *, charts: bool = True, progress=None) -> str:
         for ch in drawn:
             figure += 1
             ch["number"] = figure
+            ch["unverified"] = [f"{value} ({marks[('measurement', value)]})" for value in ch.pop("values")
+                                if ("measurement", value) in marks]
         evidence_rows = c["evidence"]
         criteria.append({**c, "drawn": drawn, "how_to_close": board_text(rules.BY_ID[c["id"]].how_to_close),
                          "owner": OWNERS.get(c["id"], "Program management"),
@@ -259,6 +380,8 @@ def render_html(evidence: dict, *, charts: bool = True, progress=None) -> str:
     return _env.get_template("report.html").render(
         e=evidence, a=a, criteria=criteria, blocking=sorted(blocking, key=lambda f: f["number"]),
         conditions=conditions, due=evidence.get("frp_start"), figures=figure,
+        marked=lambda kind, ident: marks.get((kind, str(ident))),
+        failed_check=[named(u) for u in evidence["record_check"]["unverified"]],
         changes=sorted(a.get("changes") or [], key=lambda c: by_id[c["id"]]["number"] if c["id"] in by_id else 99))
 
 
@@ -271,28 +394,42 @@ def _csv(rows: list[dict], columns: list[str]) -> bytes:
     return buffer.getvalue().encode()
 
 
+def _points(charts: dict[str, dict]) -> list[dict]:
+    """Every key-characteristic value the capability study charted, by serial (key_characteristics.csv)."""
+    return [{"characteristic": c["characteristic"], "serial": serial, "value": value, "lsl": c.get("lsl"),
+             "usl": c.get("usl")}
+            for c in charts.get("capability", {}).get("characteristics", [])
+            for serial, value in zip(c.get("labels") or [], c.get("points") or [])]
+
+
 def extracts(evidence: dict) -> dict[str, bytes]:
-    """CSV extracts of the records the assessment used."""
-    a = evidence["assessment"]
+    """CSV extracts of the records the assessment used; `unverified` names the records behind a row that
+    failed the record check when the package was written (empty when none did)."""
+    a, marks = evidence["assessment"], unverified_marks(evidence)
+
+    def marked(rows: list[dict], kind: str, ident) -> list[dict]:
+        return [r | {"unverified": marks.get((kind, ident(r)), "")} for r in rows]
+
     files = {
         "criteria.csv": _csv(a["criteria"], ["number", "id", "title", "group", "status", "value", "target", "message"]),
         "findings.csv": _csv([{"criterion": f["criterion"], "kind": f["kind"], "finding": text}
                               for f in a["findings"] for text in (f["findings"] or [f["text"]])],
                              ["criterion", "kind", "finding"]),
-        "evidence.csv": _csv([{"criterion": c["id"], **e} for c in _in_order(a["criteria"]) for e in c["evidence"]],
-                             ["criterion", "kind", "id", "note"]),
+        "evidence.csv": _csv([{"criterion": c["id"], **e, "unverified": marks.get((e["kind"], e["id"]), "")}
+                              for c in _in_order(a["criteria"]) for e in c["evidence"]],
+                             ["criterion", "kind", "id", "note", "unverified"]),
     }
     by_id = {c["id"]: c.get("charts") or {} for c in a["criteria"]}
-    points = [{"characteristic": c["characteristic"], "serial": serial, "value": value, "lsl": c.get("lsl"),
-               "usl": c.get("usl")}
-              for c in by_id.get("capability", {}).get("characteristics", [])
-              for serial, value in zip(c.get("labels") or [], c.get("points") or [])]
+    points = _points(by_id)
     if points:
-        files["key_characteristics.csv"] = _csv(points, ["characteristic", "serial", "value", "lsl", "usl"])
+        files["key_characteristics.csv"] = _csv(marked(points, "measurement", _point),
+                                                ["characteristic", "serial", "value", "lsl", "usl", "unverified"])
     if by_id.get("quality", {}).get("ncrs"):
-        files["ncrs.csv"] = _csv(by_id["quality"]["ncrs"], list(by_id["quality"]["ncrs"][0]))
+        ncrs = by_id["quality"]["ncrs"]
+        files["ncrs.csv"] = _csv(marked(ncrs, "ncr", lambda n: n["number"]), [*ncrs[0], "unverified"])
     if by_id.get("yield", {}).get("yield_by_lot"):
-        files["yield_by_lot.csv"] = _csv(by_id["yield"]["yield_by_lot"], ["lot", "fpy", "rty"])
+        files["yield_by_lot.csv"] = _csv(marked(by_id["yield"]["yield_by_lot"], "lot", lambda r: r["lot"]),
+                                         ["lot", "fpy", "rty", "unverified"])
     if by_id.get("supply_chain", {}).get("suppliers"):
         rows = by_id["supply_chain"]["suppliers"]
         files["suppliers.csv"] = _csv(rows, [k for k in rows[0] if k != "periods"])
@@ -366,7 +503,8 @@ def write_package(session: Session, actor: Actor, *, program: str, out: Path, nu
                           directory=str(out), files=sorted(files),
                           manifest_sha256=hashlib.sha256(files[MANIFEST]).hexdigest(),
                           key_fingerprint=evidence["signing"]["public_key_sha256"],
-                          checkpoint=evidence["checkpoint"]["seq"])
+                          checkpoint=evidence["checkpoint"]["seq"],
+                          unverified=[named(u) for u in evidence["record_check"]["unverified"]])
 
 
 @command("read")
@@ -527,8 +665,17 @@ def _verify(directory: Path, fingerprint: str | None) -> tuple[PackageCheck, dic
     check = PackageCheck(ok=not problems, files=files, signatures=signatures, problems=problems,
                          key_fingerprint=key_fingerprint, key_checked_against=trusted_by,
                          program=evidence["program"] if evidence else None,
-                         assessment=evidence["assessment"]["assessment"] if evidence else None)
+                         assessment=evidence["assessment"]["assessment"] if evidence else None,
+                         unverified=_marked_unverified(evidence))
     return check, evidence
+
+
+def _marked_unverified(evidence: dict | None) -> list[str]:
+    """The records a package marks as having failed the record check (a package before format 3 has none)."""
+    try:
+        return [named(u) for u in (evidence or {}).get("record_check", {}).get("unverified", [])]
+    except (KeyError, TypeError, AttributeError):
+        return []
 
 
 def recorded_problems(session: Session, evidence: dict) -> list[str]:

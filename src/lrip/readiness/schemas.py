@@ -266,6 +266,7 @@ class PackageWritten(Answer):
     manifest_sha256: str
     key_fingerprint: str  # SHA-256 of the installation key that signed the manifest and report.pdf
     checkpoint: int       # the audit event the package's signed checkpoint ends at
+    unverified: list[str] = []  # records the package cites that failed the record check, marked so in it
 
 
 class PackageCheck(Answer):
@@ -282,3 +283,4 @@ class PackageCheck(Answer):
     program: str | None = None
     assessment: int | None = None
     recorded: bool | None = None
+    unverified: list[str] = []  # records the package marks as having failed the record check when written

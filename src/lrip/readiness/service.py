@@ -126,7 +126,8 @@ def set_target(session: Session, actor: Actor, *, program: str, criterion: str, 
     if not (reason or "").strip():
         reasons.append("a target change needs a reason")
     verdict(reasons).raise_if_refused("target_refused")
-    before = rules.targets_for(_overrides(session, prog.id))[criterion][name]
+    value, before = float(value), float(rules.targets_for(_overrides(session, prog.id))[criterion][name])
+    # as the row reads back (Float): a signature binds the proposal's content, so 0 and 0.0 must not differ
     for old in session.execute(select(TargetChange).filter_by(program_id=prog.id, criterion=criterion, name=name,
                                                               status="pending")).scalars():
         old.status = "superseded"
@@ -570,7 +571,7 @@ def attest(session: Session, actor: Actor, *, program: str, topic: str, statemen
                         "attachment_sha256": a.attachment_sha256})
     sign_decision(session, actor, decision=Decision.ATTESTATION, phase=None, record_type="readiness_attestation",
                   record_id=f"{prog.code}/{a.id}", content=_attestation_content(prog.code, a), password=password,
-                  role=role, author=a.attested_by, meaning="verified", record=f"the attestation of {topic}")
+                  role=role, author=a.attested_by, record=f"the attestation of {topic}")
     return _attestation_out(session, prog.code, a)
 
 

@@ -9,12 +9,17 @@ given to them apart from the package.
 
 pyHanko and its dependencies take about a second to import, so they are imported when a PDF is
 signed or checked, not when lrip starts; their import warns that DSA is deprecated (lrip uses no DSA).
+
+The pyHanko signer is made once per key and certificate and kept for the process (`_signer_of`), so the
+certificate and key are parsed once, not for every package.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -74,30 +79,49 @@ def certificate_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def _signer(where: Path):
+    """The pyHanko signer of the installation key and its certificate, as the files in `where` are now."""
+    cert = certificate(where)  # made (and kept beside the key) when missing or not this key's
+    key = keys.load(where).private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption())
+    return _signer_of(key, cert.public_bytes(serialization.Encoding.DER))
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_of(key: bytes, cert: bytes):
+    """One signer per key and certificate (their DER bytes are the cache's key: a replaced key is never the one
+    signed with)."""
+    # pyHanko: imported on first use (see the module docstring)
+    from asn1crypto import keys as asn1_keys, x509 as asn1_x509
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    certified = asn1_x509.Certificate.load(cert)
+    return signers.SimpleSigner(signing_cert=certified, signing_key=asn1_keys.PrivateKeyInfo.load(key),
+                                cert_registry=SimpleCertificateStore.from_certs([certified]))
+
+
 def sign_pdf(pdf: bytes, *, reason: str, directory: Path | str | None = None) -> bytes:
     """The PDF with a PAdES B-B signature by the installation key (an incremental update covering the
     whole file); Ed25519 signs with SHA-512, as RFC 8419 asks."""
     # pyHanko: imported on first use (see the module docstring)
-    from asn1crypto import keys as asn1_keys, x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    where = Path(directory) if directory is not None else keys_dir()
-    cert = asn1_x509.Certificate.load(certificate(where).public_bytes(serialization.Encoding.DER))
-    key = keys.load(where).private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption())
-    signer = signers.SimpleSigner(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(key),
-                                  cert_registry=SimpleCertificateStore.from_certs([cert]))
+    signer = _signer(Path(directory) if directory is not None else keys_dir())
     meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha512", reason=reason,
                                         subfilter=fields.SigSeedSubFilter.PADES)
-    return _on_a_thread_of_its_own(lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta,
-                                                            signer=signer, bytes_reserved=SIGNATURE_BYTES).getvalue())
+    return _outside_any_loop(lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta,
+                                                      signer=signer, bytes_reserved=SIGNATURE_BYTES).getvalue())
 
 
-def _on_a_thread_of_its_own(call):
+def _outside_any_loop(call):
     """pyHanko's synchronous calls run an asyncio loop of their own (asyncio.run), which Python refuses on a
-    thread whose loop is already running (a server's, a browser test's): they get a thread of their own."""
+    thread whose loop is already running (a server's, a browser test's): there they get a thread of their own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop running on this thread
+        return call()
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(call).result()
 
@@ -117,7 +141,7 @@ def pdf_problems(name: str, pdf: bytes, public_key: Ed25519PublicKey | None) -> 
         return [f"{name}: carries no signature"]
     signature = signatures[-1]
     cert = signature.signer_cert
-    status = _on_a_thread_of_its_own(lambda: validate_pdf_signature(
+    status = _outside_any_loop(lambda: validate_pdf_signature(
         signature, ValidationContext(trust_roots=[cert], allow_fetching=False)))
     problems = []
     if not (status.intact and status.valid):

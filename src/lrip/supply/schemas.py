@@ -208,6 +208,12 @@ class InspectOut(Answer):
     ncr: str | None
 
 
+class InspectionsOut(Answer):
+    """The lots of one delivery, inspected together."""
+
+    lots: list[InspectOut]
+
+
 class IncomingAqlOut(Answer):
     part: str | None
     aql: float | None

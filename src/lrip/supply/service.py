@@ -34,6 +34,7 @@ from lrip.supply.models import (
 from lrip.supply.rules import LineStatus, LotStatus, OrderStatus, ReceiptResult
 from lrip.supply.schemas import (
     IncomingAqlOut,
+    InspectionsOut,
     InspectOut,
     LineOut,
     MaterialLotOut,
@@ -380,6 +381,7 @@ def receive(session: Session, actor: Actor, *, po: str, line: int, quantity: flo
         session.add(Receipt(line=ln, material_lot=lot, supplier=supplier, received_on=received_on, quantity=each,
                             packing_slip=packing_slip, certificate=certificate, received_by=actor.username,
                             result=ReceiptResult.PENDING.value))
+    for number in numbers:  # an event a lot; the first one's flush writes every lot of the delivery
         audit.record(session, actor=actor, action="material_lot.received", record_type="material_lot", record_id=number,
                      after={"part": part.number, "revision": part_revision.revision, "supplier": supplier.code,
                             "quantity": each, "po": order.number,
@@ -421,33 +423,68 @@ def inspect_receipt(session: Session, actor: Actor, *, lot_number: str, defects:
     """Record the defects found in the Z1.4 sample (or in 100% inspection) and accept or reject
     the lot by the plan's Ac/Re. A rejected lot raises an NCR on the lot, against its supplier
     (nonconformance handles IncomingRejected)."""
-    receipt = get_receipt(session, lot_number, lock=True)
-    lot = receipt.material_lot
-    plan = _plan(session, lot.part_id, receipt.quantity)
-    reasons = rules.inspection_problems(plan, defects, lot.lot_number, lot.status)
+    [inspected] = _inspect(session, actor, [get_receipt(session, lot_number, lock=True)], defects, note, severity,
+                           defect_code, at)
+    return inspected
+
+
+@command("receipt.inspect")
+def inspect_receipts(session: Session, actor: Actor, *, lot_numbers: list[str], defects: int = 0,
+                     note: str | None = None, severity: str = Severity.MAJOR, defect_code: str | None = None,
+                     at: datetime | None = None) -> InspectionsOut:
+    """The lots of one delivery inspected together (a shipment of serials, each its own lot): each found
+    with `defects` in its sample and judged by its own plan, as inspect_receipt judges one; all or none."""
+    wanted = {n.strip().lower(): n.strip() for n in lot_numbers}
+    found = {r.material_lot.lot_number.lower(): r for r in session.execute(
+        select(Receipt).join(MaterialLot, MaterialLot.id == Receipt.material_lot_id)
+        .where(func.lower(MaterialLot.lot_number).in_(list(wanted))).options(contains_eager(Receipt.material_lot))
+        .order_by(MaterialLot.id).with_for_update()).scalars()}
+    for key, number in wanted.items():
+        if key not in found:
+            get_receipt(session, number)  # says why: no such lot, or no receipt to inspect
+    return InspectionsOut(lots=_inspect(session, actor, [found[key] for key in wanted], defects, note, severity,
+                                        defect_code, at))
+
+
+def _inspect(session: Session, actor: Actor, receipts: list[Receipt], defects: int, note: str | None, severity: str,
+             defect_code: str | None, at: datetime | None) -> list[InspectOut]:
+    """Judge each receipt's lot by its plan (refused with every reason, all or none), an event a lot, and an
+    NCR on each lot rejected."""
+    plans = [_plan(session, r.material_lot.part_id, r.quantity) for r in receipts]
+    reasons = [reason for r, plan in zip(receipts, plans)
+               for reason in rules.inspection_problems(plan, defects, r.material_lot.lot_number, r.material_lot.status)]
     if severity not in {s.value for s in Severity}:
         reasons.append(f"an NCR is {', '.join(Severity)}, not '{severity}'")
     verdict(reasons).raise_if_refused("inspection_refused")
-    lot.status = rules.after_inspection(rules.accepted(plan, defects)).value
-    receipt.result = lot.status
-    receipt.aql, receipt.sample_size, receipt.defects_found = plan.aql, plan.sample_size, defects
-    receipt.inspected_by, receipt.inspected_at = actor.username, at or utcnow()
-    audit.record(session, actor=actor, action="material_lot.inspected", record_type="material_lot",
-                 record_id=lot.lot_number, before={"status": LotStatus.QUARANTINE.value},
-                 after={"status": lot.status, "sample_size": plan.sample_size, "defects_found": defects,
-                        "aql": plan.aql, "accept": plan.accept, "reject": plan.reject}, reason=note)
-    ncr = None
-    if lot.status == LotStatus.REJECTED:
-        words = f"{defects} defective in a sample of {plan.sample_size}" + (
-            f" (AQL {plan.aql:g}, Ac {plan.accept}, Re {plan.reject})" if plan.aql else " (100% inspection)")
-        replies = events.publish(session, actor, IncomingRejected(
-            material_lot_id=lot.id, lot_number=lot.lot_number, part=lot.part.number, supplier_id=receipt.supplier_id,
-            quantity=receipt.quantity, severity=str(severity), defect_code=defect_code or "INCOMING",
-            description=f"Incoming inspection rejected lot {lot.lot_number} of {lot.part.number} from "
-                        f"{receipt.supplier.name}: {words}." + (f" {note}" if note else ""),
-            at=receipt.inspected_at))
-        ncr = next(r.number for r in replies if isinstance(r, NcrRaised))
-    return InspectOut(lot=lot.lot_number, result=lot.status, plan=_plan_out(plan), defects_found=defects, ncr=ncr)
+    at = at or utcnow()
+    for receipt, plan in zip(receipts, plans):
+        lot = receipt.material_lot
+        lot.status = rules.after_inspection(rules.accepted(plan, defects)).value
+        receipt.result = lot.status
+        receipt.aql, receipt.sample_size, receipt.defects_found = plan.aql, plan.sample_size, defects
+        receipt.inspected_by, receipt.inspected_at = actor.username, at
+    for receipt, plan in zip(receipts, plans):  # the first event's flush writes every lot
+        audit.record(session, actor=actor, action="material_lot.inspected", record_type="material_lot",
+                     record_id=receipt.material_lot.lot_number, before={"status": LotStatus.QUARANTINE.value},
+                     after={"status": receipt.result, "sample_size": plan.sample_size, "defects_found": defects,
+                            "aql": plan.aql, "accept": plan.accept, "reject": plan.reject}, reason=note)
+    inspected = []
+    for receipt, plan in zip(receipts, plans):
+        lot, ncr = receipt.material_lot, None
+        if lot.status == LotStatus.REJECTED:
+            words = f"{defects} defective in a sample of {plan.sample_size}" + (
+                f" (AQL {plan.aql:g}, Ac {plan.accept}, Re {plan.reject})" if plan.aql else " (100% inspection)")
+            replies = events.publish(session, actor, IncomingRejected(
+                material_lot_id=lot.id, lot_number=lot.lot_number, part=lot.part.number,
+                supplier_id=receipt.supplier_id, quantity=receipt.quantity, severity=str(severity),
+                defect_code=defect_code or "INCOMING",
+                description=f"Incoming inspection rejected lot {lot.lot_number} of {lot.part.number} from "
+                            f"{receipt.supplier.name}: {words}." + (f" {note}" if note else ""),
+                at=receipt.inspected_at))
+            ncr = next(r.number for r in replies if isinstance(r, NcrRaised))
+        inspected.append(InspectOut(lot=lot.lot_number, result=lot.status, plan=_plan_out(plan), defects_found=defects,
+                                    ncr=ncr))
+    return inspected
 
 
 def _receipts(session: Session, *, supplier_id: int | None = None, order_id: int | None = None,

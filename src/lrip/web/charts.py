@@ -17,7 +17,8 @@ from contextvars import ContextVar
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "lrip", "font.size": 12,
          "font.family": ["DejaVu Sans", "sans-serif"]}
-"""12 pt text in a figure about as wide as the card that shows it: at least 12 px on the screen."""
+"""12 pt text, one SVG unit a point: drawn no smaller than its natural size (`svg_markup`), every label is
+at least 12 px on the screen."""
 
 _PRINT: ContextVar[float | None] = ContextVar("print_width", default=None)
 _RASTER: ContextVar[int | None] = ContextVar("print_dpi", default=None)
@@ -97,7 +98,8 @@ def stacked_bars(labels: list[str], series: dict[str, list[float]], *, ylabel: s
         return svg_markup(fig, title)
 
 
-def bars(labels: list[str], values: list[float], *, ylabel: str, title: str, colour: str = PALETTE[0]) -> str:
+def bars(labels: list[str], values: list[float], *, ylabel: str, title: str, colour: str = PALETTE[0],
+         xlabel: str | None = None) -> str:
     """One bar per label (e.g. open NCRs by how long they have been open)."""
     from matplotlib import rc_context
     from matplotlib.ticker import MaxNLocator
@@ -113,6 +115,8 @@ def bars(labels: list[str], values: list[float], *, ylabel: str, title: str, col
         ax.bar(xs, [0 if v is None else v for v in values], width=0.65, color=colour)
         set_label_ticks(ax, fig, list(xs), labels)
         ax.set_ylabel(ylabel)
+        if xlabel:
+            ax.set_xlabel(xlabel)
         ax.set_ylim(0, max([1, *(v or 0 for v in values)]) * 1.1)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         return svg_markup(fig, title)
@@ -136,7 +140,8 @@ def set_label_ticks(ax, fig, xs: list, labels: list[str]) -> None:
 
 
 def svg_markup(fig, title: str) -> str:
-    """The figure as an <svg> element that scales to its container and says what it shows."""
+    """The figure as an <svg> element that says what it shows and scales to its container, but on a screen
+    never below its natural size (its text would shrink under 12 px): a narrower container scrolls it."""
     if _RASTER.get():
         return _png_markup(fig, title, _RASTER.get())
     buffer = io.StringIO()
@@ -145,6 +150,9 @@ def svg_markup(fig, title: str) -> str:
     svg = text[text.index("<svg"):]
     head, rest = svg.split(">", 1)
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    if not _PRINT.get():
+        width, height = (float(v) for v in re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', head).groups())
+        head += f' style="min-width: {math.ceil(width)}px; min-height: {math.ceil(height)}px"'
     safe = html.escape(title)
     return f'{head} class="chart" role="img" aria-label="{safe}"><title>{safe}</title>{rest}'
 

@@ -65,10 +65,11 @@
     });
   }
 })();
-// A card whose table is wider than the screen scrolls by itself; a keyboard reaches it too.
+// A card whose table, or a chart wider than the screen (drawn at its natural size, its text at 12 px), scrolls by
+// itself; a keyboard reaches it too.
 (function () {
   function mark() {
-    document.querySelectorAll(".card, .steps").forEach(function (box) {
+    document.querySelectorAll(".card, .steps, .chart-box").forEach(function (box) {
       if (box.scrollWidth > box.clientWidth + 1) { if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0"); }
       else if (box.getAttribute("tabindex") === "0" && !box.id) box.removeAttribute("tabindex");
     });
