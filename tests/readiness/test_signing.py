@@ -1,7 +1,5 @@
 """The report's PAdES signature (lrip.readiness.signing): the signer made once per installation key and kept,
-never used once the key is replaced, and signing and checking from inside a running event loop (a server's)."""
-import asyncio
-
+never used once the key is replaced (signing inside a running event loop: tests/test_keys.py)."""
 import pytest
 from weasyprint import HTML
 
@@ -31,14 +29,3 @@ def test_the_signer_is_made_once_per_key_and_a_replaced_key_is_never_signed_with
     assert signing.pdf_problems("report.pdf", third, old) == [
         f"report.pdf: signed by another key (Common Name: lrip installation key {keys.public_fingerprint(where)[:16]}, "
         "Organization: lrip), not the package's installation key"]
-
-
-def test_a_pdf_is_signed_and_checked_inside_a_running_event_loop(pdf, tmp_path):
-    """pyHanko runs an event loop of its own, which Python refuses where one is running: a thread of its own."""
-    where = keys.init(tmp_path / "keys").directory
-
-    async def in_a_server():
-        signed = signing.sign_pdf(pdf, reason="served", directory=where)
-        return signing.pdf_problems("report.pdf", signed, keys.public_key(where))
-
-    assert asyncio.run(in_a_server()) == []
