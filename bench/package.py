@@ -13,7 +13,7 @@ certificate, the manifest and its Ed25519 signature) and writing the files; veri
 e-signature and the assessment against its snapshot hash). The baseline reads every file of the signed
 package and hashes it with SHA-256 once, as `sha256sum -c manifest.sha256` would. Signing is timed with the
 signer already made (a server signing its second package); the first signature with a key in a process
-(the signer made, pyHanko building the CMS the later ones fill in) is a row of its own. Where the time goes
+(the certificate and key parsed, the signer made) is a row of its own. Where the time goes
 is printed step by step, beside the same baseline.
 
 Each figure is the best of `repeat` runs in CPU milliseconds of the thread doing the work (all of it runs on

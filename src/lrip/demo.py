@@ -578,7 +578,7 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
             started_at=line.past(at), completed_at=line.past(end))
         if done.ncrs:
             return "stop", None  # left on hold for MRB
-        return "done", end + timedelta(minutes=rng.uniform(30, 120) if plan.phase == "pilot" else rng.uniform(5, 40))
+        return "done", _next_free(line, plan, end)
     execution.start_operation(session, line.people[operator], serial=plan.serial, operation=seq, tools=tools,
                               at=line.past(at))
     if refuse:
@@ -617,8 +617,12 @@ def _run_operation(session: Session, line: Line, plan: UnitPlan, i: int, at: dat
     if stop_here:
         return "stop", None
     execution.complete_operation(session, line.people[operator], serial=plan.serial, operation=seq, at=line.past(end))
-    gap = rng.uniform(30, 120) if plan.phase == "pilot" else rng.uniform(5, 40)
-    return "done", end + timedelta(minutes=gap)
+    return "done", _next_free(line, plan, end)
+
+
+def _next_free(line: Line, plan: UnitPlan, end: datetime) -> datetime:
+    """When the unit is taken up again after an operation: the pilot waits longer between stations."""
+    return end + timedelta(minutes=line.rng.uniform(30, 120) if plan.phase == "pilot" else line.rng.uniform(5, 40))
 
 
 # ---------------------------------------------------------------- setting up

@@ -264,3 +264,30 @@ def test_what_another_area_writes_is_read_again(db_url):
                                calibrated_on=TODAY - timedelta(days=30))
         with pytest.raises(Refused, match="gauge G1 was out of calibration"):
             execution.record_measurement(s, olga, serial="SN-1", characteristic="TORQUE", result="2.0", gauge="G1")
+
+
+def test_an_operation_in_one_submit_costs_what_two_actions_do(db_url):
+    """Entered in one submit, operation 10 (start with a tool, two materials, a result, complete) takes no
+    more statements than two of its actions one at a time (test_statements.BUDGET each), against five."""
+    from execution.test_statements import BUDGET
+
+    line(db_url, "SN-1", "SN-2")
+    with unit_of_work(db_url, write=False) as s:
+        olga = actor(s, "olga")
+
+    def counted(work) -> int:
+        with Statements(db_url) as seen, unit_of_work(db_url) as s:
+            work(s)
+        return len([x for x in seen.seen if not x.startswith(("BEGIN", "COMMIT"))])
+
+    steps = [counted(lambda s: execution.start_operation(s, olga, serial="SN-2", operation=10, tools=["TQ-1"])),
+             counted(lambda s: execution.consume(s, olga, serial="SN-2", operation=10, identifier="M-002")),
+             counted(lambda s: execution.consume(s, olga, serial="SN-2", operation=10, identifier="SCR-LOT-1",
+                                                 quantity=4)),
+             counted(lambda s: execution.record_measurement(s, olga, serial="SN-2", characteristic="TORQUE",
+                                                            result="2.0", gauge="G1")),
+             counted(lambda s: execution.complete_operation(s, olga, serial="SN-2", operation=10))]
+    entered = counted(lambda s: execution.record_operation(
+        s, olga, serial="SN-1", operation=10, tools=["TQ-1"], results=[ResultEntry("TORQUE", "2.0", "G1")],
+        materials=[MaterialEntry("M-001"), MaterialEntry("SCR-LOT-1", 4)]))
+    assert entered <= 2 * BUDGET < sum(steps), (entered, steps)

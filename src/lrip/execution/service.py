@@ -6,6 +6,13 @@ every operation record with who did it, its tools and the characteristics it has
 consumption with what the material is, and the setup version, which says whether the routing and the
 phase policy kept in memory (lrip.execution.setup) are still right. So starting an operation,
 recording a result or completing one takes at most eight statements, the audit trail's three included.
+Within one unit of work the context is read once and kept right by the floor's own use cases, until
+anything else writes (lrip.execution.kept): a station's several actions on a unit cost one read.
+
+A station may post in one submit the results of an operation (`record_results`), a kit of material
+(`consume_materials`), or a whole operation done (`record_operation`: start, material, results,
+completion), each step checked by the rules of its own action: fewer round trips and audit events for
+the same records, which is how the demo builds its ramp.
 
 A use case that changes a unit locks it before it reads it (`_lock`), so two operators acting on one
 unit at the same moment are served one after the other and the second sees what the first did:
@@ -319,7 +326,8 @@ def _load_context(session: Session, *, serial: str | None = None, unit_id: int |
 
 def unit_context(session: Session, serial: str, *, qualified: tuple[Actor, str | int] | None = None,
                  measuring: tuple[Actor, str] | None = None) -> UnitContext:
-    """The unit (found regardless of case) and everything the floor knows about it, in one statement;
+    """The unit (found regardless of case) and everything the floor knows about it, in one statement
+    (none when this unit of work read it already and only the floor wrote since: lrip.execution.kept);
     `qualified=(actor, operation)` also reads the actor's qualification for that operation's skill, and
     `measuring=(actor, characteristic)` for the skill of the operation measuring it. A use case that
     changes the unit locks it first (`_lock`)."""
