@@ -51,11 +51,11 @@ def test_characteristic_spc_on_the_nist_individuals_example(session):
 
 
 def test_overview_lists_every_characteristic_in_a_few_statements(session):
-    """Set-based: the overview reads every characteristic's results at once."""
+    """Set-based: the overview reads every characteristic's results at once (and the program's own targets)."""
     build_torque_series(session)
     oscar = actor(session, "oscar")
     overview, selects = selects_while(session, lambda: service.characteristics_overview(session, oscar, program="ACT"))
-    assert selects <= 4
+    assert selects <= 5
     rows = {r.characteristic: r for r in overview}
     assert list(rows) == ["TORQUE", "VISUAL", "CURRENT", "NOISE"]
     torque = rows["TORQUE"]
@@ -99,4 +99,5 @@ def test_reworked_units_pass_fail_and_refusals(session):
     (1.5, 0, 30, "capable"), (1.2, 0, 30, "watch"), (1.5, 2, 30, "watch"), (0.9, 0, 30, "not capable"),
     (None, 0, 30, "in control"), (None, 0, 1, "too few data")])
 def test_status_words(cpk, violations, n, word):
-    assert service.status_of(cpk, violations, n) == word
+    assert service.status_of(cpk, violations, n, target=1.33) == word
+    assert service.status_of(1.5, 0, 30, target=1.67) == "watch"  # a program that signed 1.67 for a new process

@@ -5,11 +5,12 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from factory import actor
+from factory import PM, PM_PASSWORD, QE, QE_PASSWORD, actor
 from lrip.app import create_app
 from lrip.auth.service import create_token, create_user
 from lrip.db import engine_for, unit_of_work
-from lrip.quality.pages import TARGETS
+from lrip.quality.service import TARGETS
+from lrip.readiness import service as readiness
 from lrip.readiness.criteria import targets_for
 from quality.lines import build_four_units, build_torque_series
 from supply.world import statements_during
@@ -112,7 +113,7 @@ def test_the_characteristic_list_is_a_constant_number_of_statements(sqlite_templ
             build_torque_series(session, units=units)
         counts.append(statements_for_page(url, "/programs/ACT/spc"))
         engine_for(url).dispose()
-    assert counts[0] == counts[1] <= 8, counts
+    assert counts[0] == counts[1] <= 9, counts
 
 
 def test_the_dashboard_flags_what_misses_its_target_and_draws_the_target_on_its_line(browser):
@@ -136,8 +137,36 @@ def test_the_dashboard_flags_what_misses_its_target_and_draws_the_target_on_its_
 
 
 def test_the_quality_pages_flag_against_the_readiness_gate_s_defaults():
-    """The quality area may not import readiness: its targets are the gate's defaults, kept equal here."""
+    """The quality area may not import readiness: its default targets are the gate's, kept equal here."""
     gate = targets_for({})
     assert TARGETS == {"cpk": gate["capability"]["cpk_min"], "fpy": gate["yield"]["fpy_min"],
                        "rty": gate["yield"]["rty_min"], "on_time": gate["supply_chain"]["on_time_min"],
                        "ppm": gate["supply_chain"]["ppm_max"]}
+
+
+def test_a_program_s_own_signed_targets_are_what_its_quality_pages_flag(sqlite_template, tmp_path):
+    """ACT signed RTY 45% and Cpk 0.2 as its own readiness targets: its dashboard and SPC list flag against those
+    (RTY 50% and TORQUE's Cpk 0.24 now meet them), not the gate's defaults, which the quality pages showed
+    whatever a program had signed."""
+    path = tmp_path / "lrip.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    with unit_of_work(url) as session:
+        build_four_units(session)
+        for criterion, name, value in (("yield", "rty_min", 0.45), ("capability", "cpk_min", 0.2)):
+            change = readiness.set_target(session, actor(session, PM), program="ACT", criterion=criterion, name=name,
+                                          value=value, reason="pilot build: the customer's own figures",
+                                          password=PM_PASSWORD)
+            readiness.sign_target(session, actor(session, QE), program="ACT", change=change.id, password=QE_PASSWORD)
+        create_user(session, actor(session, "admin"), username="vera", full_name="Vera Viewer", roles=["viewer"],
+                    password=PASSWORD)
+    client = TestClient(create_app(url))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": csrf})
+    page = client.get("/programs/ACT/quality").text
+    assert re.search(r'data-testid="rty"><span class="tile-n"><span class="meets-target">50\.0%', page)
+    key = page[page.index('id="key-characteristics"'):].split("</table>")[0]
+    assert '<span class="meets-target">0.24</span>' in key
+    assert "RTY target 45%" in page
+    assert "below 0.2" not in client.get("/programs/ACT/spc").text
+    engine_for(url).dispose()

@@ -106,6 +106,14 @@ def test_supply_chain_says_what_is_not_yet_measured():
                                    "supplier NGE (Northgate) delivered 80.0% on time, below 95.0%"]
 
 
+def test_a_supplier_without_receipts_is_not_judged():
+    """Nothing delivered yet: its measure is shown unjudged (neither meeting nor missing its targets)."""
+    quiet = [{"supplier": "NEW", "name": "New Co", "on_time_rate": None, "ppm": None},
+             {"supplier": "NGE", "name": "Northgate", "on_time_rate": None, "ppm": 0}]
+    measures = r.judge_supply([], quiet, [], T["supply_chain"], ["2026-05-04"])["measures"]
+    assert [m["ok"] for m in measures if "on time / PPM" in m["name"]] == [None, True]
+
+
 def test_capacity_and_learning_against_their_targets():
     assert r.judge_capacity(20, 15, "MECH", 0.6, [], T["capacity"])["status"] == r.PASS
     res = r.judge_capacity(12, 15, "MECH", 1.05, ["MECH needs 1 more station"], T["capacity"])

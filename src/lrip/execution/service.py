@@ -509,13 +509,17 @@ def _start(session: Session, actor: Actor, ctx: UnitContext, step: Step, tools: 
                             "tools": [t.code for t in tools], "instruction": step.instruction}
 
 
-def _record_out(session: Session, ctx: UnitContext, step: Step, record: OperationRecord) -> OperationRecordOut:
+def _record_out(session: Session, ctx: UnitContext, step: Step, record: OperationRecord,
+                **clock) -> OperationRecordOut:
+    """The attempt as the context has it (its tools in code order, as a fresh read gives them); `clock`: the
+    work clock's fields, for an answer about the clock."""
     return OperationRecordOut(
         serial=ctx.unit.serial, operation=step.sequence, name=step.name, unit_status=ctx.unit.status,
         attempt=record.attempt, status=record.status, started_at=record.started_at,
         started_by=ctx.people[record.started_by_id], completed_at=record.completed_at,
         completed_by=ctx.people.get(record.completed_by_id), cycle_minutes=record.cycle_minutes,
-        tools=ctx.tools.get(record.id, []), instruction=instruction_of(session, step, record.document_revision_id))
+        tools=ctx.tools.get(record.id, []), instruction=instruction_of(session, step, record.document_revision_id),
+        **clock)
 
 
 @command("operation.start")
@@ -531,10 +535,7 @@ def start_operation(session: Session, actor: Actor, *, serial: str, operation: s
     audit.record(session, actor=actor, action="operation.started", record_type="unit", record_id=ctx.unit.serial,
                  before={"status": before}, after=said)
     ctx.started(record, actor, said["tools"])
-    return OperationRecordOut(serial=ctx.unit.serial, operation=step.sequence, name=step.name,
-                              unit_status=ctx.unit.status, attempt=record.attempt, status=record.status,
-                              started_at=record.started_at, started_by=actor.username, completed_at=None,
-                              completed_by=None, cycle_minutes=None, tools=said["tools"], instruction=step.instruction)
+    return _record_out(session, ctx, step, record)
 
 
 def _complete(session: Session, actor: Actor, ctx: UnitContext, step: Step, at: datetime) -> tuple[OperationRecord, str]:
@@ -625,12 +626,8 @@ def _clock(session: Session, actor: Actor, action: str, *, serial: str, operatio
                  after={"operation": step.sequence, "attempt": record.attempt, "clock": record.clock,
                         "worked_by": worker, "worked_minutes": record.worked_minutes}, reason=reason)
     ctx.people[actor.id] = actor.username
-    return OperationRecordOut(
-        serial=unit.serial, operation=step.sequence, name=step.name, unit_status=unit.status, attempt=record.attempt,
-        status=record.status, started_at=record.started_at, started_by=ctx.people[record.started_by_id],
-        completed_at=None, completed_by=None, cycle_minutes=None, tools=ctx.tools.get(record.id, []),
-        instruction=instruction_of(session, step, record.document_revision_id), worked_by=worker, clock=record.clock,
-        clock_since=at, worked_minutes=record.worked_minutes)
+    return _record_out(session, ctx, step, record, worked_by=worker, clock=record.clock, clock_since=at,
+                       worked_minutes=record.worked_minutes)
 
 
 @command("operation.pause")

@@ -25,10 +25,6 @@ from lrip.web.render import act, form_fields, render, status_code, whole
 router = APIRouter(include_in_schema=False)
 CHART_NAMES = {"imr": "Individuals and moving range", "xbar-r": "X̄ and R", "xbar-s": "X̄ and S",
                "p": "Fraction failed (p) by lot"}
-TARGETS = {"cpk": service.CPK_TARGET, "fpy": 0.95, "rty": 0.90, "on_time": 0.95, "ppm": 1000.0}
-"""What these pages flag a number against: the FRP readiness gate's default targets (lrip.readiness.criteria,
-which an area below readiness may not import; tests/quality/test_web.py checks that they agree). A program
-may sign targets of its own: its readiness page judges by those."""
 
 
 def _refused(request: Request, exc: LripError, title: str = "Cannot show this"):
@@ -56,6 +52,7 @@ def quality_dashboard(request: Request, code: str, phase: str | None = None):
         try:
             figures = service.dashboard(session, actor, program=code, phase=phase or None)
             key = service.characteristics_overview(session, actor, program=code, phase=phase or None, key_only=True)
+            targets = service.program_targets(session, actor, program=code)
         except LripError as exc:
             return _refused(request, exc)
     by_lot = figures.by_lot
@@ -63,7 +60,7 @@ def quality_dashboard(request: Request, code: str, phase: str | None = None):
     drawn = {
         "yield": charts.yield_by_lot(lots, [g.fpy for g in by_lot.groups], [g.rty for g in by_lot.groups],
                                      title=f"{code}: first-pass yield and RTY by lot",
-                                     rty_target=TARGETS["rty"]) if lots else None,
+                                     rty_target=targets["rty"]) if lots else None,
         "dpu": charts.dpu_trend(lots, [g.dpu for g in by_lot.groups],
                                 title=f"{code}: defects per unit by lot") if lots else None,
         "pareto": charts.defect_pareto([p.category for p in by_lot.pareto], [p.count for p in by_lot.pareto],
@@ -74,7 +71,7 @@ def quality_dashboard(request: Request, code: str, phase: str | None = None):
     }
     return render(request, "quality_dashboard.html", {"code": code, "phase": phase or "", "by_lot": by_lot,
                                                       "by_op": figures.by_operation, "charts": drawn,
-                                                      "key_chars": key, "targets": TARGETS})
+                                                      "key_chars": key, "targets": targets})
 
 
 @router.get("/programs/{code}/spc")
@@ -86,7 +83,7 @@ def characteristic_list(request: Request, code: str, phase: str | None = None):
         except LripError as exc:
             return _refused(request, exc)
     return render(request, "spc_list.html", {"code": code, "phase": phase or "", "rows": rows,
-                                             "target": TARGETS["cpk"]})
+                                             "target": rows[0].cpk_target if rows else service.TARGETS["cpk"]})
 
 
 @router.get("/programs/{code}/spc/{characteristic}")
@@ -99,6 +96,7 @@ def characteristic_chart(request: Request, code: str, characteristic: str, phase
                                                 characteristic=characteristic, phase=phase or None,
                                                 chart=chart or None, rules=rules,
                                                 baseline=whole(baseline, "the baseline")).model_dump()
+            target = service.program_targets(session, request.state.web_actor, program=code)["cpk"]
         except LripError as exc:
             return _refused(request, exc)
     title = f"{code} {result['characteristic']}: {CHART_NAMES[result['chart']]} chart"
@@ -119,9 +117,9 @@ def characteristic_chart(request: Request, code: str, characteristic: str, phase
                   for i, rules_hit in sorted(flagged.items())]
     return render(request, "spc_chart.html", {"code": code, "r": result, "control": control, "histogram": histogram,
                                               "violations": violations, "form": form, "chart_name":
-                                              CHART_NAMES[result["chart"]], "target": TARGETS["cpk"],
+                                              CHART_NAMES[result["chart"]], "target": target,
                                               "status": service.status_of(cap and cap["cpk"], len(violations),
-                                                                          result["n_points"])})
+                                                                          result["n_points"], target=target)})
 
 
 # ---------------------------------------------------------------- suppliers
@@ -130,7 +128,7 @@ def characteristic_chart(request: Request, code: str, characteristic: str, phase
 def _trend(card, code: str) -> str | None:
     periods = [p.model_dump() for p in card.periods]
     return charts.supplier_trend(periods, title=f"{code}: on-time delivery and PPM by month",
-                                 target=TARGETS["on_time"]) if periods else None
+                                 target=service.TARGETS["on_time"]) if periods else None
 
 
 @router.get("/suppliers")
@@ -150,7 +148,7 @@ def suppliers(request: Request, since: str = "", until: str = "", late_days: str
     return render(request, "supply_suppliers.html", {
         "nav": "suppliers", "cards": cards, "charts": {c.supplier: _trend(c, c.supplier) for c in cards},
         "suppliers": {r.code: r for r in rows}, "pending": pending, "orders": orders, "since": since,
-        "until": until, "late_days": late_days, "reasons": reasons, "targets": TARGETS},
+        "until": until, "late_days": late_days, "reasons": reasons, "targets": service.TARGETS},
         status=422 if reasons else 200)
 
 
@@ -165,7 +163,7 @@ def _supplier_page(request: Request, code: str, *, errors: list[str] | None = No
         ncrs = list_ncrs(session, actor, supplier=detail.code).items
     return render(request, "supply_supplier.html", {
         "nav": "suppliers", "s": detail, "card": card, "chart": _trend(card, detail.code), "ncrs": ncrs,
-        "errors": errors or [], "can": {"manage": actor.may("supply.manage")}, "targets": TARGETS}, status=status)
+        "errors": errors or [], "can": {"manage": actor.may("supply.manage")}, "targets": service.TARGETS}, status=status)
 
 
 @router.get("/suppliers/{code}")

@@ -122,6 +122,7 @@ class CharacteristicRow(Described):
     violations: int
     out_of_spec: int
     status: str
+    cpk_target: float  # what the status judged Cpk against: the program's own signed target, else the default
     basis: str
 
 

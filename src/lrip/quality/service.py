@@ -10,6 +10,7 @@ process is.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,7 +40,12 @@ from lrip.stats import outliers, spc
 VARIABLE_CHARTS = ("imr", "xbar-r", "xbar-s")
 ATTRIBUTE_CHARTS = ("p",)
 GROUPINGS = ("lot", "operation", "week", "phase")
-CPK_TARGET = 1.33  # DESIGN.md: the readiness default; 1.67 for a new process study
+TARGETS = {"cpk": 1.33, "fpy": 0.95, "rty": 0.90, "on_time": 0.95, "ppm": 1000.0}
+"""What quality flags a number against where a program has signed no target of its own: the FRP readiness gate's
+defaults (DESIGN.md; tests/quality/test_web.py holds them equal to lrip.readiness.criteria's)."""
+PROGRAM_TARGETS: list[Callable[[Session, str], dict[str, float]]] = []
+"""How a program's own signed targets are read (by its code, in one statement, in TARGETS' names): the readiness
+gate keeps them and registers its reader here (lrip.readiness.service), an area above this one."""
 MIN_POINTS = 2
 
 
@@ -194,7 +200,20 @@ def basis(phase: str | None, units: int) -> str:
     return f"first result of each of {units} {phase.upper()} units only"
 
 
-def status_of(cpk: float | None, violations: int, n: int, *, target: float = CPK_TARGET) -> str:
+def _targets(session: Session, program: str) -> dict[str, float]:
+    found = dict(TARGETS)
+    for read in PROGRAM_TARGETS:
+        found.update(read(session, program))
+    return found
+
+
+@query()
+def program_targets(session: Session, actor: Actor, *, program: str) -> dict[str, float]:
+    """The targets a program's quality figures are flagged against: its own signed ones, else the defaults."""
+    return _targets(session, program)
+
+
+def status_of(cpk: float | None, violations: int, n: int, *, target: float) -> str:
     """A word for the list: capable (Cpk >= target, in control), not capable (Cpk < 1), watch (else)."""
     if n < MIN_POINTS:
         return "too few data"
@@ -219,12 +238,12 @@ def characteristics_overview(session: Session, actor: Actor, *, program: str, ph
     by_code: dict[str, list] = defaultdict(list)
     for row in _first_results(session, prog.id, list(chars) if key_only else None, phase):
         by_code[row[0].upper()].append(row)  # the code
-    rows = []
+    rows, target = [], _targets(session, prog.code)["cpk"]
     for code, char in chars.items():
         found = by_code.get(code, [])
         row = {**_describe(char), "units_measured": len(found), "chart": None, "n_points": 0, "cpk": None,
                "ppk": None, "cpk_ci_low": None, "violations": 0, "out_of_spec": 0, "status": "too few data",
-               "basis": basis(phase, len(found))}
+               "cpk_target": target, "basis": basis(phase, len(found))}
         row["out_of_spec"] = _out_of_spec(char, found)
         try:
             result = _analysis(char, found, chart=None, rules=None, baseline=None, subgroup_size=5)
@@ -236,7 +255,7 @@ def characteristics_overview(session: Session, actor: Actor, *, program: str, ph
         row.update(chart=result["chart"], n_points=result["n_points"], cpk=cap.get("cpk"), ppk=cap.get("ppk"),
                    cpk_ci_low=cap.get("cpk_ci_low"),
                    violations=spc.count_violations(result["points"], result["center"], sigma, "nelson"))
-        row["status"] = status_of(row["cpk"], row["violations"], row["n_points"])
+        row["status"] = status_of(row["cpk"], row["violations"], row["n_points"], target=target)
         rows.append(CharacteristicRow(**row))
     return rows
 

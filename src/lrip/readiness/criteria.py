@@ -438,7 +438,8 @@ def judge_supply(unsourced: list[str], suppliers: list[dict] | None, shortages: 
                                 f"{t['ppm_max']:,.0f}")
             measures.append(measure(f"{s['supplier']} on time / PPM",
                                     f"{_pct(on_time)} / {'—' if ppm is None else f'{ppm:,.0f}'}",
-                                    f"{_pct(t['on_time_min'])} / {t['ppm_max']:,.0f}", not (late or bad)))
+                                    f"{_pct(t['on_time_min'])} / {t['ppm_max']:,.0f}",
+                                    None if on_time is None and ppm is None else not (late or bad)))
             evidence.append(link("supplier", s["supplier"], f"on time {_pct(on_time)}"))
     if shortages is None:
         missing.append("shortages over the first FRP periods (material planning)")

@@ -36,7 +36,7 @@ from lrip.program import service as program_service
 from lrip.program.models import Lot, Program, RampPlanEntry
 from lrip.program.service import current_routing, get_program
 from lrip.quality.scorecard import scorecard
-from lrip.quality.service import characteristic_spc, metrics
+from lrip.quality.service import PROGRAM_TARGETS, characteristic_spc, metrics
 from lrip.readiness import criteria as rules
 from lrip.readiness.models import Assessment, Attestation, ReadinessTarget, TargetChange, Waiver
 from lrip.readiness.rules import ASSESSMENT, assessment_status, is_go
@@ -61,6 +61,20 @@ def _overrides(session: Session, program_id: int) -> dict[str, dict[str, float]]
     for row in session.execute(select(ReadinessTarget).filter_by(program_id=program_id)).scalars():
         found[row.criterion][row.name] = row.value
     return found
+
+
+def _quality_targets(session: Session, program: str) -> dict[str, float]:
+    """The program's own targets as the quality pages name them, so they flag what this gate judges."""
+    overrides: dict[str, dict[str, float]] = defaultdict(dict)
+    for criterion, name, value in session.execute(
+            select(ReadinessTarget.criterion, ReadinessTarget.name, ReadinessTarget.value)
+            .join(Program, Program.id == ReadinessTarget.program_id).where(Program.code == program)):
+        overrides[criterion][name] = value
+    t = rules.targets_for(overrides)
+    return {"cpk": t["capability"]["cpk_min"], "fpy": t["yield"]["fpy_min"], "rty": t["yield"]["rty_min"]}
+
+
+PROGRAM_TARGETS.append(_quality_targets)
 
 
 @query("read")
