@@ -10,7 +10,6 @@ process is.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import NullType
 
+from lrip import events
 from lrip.auth.actor import Actor, query
 from lrip.bulk import collector_paused
 from lrip.catalog.models import Characteristic, Operation
@@ -34,6 +34,7 @@ from lrip.program.models import Lot
 from lrip.program.rules import PHASES
 from lrip.program.service import get_program
 from lrip.quality import metrics as m
+from lrip.quality.events import TargetsAsked
 from lrip.quality.schemas import CharacteristicRow, CharacteristicSpc, Dashboard, Group, Metrics
 from lrip.stats import outliers, spc
 
@@ -43,9 +44,6 @@ GROUPINGS = ("lot", "operation", "week", "phase")
 TARGETS = {"cpk": 1.33, "fpy": 0.95, "rty": 0.90, "on_time": 0.95, "ppm": 1000.0}
 """What quality flags a number against where a program has signed no target of its own: the FRP readiness gate's
 defaults (DESIGN.md; tests/quality/test_web.py holds them equal to lrip.readiness.criteria's)."""
-PROGRAM_TARGETS: list[Callable[[Session, str], dict[str, float]]] = []
-"""How a program's own signed targets are read (by its code, in one statement, in TARGETS' names): the readiness
-gate keeps them and registers its reader here (lrip.readiness.service), an area above this one."""
 MIN_POINTS = 2
 
 
@@ -200,17 +198,18 @@ def basis(phase: str | None, units: int) -> str:
     return f"first result of each of {units} {phase.upper()} units only"
 
 
-def _targets(session: Session, program: str) -> dict[str, float]:
+def _targets(session: Session, actor: Actor, program: str) -> dict[str, float]:
     found = dict(TARGETS)
-    for read in PROGRAM_TARGETS:
-        found.update(read(session, program))
+    for own in events.publish(session, actor, TargetsAsked(program)):
+        found.update(own)
     return found
 
 
 @query()
 def program_targets(session: Session, actor: Actor, *, program: str) -> dict[str, float]:
-    """The targets a program's quality figures are flagged against: its own signed ones, else the defaults."""
-    return _targets(session, program)
+    """The targets a program's quality figures are flagged against: its own signed ones (kept by the readiness
+    gate, asked with lrip.quality.events.TargetsAsked), else the defaults."""
+    return _targets(session, actor, program)
 
 
 def status_of(cpk: float | None, violations: int, n: int, *, target: float) -> str:
@@ -238,7 +237,7 @@ def characteristics_overview(session: Session, actor: Actor, *, program: str, ph
     by_code: dict[str, list] = defaultdict(list)
     for row in _first_results(session, prog.id, list(chars) if key_only else None, phase):
         by_code[row[0].upper()].append(row)  # the code
-    rows, target = [], _targets(session, prog.code)["cpk"]
+    rows, target = [], _targets(session, actor, prog.code)["cpk"]
     for code, char in chars.items():
         found = by_code.get(code, [])
         row = {**_describe(char), "units_measured": len(found), "chart": None, "n_points": 0, "cpk": None,

@@ -36,7 +36,7 @@ from lrip.program import service as program_service
 from lrip.program.models import Lot, Program, RampPlanEntry
 from lrip.program.service import current_routing, get_program
 from lrip.quality.scorecard import scorecard
-from lrip.quality.service import PROGRAM_TARGETS, characteristic_spc, metrics
+from lrip.quality.service import characteristic_spc, metrics
 from lrip.readiness import criteria as rules
 from lrip.readiness.models import Assessment, Attestation, ReadinessTarget, TargetChange, Waiver
 from lrip.readiness.rules import ASSESSMENT, assessment_status, is_go
@@ -63,8 +63,9 @@ def _overrides(session: Session, program_id: int) -> dict[str, dict[str, float]]
     return found
 
 
-def _quality_targets(session: Session, program: str) -> dict[str, float]:
-    """The program's own targets as the quality pages name them, so they flag what this gate judges."""
+def quality_targets(session: Session, program: str) -> dict[str, float]:
+    """The program's own targets as the quality pages name them (lrip.quality.events.TargetsAsked), in one
+    statement, so that they flag what this gate judges."""
     overrides: dict[str, dict[str, float]] = defaultdict(dict)
     for criterion, name, value in session.execute(
             select(ReadinessTarget.criterion, ReadinessTarget.name, ReadinessTarget.value)
@@ -72,9 +73,6 @@ def _quality_targets(session: Session, program: str) -> dict[str, float]:
         overrides[criterion][name] = value
     t = rules.targets_for(overrides)
     return {"cpk": t["capability"]["cpk_min"], "fpy": t["yield"]["fpy_min"], "rty": t["yield"]["rty_min"]}
-
-
-PROGRAM_TARGETS.append(_quality_targets)
 
 
 @query("read")
