@@ -60,18 +60,39 @@ def lrip_home(tmp_path_factory):
     os.environ["LRIP_HOME"] = str(tmp_path_factory.mktemp("home"))
 
 
-def _worker_database(url: str) -> str:
-    """The test database of this pytest-xdist worker (`test_gw0`, created when missing): the workers run
-    side by side and each truncates its own between tests. Without xdist, the database named."""
+def _worker_database(url: str, purpose: str = "", owner: str | None = None) -> str:
+    """The test database of this pytest-xdist worker (`test_gw0`; `test_roles_gw0` for a `purpose`), created
+    when missing, owned by `owner` when given: the workers run side by side and each empties its own.
+    Without xdist and without a purpose, the database named."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
+    if not worker and not purpose:
         return url
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    name = "_".join(p for p in (base.database, purpose, worker) if p)
     with engine_for(database_url(url)).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f" OWNER {owner}" if owner else "")))
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_scratch():
+    """make(purpose, owner=None): a PostgreSQL database of this worker's with nothing in it, for a test that
+    needs a database of its own (migrations from nothing, roles). It is kept and emptied (its schema dropped
+    and made again) rather than created and dropped each time: CREATE and DROP DATABASE wait for a checkpoint
+    of the whole server, which took 25 to 93 s while the other worker wrote."""
+    if not PG_URL:
+        pytest.skip("LRIP_TEST_PG_URL is not set")
+
+    def make(purpose: str, owner: str | None = None) -> str:
+        url = _worker_database(PG_URL, purpose, owner)
+        with engine_for(database_url(url)).begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA public AUTHORIZATION {owner or 'pg_database_owner'}"))
+        engine_for(database_url(url)).dispose()
+        return url
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,11 @@
 """Models and migrations never drift: an empty database upgraded by Alembic has exactly the
 schema Base.metadata describes, on SQLite and on PostgreSQL; and the migrations go down and up again."""
-import os
-import uuid
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, text
 
 from lrip.config import database_url
 from lrip.areas import load as load_models
@@ -16,30 +13,19 @@ from lrip.db import Base, engine_for
 from lrip.migrate import alembic_config, upgrade
 
 load_models()
-PG_URL = os.environ.get("LRIP_TEST_PG_URL")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_url(request, tmp_path):
-    """A URL to a database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
+    """A URL to a database with no tables at all: a new SQLite file, or this worker's emptied PostgreSQL one."""
     if request.param == "sqlite":
         url = database_url(f"sqlite:///{tmp_path / 'empty.db'}")
         yield url
         engine_for(url).dispose()
         return
-    if not PG_URL:
-        pytest.skip("LRIP_TEST_PG_URL is not set")
-    server = engine_for(database_url(PG_URL))
-    name = f"lrip_migrations_{uuid.uuid4().hex[:10]}"
-    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        engine_for(url).dispose()
-        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    url = request.getfixturevalue("pg_scratch")("migrations")
+    yield url
+    engine_for(url).dispose()
 
 
 def diffs(url: str) -> list:

@@ -5,7 +5,6 @@ replica) are refused to the application's role; done by someone who holds more (
 `lrip audit verify` names what they did. The tests share one database and run in order, the refusals
 first, then one bypass each, the truncation of the whole chain last."""
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -29,17 +28,12 @@ def _as(url: str, role: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def roles(installation_key):
+def roles(installation_key, pg_scratch):
     """A database of its own owned by lrip_owner, migrated by it, with lrip_app granted what it needs; a line
     built and a unit through operation 10 by the application (as lrip_app)."""
-    if not PG_URL:
-        pytest.skip("LRIP_TEST_PG_URL is not set")
-    server = engine_for(database_url(PG_URL))
-    name = f"lrip_roles_{uuid.uuid4().hex[:8]}"
-    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engine_for(database_url(PG_URL)).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(ROLES_SQL.read_text())  # as `make pg-roles` does; idempotent
-        conn.execute(text(f'CREATE DATABASE "{name}" OWNER lrip_owner'))
-    base = make_url(database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    base = pg_scratch("roles", owner="lrip_owner")
     owner, app = _as(base, "lrip_owner"), _as(base, "lrip_app")
     try:
         upgrade(owner, application_url=app)
@@ -53,8 +47,6 @@ def roles(installation_key):
     finally:
         for url in (owner, app, base):
             engine_for(database_url(url)).dispose()
-        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _run(url: str, *statements: str) -> None:
