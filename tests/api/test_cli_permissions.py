@@ -96,6 +96,7 @@ WRITES = [  # (the command's words, its use case)
     (["op", "pause", "SN-1", "10", "--reason", "test"], execution.pause_operation),
     (["op", "resume", "SN-1", "10"], execution.resume_operation),
     (["op", "handover", "SN-1", "10"], execution.hand_over_operation),
+    (["op", "record", "SN-1", "10", "--tool", "TQ-1"], execution.record_operation),
     (["measure", "SN-1", "TORQUE", "-0.5"], execution.record_measurement),
     (["consume", "SN-1", "10", "M-001"], execution.consume),
     (["import", "measurements", "{csv}"], execution.import_measurements),

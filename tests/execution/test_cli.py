@@ -1,6 +1,7 @@
 """The shop floor's commands on a real SQLite file, as the person signed in at the station (an API token
 here): the same request schemas and answers as the API, exit 2 with every reason."""
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from typer.testing import CliRunner
@@ -110,3 +111,25 @@ def test_a_file_is_imported_once_unless_again_with_a_reason(sqlite_url, tokens, 
         "error"] == "invalid_input"
     again = lrip(sqlite_url, quinn, "import", "measurements", str(file), "--again", "--reason", "station re-sent")
     assert again.exit_code == 0 and "Imported 1 measurement for 1 unit from station.csv (again)." in again.stdout
+
+
+def test_a_whole_operation_in_one_command_all_or_nothing(sqlite_url, tokens):
+    """`lrip op record`: the API's one-submit operation (POST .../record) from the command line, parsed by the same
+    request schema: a refusal at any step writes nothing and names every reason."""
+    olga = tokens["olga"]
+    assert lrip(sqlite_url, olga, "unit", "add", "L1", "SN-1").exit_code == 0
+    assert refusal(lrip(sqlite_url, olga, "op", "record", "SN-1", "10", "--result", "TORQUE", "--json"))["reasons"] == [
+        "--result 'TORQUE': write CHARACTERISTIC=VALUE or CHARACTERISTIC=VALUE@GAUGE"]
+    short = refusal(lrip(sqlite_url, olga, "op", "record", "SN-1", "10", "--tool", "TQ-1", "--material", "M-001",
+                         "--result", "TORQUE=2.01", "--json"))
+    assert short["error"] == "complete_refused" and any("SCR-4" in r for r in short["reasons"]), short
+    assert answer(lrip(sqlite_url, olga, "traveler", "SN-1", "--json"))["next"]["action"] == "start"  # nothing kept
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    done = lrip(sqlite_url, olga, "op", "record", "SN-1", "10", "--tool", "TQ-1", "--material", "M-001",
+                "--material", "SCR-LOT-1=4", "--result", "TORQUE=2.01", "--started", (now - timedelta(minutes=30)).isoformat(),
+                "--completed", now.isoformat())
+    assert done.exit_code == 0, done.output
+    assert ("Recorded operation 10 (Assemble) on SN-1: 1 result(s), 2 material(s); completed, 30.0 worked min; "
+            "unit in work.") in done.stdout
+    t = answer(lrip(sqlite_url, olga, "traveler", "SN-1", "--json"))
+    assert (t["next"]["action"], t["next"]["sequence"]) == ("start", 20)

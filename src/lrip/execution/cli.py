@@ -1,4 +1,5 @@
-"""`lrip unit add`, `lrip op start|pause|resume|handover|complete`, `lrip measure`, `lrip consume`, `lrip import measurements`:
+"""`lrip unit add`, `lrip op start|pause|resume|handover|complete|record`, `lrip measure`, `lrip consume`,
+`lrip import measurements`:
 the shop floor as whoever is signed in at the station, through the API's own request schemas."""
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import typer
 
 from lrip.execution import gauges, service
 from lrip.execution.schemas import HandoverRequest, PauseRequest
-from lrip.execution.schemas import ConsumeRequest, ImportRequest, MeasurementRequest, StartRequest, UnitCreate
+from lrip.execution.schemas import (ConsumeRequest, ImportRequest, MeasurementRequest, OperationRequest, StartRequest,
+                                    UnitCreate)
 from lrip.terminal import NUMBERS, AsJson, Db, fail, n, out, parse, run, say, table
 
 op_app = typer.Typer(no_args_is_help=True, help="Start and complete operations on a unit.")
@@ -88,6 +90,51 @@ def op_complete(serial: str, operation: str, db: Db = None, as_json: AsJson = Fa
     run(db, as_json, lambda s, actor: service.complete_operation(s, actor, serial=serial, operation=operation),
         lambda r: say(f"Completed operation {r.operation} ({r.name}) on {r.serial}: {r.cycle_minutes:.1f} worked min; "
                       f"unit {r.unit_status.replace('_', ' ')}."))
+
+
+def _results(texts: list[str], as_json: bool) -> list[dict]:
+    """`CHARACTERISTIC=VALUE` or `CHARACTERISTIC=VALUE@GAUGE` as the request's fields (which the request checks);
+    exit 2 naming each one without its `=`."""
+    results, bad = [], []
+    for text in texts:
+        code, sep, rest = text.partition("=")
+        value, at, gauge = rest.partition("@")
+        if not sep:
+            bad.append(f"--result {text!r}: write CHARACTERISTIC=VALUE or CHARACTERISTIC=VALUE@GAUGE")
+        results.append({"characteristic": code, "value": value, **({"gauge": gauge} if at else {})})
+    if bad:
+        fail("operation_invalid", bad, as_json, "invalid")
+    return results
+
+
+@op_app.command("record", context_settings=NUMBERS)
+def op_record(serial: str, operation: str,
+              tool: Annotated[list[str] | None, typer.Option("--tool", help="A tool scanned (repeat for several).")] = None,
+              material: Annotated[list[str] | None, typer.Option(
+                  "--material", help="LOT or LOT=QUANTITY built in (repeat; default quantity: what the BOM needs).")] = None,
+              result: Annotated[list[str] | None, typer.Option(
+                  "--result", help="CHARACTERISTIC=VALUE or CHARACTERISTIC=VALUE@GAUGE (repeat).")] = None,
+              started: Annotated[str | None, typer.Option(help="When it started, ISO 8601 with zone (default: now).")] = None,
+              completed: Annotated[str | None, typer.Option(help="When it was completed (default: now).")] = None,
+              db: Db = None, as_json: AsJson = False) -> None:
+    """A whole operation in one submit, as a test stand or a paper traveler enters it: started with its tools,
+    material built in, results taken, completed; all or nothing. A result out of spec leaves it in work, held."""
+    request = parse(OperationRequest, as_json, tools=tool or [], started_at=started, completed_at=completed,
+                    materials=[dict(zip(("material", "quantity"), m.split("=", 1))) for m in material or []],
+                    results=_results(result or [], as_json))
+
+    def show(r):
+        said = (f"Recorded operation {r.operation} ({r.name}) on {r.serial}: {len(r.results)} result(s), "
+                f"{len(r.consumed)} material(s)")
+        if r.ncrs:
+            say(f"{said}; out of spec: {r.serial} is on hold under {', '.join(r.ncrs)}, the operation stays in work.")
+        else:
+            say(f"{said}; completed, {r.cycle_minutes:.1f} worked min; unit {r.unit_status.replace('_', ' ')}.")
+
+    run(db, as_json, lambda s, actor: service.record_operation(
+        s, actor, serial=serial, operation=operation, tools=request.tools, materials=[m.entry() for m in request.materials],
+        results=[r.entry() for r in request.results], started_at=request.started_at, completed_at=request.completed_at),
+        show)
 
 
 def measure(serial: str, characteristic: str, value: Annotated[str, typer.Argument(help="A number, or pass/fail.")],
