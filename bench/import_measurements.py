@@ -8,8 +8,8 @@ The line is built through the services: one operation with ten characteristics m
 multimeter, N units each with that operation in work; the CSV has ROWS_PER_UNIT rows a unit,
 taken with gauge DMM-7 by the station's operator.
 
-The second row is the same import with the audit trail's record states left out (no row read back,
-digested and stated in the chain): what keeping every imported row's state costs.
+The second row is the same import with the audit trail's record states left out (no row digested
+and stated in the chain): what keeping every imported row's state costs.
 `python -m bench.import_measurements 500 2500` measures at several sizes: the rate holds as files grow.
 """
 import csv
@@ -30,7 +30,7 @@ from lrip.auth.service import actor_of, create_user, get_user
 from lrip.catalog import service as catalog
 from lrip.catalog.rules import CharacteristicSpec, OperationSpec
 from lrip.db import unit_of_work
-from lrip.execution import service as execution
+from lrip.execution import imports, service as execution
 from lrip.execution.models import OperationRecord, Unit
 from lrip.program import service as program
 
@@ -100,7 +100,7 @@ def raw_rows(url: str, text: str) -> list[tuple]:
 @contextmanager
 def without_record_states():
     """The import as it would be if the audit trail kept no record states: db.insert_many tells the audit
-    trail nothing, so no row is read back, digested or put in the event and audit_state."""
+    trail nothing, so no row is digested or put in the event and audit_state."""
     hooks = db.BULK_INSERT_HOOKS[:]
     db.BULK_INSERT_HOOKS.clear()
     try:
@@ -109,7 +109,7 @@ def without_record_states():
         db.BULK_INSERT_HOOKS[:] = hooks
 
 
-def run(units: int = 2500, repeats: int = 3) -> list[tuple[str, str, str, str]]:
+def run(units: int = 2500, repeats: int = 5) -> list[tuple[str, str, str, str]]:
     """Best of `repeats` for each side, each on its own copy of the same database: the import as it is, the
     import without the record states, raw sqlite3."""
     load_models()
@@ -123,7 +123,7 @@ def run(units: int = 2500, repeats: int = 3) -> list[tuple[str, str, str, str]]:
             ours_url, _ = copy_db(path, f"{side}{i}.db")
             with states(), stopwatch() as ours, unit_of_work(ours_url) as s:
                 station = actor_of(get_user(s, "station"))
-                result = execution.import_measurements(s, station, text=text, source="bench.csv")
+                result = imports.import_measurements(s, station, text=text, source="bench.csv")
             assert result.rows == len(rows)
             best[side] = min(best[side], ours["seconds"])
         _, raw_path = copy_db(path, f"raw{i}.db")

@@ -6,7 +6,7 @@ import pytest
 
 from factory import actor, build_line, just_now
 from lrip.errors import Invalid
-from lrip.execution import service as execution
+from lrip.execution import imports, service as execution
 from lrip.quality import service as quality
 from lrip.bulk import collector_paused
 
@@ -31,15 +31,15 @@ def test_an_import_checks_its_rows_without_the_collector_and_gives_it_back_when_
     execution.create_unit(session, actor(session, "admin"), lot="L1", serial="SN-1")
     text = f"serial,operation,characteristic,value,recorded_at,operator,gauge\nSN-1,10,TORQUE,2.01,{just_now()},olga,G1\n"
     collecting = []
-    operators = execution._operators
+    operators = imports._operators
 
     def watched(*args):  # what the import reads before it checks the rows
         collecting.append(gc.isenabled())
         return operators(*args)
 
-    monkeypatch.setattr(execution, "_operators", watched)
+    monkeypatch.setattr(imports, "_operators", watched)
     with pytest.raises(Invalid):  # SN-1 has not started operation 10
-        execution.import_measurements(session, actor(session, "admin"), text=text, source="station.csv")
+        imports.import_measurements(session, actor(session, "admin"), text=text, source="station.csv")
     assert collecting == [False] and gc.isenabled()
 
 

@@ -13,9 +13,11 @@ from factory import actor, build_line, just_now, run_op10
 from lrip import audit
 from lrip.auth.actor import INSTALLATION
 from lrip.auth.service import create_user
-from lrip.db import UTCDateTime, canonical_json, engine_for, unit_of_work
-from lrip.execution import service as execution
-from lrip.execution.models import Measurement, Unit
+from lrip.auth.models import User
+from lrip.catalog.models import Characteristic
+from lrip.db import UTCDateTime, canonical_json, engine_for, insert_many, unit_of_work, utcnow as just_now_utc
+from lrip.execution import imports, service as execution
+from lrip.execution.models import Measurement, OperationRecord, Unit
 
 
 def _verify(url) -> audit.ChainReport:
@@ -58,7 +60,7 @@ def test_imported_rows_written_by_insert_many_are_stated(db_url):
     with unit_of_work(db_url, write=False) as session:
         before = set(session.execute(select(Measurement.id)).scalars())  # the pilot unit's, through the ORM
     with unit_of_work(db_url) as session:
-        execution.import_measurements(session, actor(session, "admin"), text=text_, source="station.csv")
+        imports.import_measurements(session, actor(session, "admin"), text=text_, source="station.csv")
     with unit_of_work(db_url, write=False) as session:
         key = session.execute(select(Measurement.id).join(Unit).where(Unit.serial == "SN-1")).scalar_one()
     assert key not in before and _states(db_url, "measurement").keys() == before | {key}
@@ -66,6 +68,72 @@ def test_imported_rows_written_by_insert_many_are_stated(db_url):
     with engine_for(db_url).begin() as conn:  # behind lrip's back
         conn.execute(update(Measurement.__table__).where(Measurement.__table__.c.id == key).values(value=1.5))
     assert [(f.kind, f.record_id) for f in _verify(db_url).findings] == [("record_changed", str(key))]
+
+
+def _measurements(session, values: list, serial="SN-1") -> list[tuple]:
+    """Rows of measurement for insert_many (imports.MEASUREMENT_COLUMNS), one per value, on the unit's open attempt."""
+    unit = session.execute(select(Unit).where(Unit.serial == serial)).scalar_one()
+    record = session.execute(select(OperationRecord.id).where(OperationRecord.unit_id == unit.id)).scalar_one()
+    char = session.execute(select(Characteristic.id).where(Characteristic.code == "TORQUE")).scalar_one()
+    by = session.execute(select(User.id).where(User.username == "olga")).scalar_one()
+    return [(unit.id, char, record, value, None, True, "G1", just_now_utc(), by, "import") for value in values]
+
+
+def test_rows_written_by_insert_many_are_stated_from_the_values_written_none_read_back(db_url):
+    """Before: the event read every new row back from the table to digest it."""
+    _unit_ready(db_url, started=True)
+    seen = []
+
+    def keep(_conn, _cursor, statement, *_):
+        seen.append(statement)
+
+    engine = engine_for(db_url)
+    with unit_of_work(db_url) as session:
+        rows = _measurements(session, [2.0, 2.01, 2.02])
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            insert_many(session, Measurement.__table__, imports.MEASUREMENT_COLUMNS, rows)
+            audit.record(session, actor="olga", action="measurements.imported", record_type="import", record_id="x")
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+    assert not [s for s in seen if "measurement.value" in s]
+    with unit_of_work(db_url, write=False) as session:
+        assert _states(db_url, "measurement").keys() == set(session.execute(select(Measurement.id)).scalars())
+    assert _verify(db_url).ok
+
+
+def test_numbers_written_by_insert_many_are_stated_as_the_database_keeps_them(db_url):
+    """SQLite keeps no negative zero and stores NaN as NULL; PostgreSQL keeps both: each row's state is its row as
+    stored, so that verify finds nothing changed."""
+    _unit_ready(db_url, started=True)
+    with unit_of_work(db_url) as session:
+        insert_many(session, Measurement.__table__, imports.MEASUREMENT_COLUMNS,
+                    _measurements(session, [-0.0, float("nan"), 0.0, -0.0, 1.5]))
+    report = _verify(db_url)
+    assert report.ok, report.findings
+
+
+def test_a_row_a_database_default_completes_is_read_back_and_a_reused_id_stated_afresh(db_url):
+    """A unit written without its position (the database's default fills it) is read back to be digested; a
+    measurement written on the id of one deleted in the same transaction (SQLite gives the highest id again) is
+    stated as the new row, not as deleted."""
+    _unit_ready(db_url, started=True)
+    with unit_of_work(db_url) as session:
+        lot = session.execute(select(Unit.lot_id).where(Unit.serial == "SN-1")).scalar_one()
+        insert_many(session, Unit.__table__, ("serial", "lot_id", "status", "created_at"),
+                    [("SN-77", lot, "planned", just_now_utc())])
+        insert_many(session, Measurement.__table__, imports.MEASUREMENT_COLUMNS, _measurements(session, [2.0]))
+        last = session.execute(select(Measurement).order_by(Measurement.id.desc()).limit(1)).scalar_one()
+        session.delete(last)
+        session.flush()
+        insert_many(session, Measurement.__table__, imports.MEASUREMENT_COLUMNS, _measurements(session, [2.1]))
+    report = _verify(db_url)
+    assert report.ok, report.findings
+    with unit_of_work(db_url, write=False) as session:
+        unit = session.execute(select(Unit.id).where(Unit.serial == "SN-77")).scalar_one()
+        kept = set(session.execute(select(Measurement.id)).scalars())
+    assert unit in _states(db_url, "unit")
+    assert {k for k, digest in _states(db_url, "measurement").items() if digest is not None} == kept
 
 
 def test_an_update_and_a_delete_run_through_the_session_are_stated(db_url):

@@ -21,7 +21,7 @@ against them. Two things do:
   changed, added or deleted behind the chain's back. No service does anything for this: record()
   flushes the session and takes what the ORM wrote (an `after_flush` hook), the bulk UPDATE/DELETE
   statements run through the session (a `do_orm_execute` hook reads the ids they touch) and
-  `db.insert_many` (a hook reads back the rows it added); rows written after a transaction's last
+  `db.insert_many` (a hook digests the rows from the values it wrote); rows written after a transaction's last
   event go in one more event, `records.written`, when it commits. `audit_state` (kept by a trigger
   from `records`) indexes the last state of each row, so `unverified()` can check a page's records in
   two statements; only `verify()`, which walks the chain itself, is proof.
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, String, Text, event,
-                        func, insert, inspect, select, tuple_, update)
+                        func, insert, inspect, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -183,27 +183,62 @@ def _json_float(value: float) -> str:
     return float.__repr__(value) if value - value == 0 else json.dumps(value)  # NaN, ±Infinity as json writes them
 
 
+def _kind(column):
+    return column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+
+
+def _boolean(v) -> str:
+    return "null" if v is None else "true" if v else "false"
+
+
+def _float(v) -> str:
+    return "null" if v is None else _json_float(float(v))
+
+
+def _integer(v) -> str:
+    return "null" if v is None else int.__repr__(int(v))
+
+
+def _time(v) -> str:
+    return "null" if v is None else f'"{(v.astimezone(timezone.utc) if v.tzinfo else v).isoformat()}"'
+
+
+def _date(v) -> str:
+    return "null" if v is None else f'"{date.isoformat(v)}"'
+
+
+def _binary(v) -> str:
+    return "null" if v is None else f'"{hashlib.sha256(v).hexdigest()}"'
+
+
+def _text(v) -> str:
+    return "null" if v is None else _quoted(str(v))
+
+
+_ENCODERS = ((Boolean, _boolean), ((Float, Numeric), _float), (Integer, _integer), (DateTime, _time), (Date, _date),
+             (LargeBinary, _binary), ((String, Text), _text))
+
+
 def _encoder(column):
     """How one column's value enters a row digest, as JSON text: the same from an ORM object as from the row
     read back. A row's digest is the SHA-256 of the canonical JSON list of its values so made plain (booleans,
     floats, integers, times as ISO 8601 in UTC, dates, binary as its SHA-256, text), written here column by
-    column instead of through json.dumps, which costs more than the hash."""
-    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
-    if isinstance(kind, Boolean):
-        return lambda v: "null" if v is None else "true" if v else "false"
-    if isinstance(kind, (Float, Numeric)):
-        return lambda v: "null" if v is None else _json_float(float(v))
-    if isinstance(kind, Integer):
-        return lambda v: "null" if v is None else int.__repr__(int(v))
-    if isinstance(kind, DateTime):
-        return lambda v: "null" if v is None else f'"{(v.astimezone(timezone.utc) if v.tzinfo else v).isoformat()}"'
-    if isinstance(kind, Date):
-        return lambda v: "null" if v is None else f'"{date.isoformat(v)}"'
-    if isinstance(kind, LargeBinary):
-        return lambda v: "null" if v is None else f'"{hashlib.sha256(v).hexdigest()}"'
-    if isinstance(kind, (String, Text)):
-        return lambda v: "null" if v is None else _quoted(str(v))
-    return canonical_json  # JSON and anything else: as it is
+    column instead of through json.dumps, which costs more than the hash. JSON and anything else: as it is."""
+    kind = _kind(column)
+    return next((encode for kinds, encode in _ENCODERS if isinstance(kind, kinds)), canonical_json)
+
+
+_ALIKE = {_boolean, _float, _integer, _time}
+"""The encoders that write equal values alike (floats but zeros: -0.0 == 0.0), so that a column's values are encoded
+once each; not so text (1 == True), dates (a datetime is one) or JSON."""
+
+
+def _encoded(encode, values: Sequence) -> Iterable[str]:
+    if encode in _ALIKE:
+        texts = {v: encode(v) for v in set(values)}
+        if not (encode is _float and 0 in texts):
+            return map(texts.__getitem__, values)
+    return map(encode, values)
 
 
 @dataclass(frozen=True)
@@ -217,11 +252,15 @@ class _Shape:
     encoders: tuple
 
     def digests(self, rows: Iterable[Sequence]) -> list[str]:
-        """The digest of each row (its values in `columns` order), taken column by column: a few calls a
-        value, none of them per row but the hash."""
+        """The digest of each row (its values in `columns` order)."""
+        return self.digests_of_columns(zip(*rows))
+
+    def digests_of_columns(self, columns: Iterable[Sequence]) -> list[str]:
+        """The digest of each row of these columns (one sequence of values each, in `columns` order), taken
+        column by column: a few calls a value, none of them per row but the hash."""
         sha256 = hashlib.sha256
-        columns = [map(encode, values) for encode, values in zip(self.encoders, zip(*rows))]
-        return [sha256(f"[{','.join(texts)}]".encode()).hexdigest()[:32] for texts in zip(*columns)]
+        texts = [_encoded(encode, values) for encode, values in zip(self.encoders, columns)]
+        return [sha256(f"[{','.join(row)}]".encode()).hexdigest()[:32] for row in zip(*texts)]
 
     def digest(self, values: Iterable) -> str:
         return self.digests([tuple(values)])[0]
@@ -314,25 +353,45 @@ def _bulk(execute) -> None:
         rows[(name, key)] = _GONE if execute.is_delete else _READ
 
 
-def _before_insert_many(session: Session, table) -> None:
-    """db.insert_many is about to add rows: the audit trail reads back every row above today's highest id."""
-    if table.name not in RECORDS or session.info.get("uow") != "write":
+def _inserted(session: Session, table, columns: tuple[str, ...], values: list) -> None:
+    """db.insert_many wrote these rows: their digests are taken from the values written, as the ORM's are from
+    its objects (a column left out is NULL; one the database fills with its default has the rows read back)."""
+    name = table.name
+    if name not in RECORDS or session.info.get("uow") != "write":
         return
-    above = transaction_cache(session).setdefault("audit_above", {})
-    if table.name not in above:
-        above[table.name] = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    shape = shapes()[name]
+    given = dict(zip(columns, values))
+    keys = given["id"]
+    tracked = _tracked(session)
+    if any(table.c[c].server_default is not None for c in shape.columns if c not in given):
+        tracked.update(dict.fromkeys([(name, key) for key in keys], _READ))
+        return
+    for key in keys if tracked else ():  # an earlier state of a reused id (a row deleted) is not theirs
+        tracked.pop((name, key), None)
+    if session.get_bind().dialect.name == "sqlite":
+        given.update({c: list(map(_kept_by_sqlite, v)) for c, v in given.items()
+                      if isinstance(_kind(table.c[c]), (Float, Numeric))})
+    missing = (None,) * len(keys)
+    digests = shape.digests_of_columns([given.get(c, missing) for c in shape.columns])
+    inserted = transaction_cache(session).setdefault("audit_inserted", {})
+    inserted.setdefault(name, {}).update(zip(map(str, keys), digests))
 
 
-db.BULK_INSERT_HOOKS.append(_before_insert_many)
+def _kept_by_sqlite(number):
+    """A number as SQLite stores it in a REAL column: without the sign of a negative zero, NaN as NULL."""
+    return None if number != number else 0.0 if number == 0 else number
+
+
+db.BULK_INSERT_HOOKS.append(_inserted)
 
 
 def _states(session: Session) -> dict | None:
     """The digests of the audited rows written since the last event, as an event's `records`."""
     cache = transaction_cache(session)
-    rows, above = cache.pop("audit_rows", None), cache.pop("audit_above", None)
-    if not rows and not above:
+    rows, inserted = cache.pop("audit_rows", None), cache.pop("audit_inserted", None)
+    if not rows and not inserted:
         return None
-    by_table: dict[str, dict[str, str | None]] = {}
+    by_table: dict[str, dict[str, str | None]] = inserted or {}  # what the ORM or a statement did later overrides
     read_back: dict[str, list[int]] = {}
     for (table, key), obj in (rows or {}).items():
         if obj is _GONE:
@@ -349,10 +408,6 @@ def _states(session: Session) -> dict | None:
             chunk = ids[start:start + 5000]
             found.update(dict.fromkeys(map(str, chunk)))  # not found: deleted since
             found.update(_digested(shape, connection.execute(shape.select().where(shape.table.c.id.in_(chunk)))))
-    for table, highest in (above or {}).items():
-        shape = shapes()[table]
-        by_table.setdefault(table, {}).update(
-            _digested(shape, connection.execute(shape.select().where(shape.table.c.id > highest))))
     return {t: [shapes()[t].colset, r] for t, r in by_table.items() if r}
 
 
@@ -797,13 +852,16 @@ class Unverified:
 
 def _failing(session: Session, rows: list[tuple[str, int, str]]) -> set[tuple[str, int]]:
     """Of (table, id, digest now) the ones whose digest is not their last state's in audit_state: one statement
-    (two when a row was last stated under an older column set, which needs the row read again)."""
+    a table (two when a row was last stated under an older column set, which needs the row read again). By
+    table and ids, not by (table, id) pairs: SQLite scans the whole of audit_state for a list of pairs."""
     if not rows:
         return set()
-    wanted = {(t, k) for t, k, _ in rows}
-    states = {(r.table_name, r.row_id): (r.colset, r.digest) for r in session.execute(
-        select(AuditState.table_name, AuditState.row_id, AuditState.colset, AuditState.digest)
-        .where(tuple_(AuditState.table_name, AuditState.row_id).in_(sorted(wanted))))}
+    wanted: dict[str, set[int]] = {}
+    for t, k, _ in rows:
+        wanted.setdefault(t, set()).add(k)
+    states = {(table, r.row_id): (r.colset, r.digest) for table, keys in wanted.items() for r in session.execute(
+        select(AuditState.row_id, AuditState.colset, AuditState.digest)
+        .where(AuditState.table_name == table, AuditState.row_id.in_(sorted(keys))))}
     bad, older = set(), {}
     for table, key, digest in rows:
         colset, stated = states.get((table, key), (None, None))
@@ -838,15 +896,16 @@ def unverified(session: Session, record_type: str, ids: Iterable[int]) -> set[in
 
 
 def unverified_records(session: Session, wanted: dict[str, Iterable[int]]) -> list[Unverified]:
-    """The same for several tables at once ({table: ids}), in one statement per table and one for all their
-    states; each named as people call it."""
+    """The same for several tables at once ({table: ids}), in two statements per table (its rows, their
+    states), the rows digested all at once; each named as people call it."""
     rows, named = [], {}
     for table, ids in wanted.items():
         shape, ids = shapes().get(table), list(ids)
         if shape is None or not ids:
             continue
-        for row in session.execute(shape.select().where(shape.table.c.id.in_(ids))):
-            rows.append((table, row.id, shape.digest(row)))
+        found = session.execute(shape.select().where(shape.table.c.id.in_(ids))).all()
+        for row, digest in zip(found, shape.digests(found)):
+            rows.append((table, row.id, digest))
             named[(table, row.id)] = describe(table, row.id, row)
     return [Unverified(table, key, named[(table, key)]) for table, key in sorted(_failing(session, rows))]
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import DateTime, Engine, create_engine, event, func, select
+from sqlalchemy import Boolean, DateTime, Engine, create_engine, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -186,21 +186,51 @@ def get_one(session: Session, model, label: str, *, lock: bool = False, **by):
     return row
 
 
-BULK_INSERT_HOOKS: list[Callable[[Session, Any], None]] = []
-"""Told (session, table) before `insert_many` writes: the audit trail notes where the new rows begin."""
+BULK_INSERT_HOOKS: list[Callable[[Session, Any, tuple[str, ...], list], None]] = []
+"""Told (session, table, columns, values) after `insert_many` wrote rows, `values` holding one sequence per column,
+as given (the key column first when insert_many numbered the rows): the audit trail digests the rows from them."""
+
+
+def _new_keys(conn, table, count: int) -> list[int]:
+    """The keys the database would give `count` new rows: on SQLite the next ones after the highest (the writer holds
+    the write lock), on PostgreSQL drawn from the key column's sequence."""
+    key = table.autoincrement_column
+    if conn.dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, key.name)
+        return list(conn.execute(select(func.nextval(sequence)).select_from(func.generate_series(1, count))).scalars())
+    highest = conn.execute(select(func.coalesce(func.max(key), 0))).scalar_one()
+    return list(range(highest + 1, highest + count + 1))
+
+
+def _bound(process, values, alike: bool):
+    """A column's values as the driver takes them; where equal values bind alike, each distinct one bound once."""
+    if process is None:
+        return values
+    if alike:
+        params = {v: process(v) for v in set(values)}
+        return map(params.__getitem__, values)
+    return map(process, values)
 
 
 def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """executemany at the driver, in the session's transaction. Each column's own bind
-    processing (UTC datetimes, booleans) is looked up once instead of per row: a bulk
-    import otherwise spends half its time in per-row parameter handling."""
-    for hook in BULK_INSERT_HOOKS:
-        hook(session, table)
+    """executemany at the driver, in the session's transaction. Rows without their key are numbered here, so that
+    those told (BULK_INSERT_HOOKS) know each row without reading it back. Bind processing (UTC datetimes, booleans)
+    runs column by column, once for each distinct time or boolean: row by row, parameter handling costs more than
+    the insert."""
+    if not rows:
+        return
     conn = session.connection()
     dialect = conn.dialect
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    if any(processors):
-        rows = [tuple([v if p is None else p(v) for p, v in zip(processors, row)]) for row in rows]
+    values = list(zip(*rows))
+    key = table.autoincrement_column
+    if key is not None and key.name not in columns:
+        columns = (key.name, *columns)
+        values.insert(0, _new_keys(conn, table, len(rows)))
+    types = [table.c[c].type for c in columns]
+    bound = [_bound(t.dialect_impl(dialect).bind_processor(dialect), column, isinstance(t, (UTCDateTime, Boolean)))
+             for t, column in zip(types, values)]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    conn.exec_driver_sql(sql, rows)
+    conn.exec_driver_sql(sql, list(zip(*bound)))
+    for hook in BULK_INSERT_HOOKS:
+        hook(session, table, columns, values)

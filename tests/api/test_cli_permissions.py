@@ -21,7 +21,7 @@ from lrip.catalog import service as catalog
 from lrip.change import service as change
 from lrip.cli import app
 from lrip.db import unit_of_work
-from lrip.execution import service as execution
+from lrip.execution import imports, service as execution
 from lrip.inspection import first_article, plans
 from lrip.nonconformance import capa, codes, mrb, ncr, scar
 from lrip.program import service as program
@@ -99,7 +99,7 @@ WRITES = [  # (the command's words, its use case)
     (["op", "record", "SN-1", "10", "--tool", "TQ-1"], execution.record_operation),
     (["measure", "SN-1", "TORQUE", "-0.5"], execution.record_measurement),
     (["consume", "SN-1", "10", "M-001"], execution.consume),
-    (["import", "measurements", "{csv}"], execution.import_measurements),
+    (["import", "measurements", "{csv}"], imports.import_measurements),
     (["disposition", "SN-1", "scrap", "--reason", "test"], mrb.disposition_unit),
     (["ncr", "raise", "--description", "test", "--severity", "minor", "--lot", "L1"], ncr.raise_ncr),
     (["ncr", "review", "NCR-000001", "scrap", "--reason", "test"], mrb.review),

@@ -14,7 +14,7 @@ from lrip.catalog.rules import CharacteristicSpec as C
 from lrip.catalog.rules import OperationSpec as O
 from lrip.db import utcnow
 from lrip.errors import Invalid, Refused
-from lrip.execution import service as execution
+from lrip.execution import imports, service as execution
 from lrip.program import service as program
 from reading import counting
 
@@ -143,7 +143,7 @@ def test_an_import_applies_the_same_checks_and_names_every_bad_row(line):
         _row("SN-25", now + timedelta(hours=2)),
     ])
     with pytest.raises(Invalid) as refused:
-        execution.import_measurements(line, actor(line, STATION), text=text, source="station.csv")
+        imports.import_measurements(line, actor(line, STATION), text=text, source="station.csv")
     reasons = refused.value.reasons
     assert reasons[0] == "station.csv: 5 bad row(s) of 6; nothing was imported"
     assert [r.split(":")[0] for r in reasons[1:]] == ["line 3", "line 4", "line 5", "line 6", "line 7"]
@@ -153,7 +153,7 @@ def test_an_import_applies_the_same_checks_and_names_every_bad_row(line):
     assert reasons[3] == "line 5: no gauge NOSUCHGAUGE in the tool register"
     assert reasons[4] == "line 6: CAL-2 is a caliper; TORQUE Screw torque is measured with a torque analyser"
     assert reasons[5].startswith("line 7: a result recorded at ") and reasons[5].endswith("is in the future")
-    done = execution.import_measurements(line, actor(line, STATION), text=CSV + _row("SN-25", now), source="ok.csv")
+    done = imports.import_measurements(line, actor(line, STATION), text=CSV + _row("SN-25", now), source="ok.csv")
     assert (done.rows, done.out_of_spec) == (1, 0)
 
 
@@ -166,7 +166,7 @@ def test_an_import_reads_what_its_rows_refer_to_in_the_same_statements_for_one_u
     def statements(units: list[str], name: str) -> int:
         text = CSV + "".join(_row(s, now - timedelta(minutes=k)) for s in units for k in range(3))
         with counting(line) as sent:
-            execution.import_measurements(line, actor(line, STATION), text=text, source=name)
+            imports.import_measurements(line, actor(line, STATION), text=text, source=name)
         return len(sent)
 
     assert statements(serials[:1], "one.csv") == statements(serials[1:], "many.csv")

@@ -534,3 +534,10 @@ def test_an_operation_record_does_not_move_where_it_may_not(current, action):
 def test_where_a_released_unit_goes(disposition, still_held, started, all_done, after):
     assert rules.unit_after_release(disposition=disposition, still_held=still_held, started=started,
                                     all_done=all_done) == after
+
+
+def test_a_negative_zero_is_read_as_zero():
+    """'-0.00' typed at a station was kept as -0.0 in the row's digest while SQLite stores 0: `lrip audit verify`
+    then named the measurement as changed."""
+    value, _ = rules.parse_result(TORQUE, "-0.00")
+    assert value == 0 and math.copysign(1.0, value) == 1.0

@@ -13,7 +13,7 @@ from lrip.auth.service import create_user
 from lrip.catalog import service as catalog
 from lrip.db import unit_of_work, utcnow
 from lrip.errors import Forbidden, Invalid, NotFound, Refused
-from lrip.execution import service as execution
+from lrip.execution import imports, service as execution
 from lrip.execution.models import Consumption, Measurement, MeasurementImport, OperationRecord, Unit, operation_tool
 from lrip.nonconformance import mrb
 from lrip.nonconformance.models import Hold, NonConformance
@@ -577,7 +577,7 @@ def test_a_good_file_imports(db_url):
     at = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
     text = HEADER + f"SN-1,10,TORQUE,2.01,{at.isoformat()},olga,G1\n" \
                     f"sn-2,Assemble,torque, 1.99 ,{at.isoformat().replace('+00:00', 'Z')},Oscar,\n"
-    result = do(db_url, "admin", execution.import_measurements, text=text, source="station-4.csv")
+    result = do(db_url, "admin", imports.import_measurements, text=text, source="station-4.csv")
     assert (result.rows, result.units, result.out_of_spec, result.holds, result.file) == (2, 2, 0, [], "station-4.csv")
     with unit_of_work(db_url, write=False) as s:
         rows = s.execute(select(Unit.serial, Measurement.value, Measurement.in_spec, Measurement.gauge,
@@ -594,17 +594,17 @@ def test_the_same_file_is_imported_once_unless_again_with_a_reason(db_url):
     _import_line(db_url)
     at = (utcnow() - timedelta(hours=1)).isoformat()
     text = HEADER + f"SN-1,10,TORQUE,2.01,{at},olga,G1\n"
-    first = do(db_url, "admin", execution.import_measurements, text=text, source="station-4.csv")
+    first = do(db_url, "admin", imports.import_measurements, text=text, source="station-4.csv")
     before = state(db_url)
-    reasons = refused(db_url, "admin", execution.import_measurements, text=text, source="renamed.csv")
+    reasons = refused(db_url, "admin", imports.import_measurements, text=text, source="renamed.csv")
     assert reasons[0].startswith("renamed.csv was imported already (the same file as station-4.csv, 1 row, by "
                                  "admin on ")
     assert "to import it again, say so (--again, or again=true) and why (--reason)" in reasons[0]
     with pytest.raises(Invalid) as exc:
-        do(db_url, "admin", execution.import_measurements, text=text, again=True)
+        do(db_url, "admin", imports.import_measurements, text=text, again=True)
     assert exc.value.reasons == ["importing the same file again needs a reason"]
     assert state(db_url) == before
-    again = do(db_url, "admin", execution.import_measurements, text=text, again=True,
+    again = do(db_url, "admin", imports.import_measurements, text=text, again=True,
                reason="the station's clock was wrong; values re-sent")
     assert (again.again, again.sha256) == (True, first.sha256)
     assert state(db_url)["counts"]["measurement"] == before["counts"]["measurement"] + 1
@@ -638,7 +638,7 @@ def test_a_file_with_any_bad_row_changes_nothing_and_lists_every_bad_row(db_url)
     ]) + "\n"
     before = state(db_url)
     with pytest.raises(Invalid) as exc:
-        do(db_url, "admin", execution.import_measurements, text=text)
+        do(db_url, "admin", imports.import_measurements, text=text)
     assert exc.value.reasons == [
         "measurements.csv: 13 bad row(s) of 14; nothing was imported",
         "line 2: no unit with serial 'SN-9'",
@@ -661,12 +661,12 @@ def test_a_file_with_any_bad_row_changes_nothing_and_lists_every_bad_row(db_url)
 def test_an_import_with_a_missing_header_column_or_no_rows_is_invalid(db_url):
     _import_line(db_url)
     with pytest.raises(Invalid) as exc:
-        do(db_url, "admin", execution.import_measurements,
+        do(db_url, "admin", imports.import_measurements,
            text="serial,operation,characteristic,value,operator\nSN-1,10,TORQUE,2,olga\n")
     assert exc.value.reasons == ["measurements.csv: the header lacks column(s) recorded_at, gauge; expected serial, "
                                  "operation, characteristic, value, recorded_at, operator, gauge"]
     with pytest.raises(Invalid) as exc:
-        do(db_url, "admin", execution.import_measurements, text=HEADER + "\n\n")
+        do(db_url, "admin", imports.import_measurements, text=HEADER + "\n\n")
     assert exc.value.reasons == ["measurements.csv has no rows"]
 
 
@@ -674,7 +674,7 @@ def test_out_of_spec_rows_in_an_import_put_units_on_hold_and_a_held_unit_takes_n
     _import_line(db_url)
     ok = (utcnow() - timedelta(minutes=5)).isoformat()
     text = HEADER + f"SN-1,10,TORQUE,2.0,{ok},olga,\nSN-2,10,TORQUE,1.5,{ok},oscar,G1\n"
-    result = do(db_url, "admin", execution.import_measurements, text=text)
+    result = do(db_url, "admin", imports.import_measurements, text=text)
     reason = "TORQUE Screw torque measured 1.5 N·m, below the lower limit 1.8 N·m"
     assert result.out_of_spec == 1
     assert [(h.serial, h.line, h.reason, h.ncr) for h in result.holds] == [("SN-2", 3, reason, "NCR-000001")]
@@ -685,6 +685,6 @@ def test_out_of_spec_rows_in_an_import_put_units_on_hold_and_a_held_unit_takes_n
         assert s.get(Measurement, hold.measurement_id).in_spec is False
     assert events(db_url, "unit.held")[0].actor == "admin"
     with pytest.raises(Invalid) as exc:
-        do(db_url, "admin", execution.import_measurements, text=HEADER + f"SN-2,10,TORQUE,2.0,{ok},oscar,\n")
+        do(db_url, "admin", imports.import_measurements, text=HEADER + f"SN-2,10,TORQUE,2.0,{ok},oscar,\n")
     assert exc.value.reasons[1] == ("line 2: SN-2 is on hold; it takes no new work until the MRB's disposition "
                                     "releases it")

@@ -148,3 +148,18 @@ def test_a_hold_is_blamed_on_the_attempt_its_result_raised_it_on_or_its_ncr_name
     before = m.Hold(record_operation=None, record_attempt=None, ncr_operation="30 Test",
                     opened_at=T0 - timedelta(hours=1))
     assert m.blame(before, attempts) == (None, False)  # on the unit itself
+
+
+def test_a_hold_a_result_raised_is_blamed_without_reading_the_attempts():
+    """The attempts' times are converted from storage only for the holds that need them (a generator is read lazily);
+    before, every hold read them."""
+    read = []
+
+    def attempts():
+        read.append(True)
+        yield _attempt("10 Assemble", 0, 1)
+
+    by_result = m.Hold(record_operation="10 Assemble", record_attempt=1, ncr_operation=None, opened_at=T0)
+    assert m.blame(by_result, attempts()) == ("10 Assemble", True) and read == []
+    by_hand = m.Hold(record_operation=None, record_attempt=None, ncr_operation=None, opened_at=T0)
+    assert m.blame(by_hand, attempts()) == ("10 Assemble", True) and read == [True]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lrip.execution import gauges, service
+from lrip.execution import gauges, imports, service
 from lrip.execution.schemas import HandoverRequest, PauseRequest
 from lrip.execution.schemas import (ConsumeRequest, ImportRequest, MeasurementRequest, OperationRequest, StartRequest,
                                     UnitCreate)
@@ -187,7 +187,7 @@ def import_measurements(file: Annotated[Path, typer.Argument(help="CSV: serial, 
         for h in r.holds:
             say(f"  line {h.line}: {h.serial} on hold under {h.ncr}: {h.reason}")
 
-    run(db, as_json, lambda s, actor: service.import_measurements(s, actor, text=text, source=file.name,
+    run(db, as_json, lambda s, actor: imports.import_measurements(s, actor, text=text, source=file.name,
                                                                   again=request.again, reason=request.reason), show)
 
 

@@ -9,7 +9,7 @@ from lrip.api import problems
 from lrip.api.deps import Page, act, page, read, signed_in, uses
 from lrip.auth.actor import Actor
 from lrip.errors import Invalid
-from lrip.execution import gauges, service
+from lrip.execution import gauges, imports, service
 from lrip.execution.rules import UnitStatus
 from lrip.execution.schemas import GaugeRecall, HandoverRequest, PauseRequest
 from lrip.execution.schemas import (ConsumeRequest, Consumed, ImportRequest, MaterialsConsumed, MaterialsRequest,
@@ -160,7 +160,7 @@ def consume(serial: SerialPath, body: ConsumeRequest, request: Request, actor: A
 
 
 @router.post("/imports/measurements", response_model=MeasurementsImported,
-             openapi_extra=uses(service.import_measurements))
+             openapi_extra=uses(imports.import_measurements))
 def import_measurements(request: Request,
                         csv: Annotated[bytes, Body(media_type="text/csv", description=(
                             "columns: serial, operation, characteristic, value, recorded_at, operator, gauge"))],
@@ -176,7 +176,7 @@ def import_measurements(request: Request,
     except UnicodeDecodeError:
         raise Invalid("import_invalid", "the file is not UTF-8 text") from None
     return act(request, actor, {"sha256": hashlib.sha256(csv).hexdigest(), **options.model_dump()},
-               lambda s: service.import_measurements(s, actor, text=text, source="upload.csv", again=options.again,
+               lambda s: imports.import_measurements(s, actor, text=text, source="upload.csv", again=options.again,
                                                      reason=options.reason))
 
 

@@ -471,7 +471,7 @@ def parse_result(c: CharacteristicView, raw: str) -> tuple[float | None, bool | 
     if text.lstrip("+-") in ("nan", "inf", "infinity"):
         raise ValueError(f"{c.code} {c.name} needs a finite number, not '{raw}'")
     try:
-        return plain_number(text), None
+        return plain_number(text) + 0.0, None  # -0.00 is 0.0: SQLite keeps no negative zero, the record's digest must not
     except ValueError:
         raise ValueError(f"{c.code} {c.name} needs a number, not '{raw}'") from None
 

@@ -1,4 +1,5 @@
-"""Shop-floor use cases: units, operations, measurements, consumption and the measurement import; and
+"""Shop-floor use cases: units, operations, measurements and consumption (the measurement import is
+lrip.execution.imports); and
 the plain functions nonconformance calls to hold a unit and to release it by the MRB's disposition.
 
 Every use case reads the unit's whole context in one statement (`unit_context`): the unit, its lot,
@@ -22,13 +23,9 @@ were when it began.
 """
 from __future__ import annotations
 
-import csv
 import functools
-import hashlib
-import io
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from operator import itemgetter
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -36,23 +33,21 @@ from sqlalchemy.orm import Session, aliased
 from lrip import audit, events
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.models import User
-from lrip.auth.permissions import allowed, check as check_permission
-from lrip.bulk import collector_paused
+from lrip.auth.permissions import check as check_permission
 from lrip.catalog.models import (Characteristic, Document, DocumentRevision, Operation, Part, PartRevision,
                                  Qualification, Routing, SetupVersion, Tool)
 from lrip.catalog.rules import as_identifier
-from lrip.db import get_one, insert_many, is_postgres, utcnow
-from lrip.errors import Invalid, NotFound, Refused, Verdict, verdict
+from lrip.db import get_one, is_postgres, utcnow
+from lrip.errors import Invalid, NotFound, Verdict, verdict
 from lrip.execution import rules
 from lrip.execution.events import HoldPlaced, OutOfSpec
 from lrip.execution.gauges import gauges
 from lrip.execution.kept import KEEP_AT_MOST, floor_reads, floor_use_case, locked
-from lrip.execution.models import (Consumption, Measurement, MeasurementImport, OperationRecord, Unit, WorkInterval,
-                                   operation_tool)
+from lrip.execution.models import Consumption, Measurement, OperationRecord, Unit, WorkInterval, operation_tool
 from lrip.execution.rules import IntervalEnd, RecordStatus, UnitStatus, WorkClock
-from lrip.execution.schemas import (Consumed, ImportedHold, MaterialsConsumed, MeasurementRecorded,
-                                    MeasurementsImported, NextStep, OperationRecordOut, OperationRecordPage,
-                                    OperationRecorded, ResultsRecorded, UnitPage, UnitRow, UnitsCreated)
+from lrip.execution.schemas import (Consumed, MaterialsConsumed, MeasurementRecorded, NextStep, OperationRecordOut,
+                                    OperationRecordPage, OperationRecorded, ResultsRecorded, UnitPage, UnitRow,
+                                    UnitsCreated)
 from lrip.execution.setup import Setup, Spec, Step, policy_of, setup_of
 from lrip.program import rules as program_rules
 from lrip.program.models import Lot, Program
@@ -159,7 +154,7 @@ class UnitContext:
         return [p for p in (rules.material_problem(m.view, self.policy) for m in self.material) if p]
 
 
-_version = select(SetupVersion.version).where(SetupVersion.id == 1).scalar_subquery()
+SETUP_VERSION = select(SetupVersion.version).where(SetupVersion.id == 1).scalar_subquery()
 
 
 def _qualification(by: str, column) -> ColumnElement:
@@ -199,7 +194,7 @@ def _context_statement(by_serial: bool, qualified: str | None):
                 .where(Routing.id == child_lot.routing_id).scalar_subquery())
 
     return (select(Unit, Lot.number, Lot.phase, Lot.program_id, Lot.routing_id, Lot.inspection_sample,
-                   Lot.configuration, Program.code, Program.created_at, Routing.status, Routing.created_at, _version,
+                   Lot.configuration, Program.code, Program.created_at, Routing.status, Routing.created_at, SETUP_VERSION,
                    _qualification(qualified, Qualification.expires_on) if qualified else null(),
                    _qualification(qualified, Qualification.granted_on) if qualified else null(),
                    OperationRecord, started.username, completed.username, _RECORD_TOOLS, _RECORD_RESULTS,
@@ -434,6 +429,13 @@ def _unit_row(unit: Unit, lot: str, operation: str | None) -> UnitRow:
 
 # ---------------------------------------------------------------- units
 
+def chunks(items: list, size: int = 900):
+    """`items` in slices small enough for an IN list or one executemany."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+
 def _create_units(session: Session, actor: Actor, lot: str, serials: list[str],
                   at: datetime | None) -> tuple[Lot, list[Unit]]:
     """Create these units in the lot, all of them or none: each serial an identifier (lrip.fields) unique
@@ -443,7 +445,7 @@ def _create_units(session: Session, actor: Actor, lot: str, serials: list[str],
     checked = [as_identifier(serial, "a serial") for serial in serials]
     serials = [serial for serial, _ in checked]
     lowered = [serial.lower() for serial in serials]
-    taken = [serial for chunk in _chunks(lowered) for serial in session.execute(
+    taken = [serial for chunk in chunks(lowered) for serial in session.execute(
         select(Unit.serial).where(func.lower(Unit.serial).in_(chunk))).scalars()]
     verdict([r for _, bad in checked for r in bad] + list(program_rules.check_unit_creation(
         serials=serials, taken=taken, lot_number=lot_row.number, lot_status=lot_row.status,
@@ -655,7 +657,7 @@ def hand_over_operation(session: Session, actor: Actor, *, serial: str, operatio
 
 # ---------------------------------------------------------------- measurements
 
-def _out_of_spec(session: Session, actor: Actor, *, unit: Unit, record_id: int, measurement: Measurement,
+def out_of_spec(session: Session, actor: Actor, *, unit: Unit, record_id: int, measurement: Measurement,
                  spec: Spec, reason: str) -> HoldPlaced:
     """Nonconformance raises the NCR and the hold (lrip.nonconformance.handlers) and answers with them."""
     replies = events.publish(session, actor, OutOfSpec(
@@ -728,7 +730,7 @@ def _held(session: Session, actor: Actor, ctx: UnitContext, step: Step,
     """Once the results are written and audited: an NCR and a hold for each one out of spec or failed, and
     every result's answer."""
     unit = ctx.unit
-    holds = [_out_of_spec(session, actor, unit=unit, record_id=t.row.operation_record_id, measurement=t.row,
+    holds = [out_of_spec(session, actor, unit=unit, record_id=t.row.operation_record_id, measurement=t.row,
                           spec=t.spec, reason=t.problem) if t.problem else None for t in taken]
     return [MeasurementRecorded(
         serial=unit.serial, characteristic=t.spec.code, operation=step.sequence, value=t.row.value,
@@ -1086,183 +1088,3 @@ def search_operation_records(session: Session, actor: Actor, *, lot: str | None 
         instruction=f"{doc} rev {doc_revision}" if doc else None)
         for r, unit_serial, unit_status, sequence, name, started_by, completed_by, doc, doc_revision in rows]
     return OperationRecordPage(items=items, total=total, limit=limit, offset=offset)
-
-
-# ---------------------------------------------------------------- bulk import
-
-IMPORT_COLUMNS = ("serial", "operation", "characteristic", "value", "recorded_at", "operator", "gauge")
-MEASUREMENT_COLUMNS = ("unit_id", "characteristic_id", "operation_record_id", "value", "passed", "in_spec", "gauge",
-                       "recorded_at", "recorded_by_id", "source")
-
-
-def _operators(session: Session, usernames: set[str]) -> dict[str, tuple[int, rules.OperatorView]]:
-    """The people an imported file names as operators (by lower-case username), each with whether they may
-    record results and the qualifications they hold (revoked ones aside): one statement."""
-    wanted = sorted({u.strip().lower() for u in usernames if u and u.strip()})
-    if not wanted:
-        return {}
-    people: dict[str, tuple] = {}
-    for uid, username, active, roles, skill, granted_on, expires_on in session.execute(
-            select(User.id, User.username, User.active, User.roles, Qualification.skill, Qualification.granted_on,
-                   Qualification.expires_on)
-            .outerjoin(Qualification, (Qualification.user_id == User.id) & Qualification.revoked_on.is_(None))
-            .where(func.lower(User.username).in_(wanted))):
-        uid, view, expiries, grants = people.setdefault(username.lower(), (uid, (username, active, roles), {}, {}))
-        if skill is not None:
-            expiries[skill], grants[skill] = expires_on, granted_on
-    return {key: (uid, rules.OperatorView(name, active, expiries, grants, allowed(roles or [], "measurement.record")))
-            for key, (uid, (name, active, roles), expiries, grants) in people.items()}
-
-
-def _chunks(items: list, size: int = 900):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _imported_before(session: Session, digest: str, source: str, again: bool, reason: str | None) -> None:
-    """The same file (same SHA-256) is imported once, unless someone says again and why."""
-    earlier = session.execute(select(MeasurementImport).where(MeasurementImport.sha256 == digest)
-                              .order_by(MeasurementImport.id)).scalars().first()
-    if earlier is not None and not again:
-        raise Refused("import_refused", f"{source} was imported already (the same file as {earlier.file}, "
-                                        f"{earlier.rows} row{'' if earlier.rows == 1 else 's'}, by {earlier.imported_by} on "
-                                        f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC); to import it again, say so "
-                                        "(--again, or again=true) and why (--reason)")
-    if again and not (reason or "").strip():
-        raise Invalid("import_invalid", "importing the same file again needs a reason")
-
-
-@command("measurement.import")
-@collector_paused()
-def import_measurements(session: Session, actor: Actor, *, text: str, source: str = "measurements.csv",
-                        again: bool = False, reason: str | None = None) -> MeasurementsImported:
-    """Import test-station results. All or nothing: any bad row and nothing is written, and the refusal
-    lists every bad row by its line number and why. A file already imported is refused unless `again`
-    with a `reason`. Each out-of-spec row puts its unit on hold under an NCR."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    _imported_before(session, digest, source, again, reason)
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
-    missing = [c for c in IMPORT_COLUMNS if c not in header]
-    if missing:
-        raise Invalid("import_invalid", f"{source}: the header lacks column(s) {', '.join(missing)}; "
-                      f"expected {', '.join(IMPORT_COLUMNS)}")
-    col = {name: header.index(name) for name in IMPORT_COLUMNS}
-    pick = itemgetter(*(col[name] for name in IMPORT_COLUMNS))
-    lines = [(n, row) for n, row in enumerate(reader, start=2) if any(row)]
-    if not lines:
-        raise Invalid("import_invalid", f"{source} has no rows")
-
-    # Everything the rows refer to is read once, as plain tuples: the loop below runs per row.
-    whole = [row for _, row in lines if len(row) == len(header)]
-    serials = sorted({row[col["serial"]].strip().lower() for row in whole})
-    units: dict[str, tuple] = {}  # lower(serial) -> (unit id, serial, status, routing id, policy)
-    routings: dict[int, Setup] = {}
-    for chunk in _chunks(serials):
-        query_ = (select(Unit.id, Unit.serial, Unit.status, Lot.routing_id, Routing.status, Routing.created_at, _version,
-                         Lot.program_id, Lot.phase, Program.created_at)
-                  .join(Lot, Lot.id == Unit.lot_id).join(Routing, Routing.id == Lot.routing_id)
-                  .join(Program, Program.id == Lot.program_id)
-                  .where(func.lower(Unit.serial).in_(chunk)).with_for_update(of=Unit))
-        for (unit_id, serial, status, routing_id, routing_status, created, version, program_id, phase,
-             program_created) in session.execute(query_):
-            units[serial.lower()] = (unit_id, serial, status, routing_id, policy_of(
-                session, program_id, phase, program_created_at=program_created, version=version or 0))
-            if routing_id not in routings:
-                routings[routing_id] = setup_of(session, routing_id, status=routing_status, created_at=created,
-                                                version=version or 0)
-    chars = {(routing_id, c.code.lower()): (c, step) for routing_id, setup in routings.items()
-             for step in setup.steps for c in step.characteristics}
-    open_records = {}  # (unit id, operation id) -> (record id, started at)
-    for chunk in _chunks([u[0] for u in units.values()]):
-        for rec_id, unit_id, op_id, started_at in session.execute(select(
-                OperationRecord.id, OperationRecord.unit_id, OperationRecord.operation_id, OperationRecord.started_at)
-                .where(OperationRecord.unit_id.in_(chunk), OperationRecord.status == RecordStatus.IN_WORK)):
-            open_records[(unit_id, op_id)] = (rec_id, started_at)
-    operators = _operators(session, {row[col["operator"]] for row in whole})
-    named_gauges = gauges(session, {row[col["gauge"]] for row in whole})
-    now = utcnow()
-    checked: dict[tuple, list[str]] = {}  # who, gauge, characteristic, day -> what is wrong with them
-
-    errors, good, bad_spec = [], [], []
-    width = len(header)
-    for line, row in lines:
-        if len(row) != width:
-            errors.append(f"line {line}: {len(row)} fields, the header has {width}")
-            continue
-        reasons = []
-        serial, opname, code, raw, when, who, gauge = map(str.strip, pick(row))
-        unit = units.get(serial.lower())
-        found = value = passed = record_id = started_at = at = None
-        if unit is None:
-            reasons.append(f"no unit with serial '{serial}'")
-        elif unit[2] in rules.BLOCKED_STATUSES:
-            reasons.append(f"{unit[1]} {rules.BLOCKED_STATUSES[unit[2]]}" + rules.ON_HOLD_WAITS.get(unit[2], ""))
-        else:
-            found = chars.get((unit[3], code.lower()))
-            if found is None:
-                reasons.append(f"{unit[1]}'s routing has no characteristic '{code}'")
-        if found:
-            spec, step = found
-            record_id, started_at = open_records.get((unit[0], step.id), (None, None))
-            if opname != str(step.sequence) and opname.lower() != step.name.lower():
-                reasons.append(f"{spec.code} is measured at operation {step.sequence} ({step.name}), not '{opname}'")
-            elif record_id is None:
-                reasons.append(f"operation {step.sequence} ({step.name}) is not in work on {unit[1]}")
-            try:
-                value, passed = rules.parse_result(spec.view, raw)
-            except ValueError as exc:
-                reasons.append(str(exc))
-        try:
-            at = datetime.fromisoformat(when)
-            if at.tzinfo is None:
-                reasons.append(f"recorded_at '{when}' has no time zone; write it like 2026-03-01T14:05:00Z")
-                at = None
-        except ValueError:
-            reasons.append(f"recorded_at '{when}' is not an ISO 8601 date and time")
-        user = operators.get(who.lower())
-        if user is None:
-            reasons.append(f"no user '{who}'")
-        elif at is not None and started_at is not None:
-            reasons += rules.result_time_problems(at=at, started_at=started_at, now=now, serial=unit[1],
-                                                  step=step.view)
-            key = (user[0], gauge.lower(), spec.id, id(unit[4]), at.date())
-            if key not in checked:
-                named = named_gauges.get(gauge.lower())
-                checked[key] = (rules.operator_problems(user[1], step.required_skill, unit[4], at.date())
-                                + rules.gauge_problems(spec.view, gauge, named.at(at.date()) if named else None,
-                                                       unit[4], at.date()))
-            reasons += checked[key]
-        if reasons:
-            errors.append(f"line {line}: " + "; ".join(reasons))
-            continue
-        problem = rules.evaluate(spec.view, value, passed)
-        named = named_gauges.get(gauge.lower())
-        values = (unit[0], spec.id, record_id, value, passed, problem is None, named.code if named else None, at,
-                  user[0], "import")
-        if problem:
-            bad_spec.append((values, problem, unit, spec, line))
-        else:
-            good.append(values)
-    if errors:
-        raise Invalid("import_refused", [f"{source}: {len(errors)} bad row(s) of {len(lines)}; nothing was imported"]
-                      + errors)
-
-    for chunk in _chunks(good, 5000):
-        insert_many(session, Measurement.__table__, MEASUREMENT_COLUMNS, chunk)
-    holds = []
-    for values, problem, unit, spec, line in bad_spec:
-        m = Measurement(**dict(zip(MEASUREMENT_COLUMNS, values)))
-        session.add(m)
-        session.flush()
-        held = _out_of_spec(session, actor, unit=session.get(Unit, unit[0]), record_id=m.operation_record_id,
-                            measurement=m, spec=spec, reason=problem)
-        holds.append(ImportedHold(serial=unit[1], line=line, reason=problem, ncr=held.ncr, hold=held.hold_id))
-    unit_count = len({v[0] for v in good} | {b[0][0] for b in bad_spec})
-    session.add(MeasurementImport(sha256=digest, file=source[:200], rows=len(lines), imported_at=now,
-                                  imported_by=actor.username, again_reason=reason if again else None))
-    audit.record(session, actor=actor, action="measurements.imported", record_type="import", record_id=digest[:16],
-                 after={"file": source, "sha256": digest, "rows": len(lines), "out_of_spec": len(bad_spec),
-                        "units": unit_count, "again": again}, reason=reason if again else None)
-    return MeasurementsImported(file=source, rows=len(lines), units=unit_count, out_of_spec=len(bad_spec),
-                                holds=holds, sha256=digest, again=again)

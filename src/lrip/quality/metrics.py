@@ -39,6 +39,7 @@ pages, the CLI, the API and readiness alike:
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,10 +118,10 @@ def blame(hold: Hold, first_attempts: Iterable[Attempt]) -> tuple[str | None, bo
     attempt whose result raised it (its first pass when it was the first attempt); else the
     operation its NCR names, if the unit went there; else the operation whose first attempt was in
     work when it opened. (None, False): no operation, the unit is blamed (held before its first
-    operation, or found after its last)."""
-    attempts = {a.operation: a for a in first_attempts}
+    operation, or found after its last). The attempts are read only for a hold no result raised."""
     if hold.record_operation is not None:
         return hold.record_operation, hold.record_attempt == 1
+    attempts = {a.operation: a for a in first_attempts}
     if hold.ncr_operation in attempts:
         return hold.ncr_operation, True
     for a in attempts.values():
@@ -192,10 +193,10 @@ def summarize(units: list[UnitRecord], lot_defects: float = 0.0) -> dict:
     """Every metric of a group of units (a lot, week, phase or the program); `lot_defects`: the
     quantities of the NCRs raised on the group's lots."""
     units = [u for u in units if u.counted]
-    by_op: dict[str, list[Step]] = {}
+    by_op: dict[str, list[Step]] = defaultdict(list)
     for u in units:
         for s in u.steps:
-            by_op.setdefault(s.operation, []).append(s)
+            by_op[s.operation].append(s)
     complete = [u for u in units if u.status == "complete"]
     kept = [u for u in complete if not u.outlier]
     through = [u for u in units if u.through]

@@ -13,6 +13,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Callable
 
 import numpy as np
 from sqlalchemy import case, func, select, type_coerce
@@ -288,9 +289,15 @@ class _Line:
     never started) each unit is in."""
 
     units: list[m.UnitRecord]
-    where: dict[str, dict[str, str]]  # serial -> {"lot": …, "phase": …, "week": …}
+    where: dict[str, tuple]  # serial -> (lot, phase, its first start or its creation as stored)
     lot_ncrs: list[dict]  # {"lot", "phase", "week", "operation", "quantity"}
     lots: list[str]  # in the order they were created
+    time: Callable  # a time as stored -> datetime (`_times`)
+
+    def group_of(self, serial: str, by: str) -> str:
+        """The unit's lot, phase or week: the week is worked out only when asked (a time converted per unit)."""
+        lot, phase, at = self.where[serial]
+        return lot if by == "lot" else phase if by == "phase" else _week(self.time(at))
 
 
 def _stored(time):
@@ -324,7 +331,7 @@ def _line(session: Session, program_id: int, phase: str | None) -> _Line:
         .outerjoin(OperationRecord, OperationRecord.unit_id == Unit.id)
         .outerjoin(Operation, OperationRecord.operation_id == Operation.id)
         .where(*scope).group_by(Lot.id, Unit.id, Operation.id)
-        .order_by(Lot.id, Unit.id, Operation.sequence, Operation.name, Operation.id))
+        .order_by(Lot.id, Unit.id, Operation.sequence, Operation.name, Operation.id)).all()  # fetched at once
     record_op, ncr_op = aliased(Operation), aliased(Operation)
     holds = connection.execute(
         select(Hold.unit_id, Hold.ncr_id, Hold.id, record_op.sequence, record_op.name, OperationRecord.attempt,
@@ -358,9 +365,12 @@ def _line(session: Session, program_id: int, phase: str | None) -> _Line:
         (_, _, _, _, _, _, routing, sequence, name, standard, started, ended, first_status, minutes) = row
         if sequence is None:
             continue
-        # operation, standard, minutes, first attempt's start and end as stored, done, open, opportunities
-        u[1][f"{sequence} {name}"] = (standard, minutes, started, ended, ended is not None,
-                                      first_status == in_work, inspected.get((routing, sequence), 0))
+        # standard, minutes, first attempt's start and end as stored, its first pass as the attempts alone say
+        # (passed when done, undecided while open, failed when stopped or sent back), open, opportunities
+        open_ = first_status == in_work
+        u[1][f"{sequence} {name}"] = (standard, minutes, started, ended,
+                                      True if ended is not None else None if open_ else False, open_,
+                                      inspected.get((routing, sequence), 0))
         if started is not None and (u[2] is None or started < u[2]):
             u[2] = started
     time = _times(session)
@@ -373,8 +383,8 @@ def _line(session: Session, program_id: int, phase: str | None) -> _Line:
         hold = m.Hold(record_operation=f"{rec_seq} {rec_name}" if rec_seq is not None else None,
                       record_attempt=attempt, ncr_operation=f"{ncr_seq} {ncr_name}" if ncr_seq is not None else None,
                       opened_at=opened_at)
-        attempts = [m.Attempt(operation, time(started), time(ended if ended is not None or open_ else started))
-                    for operation, (_, _, started, ended, _, open_, _) in u[1].items()]
+        attempts = (m.Attempt(operation, time(started), time(ended if ended is not None or open_ else started))
+                    for operation, (_, _, started, ended, _, open_, _) in u[1].items())
         operation, fails = m.blame(hold, attempts)
         new_defect = (unit_id, ncr_id or f"hold {hold_id}") not in seen_ncrs
         seen_ncrs.add((unit_id, ncr_id or f"hold {hold_id}"))
@@ -402,34 +412,38 @@ def _records(by_unit: dict[int, list], blamed: dict[int, list], per_routing: dic
     unit_off = {i for i, off in zip(complete, outliers.trend_outliers(
         [sum(s[1] or 0.0 for s in by_unit[i][1].values()) for i in complete])) if off}
 
-    units, where, lots = [], {}, []
+    units, where, lots = [], {}, {}
     for i in order:
         row, steps_of, first = by_unit[i]
         serial, status, created, lot, lot_phase, routing = row[1], row[2], row[3], row[4], row[5], row[6]
-        here, off = blamed.get(i, ()), flags.get(i, ())
-        steps = []
-        for operation, (standard, minutes, _, _, first_done, first_open, opportunities) in steps_of.items():
-            failed = not (first_done or first_open)
-            reworked = scrapped = False
-            defects = 0
-            if here:  # a few units: what their holds blame on this operation
-                mine = [b for b in here if b[0] == operation]
-                failed = failed or any(fails for _, fails, _, _ in mine)
-                reworked, scrapped = any(d == "rework" for _, _, d, _ in mine), any(d == "scrap" for _, _, d, _ in mine)
-                defects = sum(new for *_, new in mine)
-            steps.append(m.Step(serial, operation, False if failed else True if first_done else None, reworked,
-                                scrapped, defects, opportunities, minutes, standard, operation in off))
-        units.append(m.UnitRecord(
-            unit=serial, status=status, steps=tuple(steps), held=any(b[0] is None for b in here),
-            reworked=any(d == "rework" for _, _, d, _ in here), defects=sum(new for *_, new in here),
-            opportunities=per_routing[routing], outlier=i in unit_off))
-        where[serial] = {"lot": lot, "phase": lot_phase, "week": _week(time(first if first is not None else created))}
-        if lot not in lots:
-            lots.append(lot)
+        here, off = blamed.get(i), flags.get(i, ())
+        steps = tuple([m.Step(serial, operation, first_pass, False, False, 0, opportunities, minutes, standard,
+                              operation in off)
+                       for operation, (standard, minutes, _, _, first_pass, _, opportunities) in steps_of.items()])
+        held = reworked = False
+        defects = 0
+        if here:  # a few units: what their holds blame on each operation, and on the unit
+            steps = tuple(_blamed(step, [b for b in here if b[0] == step.operation]) for step in steps)
+            held, reworked = any(b[0] is None for b in here), any(d == "rework" for _, _, d, _ in here)
+            defects = sum(new for *_, new in here)
+        units.append(m.UnitRecord(unit=serial, status=status, steps=steps, held=held, reworked=reworked,
+                                  defects=defects, opportunities=per_routing[routing], outlier=i in unit_off))
+        where[serial] = (lot, lot_phase, first if first is not None else created)
+        lots[lot] = None
     ncrs = [{"lot": lot, "phase": lot_phase, "week": _week(opened_at),
              "operation": f"{sequence} {name}" if sequence is not None else None, "quantity": quantity or 1.0}
             for lot, lot_phase, sequence, name, quantity, opened_at in lot_ncrs]
-    return _Line(units=units, where=where, lot_ncrs=ncrs, lots=lots)
+    return _Line(units=units, where=where, lot_ncrs=ncrs, lots=list(lots), time=time)
+
+
+def _blamed(step: m.Step, mine: list) -> m.Step:
+    """The step with what the unit's holds blamed on its operation (operation, fails its first pass, disposition,
+    a new defect) did to it."""
+    if not mine:
+        return step
+    return step._replace(first_pass=False if any(fails for _, fails, _, _ in mine) else step.first_pass,
+                         reworked=any(d == "rework" for _, _, d, _ in mine),
+                         scrapped=any(d == "scrap" for _, _, d, _ in mine), defects=sum(new for *_, new in mine))
 
 
 def _defects(session: Session, program) -> tuple[str, dict[str, float], list[dict]]:
@@ -464,7 +478,7 @@ def _groups(line: _Line, by: str) -> list[dict]:
     units: dict[str, list[m.UnitRecord]] = defaultdict(list)
     for u in line.units:
         if u.counted:
-            units[line.where[u.unit][by]].append(u)
+            units[line.group_of(u.unit, by)].append(u)
     order = (line.lots if by == "lot" else sorted(units, key=PHASES.index) if by == "phase" else sorted(units))
     return [{"group": key, **m.summarize(units[key], sum(n["quantity"] for n in line.lot_ncrs if n[by] == key))}
             for key in order if key in units]
