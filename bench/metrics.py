@@ -82,7 +82,7 @@ def raw_read(path: Path, statements: list[tuple[str, tuple]]) -> int:
     return rows
 
 
-def run(units: int = 10_000, repeat: int = 3, built: Path | None = None) -> list[tuple[str, str, str, str]]:
+def run(units: int = 10_000, repeat: int = 5, built: Path | None = None) -> list[tuple[str, str, str, str]]:
     """`built`: a cached demo database to use instead of the one for today's demo.py."""
     from lrip.quality import service
 
