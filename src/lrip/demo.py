@@ -1064,7 +1064,7 @@ def _contain(session: Session, line: Line, today: date) -> dict:
     scar = scars.raise_scar(session, quality, ncr=ncr.number, due_on=today + timedelta(days=14),
                             request="Find and correct why parts were anodized in a bath out of its limits; say "
                                     "how the bath is now monitored and which other lots it treated.")
-    scars.record_response(session, buyer, number=scar.number, responded_on=today,
+    scars.record_response(session, buyer, number=scar.number,  # today, as the service sees it (a run may pass midnight)
                           response="Containment: the shift's lots held and measured. Cause: the bath chiller's "
                                    "alarm was muted during maintenance. Action: alarm interlocked with the line; "
                                    "bath temperature logged and reviewed every shift.")
