@@ -58,7 +58,7 @@ def _baseline(evidence: dict) -> bytes:
     """WeasyPrint laying out the report's HTML without figures."""
     from weasyprint import HTML
 
-    return HTML(string=report.render_html(evidence, charts=False), base_url=".").write_pdf()
+    return HTML(string=report.render_html(evidence), base_url=".").write_pdf()
 
 
 def child(side: str, url: str, code: str, out: str) -> None:
@@ -116,10 +116,10 @@ def run(built: Path | None = None, repeat: int = 2) -> list[tuple[str, str, str,
     steps = {}
     wall, cpu, _ = _timed(lambda: _evidence(url, code), 1)
     steps["reading the assessment (evidence.json, checkpoint)"] = (wall, cpu)
-    wall, cpu, figures = _timed(lambda: [report.charts_for(c, code) for c in evidence["assessment"]["criteria"]], 1)
-    steps["drawing the figures (Matplotlib, PNG for print)"] = (wall, cpu)
-    wall, cpu, html = _timed(lambda: report.render_html(evidence), 1)
-    steps["the HTML (Jinja, the figures drawn again)"] = (wall, cpu)
+    wall, cpu, figures = _timed(lambda: report.figures(evidence), 1)
+    steps["drawing the figures (Matplotlib, SVG for print)"] = (wall, cpu)
+    wall, cpu, html = _timed(lambda: report.render_html(evidence, figures), 1)
+    steps["the HTML (Jinja)"] = (wall, cpu)
     wall, cpu, pdf = _timed(lambda: report._pdf(html), 1)
     steps["laying out the PDF with figures (WeasyPrint)"] = (wall, cpu)
     wall, cpu, _ = _timed(lambda: report.sign_files({"report.pdf": pdf, "report.html": html.encode()},
@@ -135,7 +135,7 @@ def run(built: Path | None = None, repeat: int = 2) -> list[tuple[str, str, str,
         ("  the same, CPU seconds of this process", f"{cpu_ours:.2f}", f"{cpu_base:.2f}",
          f"{cpu_ours / cpu_base:.2f}×"),
         *((f"  step: {name}, seconds (CPU)", f"{wall:.2f} ({cpu:.2f})", "", "") for name, (wall, cpu) in steps.items()),
-        ("  figures drawn; report.pdf pages", f"{sum(len(f) for f in figures)}; "
+        ("  figures drawn; report.pdf pages", f"{sum(len(f) for f in figures.values())}; "
          f"{_pages(folder / 'package' / 'report.pdf')}", f"0; {len(__import__('pypdfium2').PdfDocument(bare))}", ""),
         ("process maximum resident set, MB (fresh process each)", f"{mem_ours['rss_mb']:.0f}",
          f"{mem_base['rss_mb']:.0f}", f"{mem_ours['rss_mb'] / mem_base['rss_mb']:.2f}×"),

@@ -1,4 +1,5 @@
-"""Work that holds many rows at once: a measurement import, a program's metrics and SPC."""
+"""Work that holds many rows or makes many objects at once: a measurement import, a program's metrics and SPC,
+an evidence package."""
 from __future__ import annotations
 
 import gc
@@ -18,3 +19,16 @@ def collector_paused():
     finally:
         if was_on:
             gc.enable()
+
+
+@contextmanager
+def collector_spared():
+    """The garbage collector left to the objects the work makes. Writing an evidence package allocates millions
+    of short-lived ones (Matplotlib artists, WeasyPrint boxes), which set off three or four full collections,
+    each walking every object the process held before (its modules, its caches): a second of the 10,000-unit
+    package. Frozen for the while, those are not walked; they go back to the collector after."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

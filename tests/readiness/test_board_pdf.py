@@ -119,6 +119,14 @@ def test_figures_are_numbered_in_order_with_captions(board):
     assert numbers and numbers == list(range(1, len(numbers) + 1))
 
 
+def test_figures_are_vector_drawings_whose_words_are_text(board):
+    """The figures were PNG at 180 dpi: on paper or zoomed they blurred, and no label could be searched."""
+    out, pages = board
+    page = next(p["text"] for p in pages if "Figure 1." in p["text"])
+    assert "yield (% of units)" in page and "first-pass yield" in page  # the yield chart's axis and legend
+    assert b"/Subtype /Image" not in (out / "report.pdf").read_bytes()
+
+
 def test_no_text_is_smaller_than_8_points(board):
     """Digits of DejaVu Sans stand 0.73 em tall: 8 pt text has digits 5.8 pt tall (a chart of a screen's size
     shrunk onto the page had its legend at 5.5 pt, digits 4 pt)."""

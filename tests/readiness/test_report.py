@@ -85,7 +85,7 @@ def test_the_package_has_every_file_in_its_manifest(package):
     assert evidence["signatures"][0]["name"] == "Pam Program"
     html = (out / "report.html").read_text()
     assert "Pam Program" in html and evidence["audit_head"]["hash"] in html
-    assert '<img class="chart"' in html and "data:image/png;base64," in html  # the figures, as PNG for print
+    assert '<img class="chart"' in html and "data:image/svg+xml;base64," in html  # the figures, vector
     assert evidence["signing"]["public_key_sha256"] == keys.public_fingerprint() and keys.public_fingerprint() in html
 
 
@@ -324,6 +324,120 @@ def test_a_long_control_chart_is_drawn_at_the_plot_s_resolution_and_says_so():
     assert drawn_as(37) == "All 37 points drawn."
 
 
+def test_a_long_control_chart_marks_its_rule_violations_by_a_bar_that_hides_no_point():
+    """Where a rule fires for long (a drifting process), a diamond per group covered the whole trace; and 300
+    out-of-spec points drew 300 crosses on a few groups' width: a cross per group is what the eye sees."""
+    from lrip.quality.charts import control_chart, drawn_as
+
+    svg = control_chart(_spc(1744, out_of_spec=300), title="t")
+    assert "rule violation (bar on top: its groups)" in svg and "out of spec (the farthest of each group)" in svg
+    assert svg.count("<use ") < 100  # ticks, legend, a cross per group of out-of-spec points (42 groups)
+    assert "marked by a bar along the top" in drawn_as(1744)
+
+
+def test_a_long_name_on_a_stacked_control_chart_is_written_on_lines_that_fit_its_plot():
+    """"Motor mount screw torque (N·m)" ran down over the moving range's label beside the plot below."""
+    import re
+
+    from lrip.quality.charts import control_chart
+    from lrip.web.charts import for_print
+
+    with for_print(report.PRINT_WIDTH):
+        svg = control_chart(_spc(40) | {"name": "Motor mount screw torque"}, title="t")
+    lines = re.findall(r">([^<>]+)</text>", svg)
+    label = [line for line in lines if line in "Motor mount screw torque (N·m)"]
+    assert len(label) > 2 and " ".join(label).startswith("Motor mount screw torque (N·m)")  # and moving range's
+
+
+def _drawn(monkeypatch) -> list:
+    """Every time Matplotlib draws a figure (a pass over all its artists), from now on."""
+    from matplotlib.figure import Figure
+
+    passes, draw = [], Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: passes.append(self) or draw(self, renderer))
+    return passes
+
+
+def test_the_package_draws_each_figure_once(package, monkeypatch):
+    """report.html and report.pdf are one HTML: each figure is drawn once for both, in one Matplotlib pass
+    (savefig's tight box cost a second pass; the HTML is written from the figures already drawn)."""
+    from lrip.quality.charts import control_chart
+    from lrip.web.charts import for_print
+
+    evidence = json.loads((package[1] / "evidence.json").read_text())
+    passes = _drawn(monkeypatch)
+    with for_print(report.PRINT_WIDTH):
+        control_chart(_spc(40), title="t")
+    assert len(passes) == 1
+    passes.clear()
+    figures = report.figures(evidence)
+    html = report.render_html(evidence, figures)
+    drawn = sum(len(f) for f in figures.values())
+    assert drawn >= 4 and len(passes) == drawn and html.count('<img class="chart"') == drawn
+
+
+def test_writing_a_package_leaves_the_objects_held_before_it_to_the_collector_after(package, tmp_path, monkeypatch):
+    """Each full collection while a package was written walked every object of the process (a second of the
+    10,000-unit package): they are frozen for the while, and handed back after, even when writing fails."""
+    import gc
+
+    url = package[0]
+    frozen, laid_out = [], report._pdf
+    monkeypatch.setattr(report, "_pdf", lambda html: frozen.append(gc.get_freeze_count()) or laid_out(html))
+    with unit_of_work(url) as session:
+        report.write_package(session, actor(session, "pam"), program="ACT", out=tmp_path / "again")
+    assert frozen[0] > 10_000 and gc.get_freeze_count() == 0
+    monkeypatch.setattr(report, "_pdf", lambda html: 1 / 0)
+    with pytest.raises(ZeroDivisionError), unit_of_work(url) as session:
+        report.write_package(session, actor(session, "pam"), program="ACT", out=tmp_path / "failed")
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_figure_is_a_vector_image_of_only_what_draws(package):
+    """WeasyPrint walks an SVG's elements in Python: no naming-only group, no metadata, no CSS to parse;
+    every path, mark and text kept."""
+    import base64
+    import re
+    from xml.etree import ElementTree
+
+    from lrip.quality.charts import control_chart
+    from lrip.web.charts import for_print
+
+    with for_print(report.PRINT_WIDTH):
+        svg = control_chart(_spc(40, out_of_spec=1), title="t")
+    lean = base64.b64decode(report._svg_image(svg).split(",", 1)[1]).decode()
+    ElementTree.fromstring(lean)
+    assert 'style="' not in lean and "<metadata" not in lean and not re.search(r'<g(?: id="[^"]*")?>', lean)
+    assert [lean.count(tag) for tag in ("<path", "<use", "<text")] == [svg.count(tag) for tag in
+                                                                       ("<path", "<use", "<text")]
+    assert 'stroke="#000000"' in lean and 'text-anchor="middle"' in lean
+
+
+def test_every_table_header_is_repeated_on_each_page_the_table_runs_onto(package):
+    """The files of the package ran onto the last page without their header: a header row is a <thead>,
+    which WeasyPrint repeats."""
+    html = (package[1] / "report.html").read_text()
+    assert html.count("<th>") and html.count("<tr><th>") == html.count("<thead><tr><th>")
+
+
+def test_findings_are_shown_five_in_the_summary_and_ten_in_their_section(package):
+    """A 10,000-unit demo listed 26 NCR findings, two lines each, in "Open findings" and again in its section:
+    two pages of one sentence with another number."""
+    evidence = json.loads((package[1] / "evidence.json").read_text())
+    c = evidence["assessment"]["criteria"][0]
+    c["findings"] = [f"finding {k}." for k in range(1, 13)]
+    evidence["assessment"]["findings"] = [{"criterion": c["id"], "kind": "blocking", "text": "twelve findings",
+                                           "findings": c["findings"]}]
+    html = report.render_html(evidence)
+    summary = html.split('<h2 id="findings">')[1].split('<h2 id="waivers">')[0]
+    assert "finding 5." in summary and "finding 6." not in summary
+    assert f'… and more, in <a class="see" href="#criterion-{c["id"]}">section {c["number"]}</a>' in summary
+    section = html.split(f'id="criterion-{c["id"]}"')[1]
+    assert "finding 10." in section and "finding 11." not in section
+    assert f"… and more, in findings.csv (criterion = {c['id']})" in section
+    assert "finding 12." in report.extracts(evidence)["findings.csv"].decode()
+
+
 def test_the_control_chart_writes_units_and_limit_values_and_tells_out_of_spec_from_rule_violations():
     from lrip.quality.charts import control_chart
 
@@ -355,6 +469,19 @@ def test_a_supplier_at_zero_percent_is_drawn_above_the_axis_and_the_target_writt
     svg = on_time_by_supplier(cards, title="t", target=0.95)
     assert "target 95%" in svg and "on-time delivery (%)" in svg and "month" in svg
     assert "rotate(-30" not in svg  # five months fit written flat
+
+
+def test_the_supplier_chart_names_its_target_in_the_legend_where_no_line_crosses_it():
+    """Written on the plot at its left end, "target 95%" was crossed by a supplier falling from 100% to 78%."""
+    import re
+
+    from lrip.quality.charts import on_time_by_supplier
+
+    cards = [{"supplier": "KPM", "periods": [{"period": f"2026-0{m}", "on_time_rate": r}
+                                             for m, r in zip(range(1, 6), (1.0, 0.78, 0.8, 0.77, 0.93))]}]
+    svg = on_time_by_supplier(cards, title="t", target=0.95)
+    x = {text: float(x) for x, text in re.findall(r'<text[^>]*\bx="([\d.]+)"[^>]*>([^<]+)</text>', svg)}
+    assert x["target 95%"] == x["KPM"]  # one column: the legend beside the plot
 
 
 def test_the_learning_chart_names_its_projections_in_the_legend_instead_of_overprinting_labels():

@@ -139,5 +139,6 @@ def learning_curve(units: list[int], hours: list[float], fitted: dict[str, list[
         ax.set_xlabel("unit number (build order, log scale)")
         ax.set_ylabel("hours per unit (h, log scale)")
         # under the plot, in columns: the plot keeps the figure's width and no label overprints another
-        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3)
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                  ncols=3 if fig.get_figwidth() > 7 else 2)  # on a page, three columns ran wider than the text
         return svg_markup(fig, title)

@@ -6,6 +6,7 @@ Matplotlib's object API only.
 from __future__ import annotations
 
 import math
+import textwrap
 
 from lrip.web.charts import PALETTE, bars, envelope, new_figure, set_label_ticks, style, svg_markup
 
@@ -69,8 +70,46 @@ def drawn_as(n_points: int) -> str:
     if n_points <= DRAWN_POINTS:
         return f"All {n_points:,} points drawn."
     return (f"{n_points:,} points, drawn as the smallest and largest value in each of {ENVELOPE} groups of about "
-            f"{n_points / ENVELOPE:.0f} consecutive points (the plot's resolution); rule violations are marked "
-            "once per group, every out-of-spec point is marked. The limits and statistics use every point.")
+            f"{n_points / ENVELOPE:.0f} consecutive points (the plot's resolution); the groups holding a rule "
+            "violation are marked by a bar along the top, and the farthest out-of-spec point of each group by a "
+            "cross. The limits and statistics use every point.")
+
+
+def _violation_bar(ax, flagged: list[int], n: int) -> None:
+    """The envelope's groups holding a rule violation (indexes `flagged` of `n` points) as a bar along the top
+    of the plot: a marker per group would cover the trace where a rule fires for long."""
+    size = n / ENVELOPE
+    spans = []
+    for group in sorted({int(i // size) for i in flagged}):
+        start = group * size + 0.5
+        if spans and abs(spans[-1][0] + spans[-1][1] - start) < 1e-9:
+            spans[-1] = (spans[-1][0], spans[-1][1] + size)
+        else:
+            spans.append((start, size))
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.12 * (high - low))  # room for the bar above every point and its mark
+    ax.broken_barh(spans, (0.965, 0.035), transform=ax.get_xaxis_transform(), color=BLACK,
+                   label="rule violation (bar on top: its groups)")
+
+
+def _farthest_per_group(outside: list[int], points: list[float], n: int) -> list[int]:
+    """Of the out-of-spec points (indexes), the farthest from the center of each envelope group and side:
+    at the plot's resolution the others sit under its cross."""
+    size, center = n / ENVELOPE, sum(points) / n
+    farthest: dict[tuple[int, bool], int] = {}
+    for i in outside:
+        key = (int(i // size), points[i] > center)
+        if key not in farthest or abs(points[i] - center) > abs(points[farthest[key]] - center):
+            farthest[key] = i
+    return sorted(farthest.values())
+
+
+def _fitted(label: str, ax, fig) -> str:
+    """An axis label broken into lines no longer than the plot is tall: stacked plots' labels never overprint."""
+    from matplotlib import rcParams
+
+    tall = ax.get_position().height * fig.get_figheight() * 72
+    return "\n".join(textwrap.wrap(label, max(10, int(tall / (0.62 * rcParams["font.size"])))))
 
 
 def _value_label(result: dict) -> str:
@@ -85,7 +124,8 @@ def control_chart(result: dict, *, title: str) -> str:
     on an individuals chart; out-of-spec points as red crosses and run-rule violations as open diamonds (two
     shapes, so they differ in black and white too); the phase I / phase II boundary as a dotted line; the
     moving-range, range or S chart below when there is one. A long series is drawn as a min/max envelope at
-    the plot's resolution (`drawn_as` says so for the caption). `result`: the spc analysis dict."""
+    the plot's resolution, its groups holding a rule violation as a bar along the top of the plot, where it
+    hides no point (`drawn_as` says so for the caption). `result`: the spc analysis dict."""
     from matplotlib import rc_context
 
     points = result["points"]
@@ -121,26 +161,25 @@ def control_chart(result: dict, *, title: str) -> str:
         _write_on_line(ax, lsl, f"LSL {_number(lsl)} {units}".strip() if lsl is not None else "", BLACK, below=True)
         outside = [i for i, v in enumerate(points) if (lsl is not None and v < lsl) or (usl is not None and v > usl)]
         flagged = sorted({v["index"] for v in result["violations"]} - set(outside))
-        if long and flagged:  # one marker per group at most: the trace stays visible
-            size = n / ENVELOPE
-            kept = {}
-            for i in flagged:
-                kept.setdefault(int(i // size), i)
-            flagged = sorted(kept.values())
-        if flagged:
+        if long and flagged:
+            _violation_bar(ax, flagged, n)
+        elif flagged:
             ax.plot([i + 1 for i in flagged], [points[i] for i in flagged],
                     **(VIOLATION | ({"markersize": 4} if not small else {})),
-                    label=f"rule violation ({'Nelson' if result.get('rules', 'nelson') == 'nelson' else 'WE'})"
-                    if not long else "rule violation (one mark per group)")
+                    label=f"rule violation ({'Nelson' if result.get('rules', 'nelson') == 'nelson' else 'WE'})")
         if outside:
-            ax.plot([i + 1 for i in outside], [points[i] for i in outside], **OUT_OF_SPEC)
+            shown = _farthest_per_group(outside, points, n) if long else outside
+            ax.plot([i + 1 for i in shown], [points[i] for i in shown],
+                    **OUT_OF_SPEC | ({"label": "out of spec (the farthest of each group)"} if long else {}))
         _phase_line(ax, baseline, n)
         if baseline is not None and 0 < baseline < n:
-            ax.text(baseline - 0.5, 0.98, " phase II →", transform=ax.get_xaxis_transform(), color=GREY,
-                    va="top")
-        ax.set_ylabel(_value_label(result))
-        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncols=3, borderaxespad=0)
+            ax.text(baseline - 0.5, 0.95 if long else 0.98, " phase II →", transform=ax.get_xaxis_transform(),
+                    color=GREY, va="top")
+        ax.set_ylabel(_fitted(_value_label(result), ax, fig))
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0,
+                  ncols=3 if fig.get_figwidth() > 7 else 2)  # on a page, three columns ran wider than the text
         if secondary:
+            ax.tick_params(labelbottom=False)  # the plot below carries the unit numbers
             ax2 = _axes(fig, 2, 1, 2, sharex=ax)
             second = [math.nan if v is None else v for v in secondary["points"]]
             if long:
@@ -155,7 +194,7 @@ def control_chart(result: dict, *, title: str) -> str:
                 _write_on_line(ax2, value, f"{name} {_number(value)}", colour, below=below)
             _phase_line(ax2, baseline, n)
             name = {"imr": "moving range", "xbar-r": "range", "xbar-s": "std. dev."}[result["chart"]]
-            ax2.set_ylabel(f"{name} ({units})" if units else name)
+            ax2.set_ylabel(_fitted(f"{name} ({units})" if units else name, ax2, fig))
         xlabel = ("unit (build order)" if result["chart"] == "imr" else "lot" if result["chart"] == "p"
                   else "subgroup (build order)")
         if long:  # the picture says itself that it is drawn at its resolution
@@ -317,7 +356,7 @@ def supplier_trend(periods: list[dict], *, title: str, target: float | None = No
 def on_time_by_supplier(cards: list[dict], *, title: str, target: float | None = None) -> str:
     """On-time delivery per period, one line per supplier (the scorecard rows), each with its own marker shape
     (told apart in black and white); a supplier at 0% is drawn above the axis line, not hidden on it; the
-    target (a fraction) as a dashed line with its value written on it."""
+    target (a fraction) as a dashed line, its value in the legend (written on the plot, lines crossed it)."""
     from matplotlib import rc_context
     from matplotlib.ticker import PercentFormatter
 
@@ -333,8 +372,7 @@ def on_time_by_supplier(cards: list[dict], *, title: str, target: float | None =
                 ax.plot([x for x, _ in points], [y for _, y in points], marker="osD^vP*X"[i % 8], linewidth=2,
                         markersize=6, color=PALETTE[i % len(PALETTE)], label=c["supplier"], clip_on=False)
         if target is not None:
-            ax.axhline(target * 100, color=BLACK, linewidth=1.1, linestyle="--")
-            _write_on_line(ax, target * 100, f"target {target:.0%}", BLACK, below=True, inside=True)
+            ax.axhline(target * 100, color=BLACK, linewidth=1.1, linestyle="--", label=f"target {target:.0%}")
         ax.set_ylim(-6, 106)  # a 0% month sits above the axis line, not hidden on it
         ax.set_yticks(range(0, 101, 20))
         ax.yaxis.set_major_formatter(PercentFormatter())
@@ -344,6 +382,6 @@ def on_time_by_supplier(cards: list[dict], *, title: str, target: float | None =
         ax.grid(axis="y", color="#d9dee4", linewidth=0.8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        if ax.get_legend_handles_labels()[0]:  # no receipt was due yet: no line, no legend
-            ax.legend(title="Supplier", frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        if ax.get_legend_handles_labels()[0]:  # no receipt was due yet and no target: no legend
+            ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         return svg_markup(fig, title)

@@ -2,8 +2,8 @@
 
 One Jinja template gives report.html and, through WeasyPrint, report.pdf: a board document (the cover with
 the signature block, a one-page executive summary, contents with page numbers, the criteria in their
-order with numbered figures drawn for print, evidence named by identifier and by the package's CSV
-files). Beside them: evidence.json (the frozen assessment, its signatures, the waivers and attestations
+order with numbered figures drawn once, for print, as vector (SVG) images, evidence named by identifier and
+by the package's CSV files). Beside them: evidence.json (the frozen assessment, its signatures, the waivers and attestations
 with what each signature signed), CSV extracts of the records used, the attestations' attachments, the
 installation's public key and its certificate, and manifest.sha256 (sha256sum format) over every file.
 
@@ -24,6 +24,7 @@ the proof.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Session
 from lrip import audit, files as kept_files, keys
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.rules import content_hash
+from lrip.bulk import collector_spared
 from lrip.capacity.charts import learning_curve, utilisation_bars
 from lrip.change.charts import traffic_chart
 from lrip.change.schemas import TrafficWeek
@@ -92,8 +94,9 @@ OWNERS = {"capability": "Quality engineering", "quality": "Quality (MRB)", "yiel
           "attestations": "Program management"}
 """Who in the plant closes a criterion's findings: the board asks the function, by name of the function."""
 EVIDENCE_SHOWN = 24  # per criterion in the PDF; every record is in evidence.csv
+FINDINGS_SHOWN = 5  # per criterion in "Open findings"; its section lists more
+FINDINGS_LISTED = 10  # per criterion in its section; findings.csv has every one the assessment kept
 PRINT_WIDTH = 5.6  # inches, the plot: with its labels and legend beside it, an A4 page's text width (7 in)
-PRINT_DPI = 180  # the figures are PNG in the package: sharp on paper, and laid out at once by WeasyPrint
 _COMMAND = re.compile(r"\s*\((?:e\.g\. )?lrip [^)]*\)")
 
 
@@ -261,21 +264,10 @@ def _attachment_path(attestation: dict) -> str:
 
 # ---------------------------------------------------------------- charts (the areas' own chart functions)
 
-def _own_ids(svg: str, prefix: str) -> str:
-    """Matplotlib names the elements of every SVG alike; in one document each chart needs its own ids,
-    or one chart's clip paths and markers would be taken from another's."""
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-    if not ids:
-        return svg
-    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, sorted(ids, key=len, reverse=True)))
-                         + r')(?=[")])')
-    return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
-
-
 def charts_for(criterion: dict, program: str) -> list[dict]:
     """The figures of one criterion's section, from the data frozen in the assessment, drawn for print (text at
     its natural size on the page), each with the caption that says what it shows and where its data is."""
-    with for_print(PRINT_WIDTH, dpi=PRINT_DPI):
+    with for_print(PRINT_WIDTH):
         return _charts_for(criterion, program)
 
 
@@ -285,8 +277,8 @@ def _charts_for(criterion: dict, program: str) -> list[dict]:
     def add(title: str, svg: str | None, caption: str = "", values: list[str] = ()):
         """`values`: the key-characteristic values the figure draws, as the package cites them."""
         if svg:
-            out.append({"title": title, "svg": _own_ids(svg, f"{cid}{len(out)}"), "caption": caption,
-                        "width": _natural_width(svg), "values": list(values)})
+            out.append({"title": title, "src": _svg_image(svg), "caption": caption, "width": _natural_width(svg),
+                        "values": list(values)})
 
     cid = criterion["id"]
     if cid == "capability":
@@ -346,32 +338,70 @@ def _natural_width(svg: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
+_STYLE = re.compile(r'style="([^"]*)"')
+_SHEET = '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
+_GROUP = re.compile(r"<g\b[^>]*>|</g>")
+
+
+def _svg_image(svg: str) -> str:
+    """A chart as the data: URL of an SVG image: vector on paper. WeasyPrint draws an SVG element by element in
+    Python (and runs the HTML cascade over an inline one), so the image is given only what draws: Matplotlib's
+    groups that merely name their content and its metadata are left out, and its style attributes and style
+    sheet are written as the presentation attributes they stand for, which need no CSS parsing."""
+    kept = []
+
+    def group(tag: re.Match) -> str:
+        if tag[0] == "</g>":
+            return tag[0] if kept.pop() else ""
+        if tag[0].endswith("/>"):
+            return tag[0]
+        kept.append(not re.fullmatch(r'<g(?: id="[^"]*")?>', tag[0]))
+        return tag[0] if kept[-1] else ""
+
+    lean = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S).replace(_SHEET, "")
+    lean = _GROUP.sub(group, lean.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1))
+    lean = _STYLE.sub(lambda m: " ".join(f'{name.strip()}="{value.strip()}"' for name, value in
+                                         (d.split(":", 1) for d in m[1].split(";") if d.strip())), lean)
+    return "data:image/svg+xml;base64," + base64.b64encode(lean.encode()).decode()
+
+
 # ---------------------------------------------------------------- writing
 
 def _in_order(criteria: list[dict]) -> list[dict]:
     return sorted(criteria, key=lambda c: c["number"])
 
 
-def render_html(evidence: dict, *, charts: bool = True, progress=None) -> str:
-    """The report as HTML (WeasyPrint prints it). `charts=False` leaves the figures out (the benchmark's
-    baseline); `progress(done, total, what)` is told as each criterion's figures are drawn."""
+def figures(evidence: dict, *, progress=None) -> dict[str, list[dict]]:
+    """Each criterion's figures (criterion id → figures), numbered in the report's order: drawn once, for
+    report.html and report.pdf alike (one HTML). `progress(done, total, what)` is told as each criterion's
+    figures are drawn."""
     a, marks = evidence["assessment"], unverified_marks(evidence)
-    criteria, figure = [], 0
+    drawn, number = {}, 0
     ordered = _in_order(a["criteria"])
     for k, c in enumerate(ordered):
-        drawn = charts_for(c, a["program"]) if charts else []
-        for ch in drawn:
-            figure += 1
-            ch["number"] = figure
+        drawn[c["id"]] = charts_for(c, a["program"])
+        for ch in drawn[c["id"]]:
+            number += 1
+            ch["number"] = number
             ch["unverified"] = [f"{value} ({marks[('measurement', value)]})" for value in ch.pop("values")
                                 if ("measurement", value) in marks]
+        if progress:
+            progress(k + 1, len(ordered), f"figures of {c['title']}")
+    return drawn
+
+
+def render_html(evidence: dict, drawn: dict[str, list[dict]] | None = None) -> str:
+    """The report as HTML (WeasyPrint prints it), with the figures `figures()` drew (none given: no figures,
+    the benchmark's baseline)."""
+    a, marks = evidence["assessment"], unverified_marks(evidence)
+    criteria = []
+    for c in _in_order(a["criteria"]):
         evidence_rows = c["evidence"]
-        criteria.append({**c, "drawn": drawn, "how_to_close": board_text(rules.BY_ID[c["id"]].how_to_close),
+        criteria.append({**c, "drawn": (drawn or {}).get(c["id"], []),
+                         "how_to_close": board_text(rules.BY_ID[c["id"]].how_to_close),
                          "owner": OWNERS.get(c["id"], "Program management"),
                          "evidence_shown": evidence_rows[:EVIDENCE_SHOWN],
                          "evidence_more": max(0, len(evidence_rows) - EVIDENCE_SHOWN)})
-        if progress:
-            progress(k + 1, len(ordered), f"figures of {c['title']}")
     by_id = {c["id"]: c for c in criteria}
     blocking = [{**f, "number": by_id[f["criterion"]]["number"], "owner": by_id[f["criterion"]]["owner"],
                  "status": by_id[f["criterion"]]["status"]}
@@ -379,7 +409,8 @@ def render_html(evidence: dict, *, charts: bool = True, progress=None) -> str:
     conditions = [f for f in a["findings"] if f["kind"] == "condition"]
     return _env.get_template("report.html").render(
         e=evidence, a=a, criteria=criteria, blocking=sorted(blocking, key=lambda f: f["number"]),
-        conditions=conditions, due=evidence.get("frp_start"), figures=figure,
+        conditions=conditions, due=evidence.get("frp_start"), findings_shown=FINDINGS_SHOWN,
+        findings_listed=FINDINGS_LISTED,
         marked=lambda kind, ident: marks.get((kind, str(ident))),
         failed_check=[named(u) for u in evidence["record_check"]["unverified"]],
         changes=sorted(a.get("changes") or [], key=lambda c: by_id[c["id"]]["number"] if c["id"] in by_id else 99))
@@ -468,22 +499,26 @@ def build_files(session: Session, actor: Actor, *, program: str, number: int | N
         if progress:
             progress(done, steps, what)
 
-    told(0, "Reading the assessment")
-    evidence = package_data(session, actor, program=program, number=number)
-    html = render_html(evidence, progress=lambda done, _, what: told(done, f"Drawing the {what}"))
-    told(steps - 2, "Laying out report.pdf")
-    pdf = _pdf(html)
-    told(steps - 1, "Signing the package")
-    files = {"report.html": html.encode(), "report.pdf": pdf,
-             "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
-    files |= extracts(evidence)
-    files |= _attachments(session, actor, evidence["program"], evidence["attestations"])
-    a = evidence["assessment"]
-    reason = (f"Evidence package of {a['program']} readiness assessment {a['assessment']} "
-              f"({VERDICT_WORDS[a['verdict']]})")
-    signed = sign_files(files, reason=reason)
+    with collector_spared():
+        told(0, "Reading the assessment")
+        evidence = package_data(session, actor, program=program, number=number)
+        drawn = figures(evidence, progress=lambda done, _, what: told(done, f"Drawing the {what}"))
+        html = render_html(evidence, drawn)
+        told(steps - 2, "Laying out report.pdf")
+        pdf = _pdf(html)
+        told(steps - 1, "Signing the package")
+        files = {"report.html": html.encode(), "report.pdf": pdf,
+                 "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
+        files |= extracts(evidence)
+        files |= _attachments(session, actor, evidence["program"], evidence["attestations"])
+        a = evidence["assessment"]
+        reason = (f"Evidence package of {a['program']} readiness assessment {a['assessment']} "
+                  f"({VERDICT_WORDS[a['verdict']]})")
+        signed = sign_files(files, reason=reason)
     told(steps, "Written")
     return evidence, signed
+
+
 
 
 @command("read")

@@ -21,23 +21,19 @@ STYLE = {"svg.fonttype": "none", "svg.hashsalt": "lrip", "font.size": 12,
 at least 12 px on the screen."""
 
 _PRINT: ContextVar[float | None] = ContextVar("print_width", default=None)
-_RASTER: ContextVar[int | None] = ContextVar("print_dpi", default=None)
 PRINT_FONT = 9.5  # pt, drawn at its natural size on an A4 page: 12.7 px
 
 
 @contextmanager
-def for_print(width: float, *, dpi: int | None = None):
+def for_print(width: float):
     """Charts drawn inside this block are `width` inches wide at most (and a little shorter), with print-sized
     text, so a report can show them at their natural size: text stays at 9.5 pt (12.7 px) instead of a
-    screen-sized figure shrunk to the page with its labels at 7 px. With `dpi`, each chart is an <img> of a
-    PNG at that resolution, sized in points: WeasyPrint lays an image out at once, where it walks every
-    element of an SVG in Python (most of the evidence package's time went there)."""
-    token, raster = _PRINT.set(width), _RASTER.set(dpi)
+    screen-sized figure shrunk to the page with its labels at 7 px."""
+    token = _PRINT.set(width)
     try:
         yield
     finally:
         _PRINT.reset(token)
-        _RASTER.reset(raster)
 
 
 def style() -> dict:
@@ -142,10 +138,9 @@ def set_label_ticks(ax, fig, xs: list, labels: list[str]) -> None:
 def svg_markup(fig, title: str) -> str:
     """The figure as an <svg> element that says what it shows and scales to its container, but on a screen
     never below its natural size (its text would shrink under 12 px): a narrower container scrolls it."""
-    if _RASTER.get():
-        return _png_markup(fig, title, _RASTER.get())
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", bbox_inches=_print_box(fig) if _PRINT.get() else "tight",
+                metadata={"Date": None})
     text = buffer.getvalue()
     svg = text[text.index("<svg"):]
     head, rest = svg.split(">", 1)
@@ -157,21 +152,12 @@ def svg_markup(fig, title: str) -> str:
     return f'{head} class="chart" role="img" aria-label="{safe}"><title>{safe}</title>{rest}'
 
 
-def _png_markup(fig, title: str, dpi: int) -> str:
-    """The figure as an <img> of a PNG (a data: URL) at its natural size in points, saying what it shows."""
-    import base64
-
+def _print_box(fig):
+    """The figure's tight box, measured without drawing it: savefig's "tight" draws the figure once more to
+    measure it, which doubles the time of a report's many charts."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
 
-    buffer = io.BytesIO()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig.set_dpi(dpi)  # measured at the resolution it is drawn at, or text a pixel wider is cut at the edge
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    box = fig.get_tightbbox(renderer).padded(0.12)  # inches, as savefig's bbox_inches="tight" pads them
-    box = Bbox.from_extents(*box.extents)
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box, metadata={"Software": None})
-    safe = html.escape(title)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return (f'<img class="chart" role="img" alt="{safe}" title="{safe}" style="width: {box.width * 72:.1f}pt" '
-            f'src="data:image/png;base64,{data}">')
+    fig.set_dpi(72)  # measured at the resolution the SVG is drawn at (a point a unit)
+    box = fig.get_tightbbox(FigureCanvasAgg(fig).get_renderer()).padded(0.1)  # savefig's own padding, inches
+    return Bbox.from_extents(*box.extents)
