@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+from scipy import special  # not scipy.stats: its import alone took a second of every `lrip` command's start
 
 Model = Literal["wright", "crawford"]
 
@@ -137,7 +137,7 @@ def _fit(model: Model, y: np.ndarray, confidence: float, x: np.ndarray) -> Learn
     flat = np.allclose(log_y, log_y[0], rtol=0, atol=1e-12)  # no variation: the line is exact
     sxx = float(np.sum((log_x - log_x.mean()) ** 2))
     slope_se = math.sqrt(sse / (n - 2) / sxx)
-    half_width = float(stats.t.ppf((1 + confidence) / 2, n - 2)) * slope_se
+    half_width = float(special.stdtrit(n - 2, (1 + confidence) / 2)) * slope_se  # Student's t quantile
     return LearningFit(
         model=model,
         first_unit_hours=math.exp(log_a),
