@@ -32,14 +32,19 @@ def app_url(sqlite_template, tmp_path_factory):
     engine_for(url).dispose()
 
 
-@pytest.fixture(scope="module")
-def browser(app_url):
-    client = TestClient(create_app(app_url[0]))
+def signed_in_as_vera(url: str) -> TestClient:
+    """A browser on the pages, signed in as the viewer vera."""
+    client = TestClient(create_app(url))
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     r = client.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": csrf},
                     follow_redirects=False)
     assert r.status_code == 303
     return client
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    return signed_in_as_vera(app_url[0])
 
 
 def test_api_answers_what_the_service_computes(app_url):
@@ -96,9 +101,7 @@ def statements_for_page(url: str, path: str) -> int:
     with unit_of_work(url) as session:
         create_user(session, actor(session, "admin"), username="vera", full_name="Vera Viewer", roles=["viewer"],
                     password=PASSWORD)
-    client = TestClient(create_app(url))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": csrf})
+    client = signed_in_as_vera(url)
     return statements_during(url, lambda: client.get(path).raise_for_status())
 
 
@@ -160,9 +163,7 @@ def test_a_program_s_own_signed_targets_are_what_its_quality_pages_flag(sqlite_t
             readiness.sign_target(session, actor(session, QE), program="ACT", change=change.id, password=QE_PASSWORD)
         create_user(session, actor(session, "admin"), username="vera", full_name="Vera Viewer", roles=["viewer"],
                     password=PASSWORD)
-    client = TestClient(create_app(url))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": "vera", "password": PASSWORD, "next": "/", "csrf_token": csrf})
+    client = signed_in_as_vera(url)
     page = client.get("/programs/ACT/quality").text
     assert re.search(r'data-testid="rty"><span class="tile-n"><span class="meets-target">50\.0%', page)
     key = page[page.index('id="key-characteristics"'):].split("</table>")[0]
