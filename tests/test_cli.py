@@ -1,13 +1,17 @@
 """The CLI end to end on a real SQLite file: exit codes, every reason, --json; every command as the
 person signed in (here by an API token in LRIP_TOKEN, as a station script would)."""
 import json
+import subprocess
+import sys
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from factory import actor, build_line, just_now
+from lrip import areas
 from lrip.auth.service import create_token
-from lrip.cli import app
+from lrip.cli import AREA_COMMANDS, app
 from lrip.db import unit_of_work
 
 runner = CliRunner()
@@ -26,6 +30,25 @@ def line_url(sqlite_url):
         for name in ("admin", "olga", "newbie"):
             TOKENS[name] = create_token(session, actor(session, "admin"), username=name, name="cli test").token
     return sqlite_url
+
+
+def test_the_command_list_names_what_each_area_adds():
+    """`lrip` loads an area's CLI when one of its commands runs, by AREA_COMMANDS: a command an area adds and
+    the list leaves out could never be run."""
+    added = {}
+    for module in areas.modules("cli"):
+        into = typer.Typer()
+        module.register(into)
+        added[module.__name__.split(".")[1]] = tuple(typer.main.get_group(into).commands)
+    assert added == AREA_COMMANDS
+
+
+def test_a_command_loads_only_its_own_area():
+    loaded = subprocess.run([sys.executable, "-c", "import sys\nfrom lrip.cli import app\n"
+                             "try:\n    app(['readiness', '--help'])\nexcept SystemExit:\n    pass\n"
+                             "print(sorted(m for m in sys.modules if m.endswith('.cli')))"],
+                            capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+    assert loaded == "['lrip.cli', 'lrip.readiness.cli']"
 
 
 def test_init_creates_a_database(tmp_path):

@@ -1,5 +1,5 @@
-"""The `lrip` command: every area's commands (their `cli.py`, listed by lrip.areas), and the
-installation commands, which use the database's own credentials rather than a signed-in person:
+"""The `lrip` command: every area's commands (their `cli.py`, listed by lrip.areas; an area's module is
+imported only when one of its commands runs), and the installation commands, which use the database's own credentials rather than a signed-in person:
 `init` (migrations and the first admin), `demo` and `serve`.
 
 Every command takes --db (or LRIP_DATABASE_URL) and --json. A refused action exits 2 and prints
@@ -8,17 +8,18 @@ every reason.
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
 from lrip import areas
 from lrip.auditing import installation
 from lrip.auth.service import create_first_admin
 from lrip.config import database_url
-from lrip.migrate import upgrade
 from lrip.db import unit_of_work
 from lrip.terminal import AsJson, Db, err, guarded, out, plain, say, table, url_of
 
@@ -26,11 +27,49 @@ OwnerUrl = Annotated[str | None, typer.Option(
     "--owner-url", envvar="LRIP_OWNER_DATABASE_URL", show_envvar=True,
     help="PostgreSQL: migrate as this role (the tables' owner) and grant the --db role what it needs.")]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+AREA_COMMANDS = {
+    "accounts": ("login", "logout", "whoami", "user", "token"),
+    "auditing": ("audit", "keys"),
+    "settings": ("settings",),
+    "catalog": ("part", "bom", "document", "work-center", "tool", "qualification", "routing", "product"),
+    "program": ("program", "policy", "lot", "plan", "lrip-quantity"),
+    "supply": ("receive", "inspect-receipt", "receipts", "suppliers", "po"),
+    "execution": ("measure", "consume", "op", "unit", "import", "gauge"),
+    "nonconformance": ("disposition", "ncr", "capa", "scar"),
+    "inspection": ("inspection", "fai"),
+    "traveler": ("traveler",),
+    "labels": ("label",),
+    "dashboard": ("programs", "lots", "units"),
+    "quality": ("metrics", "sampling", "spc"),
+    "trace": ("trace",),
+    "planning": ("shortages",),
+    "capacity": ("capacity", "learning"),
+    "change": ("change", "redline"),
+    "readiness": ("readiness",),
+}
+"""The top-level commands each area's `register` adds, lowest area first (tests/test_cli.py holds it to
+what they add)."""
+
+
+class _Areas(TyperGroup):
+    """`lrip`: an area's commands are built when one of them is asked for. Importing every area's CLI module
+    (and through them FastAPI and every service) made each command wait about a second before it began."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return [*super().list_commands(ctx), *(name for names in AREA_COMMANDS.values() for name in names)]
+
+    def get_command(self, ctx, name: str):
+        area = next((a for a, names in AREA_COMMANDS.items() if name in names), None)
+        if name not in self.commands and area is not None:
+            added = typer.Typer()
+            import_module(f"lrip.{area}.cli").register(added)
+            self.commands.update(typer.main.get_group(added).commands)
+        return self.commands.get(name)
+
+
+app = typer.Typer(cls=_Areas, no_args_is_help=True, add_completion=False,
                   help="lrip: run low-rate initial production under control and prove readiness for full rate.")
 areas.load()
-for _module in areas.modules("cli"):
-    _module.register(app)
 
 
 def create_first_admin_at(url: str) -> str | None:
@@ -43,6 +82,7 @@ def create_first_admin_at(url: str) -> str | None:
 def init(db: Db = None, owner_url: OwnerUrl = None, as_json: AsJson = False) -> None:
     """Create or upgrade the database (Alembic migrations, as --owner-url when given); on a new one, create the
     user admin; create the installation key when there is none."""
+    from lrip.migrate import upgrade  # here: Alembic is for this command only
     url = guarded(as_json, lambda: database_url(db))
     owner = guarded(as_json, lambda: database_url(owner_url)) if owner_url else None
     fresh = guarded(as_json, lambda: upgrade(owner or url, application_url=url if owner else None))

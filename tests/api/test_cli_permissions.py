@@ -152,8 +152,11 @@ NOT_ACTIONS = {"login", "logout", "init", "demo", "serve", "readiness verify", "
 
 
 def _commands(group, path=()):
-    for name, sub in getattr(group, "commands", {}).items():
-        if getattr(sub, "commands", None):
+    """Every command under `group`, as click finds them (`lrip` loads an area's commands when asked for them)."""
+    context = group.context_class(group)
+    for name in group.list_commands(context):
+        sub = group.get_command(context, name)
+        if hasattr(sub, "list_commands"):
             yield from _commands(sub, (*path, name))
         else:
             yield " ".join((*path, name)), sub
