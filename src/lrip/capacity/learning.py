@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import special  # not scipy.stats: its import alone took a second of every `lrip` command's start
+
+# scipy.special is imported by the functions that use it: at the top it took half a second of every `lrip`
+# command's start.
 
 Model = Literal["wright", "crawford"]
 
@@ -137,6 +139,7 @@ def _fit(model: Model, y: np.ndarray, confidence: float, x: np.ndarray) -> Learn
     flat = np.allclose(log_y, log_y[0], rtol=0, atol=1e-12)  # no variation: the line is exact
     sxx = float(np.sum((log_x - log_x.mean()) ** 2))
     slope_se = math.sqrt(sse / (n - 2) / sxx)
+    from scipy import special
     half_width = float(special.stdtrit(n - 2, (1 + confidence) / 2)) * slope_se  # Student's t quantile
     return LearningFit(
         model=model,
