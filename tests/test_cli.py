@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from factory import actor, build_line, just_now
 from lrip import areas
 from lrip.auth.service import create_token
-from lrip.cli import AREA_COMMANDS, app
+from lrip.cli import AREA_COMMANDS, EXTENDED_BY, app
 from lrip.db import unit_of_work
 
 runner = CliRunner()
@@ -41,6 +41,23 @@ def test_the_command_list_names_what_each_area_adds():
         module.register(into)
         added[module.__name__.split(".")[1]] = tuple(typer.main.get_group(into).commands)
     assert added == AREA_COMMANDS
+
+
+def test_an_area_that_adds_to_another_areas_group_is_loaded_before_it():
+    """Before: `lrip suppliers scorecard` was no such command, quality (which adds it) not being loaded."""
+    def leaves(group):
+        for command in getattr(group, "commands", {}).values():
+            yield from leaves(command) if command.callback is None else [command]
+
+    adders = {}
+    for module in areas.modules("cli"):
+        area, into = module.__name__.split(".")[1], typer.Typer()
+        module.register(into)
+        for command in leaves(typer.main.get_group(into)):
+            owner = command.callback.__module__.split(".")[1]
+            if owner != area:
+                adders.setdefault(area, set()).add(owner)
+    assert adders == {area: set(higher) for area, higher in EXTENDED_BY.items()}
 
 
 def test_a_command_loads_only_its_own_area():

@@ -51,9 +51,18 @@ AREA_COMMANDS = {
 what they add)."""
 
 
+EXTENDED_BY = {"supply": ("quality",)}
+"""Areas whose `register` adds commands to a lower area's groups (quality: `suppliers scorecard`, since the
+scorecard reads NCRs, which live above supply): loaded before it."""
+
+
 class _Areas(TyperGroup):
     """`lrip`: an area's commands are built when one of them is asked for. Importing every area's CLI module
     (and through them FastAPI and every service) made each command wait about a second before it began."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: set[str] = set()
 
     def list_commands(self, ctx) -> list[str]:
         return [*super().list_commands(ctx), *(name for names in AREA_COMMANDS.values() for name in names)]
@@ -61,10 +70,18 @@ class _Areas(TyperGroup):
     def get_command(self, ctx, name: str):
         area = next((a for a, names in AREA_COMMANDS.items() if name in names), None)
         if name not in self.commands and area is not None:
-            added = typer.Typer()
-            import_module(f"lrip.{area}.cli").register(added)
-            self.commands.update(typer.main.get_group(added).commands)
+            self._load(area)
         return self.commands.get(name)
+
+    def _load(self, area: str) -> None:
+        if area in self._loaded:
+            return
+        self._loaded.add(area)
+        for higher in EXTENDED_BY.get(area, ()):
+            self._load(higher)
+        added = typer.Typer()
+        import_module(f"lrip.{area}.cli").register(added)
+        self.commands.update(typer.main.get_group(added).commands)
 
 
 app = typer.Typer(cls=_Areas, no_args_is_help=True, add_completion=False,
