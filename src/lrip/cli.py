@@ -1,6 +1,7 @@
 """The `lrip` command: every area's commands (their `cli.py`, listed by lrip.areas; an area's module is
-imported only when one of its commands runs), and the installation commands, which use the database's own credentials rather than a signed-in person:
-`init` (migrations and the first admin), `demo` and `serve`.
+imported only when one of its commands runs), and the installation commands, which use the database's
+own credentials rather than a signed-in person: `init` (migrations and the first admin), `demo` and
+`serve`.
 
 Every command takes --db (or LRIP_DATABASE_URL) and --json. A refused action exits 2 and prints
 every reason.
