@@ -69,9 +69,10 @@ class _Areas(TyperGroup):
         return [*super().list_commands(ctx), *(name for names in AREA_COMMANDS.values() for name in names)]
 
     def get_command(self, ctx, name: str):
-        area = next((a for a, names in AREA_COMMANDS.items() if name in names), None)
-        if name not in self.commands and area is not None:
-            self._load(area)
+        if name not in self.commands:
+            area = next((a for a, names in AREA_COMMANDS.items() if name in names), None)
+            if area is not None:
+                self._load(area)
         return self.commands.get(name)
 
     def _load(self, area: str) -> None:

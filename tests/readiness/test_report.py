@@ -19,7 +19,7 @@ from lrip.cli import app
 from lrip.config import database_url
 from lrip import keys
 from lrip.db import unit_of_work
-from lrip.readiness import report, service, signing
+from lrip.readiness import report, service
 from readiness.gate_line import PASSWORD, build_gate_line
 
 
