@@ -19,7 +19,7 @@ from lrip.cli import app
 from lrip.config import database_url
 from lrip import keys
 from lrip.db import unit_of_work
-from lrip.readiness import report, service
+from lrip.readiness import figures, report, service
 from readiness.gate_line import PASSWORD, build_gate_line
 
 
@@ -342,7 +342,7 @@ def test_a_long_name_on_a_stacked_control_chart_is_written_on_lines_that_fit_its
     from lrip.quality.charts import control_chart
     from lrip.web.charts import for_print
 
-    with for_print(report.PRINT_WIDTH):
+    with for_print(figures.PRINT_WIDTH):
         svg = control_chart(_spc(40) | {"name": "Motor mount screw torque"}, title="t")
     lines = re.findall(r">([^<>]+)</text>", svg)
     label = [line for line in lines if line in "Motor mount screw torque (N·m)"]
@@ -366,14 +366,35 @@ def test_the_package_draws_each_figure_once(package, monkeypatch):
 
     evidence = json.loads((package[1] / "evidence.json").read_text())
     passes = _drawn(monkeypatch)
-    with for_print(report.PRINT_WIDTH):
+    with for_print(figures.PRINT_WIDTH):
         control_chart(_spc(40), title="t")
     assert len(passes) == 1
     passes.clear()
-    figures = report.figures(evidence)
-    html = report.render_html(evidence, figures)
-    drawn = sum(len(f) for f in figures.values())
+    numbered = report.figures(evidence)
+    html = report.render_html(evidence, numbered)
+    drawn = sum(len(f) for f in numbered.values())
     assert drawn >= 4 and len(passes) == drawn and html.count('<img class="chart"') == drawn
+
+
+def test_figures_of_many_points_are_drawn_in_a_second_process_as_they_are_drawn_here(package, monkeypatch, tmp_path):
+    """From DRAWN_BESIDE points, a process of its own draws the figures while the evidence is read (the
+    10,000-unit package: a second and a half of Matplotlib): the same figures, in the same package."""
+    import re
+
+    evidence = json.loads((package[1] / "evidence.json").read_text())
+    started, drawn_by = [], figures._drawn_by
+    monkeypatch.setattr(figures, "_drawn_by", lambda child: started.append(child.args) or drawn_by(child))
+    with figures.drawing(evidence["assessment"]) as drawn:
+        assert drawn() == figures.draw(evidence["assessment"]) and not started  # a few points: drawn here
+    monkeypatch.setattr(figures, "DRAWN_BESIDE", 0)
+    with figures.drawing(evidence["assessment"]) as drawn:
+        assert drawn() == figures.draw(evidence["assessment"]) and len(started) == 1
+    with unit_of_work(package[0]) as session:
+        report.write_package(session, actor(session, "pam"), program="ACT", out=tmp_path / "beside")
+    images = [re.findall(r'src="(data:image/svg[^"]+)"', (folder / "report.html").read_text())
+              for folder in (package[1], tmp_path / "beside")]
+    assert len(started) == 2 and images[0] and images[0] == images[1]
+    assert report.verify_package(tmp_path / "beside").ok
 
 
 def test_writing_a_package_leaves_the_objects_held_before_it_to_the_collector_after(package, tmp_path, monkeypatch):
@@ -403,9 +424,9 @@ def test_a_figure_is_a_vector_image_of_only_what_draws(package):
     from lrip.quality.charts import control_chart
     from lrip.web.charts import for_print
 
-    with for_print(report.PRINT_WIDTH):
+    with for_print(figures.PRINT_WIDTH):
         svg = control_chart(_spc(40, out_of_spec=1), title="t")
-    lean = base64.b64decode(report._svg_image(svg).split(",", 1)[1]).decode()
+    lean = base64.b64decode(figures._svg_image(svg).split(",", 1)[1]).decode()
     ElementTree.fromstring(lean)
     assert 'style="' not in lean and "<metadata" not in lean and not re.search(r'<g(?: id="[^"]*")?>', lean)
     assert [lean.count(tag) for tag in ("<path", "<use", "<text")] == [svg.count(tag) for tag in

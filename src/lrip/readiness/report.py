@@ -24,9 +24,9 @@ the proof.
 """
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -44,24 +44,17 @@ from lrip import audit, files as kept_files, keys
 from lrip.auth.actor import Actor, command, query
 from lrip.auth.rules import content_hash
 from lrip.bulk import collector_spared
-from lrip.capacity.charts import learning_curve, utilisation_bars
-from lrip.change.charts import traffic_chart
-from lrip.change.schemas import TrafficWeek
 from lrip.catalog.models import Characteristic
 from lrip.db import Base, utcnow
 from lrip.execution.models import Measurement, Unit
 from lrip.errors import Invalid, NotFound, Refused
-from lrip.capacity.charts import drawn_as as learning_drawn_as
-from lrip.program.models import Lot, RampPlanEntry
-from lrip.quality.charts import (capability_histogram, control_chart, defect_pareto, dpu_trend, drawn_as,
-                                 on_time_by_supplier, yield_by_lot)
-from lrip.web.charts import for_print
+from lrip.program.models import Lot, Program, RampPlanEntry
 from lrip.readiness import criteria as rules
 from lrip.readiness import service, signing
+from lrip.readiness.figures import draw, drawing, shown, value_cited
 from lrip.readiness.models import Assessment
 from lrip.readiness.schemas import EvidencePackage, PackageCheck, PackageWritten
 
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the shared style lists fallback fonts
 FORMAT = "lrip-evidence-3"  # 3: the record check (evidence.json record_check, the CSVs' unverified column)
 MANIFEST = "manifest.sha256"
 SIGNATURE = "manifest.sha256.sig"
@@ -74,19 +67,6 @@ _env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "template
                    autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.do"])
 
 
-def _shown(value, unit: str = "") -> str:
-    """A value as the report prints it: fractions as percentages when its unit is %."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if unit == "%" and isinstance(value, (int, float)):
-        return f"{value:.1%}"
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
-
-
 OWNERS = {"capability": "Quality engineering", "quality": "Quality (MRB)", "yield": "Manufacturing engineering",
           "workforce": "Production (operations)", "first_article": "Quality engineering",
           "design_stability": "Engineering (change board)", "documentation": "Manufacturing engineering",
@@ -96,7 +76,6 @@ OWNERS = {"capability": "Quality engineering", "quality": "Quality (MRB)", "yiel
 EVIDENCE_SHOWN = 24  # per criterion in the PDF; every record is in evidence.csv
 FINDINGS_SHOWN = 5  # per criterion in "Open findings"; its section lists more
 FINDINGS_LISTED = 10  # per criterion in its section; findings.csv has every one the assessment kept
-PRINT_WIDTH = 5.6  # inches, the plot: with its labels and legend beside it, an A4 page's text width (7 in)
 _COMMAND = re.compile(r"\s*\((?:e\.g\. )?lrip [^)]*\)")
 
 
@@ -105,18 +84,19 @@ def board_text(text: str | None) -> str:
     return _COMMAND.sub("", text or "").strip()
 
 
-_env.filters.update(shown=_shown, board=board_text, status=lambda s: STATUS_WORDS.get(s, s),
+_env.filters.update(shown=shown, board=board_text, status=lambda s: STATUS_WORDS.get(s, s),
                     verdict=lambda v: VERDICT_WORDS.get(v, v),
                     when=lambda iso: f"{datetime.fromisoformat(iso):%Y-%m-%d %H:%M} UTC" if iso else "")
 
 
 # ---------------------------------------------------------------- gathering
 
-def package_data(session: Session, actor: Actor, *, program: str, number: int | None = None) -> dict:
-    """evidence.json: the frozen assessment as stored, with everything its signatures were bound to, and the
-    audit chain's head as a checkpoint signed by the installation key (made now, kept in the database and
-    beside the key)."""
-    prog, a = service.frozen(session, program=program, number=number)
+def package_data(session: Session, actor: Actor, *, program: str, number: int | None = None,
+                 frozen: tuple[Program, Assessment] | None = None) -> dict:
+    """evidence.json: the frozen assessment as stored (`frozen`, when read already), with everything its
+    signatures were bound to, and the audit chain's head as a checkpoint signed by the installation key (made
+    now, kept in the database and beside the key)."""
+    prog, a = frozen or service.frozen(session, program=program, number=number)
     signed, signatures = service.signed_decision(session, prog.code, a)
     made = audit.checkpoint(session, reason=f"evidence package of {prog.code} readiness assessment {a.number}")
     evidence = {"format": FORMAT, "program": prog.code, "generated_at": utcnow().isoformat(),
@@ -168,13 +148,8 @@ def _citations(evidence: dict) -> set[tuple[str, str]]:
     cited |= {("target_change", str(t["id"])) for t in a.get("target_changes") or []}
     cited |= {("ncr", n["number"]) for n in charts.get("quality", {}).get("ncrs") or []}
     cited |= {("lot", r["lot"]) for r in charts.get("yield", {}).get("yield_by_lot") or []}
-    cited |= {("measurement", _point(p)) for p in _points(charts)}
+    cited |= {("measurement", value_cited(p)) for p in _points(charts)}
     return cited
-
-
-def _point(point: dict) -> str:
-    """A key-characteristic value as the package cites it: characteristic and serial."""
-    return f"{point['characteristic']} {point['serial']}"
 
 
 def _rows_cited(session: Session, cited: set[tuple[str, str]], *, program_id: int, assessment_id: int
@@ -262,131 +237,25 @@ def _attachment_path(attestation: dict) -> str:
     return f"attachments/{attestation['id']}-{kept_files.safe_name(attestation['attachment'])}"
 
 
-# ---------------------------------------------------------------- charts (the areas' own chart functions)
-
-def charts_for(criterion: dict, program: str) -> list[dict]:
-    """The figures of one criterion's section, from the data frozen in the assessment, drawn for print (text at
-    its natural size on the page), each with the caption that says what it shows and where its data is."""
-    with for_print(PRINT_WIDTH):
-        return _charts_for(criterion, program)
-
-
-def _charts_for(criterion: dict, program: str) -> list[dict]:
-    data, out = criterion.get("charts") or {}, []
-
-    def add(title: str, svg: str | None, caption: str = "", values: list[str] = ()):
-        """`values`: the key-characteristic values the figure draws, as the package cites them."""
-        if svg:
-            out.append({"title": title, "src": _svg_image(svg), "caption": caption, "width": _natural_width(svg),
-                        "values": list(values)})
-
-    cid = criterion["id"]
-    if cid == "capability":
-        for c in data.get("characteristics", []):
-            label = f"{c['characteristic']} {c['name']}"
-            units = f" ({c['units']})" if c.get("units") else ""
-            add(f"{label}: individuals and moving range chart",
-                control_chart(c, title=f"{program} {label}: control chart"),
-                f"{drawn_as(c['n_points'])} Every value, by serial, is in key_characteristics.csv.",
-                [_point({"characteristic": c["characteristic"], "serial": s}) for s in c.get("labels") or []])
-            cap = c.get("capability") or {}
-            add(f"{label}: capability histogram", capability_histogram(
-                c["points"], lsl=c.get("lsl"), usl=c.get("usl"), mean=c["center"],
-                sigma_within=cap.get("sigma_within"), sigma_overall=cap.get("sigma_overall"),
-                title=f"{program} {label}: capability histogram", xlabel=f"{c['name']}{units}"),
-                f"All {len(c['points']):,} values; Cpk {_shown(cap.get('cpk'))}, Ppk {_shown(cap.get('ppk'))}.")
-    elif cid == "yield" and data.get("yield_by_lot"):
-        rows = data["yield_by_lot"]
-        add("Yield by LRIP lot", yield_by_lot([r["lot"] for r in rows], [r["fpy"] for r in rows],
-                                              [r["rty"] for r in rows], title=f"{program}: yield by LRIP lot"),
-            "First-pass and rolled throughput yield of each LRIP lot (yield_by_lot.csv).")
-    elif cid == "quality":
-        if data.get("dpu"):
-            add("Defects per unit by LRIP lot", dpu_trend([lot for lot, _ in data["dpu"]], [d for _, d in data["dpu"]],
-                                                          title=f"{program}: DPU trend"))
-        if data.get("pareto"):
-            add("Defect Pareto", defect_pareto([p["category"] for p in data["pareto"]],
-                                               [p["count"] for p in data["pareto"]], title=f"{program}: defect Pareto"),
-                "Defects by category, largest first, with the cumulative share." +
-                (" The NCRs are in ncrs.csv." if data.get("ncrs") else ""))
-    elif cid == "design_stability" and any(w["major"] or w["minor"] for w in data.get("traffic", [])):
-        add("Change requests per week", traffic_chart([TrafficWeek.model_validate(w) for w in data["traffic"]],
-                                                      title=f"{program}: change traffic"),
-            "Change requests submitted per week, major under minor.")
-    elif cid == "supply_chain" and data.get("suppliers"):
-        target = (criterion.get("target") if isinstance(criterion.get("target"), (int, float)) else None)
-        add("Supplier on-time delivery by month", on_time_by_supplier(data["suppliers"], target=target,
-                                                                      title=f"{program}: supplier on-time delivery"),
-            "One line per supplier; the dashed line is the target. Every supplier's figures are in suppliers.csv.")
-    elif cid == "capacity" and data.get("work_centers"):
-        add("Work center utilisation at the FRP target rate",
-            utilisation_bars(data["work_centers"], target=data["target"],
-                             title=f"{program}: utilisation at the FRP rate"),
-            "Bars above the dashed target line are drawn in vermilion.")
-    elif cid == "learning" and data.get("learning"):
-        d = data["learning"]
-        add("Learning curve: actual hours per unit and the fitted curves",
-            learning_curve(d["units"], d["hours"], d["fitted"], projections=[tuple(p) for p in d["projections"]],
-                           title=f"{program}: learning curve"),
-            f"Log-log axes, on which a learning curve is a straight line. {learning_drawn_as(len(d['units']))}")
-    return out
-
-
-def _natural_width(svg: str) -> float | None:
-    """The chart's width in points (its viewBox): the report shows it at that size, text at its print size."""
-    found = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) [\d.]+"', svg[:2000])
-    return float(found.group(1)) if found else None
-
-
-_STYLE = re.compile(r'style="([^"]*)"')
-_SHEET = '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
-_GROUP = re.compile(r"<g\b[^>]*>|</g>")
-
-
-def _svg_image(svg: str) -> str:
-    """A chart as the data: URL of an SVG image: vector on paper. WeasyPrint draws an SVG element by element in
-    Python (and runs the HTML cascade over an inline one), so the image is given only what draws: Matplotlib's
-    groups that merely name their content and its metadata are left out, and its style attributes and style
-    sheet are written as the presentation attributes they stand for, which need no CSS parsing."""
-    kept = []
-
-    def group(tag: re.Match) -> str:
-        if tag[0] == "</g>":
-            return tag[0] if kept.pop() else ""
-        if tag[0].endswith("/>"):
-            return tag[0]
-        kept.append(not re.fullmatch(r'<g(?: id="[^"]*")?>', tag[0]))
-        return tag[0] if kept[-1] else ""
-
-    lean = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S).replace(_SHEET, "")
-    lean = _GROUP.sub(group, lean.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1))
-    lean = _STYLE.sub(lambda m: " ".join(f'{name.strip()}="{value.strip()}"' for name, value in
-                                         (d.split(":", 1) for d in m[1].split(";") if d.strip())), lean)
-    return "data:image/svg+xml;base64," + base64.b64encode(lean.encode()).decode()
-
-
 # ---------------------------------------------------------------- writing
 
 def _in_order(criteria: list[dict]) -> list[dict]:
     return sorted(criteria, key=lambda c: c["number"])
 
 
-def figures(evidence: dict, *, progress=None) -> dict[str, list[dict]]:
-    """Each criterion's figures (criterion id → figures), numbered in the report's order: drawn once, for
-    report.html and report.pdf alike (one HTML). `progress(done, total, what)` is told as each criterion's
-    figures are drawn."""
+def figures(evidence: dict, drawn: dict[str, list[dict]] | None = None) -> dict[str, list[dict]]:
+    """Each criterion's figures (criterion id → figures), numbered in the report's order, each with the values
+    it draws that failed the record check: the ones given (`figures.drawing`'s), else drawn here. Drawn once,
+    for report.html and report.pdf alike (one HTML)."""
     a, marks = evidence["assessment"], unverified_marks(evidence)
-    drawn, number = {}, 0
-    ordered = _in_order(a["criteria"])
-    for k, c in enumerate(ordered):
-        drawn[c["id"]] = charts_for(c, a["program"])
+    drawn = draw(a) if drawn is None else drawn
+    number = 0
+    for c in _in_order(a["criteria"]):
         for ch in drawn[c["id"]]:
             number += 1
             ch["number"] = number
             ch["unverified"] = [f"{value} ({marks[('measurement', value)]})" for value in ch.pop("values")
                                 if ("measurement", value) in marks]
-        if progress:
-            progress(k + 1, len(ordered), f"figures of {c['title']}")
     return drawn
 
 
@@ -453,7 +322,7 @@ def extracts(evidence: dict) -> dict[str, bytes]:
     by_id = {c["id"]: c.get("charts") or {} for c in a["criteria"]}
     points = _points(by_id)
     if points:
-        files["key_characteristics.csv"] = _csv(marked(points, "measurement", _point),
+        files["key_characteristics.csv"] = _csv(marked(points, "measurement", value_cited),
                                                 ["characteristic", "serial", "value", "lsl", "usl", "unverified"])
     if by_id.get("quality", {}).get("ncrs"):
         ncrs = by_id["quality"]["ncrs"]
@@ -492,33 +361,31 @@ def sign_files(files: dict[str, bytes], *, reason: str) -> dict[str, bytes]:
 def build_files(session: Session, actor: Actor, *, program: str, number: int | None = None, progress=None
                 ) -> tuple[dict, dict[str, bytes]]:
     """Every file of the package (name → bytes), signed. `progress(done, total, what)` is told at each step
-    (the CLI's progress bar): reading the assessment, each criterion's figures, laying out the PDF, signing."""
-    steps = len(rules.CRITERIA) + 3
-
+    (the CLI's progress bar): reading the assessment, drawing the figures, laying out the PDF, signing. The
+    figures are drawn while the rest of the evidence is read and its files written (`figures.drawing`)."""
     def told(done: int, what: str) -> None:
         if progress:
-            progress(done, steps, what)
+            progress(done, 4, what)
 
     with collector_spared():
         told(0, "Reading the assessment")
-        evidence = package_data(session, actor, program=program, number=number)
-        drawn = figures(evidence, progress=lambda done, _, what: told(done, f"Drawing the {what}"))
-        html = render_html(evidence, drawn)
-        told(steps - 2, "Laying out report.pdf")
-        pdf = _pdf(html)
-        told(steps - 1, "Signing the package")
-        files = {"report.html": html.encode(), "report.pdf": pdf,
-                 "evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode()}
-        files |= extracts(evidence)
-        files |= _attachments(session, actor, evidence["program"], evidence["attestations"])
+        frozen = service.frozen(session, program=program, number=number)
+        with drawing(frozen[1].snapshot) as drawn:
+            evidence = package_data(session, actor, program=program, number=number, frozen=frozen)
+            told(1, "Drawing the figures")
+            files = {"evidence.json": json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).encode(),
+                     **extracts(evidence), **_attachments(session, actor, evidence["program"], evidence["attestations"])}
+            importlib.import_module("weasyprint")  # and Pango with it, while the figures are drawn beside
+            html = render_html(evidence, figures(evidence, drawn()))
+        told(2, "Laying out report.pdf")
+        files |= {"report.html": html.encode(), "report.pdf": _pdf(html)}
+        told(3, "Signing the package")
         a = evidence["assessment"]
         reason = (f"Evidence package of {a['program']} readiness assessment {a['assessment']} "
                   f"({VERDICT_WORDS[a['verdict']]})")
         signed = sign_files(files, reason=reason)
-    told(steps, "Written")
+    told(4, "Written")
     return evidence, signed
-
-
 
 
 @command("read")
