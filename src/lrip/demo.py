@@ -44,6 +44,7 @@ from lrip.catalog.models import Characteristic
 from lrip.catalog.productfile import ProductFile
 from lrip.change import service as change
 from lrip.dashboard import service as dashboard
+from lrip.bulk import collector_spared
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, Refused
 from lrip.execution import gauges
@@ -765,6 +766,7 @@ def _receive(url: str, rows: list, line: Line, today: date) -> None:
 
 # ---------------------------------------------------------------- the ramp
 
+@collector_spared()
 def load_demo(url: str, *, units: int | None = None, seed: int = 7, progress=None,
               if_empty: bool = False) -> dict | None:
     """Load the ACT-200 demo into an empty database and return a summary for the CLI to print; with
