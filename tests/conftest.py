@@ -5,6 +5,7 @@ Both are built by the real Alembic migrations: SQLite once into a template file
 copied for each test, PostgreSQL once per run (per pytest-xdist worker, each in a database of its own)
 and truncated between tests.
 """
+import fcntl
 import os
 import shutil
 
@@ -52,6 +53,27 @@ def sqlite_template(tmp_path_factory):
     upgrade(f"sqlite:///{path}")
     engine_for(database_url(f"sqlite:///{path}")).dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template, tmp_path_factory, worker_id):
+    """The demo with 12 LRIP units (a file to copy), built once for the run: by the first pytest-xdist worker that
+    asks for it, while the others wait on its lock, then copy it. The demo signs nothing with the worker's key."""
+    from lrip.demo import load_demo
+
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if worker_id != "master" else shared  # the run's folder, above the workers' own
+    built = shared / "demo-12.db"
+    with open(shared / "demo-12.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            building = shared / "demo-12.building.db"
+            shutil.copy(sqlite_template, building)
+            url = database_url(f"sqlite:///{building}")
+            load_demo(url, units=12)
+            engine_for(url).dispose()
+            building.rename(built)
+    return built
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,7 +28,7 @@ from lrip.auth.service import actor_of, create_token, get_user
 from lrip.cli import app
 from lrip.config import database_url
 from lrip.db import engine_for, unit_of_work
-from lrip.demo import DEMO_PASSWORD, PROGRAM, load_demo
+from lrip.demo import DEMO_PASSWORD, PROGRAM
 from lrip.readiness import report
 from lrip.readiness import service as readiness
 from lrip.traveler import service as traveler
@@ -37,12 +37,11 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="session")
-def demo_template(sqlite_template, tmp_path_factory):
-    """The demo with 12 LRIP units, built once for the run, with a token for the quality engineer."""
+def tamper_template(demo_template, tmp_path_factory):
+    """The run's 12-unit demo, with a token for the quality engineer."""
     path = tmp_path_factory.mktemp("demo") / "lrip.db"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(demo_template, path)
     url = database_url(f"sqlite:///{path}")
-    load_demo(url, units=12)
     with unit_of_work(url) as session:
         rchen = actor_of(get_user(session, "rchen"))
         token = create_token(session, rchen, username="rchen", name="tamper suite").token
@@ -80,9 +79,9 @@ class Demo:
 
 
 @pytest.fixture
-def demo(demo_template, tmp_path) -> Demo:
+def demo(tamper_template, tmp_path) -> Demo:
     """A copy of the demo, checkpointed (`lrip audit checkpoint`) and verified intact."""
-    template, token = demo_template
+    template, token = tamper_template
     path = tmp_path / "lrip.db"
     shutil.copy(template, path)
     d = Demo(database_url(f"sqlite:///{path}"), str(path), token)
@@ -257,10 +256,10 @@ def test_an_event_deleted_with_the_records_it_stated_restored_is_still_named(dem
 # ---------------------------------------------------------------- the evidence package
 
 @pytest.fixture(scope="module")
-def package(demo_template, tmp_path_factory):
+def package(tamper_template, tmp_path_factory):
     """A copy of the demo whose program manager (ggarcia) evaluates readiness, signs the decision with quality
     (rchen) and writes the evidence package, all through `lrip`: the package and its database."""
-    template, rchen = demo_template
+    template, rchen = tamper_template
     path = tmp_path_factory.mktemp("packaged") / "lrip.db"
     shutil.copy(template, path)
     url = database_url(f"sqlite:///{path}")
@@ -427,13 +426,13 @@ def _pdf_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def record_check(demo_template, tmp_path_factory):
+def record_check(tamper_template, tmp_path_factory):
     """A copy of the demo whose capability study needs 5 values (a target change signed by the program and quality,
     so that the 12 units' key-characteristic values are charted and listed), evaluated, and its package written by
     the program manager; then a listed key-characteristic value, an NCR and a signature of the target change
     changed in place with sqlite3, and the package written again. The database, both packages, what was changed
     and what `lrip readiness report` said the second time."""
-    template, rchen_token = demo_template
+    template, rchen_token = tamper_template
     path = tmp_path_factory.mktemp("record-check") / "lrip.db"
     shutil.copy(template, path)
     url = database_url(f"sqlite:///{path}")

@@ -11,7 +11,7 @@ import pytest
 from lrip.auth.actor import INSTALLATION
 from lrip.config import database_url
 from lrip.db import unit_of_work
-from lrip.demo import PROGRAM, load_demo
+from lrip.demo import PROGRAM
 from lrip.readiness import report, service
 
 MM = 72 / 25.4
@@ -21,12 +21,11 @@ SECTIONS = ("Executive summary", "Contents", "The criteria at a glance")
 
 
 @pytest.fixture(scope="module")
-def board(sqlite_template, tmp_path_factory):
-    """A small demo assessed twice (so there is a "since the last assessment"), its package written once."""
+def board(demo_template, tmp_path_factory):
+    """The run's 12-unit demo assessed twice (so there is a "since the last assessment"), its package written once."""
     path = tmp_path_factory.mktemp("demo") / "lrip.db"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(demo_template, path)
     url = database_url(f"sqlite:///{path}")
-    load_demo(url, units=12)
     for _ in range(2):
         with unit_of_work(url) as session:
             service.evaluate(session, INSTALLATION, program=PROGRAM)
