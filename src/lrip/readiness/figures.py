@@ -58,7 +58,7 @@ def draw(assessment: dict) -> dict[str, list[dict]]:
     return {c["id"]: charts_for(c, assessment["program"]) for c in assessment["criteria"]}
 
 
-def _points(assessment: dict) -> int:
+def _points_drawn(assessment: dict) -> int:
     count = 0
     for c in assessment["criteria"]:
         data = c.get("charts") or {}
@@ -72,7 +72,7 @@ def drawing(assessment: dict):
     """The assessment's figures being drawn: gives the callable that returns them (`draw`'s answer). With
     DRAWN_BESIDE points or more, a second process draws them from now on; with fewer, they are drawn when
     asked for."""
-    if _points(assessment) < DRAWN_BESIDE:
+    if _points_drawn(assessment) < DRAWN_BESIDE:
         yield lambda: draw(assessment)
         return
     with tempfile.TemporaryDirectory(prefix="lrip-figures-") as folder:
