@@ -3,7 +3,7 @@ and the measurement files imported. A unit's holds belong to nonconformance (lri
 
 The floor writes its rows by their foreign keys, so their relationships are for reading only
 (`viewonly`): a flush then carries no bookkeeping for them, which is most of what writing a shop-floor
-row costs. An attempt's tools (`OperationRecord.tools`, the operation_tool link) are written through it."""
+row costs. An attempt's tools (the operation_tool link) are written as rows too."""
 from datetime import datetime
 
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, func,
@@ -70,7 +70,7 @@ class OperationRecord(Base):
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id], viewonly=True)
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], viewonly=True)
     document_revision: Mapped[DocumentRevision | None] = relationship(viewonly=True)
-    tools: Mapped[list[Tool]] = relationship(secondary=operation_tool, order_by=Tool.code)
+    tools: Mapped[list[Tool]] = relationship(secondary=operation_tool, order_by=Tool.code, viewonly=True)
 
 
 class Measurement(Base):

@@ -27,7 +27,8 @@ import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, func, null, or_, select, true
+from sqlalchemy import (ColumnElement, String, and_, bindparam, cast, exists, func, insert, null, or_, select,
+                        true)
 from sqlalchemy.orm import Session, aliased
 
 from lrip import audit, events
@@ -502,9 +503,12 @@ def _start(session: Session, actor: Actor, ctx: UnitContext, step: Step, tools: 
     attempt = 1 + max((r.attempt for r in ctx.records if r.operation_id == step.id), default=0)
     record = OperationRecord(unit_id=unit.id, operation_id=step.id, attempt=attempt, status=RecordStatus.IN_WORK,
                              started_at=at, started_by_id=actor.id, document_revision_id=step.document_revision_id,
-                             tools=tools, worked_by_id=actor.id, clock=WorkClock.WORKING, clock_since=at,
-                             worked_minutes=0.0)
+                             worked_by_id=actor.id, clock=WorkClock.WORKING, clock_since=at, worked_minutes=0.0)
     session.add(record)
+    session.flush()  # the attempt's id, for its tools and what is written on it
+    if tools:  # the links as rows: written through the relationship, every later flush of the attempt processed it
+        session.connection().execute(insert(operation_tool), [{"operation_record_id": record.id, "tool_id": t.id}
+                                                               for t in tools])
     before = unit.status
     unit.status = _moved(rules.UNIT, unit.status, "start", unit.serial)
     return record, before, {"status": unit.status, "operation": step.sequence, "attempt": attempt,
@@ -947,7 +951,6 @@ def record_operation(session: Session, actor: Actor, *, serial: str, operation: 
     verdict(rules.entered_time_problems(started_at=started_at, completed_at=completed_at,
                                         now=now)).raise_if_refused("start_refused")
     record, before, said = _start(session, actor, ctx, step, _scanned(list(tools), scanned), started_at)
-    session.flush()  # the attempt's id, for what is written on it
     ctx.started(record, actor, said["tools"])
     consumed = _take(session, actor, ctx, step, list(materials), started_at) if materials else []
     taken = _measure(session, actor, ctx, step, list(results)) if results else []
