@@ -5,6 +5,7 @@ Only Debian's /usr/bin/chromium is used (`make browser` installs it with apt-get
 no browser is ever downloaded. Without it these tests skip and say so.
 """
 import os
+import re
 import shutil
 import socket
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from factory import actor, build_line
@@ -160,3 +162,13 @@ def shot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+def sign_in(page, username: str, password: str, next_path: str) -> None:
+    """Open `next_path` signed out: the sign-in page comes first, then the page asked for."""
+    page.goto(next_path)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button:has-text('Sign in')")
+    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))

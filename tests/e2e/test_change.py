@@ -4,7 +4,7 @@ passwords, and the implemented change shows the delta FAI it requires."""
 import re
 
 import pytest
-from e2e.conftest import serve_scene
+from e2e.conftest import serve_scene, sign_in
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
@@ -38,19 +38,11 @@ def change_server(sqlite_template, tmp_path_factory):
         yield base
 
 
-def sign_in(page, username: str, next_path: str) -> None:
-    page.goto(next_path)
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-
-
 def test_raise_sign_three_times_implement_and_see_the_delta_fai(chromium, change_server, shot):
     context = chromium.new_context(base_url=change_server, viewport={"width": 1366, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    sign_in(page, "eli", "/changes")
+    sign_in(page, "eli", PASSWORD, "/changes")
     page.fill("#title", "Check the torque driver before use")
     page.fill("#reason", "Torque drift on lot L1")
     page.fill("#description", "WI-10 rev B adds a driver check")
@@ -73,7 +65,7 @@ def test_raise_sign_three_times_implement_and_see_the_delta_fai(chromium, change
     shot(page, "change-01-submitted")
     for who in ("emma", "quinn", "pam"):
         page.click("button:has-text('Sign out')")
-        sign_in(page, who, "/changes/CR-0001")
+        sign_in(page, who, PASSWORD, "/changes/CR-0001")
         if who == "emma":  # a wrong password is refused in words
             page.fill("#password", "not-my-password")
             page.click("button:has-text('Sign approval')")

@@ -1,10 +1,9 @@
 """Engineering in a real browser: the manufacturing engineer drafts a routing for the example pump, adds an
 operation (refused first with every reason, then added), a characteristic on it, and releases it; the
 work instruction's Markdown shows with its image."""
-import re
 
 import pytest
-from e2e.conftest import serve_scene
+from e2e.conftest import serve_scene, sign_in
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
@@ -24,16 +23,8 @@ def server(sqlite_template, tmp_path_factory):
         yield base
 
 
-def sign_in(page, username: str, next_path: str) -> None:
-    page.goto(next_path)
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-
-
 def test_an_engineer_adds_a_routing_operation_through_the_pages(page, shot):
-    sign_in(page, "mel", "/parts/PMP-40")
+    sign_in(page, "mel", PASSWORD, "/parts/PMP-40")
     page.fill("#routing-A", "2")
     page.locator("#rev-A button:has-text('Draft a routing')").click()
     expect(page.locator("#flash")).to_contain_text("Routing 2 drafted")

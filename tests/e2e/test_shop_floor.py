@@ -3,18 +3,10 @@ operations with measurements, meet refusals and a hold, and see the dashboard mo
 import re
 
 import pytest
+from e2e.conftest import sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, username: str, password: str, next_path: str) -> None:
-    page.goto(next_path)
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button:has-text('Sign in')")
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
 
 def wip(page, sequence: int, column: str) -> int:

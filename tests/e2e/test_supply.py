@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from e2e.conftest import serve_scene
+from e2e.conftest import serve_scene, sign_in
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
@@ -34,16 +34,8 @@ def server(sqlite_template, tmp_path_factory):
         yield base
 
 
-def sign_in(page, username: str, next_path: str) -> None:
-    page.goto(next_path)
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-
-
 def test_receive_inspect_and_the_scorecard(page, shot):
-    sign_in(page, "bea", "/purchase-orders/PO-700")
+    sign_in(page, "bea", PASSWORD, "/purchase-orders/PO-700")
     line = page.locator("#line-1")
     line.locator("input[name=quantity]").fill("70")
     line.locator("button:has-text('Receive')").click()
@@ -60,7 +52,7 @@ def test_receive_inspect_and_the_scorecard(page, shot):
     expect(page.locator("form[action='/receipts/ACME-L1/inspect']")).to_have_count(0)  # a buyer does not inspect
     page.context.clear_cookies()
 
-    sign_in(page, "ian", "/purchase-orders/PO-700")
+    sign_in(page, "ian", PASSWORD, "/purchase-orders/PO-700")
     expect(page.locator("#lot-ACME-L1")).to_contain_text("Inspect 60 of 60 (100%, any defect rejects)")
     page.fill("#defects-ACME-L1", "0")
     page.locator("form[action='/receipts/ACME-L1/inspect'] button").click()
