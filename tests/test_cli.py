@@ -32,15 +32,20 @@ def line_url(sqlite_url):
     return sqlite_url
 
 
-def test_the_command_list_names_what_each_area_adds():
-    """`lrip` loads an area's CLI when one of its commands runs, by AREA_COMMANDS: a command an area adds and
-    the list leaves out could never be run."""
-    added = {}
+def _registered() -> dict:
+    """Each area's commands as its `register` adds them, area by area: {area: its click group}."""
+    groups = {}
     for module in areas.modules("cli"):
         into = typer.Typer()
         module.register(into)
-        added[module.__name__.split(".")[1]] = tuple(typer.main.get_group(into).commands)
-    assert added == AREA_COMMANDS
+        groups[module.__name__.split(".")[1]] = typer.main.get_group(into)
+    return groups
+
+
+def test_the_command_list_names_what_each_area_adds():
+    """`lrip` loads an area's CLI when one of its commands runs, by AREA_COMMANDS: a command an area adds and
+    the list leaves out could never be run."""
+    assert {area: tuple(group.commands) for area, group in _registered().items()} == AREA_COMMANDS
 
 
 def test_an_area_that_adds_to_another_areas_group_is_loaded_before_it():
@@ -50,10 +55,8 @@ def test_an_area_that_adds_to_another_areas_group_is_loaded_before_it():
             yield from leaves(command) if command.callback is None else [command]
 
     adders = {}
-    for module in areas.modules("cli"):
-        area, into = module.__name__.split(".")[1], typer.Typer()
-        module.register(into)
-        for command in leaves(typer.main.get_group(into)):
+    for area, group in _registered().items():
+        for command in leaves(group):
             owner = command.callback.__module__.split(".")[1]
             if owner != area:
                 adders.setdefault(area, set()).add(owner)

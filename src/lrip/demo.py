@@ -38,13 +38,13 @@ from sqlalchemy.orm import Session
 from lrip.auth.actor import INSTALLATION, Actor
 from lrip.auth.models import User
 from lrip.auth.service import actor_of, create_user
+from lrip.bulk import collector_spared
 from lrip.catalog import product, productfile
 from lrip.catalog import service as catalog
 from lrip.catalog.models import Characteristic
 from lrip.catalog.productfile import ProductFile
 from lrip.change import service as change
 from lrip.dashboard import service as dashboard
-from lrip.bulk import collector_spared
 from lrip.db import unit_of_work
 from lrip.errors import Invalid, Refused
 from lrip.execution import gauges
